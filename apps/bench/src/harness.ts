@@ -1,0 +1,47 @@
+/**
+ * The benchmark model: every benchmark names one weft contender and its peers, runs them in the
+ * same process, checks every result for correctness, and reports ops/s and the weft/peer ratio.
+ */
+
+/** Who a contender is: weft itself, a peer to beat, or a "limit" row (the best plain JS can do). */
+export type Role = "weft" | "peer" | "limit"
+
+export interface Contender<R> {
+  readonly name: string
+  readonly role: Role
+  /** One run of the workload. Its result goes to `Benchmark.check`. */
+  readonly run: () => R | Promise<R>
+  /** Facts to print beside the timing, e.g. messages lost or bytes retained. */
+  readonly report?: (result: R) => string
+}
+
+export interface Benchmark<R> {
+  /** The package under test, e.g. "bytes". */
+  readonly package: string
+  readonly name: string
+  /** What one operation is, e.g. "frame" or "message". */
+  readonly unit: string
+  /** How many operations one run performs. */
+  readonly opsPerRun: number
+  /** The goal from the issue, e.g. "≥ 2× every peer". Printed, never asserted. */
+  readonly goal?: string
+  readonly contenders: ReadonlyArray<Contender<R>>
+  /** Throws when a contender's result is wrong. Runs in quick and full mode alike. */
+  readonly check: (result: R, contender: Contender<R>) => void
+}
+
+/** Workload sizes: `quick` is CI's smoke run, tiny and untimed. */
+export interface Size {
+  readonly quick: boolean
+}
+
+/** What every `*.bench.ts` file exports as `benchmarks`. */
+export type BenchmarkFile = (size: Size) => ReadonlyArray<Benchmark<any>>
+
+/** A helper that keeps each benchmark's result type checked against its contenders. */
+export const benchmark = <R>(self: Benchmark<R>): Benchmark<R> => self
+
+/** Throws with a readable message; benches use it in `check`. */
+export const expect = (condition: boolean, message: () => string): void => {
+  if (!condition) throw new Error(message())
+}
