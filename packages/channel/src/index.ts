@@ -1,1 +1,1 @@
-export {}
+export * as Readiness from "./Readiness.js"
