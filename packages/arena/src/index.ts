@@ -1,1 +1,14 @@
-export {}
+/**
+ * @since 0.1.0
+ */
+export * as Arena from "./Arena.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as MessageArena from "./MessageArena.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as MessageRef from "./MessageRef.js"

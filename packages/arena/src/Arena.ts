@@ -1,0 +1,436 @@
+/**
+ * A generational, refcounted, bounded arena for values of any type.
+ *
+ * Store a value once with `alloc` and pass the returned `MessageRef` around: it is a small plain
+ * value, so queues, maps and other fibers can hold it without holding the value. The arena keeps
+ * a refcount per message (`retain` / `release`); when the count reaches 0 the slot is freed and its
+ * generation bumped, so every ref to the old message becomes *stale*. A stale ref is answered with
+ * `StaleRef` (or `None`), never with the message that reused the slot, and a stale `release` never
+ * touches that message.
+ *
+ * The arena is bounded by `capacity` slots and, optionally, by `maxBytes` (with `bytesOf` to weigh
+ * each value). When it is full, `alloc` waits in FIFO order (`onFull: "suspend"`, the default) or
+ * fails with `ArenaFull` (`onFull: "fail"`); `tryAlloc` never waits. Waiting allocations are served
+ * before any later one, so they cannot be starved.
+ *
+ * The arena lives in a `Scope`. Closing it frees every message, logs the refs that were still live
+ * (also kept in `stats`), fails waiting allocations, and makes every later operation but `stats`
+ * fail with `ArenaClosed`.
+ *
+ * Cancellation safety: every operation except a waiting `alloc` / `allocScoped` and the body of
+ * `use` is a single synchronous step, so interruption finds it either not started or done. An
+ * interrupted waiting allocation takes no slot and no bytes; `use` always returns its borrow.
+ *
+ * @since 0.1.0
+ */
+import type * as Effect from "effect/Effect"
+import type * as Metric from "effect/Metric"
+import type * as Option from "effect/Option"
+import type { Pipeable } from "effect/Pipeable"
+import type * as Scope from "effect/Scope"
+import * as internal from "./internal/arena.js"
+import type {
+  ArenaClosed,
+  ArenaFull,
+  InvalidArenaConfig,
+  PayloadTooLarge,
+  RefcountOverflow,
+  StaleRef
+} from "./internal/errors.js"
+import { metricsFor } from "./internal/metrics.js"
+import type * as MessageRef from "./MessageRef.js"
+
+export {
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  ArenaClosed,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  ArenaFull,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  InvalidArenaConfig,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  PayloadTooLarge,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  RefcountOverflow,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  StaleRef
+} from "./internal/errors.js"
+
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export const TypeId: unique symbol = internal.TypeId
+
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * An arena of `A` values. The methods are the same operations as this module's functions; the
+ * functions' docs state each one's guarantees.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Arena<A> extends Pipeable {
+  readonly [TypeId]: TypeId
+  /** See {@link alloc}. */
+  alloc(value: A): Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed>
+  /** See {@link tryAlloc}. */
+  tryAlloc(value: A): Effect.Effect<Option.Option<MessageRef.MessageRef>, PayloadTooLarge | ArenaClosed>
+  /** See {@link allocScoped}. */
+  allocScoped(value: A): Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed, Scope.Scope>
+  /** See {@link get}. */
+  get(ref: MessageRef.MessageRef): Effect.Effect<A, StaleRef | ArenaClosed>
+  /** See {@link getOption}. */
+  getOption(ref: MessageRef.MessageRef): Effect.Effect<Option.Option<A>, ArenaClosed>
+  /** See {@link retain}. */
+  retain(ref: MessageRef.MessageRef): Effect.Effect<void, StaleRef | RefcountOverflow | ArenaClosed>
+  /** See {@link release}. */
+  release(ref: MessageRef.MessageRef): Effect.Effect<void, StaleRef | ArenaClosed>
+  /** See {@link use}. */
+  use<B, E, R>(
+    ref: MessageRef.MessageRef,
+    f: (value: A) => Effect.Effect<B, E, R>
+  ): Effect.Effect<B, E | StaleRef | RefcountOverflow | ArenaClosed, R>
+  /** See {@link stats}. */
+  readonly stats: Effect.Effect<Stats>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<A> {
+  /** How many messages the arena holds at once: an integer from 1 to 2^24. */
+  readonly capacity: number
+  /** The most bytes (as weighed by `bytesOf`) the live messages may hold together. Needs `bytesOf`. */
+  readonly maxBytes?: number | undefined
+  /** Weighs a value, in bytes, for `maxBytes` and `stats.bytes`. Without it every value weighs 0. */
+  readonly bytesOf?: ((value: A) => number) | undefined
+  /** What `alloc` does when the arena is full: wait for room (the default) or fail with `ArenaFull`. */
+  readonly onFull?: "suspend" | "fail" | undefined
+  /**
+   * Applied to each value as the arena stores it, e.g. to copy it into memory the arena owns. It
+   * must not change the value's weight.
+   */
+  readonly adopt?: ((value: A) => A) | undefined
+  /** Names the arena in its metrics (tag `arena`), its close report and `ArenaClosed`. Default "arena". */
+  readonly name?: string | undefined
+}
+
+/**
+ * A snapshot of an arena's counters. `allocs = frees + live + leaked` at all times.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Stats {
+  readonly capacity: number
+  /** Messages stored now. */
+  readonly live: number
+  /** Bytes the live messages hold, as weighed by `bytesOf`. */
+  readonly bytes: number
+  /** The most messages that were ever live at once. */
+  readonly highWater: number
+  /** Messages stored, including those handed to waiting allocations. */
+  readonly allocs: number
+  /** Messages freed by their last `release`. */
+  readonly frees: number
+  /** Operations refused because their ref was stale (`get`, `getOption`, `retain`, `release`, `use`). */
+  readonly staleAccesses: number
+  /** Allocations waiting for room now. */
+  readonly waiting: number
+  /** Whether the arena's scope has closed. */
+  readonly closed: boolean
+  /** Messages still live when the arena closed (0 while it is open). */
+  readonly leaked: number
+  /** The refs of up to 8 of the leaked messages, to find who forgot to release them. */
+  readonly leakedSample: ReadonlyArray<MessageRef.MessageRef>
+}
+
+/**
+ * An arena's Effect metrics, each tagged `arena=<name>`: gauges `weft_arena_capacity`,
+ * `weft_arena_live`, `weft_arena_bytes`, `weft_arena_high_water`, `weft_arena_waiting` and
+ * counters `weft_arena_allocs_total`, `weft_arena_frees_total`, `weft_arena_stale_accesses_total`,
+ * `weft_arena_leaked_total`. Arenas sharing a name share these metrics.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ArenaMetrics {
+  readonly capacity: Metric.Metric.Gauge<number>
+  readonly live: Metric.Metric.Gauge<number>
+  readonly bytes: Metric.Metric.Gauge<number>
+  readonly highWater: Metric.Metric.Gauge<number>
+  readonly waiting: Metric.Metric.Gauge<number>
+  readonly allocs: Metric.Metric.Counter<number>
+  readonly frees: Metric.Metric.Counter<number>
+  readonly staleAccesses: Metric.Metric.Counter<number>
+  readonly leaked: Metric.Metric.Counter<number>
+}
+
+/**
+ * The metrics of the arena(s) named `name`, to read with `Metric.value`.
+ *
+ * Cancellation safety: a pure lookup; reading the metrics never affects an arena.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Metric } from "effect"
+ * import { Arena } from "@weft/arena"
+ *
+ * const live = Metric.value(Arena.metrics("ingest").live) // Effect<MetricState.Gauge<number>>
+ * ```
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const metrics: (name: string) => ArenaMetrics = metricsFor
+
+/**
+ * Creates an arena that lives until the scope closes. Fails with `InvalidArenaConfig` for a
+ * capacity outside 1…2^24, a `maxBytes` that is not a positive integer or comes without `bytesOf`.
+ *
+ * Cancellation safety: creation is one synchronous step; the arena's release (close) is registered
+ * with the scope in the same step.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Arena } from "@weft/arena"
+ *
+ * const program = Effect.gen(function*() {
+ *   const arena = yield* Arena.make<string>({ capacity: 1024 })
+ *   const ref = yield* arena.alloc("hello")
+ *   const text = yield* arena.get(ref) // "hello"
+ *   yield* arena.release(ref)
+ *   return text
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: <A>(options: Options<A>) => Effect.Effect<Arena<A>, InvalidArenaConfig, Scope.Scope> = (
+  options
+) => internal.make(options)
+
+/**
+ * Stores `value` with refcount 1 and returns its ref. Waits in FIFO order while the arena is full
+ * (by slots or by `maxBytes`) with `onFull: "suspend"`, or fails with `ArenaFull` with
+ * `onFull: "fail"`. A value heavier than `maxBytes` fails at once with `PayloadTooLarge`.
+ *
+ * Cancellation safety: interrupted while waiting, it takes no slot and no bytes and leaves the
+ * queue — even when room was granted to it in the same instant. Once it has returned, the ref is
+ * the caller's to release; to have that happen even if the caller is interrupted next, use
+ * {@link allocScoped}.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Arena } from "@weft/arena"
+ *
+ * Effect.gen(function*() {
+ *   const arena = yield* Arena.make<string>({ capacity: 2, onFull: "fail" })
+ *   const ref = yield* Arena.alloc(arena, "a")
+ *   const same = yield* arena.pipe(Arena.alloc("b")) // data-last
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category allocating
+ */
+export const alloc: {
+  <A>(value: A): (self: Arena<A>) => Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed>
+  <A>(self: Arena<A>, value: A): Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed>
+} = internal.alloc
+
+/**
+ * Stores `value` if there is room right now and no allocation is waiting ahead of it; `None`
+ * otherwise. Never waits. A value heavier than `maxBytes` fails with `PayloadTooLarge`.
+ *
+ * Cancellation safety: a single synchronous step; interruption finds it not started or done.
+ *
+ * @since 0.1.0
+ * @category allocating
+ */
+export const tryAlloc: {
+  <A>(value: A): (self: Arena<A>) => Effect.Effect<Option.Option<MessageRef.MessageRef>, PayloadTooLarge | ArenaClosed>
+  <A>(self: Arena<A>, value: A): Effect.Effect<Option.Option<MessageRef.MessageRef>, PayloadTooLarge | ArenaClosed>
+} = internal.tryAlloc
+
+/**
+ * Like {@link alloc}, and the scope releases the ref when it closes. If the ref was already
+ * released by hand, that closing release is refused as stale (and counted in
+ * `stats.staleAccesses`); after the arena closed it is skipped. Either way the scope's close
+ * never fails.
+ *
+ * Cancellation safety: the wait is interruptible and leaks nothing, as with `alloc`; handing out
+ * the ref and registering its release happen in one uninterruptible step, so a ref is never
+ * handed out without its release.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Arena } from "@weft/arena"
+ *
+ * Effect.gen(function*() {
+ *   const arena = yield* Arena.make<string>({ capacity: 16 })
+ *   yield* Effect.scoped(Effect.gen(function*() {
+ *     const ref = yield* Arena.allocScoped(arena, "short-lived")
+ *     yield* Arena.get(arena, ref)
+ *   })) // released here
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category allocating
+ */
+export const allocScoped: {
+  <A>(
+    value: A
+  ): (self: Arena<A>) => Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed, Scope.Scope>
+  <A>(
+    self: Arena<A>,
+    value: A
+  ): Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed, Scope.Scope>
+} = internal.allocScoped
+
+/**
+ * The message `ref` stands for, or `StaleRef { ref, currentGeneration }` when its slot has been
+ * freed or reused since. Counts stale calls in `stats.staleAccesses`.
+ *
+ * The value is returned as stored, not copied: treat it as read-only, and do not keep it past your
+ * last `release` (use {@link use} to borrow it safely while others may release).
+ *
+ * Cancellation safety: a single synchronous step; interruption finds it not started or done.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Arena } from "@weft/arena"
+ *
+ * Effect.gen(function*() {
+ *   const arena = yield* Arena.make<string>({ capacity: 16 })
+ *   const ref = yield* arena.alloc("x")
+ *   yield* arena.release(ref)
+ *   const error = yield* Effect.flip(Arena.get(arena, ref)) // StaleRef: freed
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category reading
+ */
+export const get: {
+  (ref: MessageRef.MessageRef): <A>(self: Arena<A>) => Effect.Effect<A, StaleRef | ArenaClosed>
+  <A>(self: Arena<A>, ref: MessageRef.MessageRef): Effect.Effect<A, StaleRef | ArenaClosed>
+} = internal.get
+
+/**
+ * The message `ref` stands for, or `None` when the ref is stale (counted in
+ * `stats.staleAccesses`).
+ *
+ * Cancellation safety: a single synchronous step; interruption finds it not started or done.
+ *
+ * @since 0.1.0
+ * @category reading
+ */
+export const getOption: {
+  (ref: MessageRef.MessageRef): <A>(self: Arena<A>) => Effect.Effect<Option.Option<A>, ArenaClosed>
+  <A>(self: Arena<A>, ref: MessageRef.MessageRef): Effect.Effect<Option.Option<A>, ArenaClosed>
+} = internal.getOption
+
+/**
+ * Adds one to the message's refcount: one more `release` is needed to free it. Fails with
+ * `StaleRef` after the message was freed (nothing is revived) and with `RefcountOverflow` at
+ * 2^32 - 1 counts.
+ *
+ * Cancellation safety: a single synchronous step; interruption finds it not started or done.
+ *
+ * @since 0.1.0
+ * @category refcounting
+ */
+export const retain: {
+  (ref: MessageRef.MessageRef): <A>(self: Arena<A>) => Effect.Effect<void, StaleRef | RefcountOverflow | ArenaClosed>
+  <A>(self: Arena<A>, ref: MessageRef.MessageRef): Effect.Effect<void, StaleRef | RefcountOverflow | ArenaClosed>
+} = internal.retain
+
+/**
+ * Drops one count; at 0 the message is freed, its slot's generation bumped, and the oldest waiting
+ * allocations that now fit are served. A stale ref (freed, or a double release that freed it) fails
+ * with `StaleRef` and changes nothing — in particular not the message that now occupies the slot.
+ *
+ * Cancellation safety: a single synchronous step; interruption finds it not started or done.
+ *
+ * @since 0.1.0
+ * @category refcounting
+ */
+export const release: {
+  (ref: MessageRef.MessageRef): <A>(self: Arena<A>) => Effect.Effect<void, StaleRef | ArenaClosed>
+  <A>(self: Arena<A>, ref: MessageRef.MessageRef): Effect.Effect<void, StaleRef | ArenaClosed>
+} = internal.release
+
+/**
+ * Borrows the message for the duration of `f`: holds one extra count while `f` runs, so other
+ * owners may release meanwhile without freeing it under `f`.
+ *
+ * Cancellation safety: the borrow is taken and its return registered in one uninterruptible step;
+ * whether `f` succeeds, fails or is interrupted, the count is returned exactly once.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Arena } from "@weft/arena"
+ *
+ * Effect.gen(function*() {
+ *   const arena = yield* Arena.make<string>({ capacity: 16 })
+ *   const ref = yield* arena.alloc("payload")
+ *   const length = yield* Arena.use(arena, ref, (text) => Effect.succeed(text.length))
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category reading
+ */
+export const use: {
+  <A, B, E, R>(
+    ref: MessageRef.MessageRef,
+    f: (value: A) => Effect.Effect<B, E, R>
+  ): (self: Arena<A>) => Effect.Effect<B, E | StaleRef | RefcountOverflow | ArenaClosed, R>
+  <A, B, E, R>(
+    self: Arena<A>,
+    ref: MessageRef.MessageRef,
+    f: (value: A) => Effect.Effect<B, E, R>
+  ): Effect.Effect<B, E | StaleRef | RefcountOverflow | ArenaClosed, R>
+} = internal.use
+
+/**
+ * The arena's counters now. Works after close too: that is where the leak report stays.
+ *
+ * Cancellation safety: a single synchronous step; interruption finds it not started or done.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const stats: <A>(self: Arena<A>) => Effect.Effect<Stats> = internal.stats

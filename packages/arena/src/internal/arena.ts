@@ -1,0 +1,529 @@
+import * as Effect from "effect/Effect"
+import { dual, identity } from "effect/Function"
+import * as Option from "effect/Option"
+import { pipeArguments } from "effect/Pipeable"
+import type * as Scope from "effect/Scope"
+import type * as Arena from "../Arena.js"
+import type * as MessageRef from "../MessageRef.js"
+import { ArenaClosed, ArenaFull, InvalidArenaConfig, PayloadTooLarge, RefcountOverflow, StaleRef } from "./errors.js"
+import { metricsFor } from "./metrics.js"
+import { maxRefcount, Slots } from "./slots.js"
+
+/** @internal */
+export const TypeId: Arena.TypeId = Symbol.for("@weft/arena/Arena") as Arena.TypeId
+
+/**
+ * The largest capacity: beyond 2^24 slots the typed arrays alone would take over 300 MiB, which
+ * is a sign of a misconfiguration rather than a real need.
+ *
+ * @internal
+ */
+export const maxCapacity = 2 ** 24
+
+/** How many leaked refs the close report names; the count is always exact. */
+const leakSampleSize = 8
+
+/** Metric updates without extra tags: the metrics' keys carry the arena tag already. */
+const noTags: ReadonlyArray<never> = []
+
+type Restore = <X, E, R>(effect: Effect.Effect<X, E, R>) => Effect.Effect<X, E, R>
+
+/** Where a suspended `alloc` stands; every transition happens inside one synchronous step. */
+type WaiterState = "waiting" | "granted" | "closed" | "abandoned"
+
+/**
+ * A suspended `alloc`, linked into the arena's FIFO queue. When room frees up the arena stores the
+ * waiter's value itself ("granted") and resumes the fiber with the ref, so a later `alloc` can
+ * never take the room first.
+ */
+class Waiter<A> {
+  prev: Waiter<A> | undefined = undefined
+  next: Waiter<A> | undefined = undefined
+  state: WaiterState = "waiting"
+  ref: MessageRef.MessageRef | undefined = undefined
+  constructor(
+    readonly value: A,
+    readonly size: number,
+    readonly resume: (effect: Effect.Effect<MessageRef.MessageRef, ArenaClosed>) => void
+  ) {}
+}
+
+/** @internal */
+export class ArenaImpl<A> implements Arena.Arena<A> {
+  declare readonly [TypeId]: Arena.TypeId
+  readonly slots: Slots<A>
+  readonly name: string
+  readonly metrics: Arena.ArenaMetrics
+  private readonly maxBytes: number
+  private readonly bytesOf: (value: A) => number
+  private readonly adopt: (value: A) => A
+  private readonly failWhenFull: boolean
+  private head: Waiter<A> | undefined = undefined
+  private tail: Waiter<A> | undefined = undefined
+  private waiting = 0
+  private closed = false
+  private allocs = 0
+  private frees = 0
+  private staleAccesses = 0
+  private highWater = 0
+  private leaked = 0
+  private leakedSample: ReadonlyArray<MessageRef.MessageRef> = []
+
+  constructor(options: Arena.Options<A>, generationBits: number) {
+    this.slots = new Slots(options.capacity, generationBits)
+    this.name = options.name ?? "arena"
+    this.maxBytes = options.maxBytes ?? Infinity
+    this.bytesOf = options.bytesOf ?? (() => 0)
+    this.adopt = options.adopt ?? identity
+    this.failWhenFull = options.onFull === "fail"
+    this.metrics = metricsFor(this.name)
+    this.metrics.capacity.unsafeUpdate(options.capacity, noTags)
+    this.metrics.live.unsafeUpdate(0, noTags)
+    this.metrics.bytes.unsafeUpdate(0, noTags)
+    this.metrics.waiting.unsafeUpdate(0, noTags)
+    this.metrics.highWater.unsafeUpdate(0, noTags)
+  }
+
+  pipe() {
+    // eslint-disable-next-line prefer-rest-params
+    return pipeArguments(this, arguments)
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Operations
+
+  alloc(value: A): Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed> {
+    return Effect.suspend(() => this.allocNow(value, undefined))
+  }
+
+  tryAlloc(value: A): Effect.Effect<Option.Option<MessageRef.MessageRef>, PayloadTooLarge | ArenaClosed> {
+    return Effect.suspend((): Effect.Effect<Option.Option<MessageRef.MessageRef>, PayloadTooLarge | ArenaClosed> => {
+      const size = this.bytesOf(value)
+      const refused = this.refuseAlloc(size)
+      if (refused !== undefined) return refused
+      return Effect.succeed(this.hasRoomNow(size) ? Option.some(this.insert(this.adopt(value), size)) : Option.none())
+    })
+  }
+
+  allocScoped(value: A): Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed, Scope.Scope> {
+    // The wait is interruptible (restore); storing the ref and registering its release are not,
+    // so the scope always learns about a ref that was handed out.
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(
+        Effect.suspend(() => this.allocNow(value, restore)),
+        (ref) => Effect.as(Effect.addFinalizer(() => Effect.ignore(this.release(ref))), ref)
+      )
+    )
+  }
+
+  get(ref: MessageRef.MessageRef): Effect.Effect<A, StaleRef | ArenaClosed> {
+    return Effect.suspend(() => {
+      const index = this.liveIndex(ref)
+      return index < 0 ? this.refuse(ref) : Effect.succeed(this.slots.values[index] as A)
+    })
+  }
+
+  getOption(ref: MessageRef.MessageRef): Effect.Effect<Option.Option<A>, ArenaClosed> {
+    return Effect.suspend(() => {
+      if (this.closed) return Effect.fail(this.closedError())
+      const index = this.slots.indexOf(ref)
+      if (index >= 0) return Effect.succeed(Option.some(this.slots.values[index] as A))
+      this.countStaleAccess()
+      return Effect.succeed(Option.none())
+    })
+  }
+
+  retain(ref: MessageRef.MessageRef): Effect.Effect<void, StaleRef | RefcountOverflow | ArenaClosed> {
+    return Effect.suspend((): Effect.Effect<void, StaleRef | RefcountOverflow | ArenaClosed> => {
+      const index = this.liveIndex(ref)
+      if (index < 0) return this.refuse(ref)
+      return this.retainAt(index) ? Effect.void : Effect.fail(new RefcountOverflow({ ref, max: maxRefcount }))
+    })
+  }
+
+  release(ref: MessageRef.MessageRef): Effect.Effect<void, StaleRef | ArenaClosed> {
+    return Effect.suspend(() => {
+      const index = this.liveIndex(ref)
+      if (index < 0) return this.refuse(ref)
+      this.releaseAt(index)
+      return Effect.void
+    })
+  }
+
+  use<B, E, R>(
+    ref: MessageRef.MessageRef,
+    f: (value: A) => Effect.Effect<B, E, R>
+  ): Effect.Effect<B, E | StaleRef | RefcountOverflow | ArenaClosed, R> {
+    // The borrow is a retain taken and paired with its release in one uninterruptible step, so
+    // `f` may be interrupted anywhere without leaking the count.
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.suspend((): Effect.Effect<B, E | StaleRef | RefcountOverflow | ArenaClosed, R> => {
+        const index = this.liveIndex(ref)
+        if (index < 0) return this.refuse(ref)
+        if (!this.retainAt(index)) return Effect.fail(new RefcountOverflow({ ref, max: maxRefcount }))
+        const value = this.slots.values[index] as A
+        return Effect.ensuring(restore(Effect.suspend(() => f(value))), Effect.sync(() => this.endBorrow(ref)))
+      })
+    )
+  }
+
+  get stats(): Effect.Effect<Arena.Stats> {
+    return Effect.sync(() => this.unsafeStats())
+  }
+
+  unsafeStats(): Arena.Stats {
+    return {
+      capacity: this.slots.capacity,
+      live: this.slots.live,
+      bytes: this.slots.bytes,
+      highWater: this.highWater,
+      allocs: this.allocs,
+      frees: this.frees,
+      staleAccesses: this.staleAccesses,
+      waiting: this.waiting,
+      closed: this.closed,
+      leaked: this.leaked,
+      leakedSample: this.leakedSample
+    }
+  }
+
+  /**
+   * The layer's finalizer: frees every message, fails every waiter with `ArenaClosed`, and logs
+   * the refs that were still live. Idempotent.
+   */
+  get close(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (this.closed) return Effect.void
+      this.closed = true
+      const leaked = this.slots.freeAll(leakSampleSize)
+      this.leaked = leaked.count
+      this.leakedSample = leaked.sample
+      let waiter = this.head
+      this.head = this.tail = undefined
+      this.waiting = 0
+      while (waiter !== undefined) {
+        const next = waiter.next
+        waiter.prev = waiter.next = undefined
+        waiter.state = "closed"
+        waiter.resume(Effect.fail(this.closedError()))
+        waiter = next
+      }
+      this.metrics.live.unsafeUpdate(0, noTags)
+      this.metrics.bytes.unsafeUpdate(0, noTags)
+      this.metrics.waiting.unsafeUpdate(0, noTags)
+      if (leaked.count === 0) return Effect.void
+      this.metrics.leaked.unsafeUpdate(leaked.count, noTags)
+      return Effect.logWarning(`arena "${this.name}" closed with ${leaked.count} leaked message(s)`).pipe(
+        Effect.annotateLogs({
+          arena: this.name,
+          leaked: leaked.count,
+          sample: leaked.sample.map(String).join(", ")
+        })
+      )
+    })
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Allocation and backpressure
+
+  private allocNow(
+    value: A,
+    restore: Restore | undefined
+  ): Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed> {
+    const size = this.bytesOf(value)
+    const refused = this.refuseAlloc(size)
+    if (refused !== undefined) return refused
+    if (this.hasRoomNow(size)) return Effect.succeed(this.insert(this.adopt(value), size))
+    if (this.failWhenFull) {
+      return Effect.fail(
+        new ArenaFull({ capacity: this.slots.capacity, live: this.slots.live, bytes: this.slots.bytes })
+      )
+    }
+    const adopted = this.adopt(value)
+    return restore === undefined
+      ? Effect.uninterruptibleMask((restore) => this.waitForRoom(adopted, size, restore))
+      : this.waitForRoom(adopted, size, restore)
+  }
+
+  /** Why no allocation of `size` bytes can ever succeed now, if that is the case. */
+  private refuseAlloc(size: number): Effect.Effect<never, PayloadTooLarge | ArenaClosed> | undefined {
+    if (this.closed) return Effect.fail(this.closedError())
+    if (size > this.maxBytes) return Effect.fail(new PayloadTooLarge({ size, maxBytes: this.maxBytes }))
+    return undefined
+  }
+
+  /** Room for `size` more bytes that no earlier waiter is queued for. */
+  private hasRoomNow(size: number): boolean {
+    return this.head === undefined && this.fits(size)
+  }
+
+  private fits(size: number): boolean {
+    return this.slots.freeCount > 0 && this.slots.bytes + size <= this.maxBytes
+  }
+
+  /**
+   * Runs uninterruptibly except for the wait itself (`restore`). Whatever ends the wait — a grant,
+   * close, or an interruption racing with a grant — `abandon` settles the waiter from its state,
+   * so an interrupted alloc leaves neither a queued waiter nor a granted slot behind.
+   */
+  private waitForRoom(value: A, size: number, restore: Restore): Effect.Effect<MessageRef.MessageRef, ArenaClosed> {
+    let waiter: Waiter<A> | undefined
+    return Effect.matchCauseEffect(
+      restore(Effect.async<MessageRef.MessageRef, ArenaClosed>((resume) => {
+        waiter = new Waiter(value, size, resume)
+        this.enqueue(waiter)
+      })),
+      {
+        onFailure: (cause) => {
+          if (waiter !== undefined) this.abandon(waiter)
+          return Effect.failCause(cause)
+        },
+        onSuccess: Effect.succeed
+      }
+    )
+  }
+
+  /** Checks again at registration: room may have freed, or the arena closed, since `alloc` looked. */
+  private enqueue(waiter: Waiter<A>): void {
+    if (this.closed) {
+      waiter.state = "closed"
+      waiter.resume(Effect.fail(this.closedError()))
+    } else if (this.hasRoomNow(waiter.size)) {
+      this.grant(waiter)
+    } else {
+      waiter.prev = this.tail
+      if (this.tail === undefined) this.head = waiter
+      else this.tail.next = waiter
+      this.tail = waiter
+      this.metrics.waiting.unsafeUpdate(++this.waiting, noTags)
+    }
+  }
+
+  private unlink(waiter: Waiter<A>): void {
+    if (waiter.prev === undefined) this.head = waiter.next
+    else waiter.prev.next = waiter.next
+    if (waiter.next === undefined) this.tail = waiter.prev
+    else waiter.next.prev = waiter.prev
+    waiter.prev = waiter.next = undefined
+    this.metrics.waiting.unsafeUpdate(--this.waiting, noTags)
+  }
+
+  private grant(waiter: Waiter<A>): void {
+    const ref = this.insert(waiter.value, waiter.size)
+    waiter.ref = ref
+    waiter.state = "granted"
+    waiter.resume(Effect.succeed(ref))
+  }
+
+  /** Strict FIFO: a head that does not fit yet holds back smaller waiters behind it. */
+  private grantWaiters(): void {
+    let waiter = this.head
+    while (waiter !== undefined && this.fits(waiter.size)) {
+      this.unlink(waiter)
+      this.grant(waiter)
+      waiter = this.head
+    }
+  }
+
+  private abandon(waiter: Waiter<A>): void {
+    switch (waiter.state) {
+      case "waiting": {
+        const wasHead = waiter === this.head
+        this.unlink(waiter)
+        // The head may have been the only thing holding smaller waiters back.
+        if (wasHead) this.grantWaiters()
+        break
+      }
+      case "granted": {
+        // The ref never reached the caller, so nobody else can hold a count on it.
+        const index = this.slots.indexOf(waiter.ref!)
+        if (index >= 0) this.releaseAt(index)
+        break
+      }
+    }
+    waiter.state = "abandoned"
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Slot bookkeeping
+
+  private insert(value: A, size: number): MessageRef.MessageRef {
+    const ref = this.slots.insert(value, size)
+    const live = this.slots.live
+    this.allocs++
+    if (live > this.highWater) {
+      this.highWater = live
+      this.metrics.highWater.unsafeUpdate(live, noTags)
+    }
+    this.metrics.allocs.unsafeUpdate(1, noTags)
+    this.metrics.live.unsafeUpdate(live, noTags)
+    this.metrics.bytes.unsafeUpdate(this.slots.bytes, noTags)
+    return ref
+  }
+
+  private releaseAt(index: number): void {
+    if (!this.slots.release(index)) return
+    this.frees++
+    this.metrics.frees.unsafeUpdate(1, noTags)
+    this.metrics.live.unsafeUpdate(this.slots.live, noTags)
+    this.metrics.bytes.unsafeUpdate(this.slots.bytes, noTags)
+    if (this.head !== undefined) this.grantWaiters()
+  }
+
+  private retainAt(index: number): boolean {
+    const count = this.slots.refcounts[index]!
+    if (count === maxRefcount) return false
+    this.slots.refcounts[index] = count + 1
+    return true
+  }
+
+  private endBorrow(ref: MessageRef.MessageRef): void {
+    // After close the slot was freed with everything else; its generation no longer matches.
+    const index = this.liveIndex(ref)
+    if (index >= 0) this.releaseAt(index)
+  }
+
+  /** The slot of a live ref, or -1 when the ref is stale or the arena closed. */
+  private liveIndex(ref: MessageRef.MessageRef): number {
+    return this.closed ? -1 : this.slots.indexOf(ref)
+  }
+
+  /** The failure for a ref `liveIndex` turned down. */
+  private refuse(ref: MessageRef.MessageRef): Effect.Effect<never, StaleRef | ArenaClosed> {
+    if (this.closed) return Effect.fail(this.closedError())
+    this.countStaleAccess()
+    return Effect.fail(new StaleRef({ ref, currentGeneration: this.slots.generationAt(ref.index) }))
+  }
+
+  private countStaleAccess(): void {
+    this.staleAccesses++
+    this.metrics.staleAccesses.unsafeUpdate(1, noTags)
+  }
+
+  private closedError(): ArenaClosed {
+    return new ArenaClosed({ arena: this.name })
+  }
+}
+
+Object.defineProperty(ArenaImpl.prototype, TypeId, { value: TypeId })
+
+// -----------------------------------------------------------------------------------------------
+// Constructors
+
+/** @internal */
+export const validate = <A>(options: Arena.Options<A>): InvalidArenaConfig | undefined => {
+  const { capacity, maxBytes, onFull } = options
+  if (!Number.isSafeInteger(capacity) || capacity < 1 || capacity > maxCapacity) {
+    return new InvalidArenaConfig({
+      option: "capacity",
+      value: capacity,
+      expected: `an integer from 1 to ${maxCapacity}`
+    })
+  }
+  if (maxBytes !== undefined) {
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+      return new InvalidArenaConfig({ option: "maxBytes", value: maxBytes, expected: "a positive integer" })
+    }
+    if (options.bytesOf === undefined) {
+      return new InvalidArenaConfig({
+        option: "bytesOf",
+        value: undefined,
+        expected: "a function that weighs each value, because maxBytes is set"
+      })
+    }
+  }
+  if (onFull !== undefined && onFull !== "suspend" && onFull !== "fail") {
+    return new InvalidArenaConfig({ option: "onFull", value: onFull, expected: `"suspend" or "fail"` })
+  }
+  return undefined
+}
+
+/**
+ * `generationBits` is the tests' hook: a narrow generation counter wraps after a few reuses, so a
+ * test can drive a slot through a whole wrap of exactly the code that wraps at 2^32.
+ *
+ * @internal
+ */
+export const make = <A>(
+  options: Arena.Options<A>,
+  generationBits = 32
+): Effect.Effect<Arena.Arena<A>, InvalidArenaConfig, Scope.Scope> =>
+  Effect.suspend(() => {
+    const invalid = validate(options)
+    return invalid !== undefined
+      ? Effect.fail(invalid)
+      : Effect.acquireRelease(Effect.sync(() => new ArenaImpl(options, generationBits)), (arena) => arena.close)
+  })
+
+// -----------------------------------------------------------------------------------------------
+// Data-first / data-last forms of the methods
+
+/** @internal */
+export const alloc = dual(
+  2,
+  <A>(
+    self: Arena.Arena<A>,
+    value: A
+  ): Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed> => self.alloc(value)
+)
+
+/** @internal */
+export const tryAlloc = dual(
+  2,
+  <A>(
+    self: Arena.Arena<A>,
+    value: A
+  ): Effect.Effect<Option.Option<MessageRef.MessageRef>, PayloadTooLarge | ArenaClosed> => self.tryAlloc(value)
+)
+
+/** @internal */
+export const allocScoped = dual(
+  2,
+  <A>(
+    self: Arena.Arena<A>,
+    value: A
+  ): Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed, Scope.Scope> =>
+    self.allocScoped(value)
+)
+
+/** @internal */
+export const get = dual(
+  2,
+  <A>(self: Arena.Arena<A>, ref: MessageRef.MessageRef): Effect.Effect<A, StaleRef | ArenaClosed> => self.get(ref)
+)
+
+/** @internal */
+export const getOption = dual(
+  2,
+  <A>(self: Arena.Arena<A>, ref: MessageRef.MessageRef): Effect.Effect<Option.Option<A>, ArenaClosed> =>
+    self.getOption(ref)
+)
+
+/** @internal */
+export const retain = dual(
+  2,
+  <A>(
+    self: Arena.Arena<A>,
+    ref: MessageRef.MessageRef
+  ): Effect.Effect<void, StaleRef | RefcountOverflow | ArenaClosed> => self.retain(ref)
+)
+
+/** @internal */
+export const release = dual(
+  2,
+  <A>(self: Arena.Arena<A>, ref: MessageRef.MessageRef): Effect.Effect<void, StaleRef | ArenaClosed> =>
+    self.release(ref)
+)
+
+/** @internal */
+export const use = dual(
+  3,
+  <A, B, E, R>(
+    self: Arena.Arena<A>,
+    ref: MessageRef.MessageRef,
+    f: (value: A) => Effect.Effect<B, E, R>
+  ): Effect.Effect<B, E | StaleRef | RefcountOverflow | ArenaClosed, R> => self.use(ref, f)
+)
+
+/** @internal */
+export const stats = <A>(self: Arena.Arena<A>): Effect.Effect<Arena.Stats> => self.stats
