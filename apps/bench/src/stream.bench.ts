@@ -1,0 +1,170 @@
+/**
+ * @weft/stream against Effect's own operators and Node streams, on trivial work so that what is
+ * measured is the machinery, not the work.
+ */
+import { Backpressure, SnapshotStream } from "@weft/stream"
+import { Effect, Stream } from "effect"
+import { Readable, Transform, Writable } from "node:stream"
+import { pipeline } from "node:stream/promises"
+import { benchmark, type BenchmarkFile, expect } from "./harness.js"
+
+const double = (n: number) => Effect.sync(() => n * 2)
+
+// Sum of 2n for n in [0, count).
+const expectedSum = (count: number) => count * (count - 1)
+
+/**
+ * An ordered Node Transform running up to `concurrency` promises at once: each chunk starts its
+ * work at once, and the callback is held back only while `concurrency` results are pending.
+ */
+const concurrentTransform = (concurrency: number, f: (n: number) => Promise<number>) => {
+  const pending: Array<Promise<number>> = []
+  const pushOldest = async (stream: Transform) => {
+    stream.push(await pending.shift()!)
+  }
+  return new Transform({
+    objectMode: true,
+    transform(n: number, _encoding, done) {
+      pending.push(f(n))
+      if (pending.length < concurrency) return done()
+      pushOldest(this).then(() => done(), done)
+    },
+    flush(done) {
+      const drainAll = async () => {
+        while (pending.length > 0) await pushOldest(this)
+      }
+      drainAll().then(() => done(), done)
+    }
+  })
+}
+
+const nodeTransformSum = async (count: number): Promise<number> => {
+  let sum = 0
+  await pipeline(
+    Readable.from((function*() {
+      for (let n = 0; n < count; n++) yield n
+    })()),
+    concurrentTransform(8, (n) => Promise.resolve(n * 2)),
+    new Writable({
+      objectMode: true,
+      write(n: number, _encoding, done) {
+        sum += n
+        done()
+      }
+    })
+  )
+  return sum
+}
+
+const sum = (acc: number, n: number) => acc + n
+
+export const benchmarks: BenchmarkFile = ({ quick }) => {
+  const elements = quick ? 200 : 100_000
+  // Effect's unordered mapEffect runs at a few thousand elements/s: 10^4 keeps a run near seconds.
+  const unorderedElements = quick ? 200 : 10_000
+  const events = quick ? 200 : 100_000
+  const eventArray = Array.from({ length: events }, (_, i) => i)
+  // Running sums, the snapshot after each event: sum of k(k+1)/2 for k in [0, events).
+  const expectedSnapshots = eventArray.reduce((acc, k) => acc + (k * (k + 1)) / 2, 0)
+  return [
+    benchmark<number>({
+      package: "stream",
+      name: "mapConcurrent(8), trivial effect",
+      unit: "element",
+      opsPerRun: elements,
+      goal: "≥ 50× Stream.mapEffect({ concurrency: 8 })",
+      contenders: [
+        {
+          name: "Backpressure.mapConcurrent(8)",
+          role: "weft",
+          run: () =>
+            Effect.runPromise(
+              Stream.range(0, elements - 1).pipe(Backpressure.mapConcurrent(8, double), Stream.runFold(0, sum))
+            )
+        },
+        {
+          name: "Stream.mapEffect({ concurrency: 8 })",
+          role: "peer",
+          run: () =>
+            Effect.runPromise(
+              Stream.range(0, elements - 1).pipe(Stream.mapEffect(double, { concurrency: 8 }), Stream.runFold(0, sum))
+            )
+        },
+        {
+          name: "node stream.Transform, 8 in flight",
+          role: "peer",
+          run: () => nodeTransformSum(elements)
+        }
+      ],
+      check: (result) => expect(result === expectedSum(elements), () => `sum ${result} ≠ ${expectedSum(elements)}`)
+    }),
+    benchmark<number>({
+      package: "stream",
+      name: "mapConcurrentUnordered(8), trivial effect",
+      unit: "element",
+      opsPerRun: unorderedElements,
+      contenders: [
+        {
+          name: "Backpressure.mapConcurrentUnordered(8)",
+          role: "weft",
+          run: () =>
+            Effect.runPromise(
+              Stream.range(0, unorderedElements - 1).pipe(
+                Backpressure.mapConcurrentUnordered(8, double),
+                Stream.runFold(0, sum)
+              )
+            )
+        },
+        {
+          name: "Stream.mapEffect({ concurrency: 8, unordered })",
+          role: "peer",
+          run: () =>
+            Effect.runPromise(
+              Stream.range(0, unorderedElements - 1).pipe(
+                Stream.mapEffect(double, { concurrency: 8, unordered: true }),
+                Stream.runFold(0, sum)
+              )
+            )
+        }
+      ],
+      check: (result) =>
+        expect(result === expectedSum(unorderedElements), () => `sum ${result} ≠ ${expectedSum(unorderedElements)}`)
+    }),
+    benchmark<number>({
+      package: "stream",
+      name: "snapshot stream: running sum, one snapshot per event",
+      unit: "event",
+      opsPerRun: events,
+      contenders: [
+        {
+          name: "SnapshotStream (suspend, capacity 1024)",
+          role: "weft",
+          run: () =>
+            Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+              const snapshots = yield* SnapshotStream.make({
+                initial: 0,
+                step: (total: number, n: number) => [total + n, total + n] as const,
+                capacity: 1024,
+                strategy: "suspend"
+              })
+              yield* Effect.fork(Effect.zipRight(snapshots.sendAll(eventArray), snapshots.end))
+              return yield* Stream.runFold(snapshots.stream, 0, sum)
+            })))
+        },
+        {
+          name: "Stream.buffer(1024) + Stream.mapAccum",
+          role: "peer",
+          run: () =>
+            Effect.runPromise(
+              Stream.fromIterable(eventArray).pipe(
+                Stream.buffer({ capacity: 1024 }),
+                Stream.mapAccum(0, (total, n) => [total + n, total + n] as const),
+                Stream.runFold(0, sum)
+              )
+            )
+        }
+      ],
+      check: (result) => expect(result === expectedSnapshots, () => `sum ${result} ≠ ${expectedSnapshots}`)
+    })
+  ]
+}

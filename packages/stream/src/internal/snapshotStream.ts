@@ -1,0 +1,186 @@
+import { type ChannelError, Mpsc } from "@weft/channel"
+import { Cause, Chunk, Effect, Exit, Fiber, Option, Stream } from "effect"
+import type { Scope } from "effect/Scope"
+import { InvalidArgument, isPositiveInteger } from "./errors.js"
+
+/** @internal */
+export type Step<S, Snapshot> = readonly [state: S, snapshot?: Snapshot]
+
+/** @internal */
+export interface Options<S, Event, Snapshot, E, R> {
+  readonly initial: S
+  readonly step: (state: S, event: Event) => Step<S, Snapshot> | Effect.Effect<Step<S, Snapshot>, E, R>
+  readonly capacity: number
+  readonly strategy: "suspend" | "latest"
+}
+
+/** @internal */
+export interface Conflated<A> {
+  readonly snapshot: A
+  readonly skipped: number
+}
+
+/** @internal */
+export interface Handle<Event, A, E> {
+  readonly send: (event: Event) => Effect.Effect<void, ChannelError.ChannelClosed>
+  readonly sendAll: (events: Iterable<Event>) => Effect.Effect<void, ChannelError.ChannelClosed>
+  readonly end: Effect.Effect<void>
+  readonly stream: Stream.Stream<A, E>
+}
+
+/** Where the worker puts snapshots; `publish` returns `false` once the consumer is gone. */
+interface Output<Snapshot, A, E> {
+  readonly publish: (snapshots: Array<Snapshot>) => Effect.Effect<boolean>
+  readonly finish: (failure: Cause.Cause<E> | undefined) => Effect.Effect<void>
+  readonly pull: Effect.Effect<Chunk.Chunk<A>, Option.Option<E>>
+}
+
+/** Strategy `suspend`: a bounded channel; a full channel stops the worker, and so its senders. */
+const suspendOutput = <Snapshot, E>(
+  tx: Mpsc.Sender<Snapshot>,
+  rx: Mpsc.Receiver<Snapshot>,
+  capacity: number
+): Output<Snapshot, Snapshot, E> => {
+  let failure: Cause.Cause<E> | undefined = undefined
+  return {
+    publish: (snapshots) => Effect.map(Effect.exit(Mpsc.sendAll(tx, snapshots)), Exit.isSuccess),
+    finish: (cause) =>
+      Effect.suspend(() => {
+        failure = cause
+        return Mpsc.close(tx)
+      }),
+    pull: Effect.flatMap(Effect.exit(Mpsc.recvMany(rx, capacity)), (exit) =>
+      Exit.isSuccess(exit)
+        ? Effect.succeed(exit.value)
+        // Closed and drained: every snapshot before the failure was delivered first.
+        : failure === undefined
+        ? Effect.fail(Option.none())
+        : Effect.failCause(Cause.map(failure, Option.some)))
+  }
+}
+
+/** Strategy `latest`: one slot; a newer snapshot replaces an unread one and counts it as skipped. */
+const latestOutput = <Snapshot, E>(): Output<Snapshot, Conflated<Snapshot>, E> => {
+  let latest: Snapshot | undefined = undefined
+  let present = false
+  let skipped = 0
+  let done = false
+  let failure: Cause.Cause<E> | undefined = undefined
+  const latch = Effect.unsafeMakeLatch(false)
+  const pull: Effect.Effect<Chunk.Chunk<Conflated<Snapshot>>, Option.Option<E>> = Effect.suspend(() => {
+    if (present) {
+      const out: Conflated<Snapshot> = { snapshot: latest as Snapshot, skipped }
+      latest = undefined
+      present = false
+      skipped = 0
+      return Effect.succeed(Chunk.of(out))
+    }
+    if (done) {
+      return failure === undefined
+        ? Effect.fail(Option.none())
+        : Effect.failCause(Cause.map(failure, Option.some))
+    }
+    latch.unsafeClose()
+    return Effect.zipRight(latch.await, pull)
+  })
+  return {
+    publish: (snapshots) =>
+      Effect.sync(() => {
+        skipped += snapshots.length - (present ? 0 : 1)
+        latest = snapshots[snapshots.length - 1]
+        present = true
+        latch.unsafeOpen()
+        return true
+      }),
+    finish: (cause) =>
+      Effect.sync(() => {
+        failure = cause
+        done = true
+        latch.unsafeOpen()
+      }),
+    pull
+  }
+}
+
+const runWorker = <S, Event, Snapshot, A, E, R>(
+  options: Options<S, Event, Snapshot, E, R>,
+  events: Mpsc.Receiver<Event>,
+  output: Output<Snapshot, A, E>
+): Effect.Effect<void, never, Exclude<R, Scope>> => {
+  let pending: Array<Snapshot> = []
+  // Snapshots of one batch of events go out together; returns false once nobody reads them.
+  const flush = Effect.suspend(() => {
+    if (pending.length === 0) return Effect.succeed(true)
+    const out = pending
+    pending = []
+    return output.publish(out)
+  })
+  const loop = Effect.gen(function*() {
+    let state = options.initial
+    while (true) {
+      const batch = yield* Effect.exit(Mpsc.recvMany(events, options.capacity))
+      // The only failure of `recvMany` is the end of the events: `end` was called.
+      if (Exit.isFailure(batch)) return
+      for (const event of batch.value) {
+        const result = options.step(state, event)
+        const step: Step<S, Snapshot> = Effect.isEffect(result) ? yield* result : result
+        state = step[0]
+        // Length, not `undefined`: a step may emit `undefined` as a snapshot.
+        if (step.length > 1) pending.push(step[1] as Snapshot)
+      }
+      if (!(yield* flush)) return
+    }
+  })
+  return loop.pipe(
+    Effect.matchCauseEffect({
+      onSuccess: () => output.finish(undefined),
+      // Snapshots produced before the failing step are still delivered, then the failure.
+      onFailure: (cause) => Effect.zipRight(flush, output.finish(cause))
+    }),
+    Effect.onInterrupt(() => output.finish(undefined)),
+    Effect.ensuring(Mpsc.close(events)),
+    Effect.scoped
+  )
+}
+
+/** @internal */
+export function make<S, Event, Snapshot, E, R>(
+  options: Options<S, Event, Snapshot, E, R> & { readonly strategy: "suspend" }
+): Effect.Effect<Handle<Event, Snapshot, E>, InvalidArgument, Scope | Exclude<R, Scope>>
+/** @internal */
+export function make<S, Event, Snapshot, E, R>(
+  options: Options<S, Event, Snapshot, E, R> & { readonly strategy: "latest" }
+): Effect.Effect<Handle<Event, Conflated<Snapshot>, E>, InvalidArgument, Scope | Exclude<R, Scope>>
+export function make<S, Event, Snapshot, E, R>(
+  options: Options<S, Event, Snapshot, E, R>
+): Effect.Effect<Handle<Event, unknown, E>, InvalidArgument, Scope | Exclude<R, Scope>> {
+  return Effect.suspend(() => {
+    if (!isPositiveInteger(options.capacity)) {
+      return Effect.fail(
+        new InvalidArgument({
+          operation: "SnapshotStream.make",
+          argument: "capacity",
+          value: options.capacity,
+          expected: "a positive integer"
+        })
+      )
+    }
+    return Effect.gen(function*() {
+      const [eventsTx, eventsRx] = yield* Effect.orDie(Mpsc.bounded<Event>(options.capacity))
+      const output: Output<Snapshot, unknown, E> = options.strategy === "latest"
+        ? latestOutput<Snapshot, E>()
+        : yield* Effect.map(
+          Effect.orDie(Mpsc.bounded<Snapshot>(options.capacity)),
+          ([tx, rx]) => suspendOutput<Snapshot, E>(tx, rx, options.capacity)
+        )
+      const worker = yield* Effect.forkScoped(runWorker(options, eventsRx, output))
+      return {
+        send: (event: Event) => Mpsc.send(eventsTx, event),
+        sendAll: (events: Iterable<Event>) => Mpsc.sendAll(eventsTx, events),
+        end: Mpsc.close(eventsTx),
+        // When the consumer stops reading, for whatever reason, the worker stops with it.
+        stream: Stream.repeatEffectChunkOption(output.pull).pipe(Stream.ensuring(Fiber.interrupt(worker)))
+      }
+    })
+  })
+}
