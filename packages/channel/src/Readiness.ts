@@ -18,6 +18,10 @@
  *   calls `claim` again and may find nothing, because another consumer was faster.
  * - The function `onReady` returns unregisters the waker; calling it after the waker ran, or twice,
  *   is harmless.
+ * - A source wakes one waiter per value that becomes ready (every waiter on close), so a consumer
+ *   whose waker ran but that did not claim — a `select` that took another branch — calls the
+ *   unregister function: the `@weft/channel` sources then pass the wakeup on to the next waiter
+ *   while they are still ready, and no other consumer is left waiting beside a ready value.
  *
  * @since 0.1.0
  */

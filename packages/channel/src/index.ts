@@ -1,1 +1,6 @@
+export * as Broadcast from "./Broadcast.js"
+export * as ChannelError from "./ChannelError.js"
+export * as Mpsc from "./Mpsc.js"
+export * as Oneshot from "./Oneshot.js"
 export * as Readiness from "./Readiness.js"
+export * as Watch from "./Watch.js"

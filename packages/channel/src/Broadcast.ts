@@ -1,0 +1,264 @@
+/**
+ * A broadcast channel: every subscriber sees every message sent after it subscribed, in order.
+ *
+ * The channel retains the last `capacity` messages. What happens when a subscriber falls that far
+ * behind is the lag policy:
+ * - `"suspend"` (the default): senders wait until the slowest subscriber has read the oldest
+ *   message. No subscriber ever misses a message; one stuck subscriber stalls the senders (until
+ *   it unsubscribes).
+ * - `"dropOldest"`: senders never wait; the oldest message is dropped. A subscriber that missed
+ *   messages gets one typed {@link Lagged} failure carrying the exact count, then continues with
+ *   the oldest message still retained.
+ *
+ * Cancellation safety: an interrupted `recv` has consumed nothing; an interrupted `send` has
+ * delivered its message to every subscriber, or to none.
+ *
+ * @since 0.1.0
+ */
+import type { Effect, Inspectable, Option, Pipeable, Scope, Types } from "effect"
+import type { ChannelClosed, InvalidCapacity, Lagged } from "./ChannelError.js"
+import * as internal from "./internal/broadcast.js"
+import type { Readable } from "./Readiness.js"
+
+export {
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  ChannelClosed,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  InvalidCapacity,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  Lagged
+} from "./ChannelError.js"
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const SenderTypeId: typeof internal.SenderTypeId = internal.SenderTypeId
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type SenderTypeId = typeof SenderTypeId
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const SubscriptionTypeId: typeof internal.SubscriptionTypeId = internal.SubscriptionTypeId
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type SubscriptionTypeId = typeof SubscriptionTypeId
+
+/**
+ * What a full channel does: make senders wait, or drop the oldest message.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LagPolicy = "suspend" | "dropOldest"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** How many messages the channel retains for its slowest subscriber. A positive integer. */
+  readonly capacity: number
+  /** Defaults to `"suspend"`. */
+  readonly lag?: LagPolicy | undefined
+}
+
+/**
+ * The sending end, shared by any number of producers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Sender<in A> extends Pipeable.Pipeable, Inspectable.Inspectable {
+  readonly [SenderTypeId]: { readonly _A: Types.Contravariant<A> }
+}
+
+/**
+ * One subscriber's view of the channel: a {@link Readable} for `@weft/select`. A subscription
+ * belongs to one consumer; fibers sharing it split its messages between them.
+ *
+ * As a `Readable`, its `claim` may return a `Lagged` failure once after messages were dropped;
+ * that is a notice, not the end — the next claim returns the oldest retained message. Only
+ * `ChannelClosed` ends a subscription.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Subscription<out A>
+  extends Readable<A, ChannelClosed | Lagged>, Pipeable.Pipeable, Inspectable.Inspectable
+{
+  readonly [SubscriptionTypeId]: { readonly _A: Types.Covariant<A> }
+}
+
+/**
+ * Creates a broadcast channel and its first subscription (so nothing sent right away is missed).
+ * Fails with `InvalidCapacity` unless `capacity` is a positive integer.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Broadcast } from "@weft/channel"
+ *
+ * const program = Effect.gen(function*() {
+ *   const [tx, first] = yield* Broadcast.make<string>({ capacity: 16 })
+ *   const second = yield* Broadcast.subscribe(tx)
+ *   yield* Broadcast.send(tx, "tick")
+ *   return [yield* Broadcast.recv(first), yield* Broadcast.recv(second)] // both "tick"
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: <A>(
+  options: Options
+) => Effect.Effect<readonly [Sender<A>, Subscription<A>], InvalidCapacity> = internal.make
+
+/**
+ * Sends a message to every current subscriber. With lag policy `"suspend"` it waits while the
+ * slowest subscriber is `capacity` messages behind. Without subscribers, nobody sees the message.
+ * Fails with `ChannelClosed` once the channel is closed.
+ *
+ * Cancellation safety: the message is published in one synchronous step. Interrupted while
+ * waiting, it was published to nobody; otherwise to every subscriber, once.
+ *
+ * @since 0.1.0
+ * @category sending
+ */
+export const send: {
+  <A>(value: A): (self: Sender<A>) => Effect.Effect<void, ChannelClosed>
+  <A>(self: Sender<A>, value: A): Effect.Effect<void, ChannelClosed>
+} = internal.send
+
+/**
+ * A new subscription that sees every message sent from now on. Subscribing to a closed channel
+ * gives a subscription that has already ended.
+ *
+ * @since 0.1.0
+ * @category subscribing
+ */
+export const subscribe: <A>(self: Sender<A>) => Effect.Effect<Subscription<A>> = internal.subscribe
+
+/**
+ * {@link subscribe} for the lifetime of a `Scope`: closing the scope unsubscribes.
+ *
+ * @since 0.1.0
+ * @category subscribing
+ */
+export const subscribeScoped: <A>(self: Sender<A>) => Effect.Effect<Subscription<A>, never, Scope.Scope> =
+  internal.subscribeScoped
+
+/**
+ * Ends a subscription: it stops holding back senders, its unread messages are released, and its
+ * receives fail with `ChannelClosed`. Unsubscribing twice is harmless.
+ *
+ * @since 0.1.0
+ * @category subscribing
+ */
+export const unsubscribe: <A>(self: Subscription<A>) => Effect.Effect<void> = internal.unsubscribe
+
+/**
+ * Receives the subscription's next message, waiting while there is none. Fails with `Lagged`
+ * once after messages were dropped before this subscriber read them (policy `"dropOldest"`), and
+ * with `ChannelClosed` once the channel is closed and this subscriber has read everything.
+ *
+ * Cancellation safety: interrupted while waiting, it has consumed nothing.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Broadcast } from "@weft/channel"
+ *
+ * const program = Effect.gen(function*() {
+ *   const [tx, rx] = yield* Broadcast.make<number>({ capacity: 2, lag: "dropOldest" })
+ *   yield* Effect.forEach([1, 2, 3, 4], (n) => Broadcast.send(tx, n))
+ *   const lag = yield* Effect.flip(Broadcast.recv(rx)) // Lagged { skipped: 2 }
+ *   const next = yield* Broadcast.recv(rx) // 3
+ *   return [lag._tag, next]
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category receiving
+ */
+export const recv: <A>(self: Subscription<A>) => Effect.Effect<A, ChannelClosed | Lagged> = internal.recv
+
+/**
+ * Receives the next message if there is one, without waiting: `None` when there is none yet.
+ *
+ * Cancellation safety: one synchronous step.
+ *
+ * @since 0.1.0
+ * @category receiving
+ */
+export const tryRecv: <A>(self: Subscription<A>) => Effect.Effect<Option.Option<A>, ChannelClosed | Lagged> =
+  internal.tryRecv
+
+/**
+ * Waits until a `recv` on this subscription would complete without waiting, consuming nothing.
+ *
+ * Cancellation safety: consumes nothing, interrupted or not.
+ *
+ * @since 0.1.0
+ * @category readiness
+ */
+export const awaitReadable: <A>(self: Subscription<A>) => Effect.Effect<void> = internal.awaitReadable
+
+/**
+ * Whether a `recv` on this subscription would complete now, consuming nothing.
+ *
+ * @since 0.1.0
+ * @category readiness
+ */
+export const poll: <A>(self: Subscription<A>) => Effect.Effect<boolean> = internal.poll
+
+/**
+ * Closes the channel: sends fail with `ChannelClosed` (waiting ones too); subscribers read what
+ * they have not read yet, then see `ChannelClosed`.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const close: <A>(self: Sender<A>) => Effect.Effect<void> = internal.close
+
+/**
+ * Whether the channel was closed.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const isClosed: <A>(self: Sender<A>) => Effect.Effect<boolean> = internal.isClosed
+
+/**
+ * How many subscriptions are active.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const subscriberCount: <A>(self: Sender<A>) => Effect.Effect<number> = internal.subscriberCount
+
+/**
+ * How many retained messages this subscription has not read yet.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const pending: <A>(self: Subscription<A>) => Effect.Effect<number> = internal.pending

@@ -1,0 +1,43 @@
+import { Broadcast, Oneshot, Watch } from "@weft/channel"
+import type { ChannelError, Readiness } from "@weft/channel"
+import type { Effect } from "effect"
+import { describe, expectTypeOf, it } from "vitest"
+
+declare const oneshotTx: Oneshot.Sender<number, "timeout">
+declare const oneshotRx: Oneshot.Receiver<number, "timeout">
+declare const broadcastTx: Broadcast.Sender<string>
+declare const subscription: Broadcast.Subscription<string>
+declare const watchTx: Watch.Sender<number>
+declare const watchRx: Watch.Receiver<number>
+
+describe("Oneshot, Broadcast and Watch types", () => {
+  it("a oneshot carries the sender's error type to the receiver", () => {
+    expectTypeOf(Oneshot.recv(oneshotRx)).toEqualTypeOf<
+      Effect.Effect<number, "timeout" | ChannelError.ChannelClosed>
+    >()
+    // @ts-expect-error only the declared failure can be sent
+    Oneshot.fail(oneshotTx, "other")
+    // @ts-expect-error only the declared value type can be sent
+    Oneshot.send(oneshotTx, "1")
+    expectTypeOf(oneshotRx).toMatchTypeOf<Readiness.Readable<number, "timeout" | ChannelError.ChannelClosed>>()
+  })
+
+  it("a broadcast subscription can fail with Lagged", () => {
+    expectTypeOf(Broadcast.recv(subscription)).toEqualTypeOf<
+      Effect.Effect<string, ChannelError.ChannelClosed | ChannelError.Lagged>
+    >()
+    // @ts-expect-error wrong message type
+    Broadcast.send(broadcastTx, 1)
+    // @ts-expect-error the lag policy is one of two names
+    Broadcast.make<string>({ capacity: 1, lag: "dropNewest" })
+  })
+
+  it("watch values are typed", () => {
+    expectTypeOf(Watch.changed(watchRx)).toEqualTypeOf<Effect.Effect<number, ChannelError.ChannelClosed>>()
+    expectTypeOf(Watch.borrow(watchTx)).toEqualTypeOf<Effect.Effect<number>>()
+    // @ts-expect-error update must return the value type
+    Watch.update(watchTx, (n) => String(n))
+    // @ts-expect-error a sender has no changed
+    Watch.changed(watchTx)
+  })
+})
