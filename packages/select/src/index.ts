@@ -1,1 +1,2 @@
-export {}
+export * as Select from "./Select.js"
+export * as SelectError from "./SelectError.js"
