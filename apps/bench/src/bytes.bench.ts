@@ -1,0 +1,222 @@
+/**
+ * @weft/bytes: length-delimited decoding of 64 B and 64 KiB frames arriving in 16 KiB socket-like
+ * chunks, against a naive `Buffer.concat` decoder and `it-length-prefixed`; and `Bytes.slice`
+ * against `Uint8Array.prototype.slice`.
+ *
+ * Every decoder gets the same bytes: frames with a 4-byte big-endian length prefix (the weft
+ * default; it-length-prefixed is given a matching `lengthDecoder`), cut into 16 KiB chunks that
+ * each own their `ArrayBuffer`, as socket reads do. Each contender must hand out every frame as
+ * contiguous bytes, which is what a parser needs: it-length-prefixed yields `Uint8ArrayList`s, so
+ * its contenders call `.subarray()` (which copies only frames that span chunks, like weft).
+ */
+import { Bytes, LengthDelimited } from "@weft/bytes"
+import { Chunk, Effect, Either, Option, Stream } from "effect"
+import type { LengthDecoderFunction } from "it-length-prefixed"
+import * as lp from "it-length-prefixed"
+import { benchmark, type BenchmarkFile, expect } from "./harness.js"
+
+// Module-level references, so the loops measure the code and not the namespace getters that the
+// TypeScript loader puts on workspace re-exports.
+const { decode, makeDecoder, makeStats } = LengthDelimited
+const { size, slice } = Bytes
+
+const chunkSize = 16 * 1024
+
+interface Totals {
+  readonly frames: number
+  readonly bytes: number
+  /** Payload bytes the decoder copied, where the contender can tell. */
+  readonly copiedBytes?: number
+}
+
+interface Input {
+  readonly chunks: ReadonlyArray<Uint8Array>
+  readonly frames: number
+  readonly bytes: number
+}
+
+/** `count` frames of `payload` bytes behind 4-byte big-endian lengths, cut into 16 KiB chunks. */
+const makeInput = (payload: number, count: number): Input => {
+  const wire = new Uint8Array((4 + payload) * count)
+  const view = new DataView(wire.buffer)
+  for (let i = 0, offset = 0; i < count; i++, offset += 4 + payload) {
+    view.setUint32(offset, payload)
+    wire.fill(i & 0xff, offset + 4, offset + 4 + payload)
+  }
+  const chunks: Array<Uint8Array> = []
+  for (let offset = 0; offset < wire.length; offset += chunkSize) {
+    chunks.push(wire.slice(offset, offset + chunkSize))
+  }
+  return { chunks, frames: count, bytes: payload * count }
+}
+
+/**
+ * A socket as a `Stream`: every read is its own element, pulled one at a time, as a Node readable
+ * or `Stream.async` source delivers them. (Handing all chunks over as one batch would hide
+ * Effect's per-element cost; weft pays it here like any real program would.)
+ */
+const socketStream = (chunks: ReadonlyArray<Uint8Array>) =>
+  Stream.suspend(() => {
+    let next = 0
+    return Stream.repeatEffectChunkOption(
+      Effect.suspend(() =>
+        next < chunks.length ? Effect.succeed(Chunk.of(chunks[next++]!)) : Effect.fail(Option.none())
+      )
+    )
+  })
+
+/** weft as a user gets it: the `decode` transform on a socket stream. */
+const weftStream = (input: Input) => {
+  const program = Effect.suspend(() => {
+    let frames = 0
+    let bytes = 0
+    const stats = makeStats()
+    return socketStream(input.chunks).pipe(
+      decode({ stats }),
+      Stream.runForEachChunk((chunk) =>
+        Effect.sync(() => {
+          const array = Chunk.toReadonlyArray(chunk)
+          for (let i = 0; i < array.length; i++) bytes += size(array[i]!)
+          frames += array.length
+        })
+      ),
+      Effect.map((): Totals => ({ frames, bytes, copiedBytes: stats.copiedBytes }))
+    )
+  })
+  return () => Effect.runPromise(program)
+}
+
+/** weft's synchronous core without the Stream around it: what the Stream layer costs. */
+const weftCore = (input: Input) => () => {
+  const decoder = Either.getOrThrow(makeDecoder())
+  const out: Array<Bytes.Bytes> = []
+  let frames = 0
+  let bytes = 0
+  for (const chunk of input.chunks) {
+    const error = decoder.decode(chunk, out)
+    if (error !== undefined) throw error
+    for (const frame of out) bytes += size(frame)
+    frames += out.length
+    out.length = 0
+  }
+  return { frames, bytes }
+}
+
+/** The decoder most code starts with: append every chunk to a pending Buffer, slice frames off it. */
+const naiveConcat = (input: Input) => () => {
+  let pending = Buffer.alloc(0)
+  let frames = 0
+  let bytes = 0
+  let copiedBytes = 0
+  for (const chunk of input.chunks) {
+    copiedBytes += pending.length + chunk.length
+    pending = Buffer.concat([pending, chunk])
+    while (pending.length >= 4) {
+      const length = pending.readUInt32BE(0)
+      if (pending.length < 4 + length) break
+      const frame = pending.subarray(4, 4 + length)
+      frames++
+      bytes += frame.length
+      pending = pending.subarray(4 + length)
+    }
+  }
+  return { frames, bytes, copiedBytes }
+}
+
+/** A 4-byte big-endian length for it-length-prefixed (it throws RangeError to ask for more bytes). */
+const lengthDecoder: LengthDecoderFunction = Object.assign((data: Parameters<LengthDecoderFunction>[0]): number => {
+  if (data.byteLength < 4) throw new RangeError("need 4 bytes")
+  return data.getUint32(0)
+}, { bytes: 4 })
+
+async function* socket(chunks: ReadonlyArray<Uint8Array>) {
+  for (const chunk of chunks) yield chunk
+}
+
+/** it-length-prefixed as a socket gives it bytes: an async iterable. */
+const itLpAsync = (input: Input) => async () => {
+  let frames = 0
+  let bytes = 0
+  for await (const frame of lp.decode(socket(input.chunks), { lengthDecoder })) {
+    frames++
+    bytes += frame.subarray().length
+  }
+  return { frames, bytes }
+}
+
+/** it-length-prefixed's synchronous path (given an array), its fastest. */
+const itLpSync = (input: Input) => () => {
+  let frames = 0
+  let bytes = 0
+  for (const frame of lp.decode(input.chunks, { lengthDecoder })) {
+    frames++
+    bytes += frame.subarray().length
+  }
+  return { frames, bytes }
+}
+
+/** How much of the payload a contender copied, as a share of all payload bytes. */
+const copied = (input: Input) => (totals: Totals): string =>
+  `copied ${(((totals.copiedBytes ?? 0) / input.bytes) * 100).toFixed(1)}% of payload bytes`
+
+const decodeBenchmark = (name: string, input: Input) =>
+  benchmark<Totals>({
+    package: "bytes",
+    name,
+    unit: "frame",
+    opsPerRun: input.frames,
+    goal: "≥ 2× the naive decoder and it-length-prefixed",
+    contenders: [
+      { name: "weft LengthDelimited.decode (Stream)", role: "weft", run: weftStream(input), report: copied(input) },
+      { name: "naive Buffer.concat decoder", role: "peer", run: naiveConcat(input), report: copied(input) },
+      { name: "it-length-prefixed (async iterable)", role: "peer", run: itLpAsync(input) },
+      { name: "it-length-prefixed (sync iterable)", role: "peer", run: itLpSync(input) },
+      { name: "weft core: makeDecoder, no Stream", role: "limit", run: weftCore(input) }
+    ],
+    check: (result) => {
+      expect(result.frames === input.frames, () => `${result.frames} frames, expected ${input.frames}`)
+      expect(result.bytes === input.bytes, () => `${result.bytes} payload bytes, expected ${input.bytes}`)
+    }
+  })
+
+/** Cuts 64-byte windows out of a 16 KiB buffer. */
+const sliceBenchmark = (quick: boolean) => {
+  const source = new Uint8Array(chunkSize).map((_, i) => i & 0xff)
+  const bytes = Bytes.fromUint8Array(source)
+  const window = 64
+  const rounds = quick ? 1 : 16
+  const slices = (chunkSize / window) * rounds
+  const run = (cut: (start: number) => { readonly length: number }) => () => {
+    let total = 0
+    for (let round = 0; round < rounds; round++) {
+      for (let start = 0; start < chunkSize; start += window) total += cut(start).length
+    }
+    return total
+  }
+  return benchmark<number>({
+    package: "bytes",
+    name: "slice 64 B out of 16 KiB",
+    unit: "slice",
+    opsPerRun: slices,
+    contenders: [
+      { name: "weft Bytes.slice (zero-copy)", role: "weft", run: run((start) => slice(bytes, start, start + window)) },
+      {
+        name: "Uint8Array.prototype.slice (copies)",
+        role: "peer",
+        run: run((start) => source.slice(start, start + window))
+      },
+      {
+        name: "Uint8Array.prototype.subarray",
+        role: "limit",
+        run: run((start) => source.subarray(start, start + window))
+      }
+    ],
+    check: (total) => expect(total === slices * window, () => `${total} bytes sliced, expected ${slices * window}`)
+  })
+}
+
+export const benchmarks: BenchmarkFile = ({ quick }) => [
+  decodeBenchmark("decode 64 B frames from 16 KiB chunks", makeInput(64, quick ? 600 : 64 * 1024)),
+  decodeBenchmark("decode 64 KiB frames from 16 KiB chunks", makeInput(64 * 1024, quick ? 3 : 64)),
+  sliceBenchmark(quick)
+]
