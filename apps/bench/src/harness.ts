@@ -3,8 +3,11 @@
  * same process, checks every result for correctness, and reports ops/s and the weft/peer ratio.
  */
 
-/** Who a contender is: weft itself, a peer to beat, or a "limit" row (the best plain JS can do). */
-export type Role = "weft" | "peer" | "limit"
+/**
+ * Who a contender is: weft itself, a peer to beat, a "limit" row (the best plain JS can do), or a
+ * "variant": weft used another way, shown to say what that way costs (e.g. inside a Stream).
+ */
+export type Role = "weft" | "peer" | "limit" | "variant"
 
 export interface Contender<R> {
   readonly name: string
