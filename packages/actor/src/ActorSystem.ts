@@ -1,0 +1,226 @@
+/**
+ * The actor system: the registry of live actors, the dead-letter stream and counter, the
+ * single timer that serves every ask deadline, and shutdown. Provide it with
+ * {@link ActorSystem.layer}; closing the layer stops every actor (drain with a timeout, then
+ * kill).
+ *
+ * @since 0.1.0
+ */
+import type { Duration, Option, Queue, Scope, Stream } from "effect"
+import { Context, Effect, Layer } from "effect"
+import type { ActorRef } from "./Actor.js"
+import type { TellError } from "./ActorError.js"
+import type { DeadLetter } from "./DeadLetter.js"
+import * as internal from "./internal/actor.js"
+import type { LifecycleEvent } from "./Lifecycle.js"
+import type { Poisoned } from "./Reliable.js"
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class ActorSystem extends Context.Tag("@weft/actor/ActorSystem")<ActorSystem, ActorSystem.Service>() {
+  /**
+   * A scoped actor system. Closing it drains every live actor (each for at most
+   * `stopTimeout`), kills the ones that overrun, then stops the deadline timer.
+   *
+   * @since 0.1.0
+   */
+  static readonly layer = (options?: ActorSystem.Options): Layer.Layer<ActorSystem> =>
+    Layer.scoped(ActorSystem, internal.makeSystem(options))
+}
+
+/**
+ * @since 0.1.0
+ */
+export declare namespace ActorSystem {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Options {
+    /** The deadline of an `ask` that does not give one. Default 5 seconds. */
+    readonly askTimeout?: Duration.DurationInput | undefined
+    /** How long a graceful stop (scope close, shutdown) may take before a kill. Default 5 seconds. */
+    readonly stopTimeout?: Duration.DurationInput | undefined
+    /**
+     * How many dead letters (and lifecycle events) a slow subscriber may lag behind before the
+     * oldest are dropped from its view (the dead-letter counter stays exact). Default 1024.
+     */
+    readonly deadLetterBuffer?: number | undefined
+    /**
+     * How many poisoned reliable messages `poisoned` keeps; beyond it the oldest is
+     * dead-lettered (`"Evicted"`). Default 1024.
+     */
+    readonly poisonCapacity?: number | undefined
+  }
+
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    /** The live actor registered under `name`. */
+    readonly lookup: (name: string) => Effect.Effect<Option.Option<ActorRef<never>>>
+    /** Every live actor. */
+    readonly actors: Effect.Effect<ReadonlyArray<ActorRef<never>>>
+    /** Dead letters published from the moment the stream is run. */
+    readonly deadLetters: Stream.Stream<DeadLetter>
+    /** A subscription that starts receiving dead letters at once (use it to not miss early ones). */
+    readonly subscribeDeadLetters: Effect.Effect<Queue.Dequeue<DeadLetter>, never, Scope.Scope>
+    /** Lifecycle events (start, restart, termination) published from the moment the stream is run. */
+    readonly lifecycle: Stream.Stream<LifecycleEvent>
+    /** A subscription to lifecycle events that starts at once. */
+    readonly subscribeLifecycle: Effect.Effect<Queue.Dequeue<LifecycleEvent>, never, Scope.Scope>
+    /** Reliable messages that exhausted their redeliveries, oldest first. */
+    readonly poisoned: Effect.Effect<ReadonlyArray<Poisoned>>
+    /** Dead letters since the system started. */
+    readonly deadLetterCount: Effect.Effect<number>
+    /** Replies that arrived after their ask had timed out or was interrupted, and were dropped. */
+    readonly lateReplies: Effect.Effect<number>
+  }
+}
+
+/**
+ * A scoped actor system (the same as `ActorSystem.ActorSystem.layer`). Closing it drains every
+ * live actor (each for at most `stopTimeout`), kills the ones that overrun, then stops the
+ * deadline timer.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ActorSystem } from "@weft/actor"
+ *
+ * const program = Effect.gen(function* () {
+ *   const count = yield* ActorSystem.deadLetterCount
+ * }).pipe(Effect.provide(ActorSystem.layer({ askTimeout: "1 second" })))
+ * ```
+ *
+ * Cancellation safety: an interrupted build closes its scope and leaves nothing running; closing
+ * the layer drains, then kills, every actor.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options?: ActorSystem.Options): Layer.Layer<ActorSystem> => ActorSystem.layer(options)
+
+/**
+ * Looks up a live actor by the name it was spawned with.
+ *
+ * Cancellation safety: a synchronous read.
+ *
+ * @since 0.1.0
+ * @category registry
+ */
+export const lookup = (name: string): Effect.Effect<Option.Option<ActorRef<never>>, never, ActorSystem> =>
+  Effect.flatMap(ActorSystem, (system) => system.lookup(name))
+
+/**
+ * Dead letters, as they happen.
+ *
+ * Cancellation safety: interrupting the stream only ends the subscription.
+ *
+ * @since 0.1.0
+ * @category dead letters
+ */
+export const deadLetters: Stream.Stream<DeadLetter, never, ActorSystem> = internal.deadLetterStream
+
+/**
+ * Subscribes to dead letters now; the queue receives every later dead letter until the scope closes.
+ *
+ * Cancellation safety: the subscription is released with the scope.
+ *
+ * @since 0.1.0
+ * @category dead letters
+ */
+export const subscribeDeadLetters: Effect.Effect<Queue.Dequeue<DeadLetter>, never, ActorSystem | Scope.Scope> = Effect
+  .flatMap(ActorSystem, (system) => system.subscribeDeadLetters)
+
+/**
+ * Lifecycle events — every start, restart and termination — as they happen, for dashboards.
+ *
+ * Cancellation safety: interrupting the stream only ends the subscription.
+ *
+ * @since 0.1.0
+ * @category observability
+ */
+export const lifecycle: Stream.Stream<LifecycleEvent, never, ActorSystem> = internal.lifecycleStream
+
+/**
+ * Subscribes to lifecycle events now; the queue receives every later event until the scope closes.
+ *
+ * Cancellation safety: the subscription is released with the scope.
+ *
+ * @since 0.1.0
+ * @category observability
+ */
+export const subscribeLifecycle: Effect.Effect<Queue.Dequeue<LifecycleEvent>, never, ActorSystem | Scope.Scope> = Effect
+  .flatMap(ActorSystem, (system) => system.subscribeLifecycle)
+
+/**
+ * The poison queue: reliable messages that exhausted their redeliveries, oldest first.
+ *
+ * Cancellation safety: a synchronous read.
+ *
+ * @since 0.1.0
+ * @category reliable delivery
+ */
+export const poisoned: Effect.Effect<ReadonlyArray<Poisoned>, never, ActorSystem> = Effect.flatMap(
+  ActorSystem,
+  (system) => system.poisoned
+)
+
+/**
+ * Takes a message out of the poison queue and tells it to its actor again as a fresh delivery
+ * (new id, attempt 1). Replaying a message no longer in the queue does nothing.
+ *
+ * Cancellation safety: the message leaves the queue and is told in one step when the tell does
+ * not wait; if it waits (a full `"suspend"` mailbox) and is interrupted, it was enqueued or not,
+ * and in the latter case it is put back in the queue.
+ *
+ * @since 0.1.0
+ * @category reliable delivery
+ */
+export const replay = (poisoned: Poisoned): Effect.Effect<void, TellError, ActorSystem> =>
+  Effect.flatMap(ActorSystem, (system) => internal.replay(system, poisoned))
+
+/**
+ * The number of dead letters since the system started.
+ *
+ * Cancellation safety: a synchronous read.
+ *
+ * @since 0.1.0
+ * @category dead letters
+ */
+export const deadLetterCount: Effect.Effect<number, never, ActorSystem> = Effect.flatMap(
+  ActorSystem,
+  (system) => system.deadLetterCount
+)
+
+/**
+ * The number of replies that came after their ask had timed out or been interrupted.
+ *
+ * Cancellation safety: a synchronous read.
+ *
+ * @since 0.1.0
+ * @category observability
+ */
+export const lateReplies: Effect.Effect<number, never, ActorSystem> = Effect.flatMap(
+  ActorSystem,
+  (system) => system.lateReplies
+)
+
+/**
+ * Drains every live actor, each for at most `timeout` (default: the system's `stopTimeout`),
+ * killing those that overrun; returns when all are gone. The layer does this when it closes.
+ *
+ * Cancellation safety: the actors are already stopping when the wait is interrupted; they
+ * still terminate, only the wait is abandoned.
+ *
+ * @since 0.1.0
+ * @category lifecycle
+ */
+export const shutdown = (
+  options?: { readonly timeout?: Duration.DurationInput | undefined }
+): Effect.Effect<void, never, ActorSystem> =>
+  Effect.flatMap(ActorSystem, (system) => internal.shutdown(system, options))

@@ -1,0 +1,213 @@
+/**
+ * The plugin host: a dispatcher routes each message to plugin actors — broadcast, round-robin,
+ * consistent-hash (Effect's `HashRing`) or by topic — and plugins can be added and removed while
+ * messages flow.
+ *
+ * Each plugin's lane is its own bounded mailbox, so the plugin's mailbox strategy is the policy
+ * when that lane is full: `"suspend"` backpressures the dispatching fiber, `"dropping"`,
+ * `"sliding"` and `"fail"` drop to dead letters. A message no plugin takes (no plugins, or no
+ * subscriber for its topic) is dead-lettered with reason `"NoRoute"`.
+ *
+ * Dispatch runs in the caller's fiber (no extra hop); concurrent dispatchers are fine.
+ *
+ * Arena-backed fan-out: {@link dispatchRef} hands a `MessageRef` from `@weft/arena` to the chosen
+ * plugins as a {@link Delivery}, retaining it once per plugin; each plugin settles its delivery,
+ * and the slot is freed exactly when the last one has (a delivery that becomes a dead letter
+ * settles itself).
+ *
+ * @since 0.1.0
+ */
+import type { Arena, MessageRef } from "@weft/arena"
+import type { Effect } from "effect"
+import { Data } from "effect"
+import type { ActorRef, Message } from "./Actor.js"
+import type { TellError } from "./ActorError.js"
+import type { ActorSystem } from "./ActorSystem.js"
+import { OnDeadLetter } from "./DeadLetter.js"
+import * as internal from "./internal/dispatcher.js"
+
+/**
+ * How a dispatcher picks plugins for a message.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Routing<M> =
+  | { readonly _tag: "Broadcast" }
+  | { readonly _tag: "RoundRobin" }
+  | { readonly _tag: "ConsistentHash"; readonly key: (message: M) => string }
+  | { readonly _tag: "Topic"; readonly topic: (message: M) => string }
+
+/**
+ * Every plugin receives every message.
+ *
+ * @since 0.1.0
+ * @category routing
+ */
+export const broadcast: { readonly _tag: "Broadcast" } = { _tag: "Broadcast" }
+
+/**
+ * Each message goes to one plugin, in turn.
+ *
+ * @since 0.1.0
+ * @category routing
+ */
+export const roundRobin: { readonly _tag: "RoundRobin" } = { _tag: "RoundRobin" }
+
+/**
+ * Each message goes to the plugin that owns its key on a consistent-hash ring, so messages with
+ * the same key go to the same plugin while the set of plugins is stable, and adding or removing a
+ * plugin moves only the keys it gains or loses.
+ *
+ * Cancellation safety: a pure constructor; nothing runs.
+ *
+ * @since 0.1.0
+ * @category routing
+ */
+export const consistentHash = <M>(key: (message: M) => string): Routing<M> => ({ _tag: "ConsistentHash", key })
+
+/**
+ * Each message goes to every plugin subscribed (in {@link add}) to its topic.
+ *
+ * Cancellation safety: a pure constructor; nothing runs.
+ *
+ * @since 0.1.0
+ * @category routing
+ */
+export const topic = <M>(topic: (message: M) => string): Routing<M> => ({ _tag: "Topic", topic })
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Dispatcher<in M extends Message> {
+  readonly [internal.TypeId]: { readonly _M: (_: M) => void }
+}
+
+/**
+ * Creates a dispatcher with no plugins.
+ *
+ * Cancellation safety: a constructor; nothing to undo.
+ *
+ * @example
+ * ```ts
+ * import { Data, Effect } from "effect"
+ * import { Actor, Dispatcher } from "@weft/actor"
+ *
+ * class Event extends Data.TaggedClass("Event")<{ readonly user: string }> {}
+ * declare const pluginA: Actor.ActorRef<Event>
+ * declare const pluginB: Actor.ActorRef<Event>
+ *
+ * const program = Effect.gen(function* () {
+ *   const dispatcher = yield* Dispatcher.make<Event>(Dispatcher.consistentHash((event) => event.user))
+ *   yield* Dispatcher.add(dispatcher, pluginA)
+ *   yield* Dispatcher.add(dispatcher, pluginB)
+ *   yield* Dispatcher.dispatch(dispatcher, new Event({ user: "ada" })) // always the same plugin for "ada"
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: <M extends Message>(routing: Routing<M>) => Effect.Effect<Dispatcher<M>, never, ActorSystem> =
+  internal.make
+
+/**
+ * Adds a plugin: it receives the messages dispatched after this returns. With topic routing,
+ * `topics` are the topics it subscribes to. Adding a plugin twice updates its topics.
+ *
+ * Cancellation safety: a single synchronous step.
+ *
+ * @since 0.1.0
+ * @category plugins
+ */
+export const add: <M extends Message>(
+  self: Dispatcher<M>,
+  plugin: ActorRef<M>,
+  options?: { readonly topics?: ReadonlyArray<string> | undefined }
+) => Effect.Effect<void> = internal.add
+
+/**
+ * Removes a plugin; it receives nothing dispatched after this returns. What happens to the
+ * messages already queued in its mailbox:
+ * - `"drain"` (default): the plugin keeps them and processes them.
+ * - `"handBack"`: they are taken out of its mailbox and dispatched again to the remaining plugins
+ *   (under broadcast, where every other plugin already has them, they are dead-lettered as
+ *   `"Evicted"`). Either way no message is lost or processed twice.
+ *
+ * Cancellation safety: removal is synchronous; an interrupted hand-back has re-dispatched a
+ * prefix of the handed-back messages and dead-lettered the rest (`"NoRoute"`), losing none.
+ *
+ * @since 0.1.0
+ * @category plugins
+ */
+export const remove: <M extends Message>(
+  self: Dispatcher<M>,
+  plugin: ActorRef<M>,
+  options?: { readonly mode?: "drain" | "handBack" | undefined }
+) => Effect.Effect<void, TellError> = internal.remove
+
+/**
+ * Routes one message. Tells each chosen plugin in turn; with `"suspend"` lanes it waits while a
+ * chosen plugin's lane is full.
+ *
+ * Cancellation safety: interrupted while waiting for a lane, the plugins before it have the
+ * message and the rest do not; each plugin gets it at most once.
+ *
+ * @since 0.1.0
+ * @category dispatching
+ */
+export const dispatch: <M extends Message>(self: Dispatcher<M>, message: M) => Effect.Effect<void, TellError> =
+  internal.dispatch
+
+/**
+ * The current plugins.
+ *
+ * Cancellation safety: a synchronous read.
+ *
+ * @since 0.1.0
+ * @category plugins
+ */
+export const plugins: <M extends Message>(self: Dispatcher<M>) => Effect.Effect<ReadonlyArray<ActorRef<M>>> =
+  internal.plugins
+
+/**
+ * One plugin's share of an arena-backed message: read the payload through `ref` (e.g.
+ * `Arena.use`), then run `settle` exactly once to release this plugin's reference. Settling twice
+ * is harmless; a delivery that becomes a dead letter (dropped lane, stopped plugin, crash) settles
+ * itself.
+ *
+ * @since 0.1.0
+ * @category arena fan-out
+ */
+export class Delivery extends Data.TaggedClass("Delivery")<{
+  readonly ref: MessageRef.MessageRef
+  readonly settle: Effect.Effect<void>
+}> {
+  /** Settles the delivery when it becomes a dead letter, so its reference is never leaked. */
+  [OnDeadLetter](): void {
+    internal.settleNow(this.settle)
+  }
+}
+
+/**
+ * Fans an arena message out to the plugins its routing picks, retaining `ref` once per plugin and
+ * telling each a {@link Delivery}. It takes over the caller's reference and releases it when done,
+ * so the slot is freed when every plugin has settled — or at once when no plugin takes it
+ * (dead letter `"NoRoute"`).
+ *
+ * Cancellation safety: the caller's reference is released however this ends; a plugin whose
+ * tell was interrupted never got its delivery and its reference is released.
+ *
+ * @since 0.1.0
+ * @category arena fan-out
+ */
+export const dispatchRef: <A>(
+  self: Dispatcher<Delivery>,
+  arena: Arena.Arena<A>,
+  ref: MessageRef.MessageRef
+) => Effect.Effect<void, TellError | Arena.StaleRef | Arena.RefcountOverflow | Arena.ArenaClosed> = (
+  self,
+  arena,
+  ref
+) => internal.dispatchRef(self, arena, ref, (ref, settle) => new Delivery({ ref, settle }))

@@ -1,0 +1,29 @@
+/**
+ * Lifecycle events, for dashboards and logs: every start, restart and termination in an
+ * `ActorSystem` (see `ActorSystem.lifecycle`).
+ *
+ * @since 0.1.0
+ */
+import type { Cause } from "effect"
+import { Data } from "effect"
+import type { ActorRef } from "./Actor.js"
+import type { TerminationReason } from "./Terminated.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type LifecycleEvent = Data.TaggedEnum<{
+  /** The actor was spawned. */
+  Started: { readonly actor: ActorRef<never> }
+  /** Supervision (or a group sibling's crash) restarted the actor; `cause` is empty for a sibling restart. */
+  Restarted: { readonly actor: ActorRef<never>; readonly cause: Cause.Cause<unknown> }
+  /** The actor is gone. */
+  Terminated: { readonly actor: ActorRef<never>; readonly reason: TerminationReason }
+}>
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const LifecycleEvent = Data.taggedEnum<LifecycleEvent>()

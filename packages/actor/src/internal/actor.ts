@@ -1,0 +1,1144 @@
+import { Mpsc, Readiness } from "@weft/channel"
+import { Select } from "@weft/select"
+import type { FiberId } from "effect"
+import {
+  Cause,
+  Clock,
+  Context,
+  Deferred,
+  Duration,
+  Effect,
+  Either,
+  Equal,
+  Exit,
+  Fiber,
+  FiberRef,
+  Hash,
+  Inspectable,
+  MetricLabel,
+  Option,
+  Predicate,
+  PubSub,
+  Schedule,
+  Scope,
+  Stream
+} from "effect"
+import { dual } from "effect/Function"
+import { pipeArguments } from "effect/Pipeable"
+import type * as Actor from "../Actor.js"
+import {
+  ActorStopped,
+  ActorStopping,
+  AskCycle,
+  type AskError,
+  HandlerCrashed,
+  InvalidMailboxCapacity,
+  MailboxFull,
+  NameTaken,
+  type SpawnError,
+  type TellError
+} from "../ActorError.js"
+import * as ActorMetrics from "../ActorMetrics.js"
+import type * as ActorSystemModule from "../ActorSystem.js"
+import type { DeadLetter, Reason } from "../DeadLetter.js"
+import { LifecycleEvent } from "../Lifecycle.js"
+import type * as Reliable from "../Reliable.js"
+import { Terminated, TerminationReason } from "../Terminated.js"
+import { isReliable, SettledImpl } from "./reliable.js"
+import { SystemRuntime } from "./system.js"
+import { SystemLane } from "./systemLane.js"
+
+/** @internal */
+export const TypeId: Actor.TypeId = Symbol.for("@weft/actor/ActorRef") as Actor.TypeId
+
+/** @internal */
+export const BehaviorTypeId: unique symbol = Symbol.for("@weft/actor/Behavior") as never
+
+/** @internal */
+export const RepliedTypeId: unique symbol = Symbol.for("@weft/actor/Replied") as never
+
+/** @internal */
+export const SystemTag = Context.GenericTag<ActorSystemModule.ActorSystem, ActorSystemModule.ActorSystem.Service>(
+  "@weft/actor/ActorSystem"
+)
+
+// --- protocol ----------------------------------------------------------------------------------
+
+class RepliedImpl<A, S> implements Actor.Replied<A, S> {
+  readonly [RepliedTypeId]: typeof RepliedTypeId = RepliedTypeId
+  constructor(readonly reply: A, readonly state: S) {}
+}
+
+/** @internal */
+export const reply = <A, S>(value: A, state: S): Actor.Replied<A, S> => new RepliedImpl(value, state)
+
+type AnyHandler = (message: Actor.Message, state: unknown, context: Actor.HandlerContext<never>) => Effect.Effect<
+  unknown,
+  unknown
+>
+
+/** The behaviour as the loop sees it: every type parameter erased. */
+interface AnyBehavior {
+  readonly initialState: unknown
+  readonly handlers: Readonly<Record<string, AnyHandler>>
+  readonly onStart: ((state: unknown, context: Actor.HandlerContext<never>) => Effect.Effect<unknown>) | undefined
+  readonly onStop: ((state: unknown, context: Actor.HandlerContext<never>) => Effect.Effect<void>) | undefined
+  readonly onRestart:
+    | ((cause: Cause.Cause<unknown>, state: unknown, context: Actor.HandlerContext<never>) => Effect.Effect<void>)
+    | undefined
+  readonly onTerminated:
+    | ((terminated: Terminated, state: unknown, context: Actor.HandlerContext<never>) => Effect.Effect<unknown>)
+    | undefined
+}
+
+const behaviorVariance = { _M: (_: unknown) => {}, _R: () => undefined as never }
+
+/**
+ * The same behaviour with every handler wrapped by `wrap` (fault injection).
+ *
+ * @internal
+ */
+export const withHandlers = <M extends Actor.Message, S, R>(
+  behavior: Actor.Behavior<M, S, R>,
+  wrap: (handler: AnyHandler) => AnyHandler
+): Actor.Behavior<M, S, R> => {
+  const handlers: Record<string, AnyHandler> = {}
+  for (const [tag, handler] of Object.entries(behavior.handlers as unknown as Readonly<Record<string, AnyHandler>>)) {
+    handlers[tag] = wrap(handler)
+  }
+  return { ...behavior, handlers: handlers as unknown as Actor.Handlers<M, S, R> }
+}
+
+/**
+ * A behaviour that sends every message, whatever its tag, to one handler: the TestProbe's.
+ *
+ * @internal
+ */
+export const anyBehavior = <M extends Actor.Message>(
+  handler: (message: Actor.Message, state: unknown) => Effect.Effect<unknown>
+): Actor.Behavior<M, unknown, never> => {
+  const handlers = new Proxy({}, { get: () => handler })
+  return {
+    [BehaviorTypeId]: behaviorVariance,
+    initialState: undefined,
+    handlers: handlers as Actor.Handlers<M, unknown, never>,
+    onStart: undefined,
+    onStop: undefined,
+    onRestart: undefined,
+    onTerminated: undefined
+  }
+}
+
+/** @internal */
+export const behavior =
+  <M extends Actor.Message>() =>
+  <S, H extends Actor.Handlers<M, NoInfer<S>, unknown>, R1 = never, R2 = never, R3 = never, R4 = never>(
+    spec: Actor.Behavior.Spec<M, S, H, R1, R2, R3, R4>
+  ): Actor.Behavior<M, S, Actor.HandlersContext<H> | R1 | R2 | R3 | R4> => ({
+    [BehaviorTypeId]: behaviorVariance,
+    initialState: spec.initialState,
+    handlers: spec.handlers as unknown as Actor.Handlers<M, S, Actor.HandlersContext<H>>,
+    onStart: spec.onStart,
+    onStop: spec.onStop,
+    onRestart: spec.onRestart,
+    onTerminated: spec.onTerminated
+  })
+
+// --- envelopes ---------------------------------------------------------------------------------
+
+/**
+ * An ask in flight. A `tell` enqueues the bare message; an ask enqueues this wrapper, which
+ * carries the deadline and the reply slot, and sits in the system's deadline heap.
+ *
+ * @internal
+ */
+export class AskEnvelope {
+  heapIndex = -1
+  /** Replied, failed, timed out or abandoned: the caller is no longer waiting. */
+  settled = false
+  /** The caller was interrupted before a reply. */
+  interrupted = false
+  /** The envelope made it into the user lane (tracked only on the slow, suspending path). */
+  enqueued = false
+  constructor(
+    readonly message: Actor.Message,
+    readonly cell: ActorCell,
+    readonly sentAt: number,
+    readonly deadline: number,
+    readonly deferred: Deferred.Deferred<unknown, unknown>
+  ) {}
+}
+
+/**
+ * A reliable message after its first delivery: it keeps its id, counts its attempts and holds
+ * the redelivery schedule's state.
+ *
+ * @internal
+ */
+export class ReliableEnvelope {
+  driver: Schedule.ScheduleDriver<unknown, unknown> | undefined = undefined
+  constructor(readonly message: Actor.Message, readonly id: number, public attempt: number) {}
+}
+
+let nextDeliveryId = 0
+
+type Envelope = Actor.Message | AskEnvelope | ReliableEnvelope
+
+const messageOf = (envelope: Envelope): Actor.Message =>
+  envelope instanceof AskEnvelope || envelope instanceof ReliableEnvelope ? envelope.message : envelope
+
+// --- refs and cells ----------------------------------------------------------------------------
+
+const refVariance = { _M: (_: never) => {} }
+
+class ActorRefImpl implements Actor.ActorRef<never> {
+  readonly [TypeId] = refVariance
+  constructor(readonly cell: ActorCell) {}
+  get id() {
+    return this.cell.id
+  }
+  get name() {
+    return this.cell.name
+  }
+  [Equal.symbol](that: unknown): boolean {
+    return that instanceof ActorRefImpl && that.cell === this.cell
+  }
+  [Hash.symbol](): number {
+    return Hash.cached(this, Hash.number(this.cell.id))
+  }
+  pipe() {
+    // eslint-disable-next-line prefer-rest-params
+    return pipeArguments(this, arguments)
+  }
+  toJSON() {
+    return { _id: "ActorRef", id: this.cell.id, name: this.cell.name }
+  }
+  toString() {
+    return Inspectable.format(this.toJSON())
+  }
+  [Inspectable.NodeInspectSymbol]() {
+    return this.toJSON()
+  }
+}
+
+/** @internal */
+export const isActorRef = (u: unknown): u is Actor.ActorRef<never> => Predicate.hasProperty(u, TypeId)
+
+/** @internal */
+export const cellOf = (ref: Actor.ActorRef<never>): ActorCell => (ref as unknown as ActorRefImpl).cell
+
+/**
+ * Takes every user message still queued for the actor, synchronously, for a dispatcher's
+ * hand-back. Asks stay with the actor: they are queued again behind the rest.
+ *
+ * @internal
+ */
+export const takeQueued = (cell: ActorCell): Effect.Effect<ReadonlyArray<Actor.Message>> =>
+  Effect.suspend(() => {
+    const user = cell.rx[Readiness.TypeId]
+    const taken: Array<Actor.Message> = []
+    const asks: Array<AskEnvelope> = []
+    for (let claimed = user.claim(); claimed !== undefined && Exit.isSuccess(claimed); claimed = user.claim()) {
+      const envelope = claimed.value
+      if (envelope instanceof AskEnvelope) asks.push(envelope)
+      else taken.push(messageOf(envelope))
+    }
+    return Effect.as(Effect.forEach(asks, (ask) => Effect.ignore(enqueue(cell, ask)), { discard: true }), taken)
+  })
+
+const RUNNING = 0
+const STOPPING = 1
+const TERMINATED = 2
+
+type SystemMessage =
+  | { readonly _tag: "Stop" }
+  | { readonly _tag: "Restart" }
+  | { readonly _tag: "Terminated"; readonly terminated: Terminated }
+  | { readonly _tag: "ChildFailed"; readonly child: string; readonly cause: Cause.Cause<unknown> }
+
+const stopMessage: SystemMessage = { _tag: "Stop" }
+const restartMessage: SystemMessage = { _tag: "Restart" }
+
+/**
+ * A supervisor group: children that share one restart schedule and restart together per the
+ * group strategy. A child's crash is decided here, in the crashing child's fiber.
+ *
+ * @internal
+ */
+export class SupervisorGroup {
+  readonly children: Array<ActorCell> = []
+  /** Set once the group gave up; every child then terminates. */
+  failure: Cause.Cause<unknown> | undefined = undefined
+  constructor(
+    readonly name: string,
+    readonly strategy: "one-for-one" | "one-for-all" | "rest-for-one",
+    readonly driver: Schedule.ScheduleDriver<unknown, Cause.Cause<unknown>>,
+    readonly parent: ActorCell | undefined,
+    readonly failed: Deferred.Deferred<Cause.Cause<unknown>>
+  ) {}
+
+  /** Decides a child's crash: restart it (and its siblings per strategy), or fail the group. */
+  childCrashed(child: ActorCell, cause: Cause.Cause<unknown>): Effect.Effect<number> {
+    // The group already gave up: this child is stopping anyway.
+    if (this.failure !== undefined) return Effect.succeed(TERMINATE)
+    return Effect.matchEffect(this.driver.next(cause), {
+      onFailure: () =>
+        Effect.sync(() => {
+          this.failure = cause
+          for (const sibling of this.children) {
+            if (sibling !== child && sibling.status !== TERMINATED) {
+              sibling.status = STOPPING
+              sibling.stopMode = "stop"
+              sibling.system.push(stopMessage)
+            }
+          }
+          Deferred.unsafeDone(this.failed, Exit.succeed(cause))
+          if (this.parent !== undefined && this.parent.status !== TERMINATED) {
+            this.parent.system.push({ _tag: "ChildFailed", child: this.name, cause })
+          }
+          return TERMINATE
+        }),
+      onSuccess: () =>
+        Effect.sync(() => {
+          const index = this.children.indexOf(child)
+          this.children.forEach((sibling, i) => {
+            const restarts = this.strategy === "one-for-all" || (this.strategy === "rest-for-one" && i > index)
+            if (restarts && sibling !== child && sibling.status === RUNNING) sibling.system.push(restartMessage)
+          })
+          return RESTART
+        })
+    })
+  }
+}
+
+/**
+ * One actor: its two lanes, its status, and the links death watch, supervision and cycle
+ * detection follow.
+ *
+ * @internal
+ */
+export class ActorCell {
+  status = RUNNING
+  readonly system = new SystemLane<SystemMessage>()
+  readonly watchers = new Set<ActorCell>()
+  readonly terminated: Deferred.Deferred<Terminated>
+  readonly ref: Actor.ActorRef<never>
+  readonly labels: ReadonlyArray<MetricLabel.MetricLabel>
+  /** The actor this one's loop is blocked on in an `ask`, for cycle detection. */
+  waitingOn: ActorCell | undefined = undefined
+  /** The scope of the current incarnation, closed on restart and termination. */
+  scope: Scope.CloseableScope | undefined = undefined
+  fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
+  /** Completed by the first graceful `stop`/`drain`, to cut a restart backoff short. */
+  readonly stopRequested: Deferred.Deferred<void>
+  stopMode: "stop" | "drain" = "drain"
+  /** The supervisor group this actor belongs to, which then decides its crashes. */
+  group: SupervisorGroup | undefined = undefined
+  /** Messages handled since the `processed` metric was last updated. */
+  processed = 0
+  /** When the current busy period (since the last wake-up or metrics flush) began. */
+  busySince = 0
+  /** Set once the actor has terminated, for watchers that arrive late. */
+  terminatedWith: Terminated | undefined = undefined
+
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    readonly runtime: SystemRuntime,
+    readonly tx: Mpsc.Sender<Envelope>,
+    readonly rx: Mpsc.Receiver<Envelope>,
+    readonly capacity: number,
+    readonly strategy: Actor.MailboxStrategy,
+    readonly parent: ActorCell | undefined,
+    fiberId: FiberId.FiberId
+  ) {
+    this.terminated = Deferred.unsafeMake(fiberId)
+    this.stopRequested = Deferred.unsafeMake(fiberId)
+    this.ref = new ActorRefImpl(this)
+    this.labels = [MetricLabel.make("actor", name)]
+  }
+}
+
+/**
+ * The actor whose loop the current fiber is. Forked fibers start without one: a fiber a handler
+ * forks does not block the actor, so its asks are not part of the actor's wait chain.
+ *
+ * @internal
+ */
+export const currentActor = FiberRef.unsafeMake<ActorCell | undefined>(undefined, { fork: () => undefined })
+
+let nextActorId = 0
+
+// --- enqueueing --------------------------------------------------------------------------------
+
+/**
+ * Dead-letters a message that met an actor which is not running, and settles its ask. Returns
+ * the error the sender sees: `ActorStopping` while stopping, `ActorStopped` for an ask to a
+ * terminated actor, nothing for a tell to a terminated actor (not an error, only a dead letter).
+ */
+const reject = (cell: ActorCell, envelope: Envelope): ActorStopping | ActorStopped | undefined => {
+  const message = messageOf(envelope)
+  const ask = envelope instanceof AskEnvelope ? envelope : undefined
+  const stopping = cell.status === STOPPING
+  cell.runtime.deadLetter(cell, message, stopping ? "ActorStopping" : "ActorStopped")
+  if (!stopping && ask === undefined) return undefined
+  const error = stopping
+    ? new ActorStopping({ actor: cell.name, tag: message._tag })
+    : new ActorStopped({ actor: cell.name, tag: message._tag })
+  if (ask !== undefined) cell.runtime.settle(ask, Exit.fail(error))
+  return error
+}
+
+const rejectEnvelope = (cell: ActorCell, envelope: Envelope): Effect.Effect<void, ActorStopping | ActorStopped> => {
+  const error = reject(cell, envelope)
+  return error === undefined ? Effect.void : Effect.fail(error)
+}
+
+/** Dead-letters a message the full mailbox turned away; an asker learns it at once. */
+const dropEnvelope = (cell: ActorCell, envelope: Envelope, reason: Reason): MailboxFull => {
+  const message = messageOf(envelope)
+  cell.runtime.deadLetter(cell, message, reason)
+  const error = new MailboxFull({ actor: cell.name, tag: message._tag, capacity: cell.capacity })
+  if (envelope instanceof AskEnvelope) cell.runtime.settle(envelope, Exit.fail(error))
+  return error
+}
+
+/** Dead-letters a message still queued when its actor terminated. */
+const discardQueued = (cell: ActorCell, envelope: Envelope): void => {
+  if (envelope instanceof AskEnvelope && envelope.settled) {
+    cell.runtime.deadLetter(cell, envelope.message, envelope.interrupted ? "AskInterrupted" : "Expired")
+    return
+  }
+  reject(cell, envelope)
+}
+
+const enqueue = (cell: ActorCell, envelope: Envelope): Effect.Effect<void, TellError | ActorStopped> => {
+  switch (cell.strategy) {
+    case "suspend":
+      return Effect.catchAll(Mpsc.send(cell.tx, envelope), () => rejectEnvelope(cell, envelope))
+    case "dropping":
+    case "fail":
+      return Effect.matchEffect(Mpsc.trySend(cell.tx, envelope), {
+        onFailure: () => rejectEnvelope(cell, envelope),
+        onSuccess: (sent) => {
+          if (sent) return Effect.void
+          const error = dropEnvelope(cell, envelope, "MailboxFull")
+          return cell.strategy === "fail" || envelope instanceof AskEnvelope ? Effect.fail(error) : Effect.void
+        }
+      })
+    case "sliding":
+      return Effect.matchEffect(Mpsc.trySend(cell.tx, envelope), {
+        onFailure: () => rejectEnvelope(cell, envelope),
+        onSuccess: (sent) => {
+          if (sent) return Effect.void
+          // Evict the oldest queued message to make room, then try again.
+          const evicted = cell.rx[Readiness.TypeId].claim()
+          if (evicted !== undefined && Exit.isSuccess(evicted)) dropEnvelope(cell, evicted.value, "Evicted")
+          return enqueue(cell, envelope)
+        }
+      })
+  }
+}
+
+/** @internal */
+export const tell: {
+  <Msg extends Actor.Message>(message: Msg): (self: Actor.ActorRef<Msg>) => Effect.Effect<void, TellError>
+  <Msg extends Actor.Message>(self: Actor.ActorRef<Msg>, message: Msg): Effect.Effect<void, TellError>
+} = dual(2, <Msg extends Actor.Message>(self: Actor.ActorRef<Msg>, message: Msg): Effect.Effect<void, TellError> => {
+  const cell = cellOf(self)
+  // A tell never fails with ActorStopped: telling a dead actor is not an error, only a dead letter.
+  return (cell.status === RUNNING ? enqueue(cell, message) : rejectEnvelope(cell, message)) as Effect.Effect<
+    void,
+    TellError
+  >
+})
+
+// --- ask ---------------------------------------------------------------------------------------
+
+/** The chain of asks from `target` back to `caller`, if there is one: that ask would deadlock. */
+const findCycle = (caller: ActorCell, target: ActorCell): ReadonlyArray<string> | undefined => {
+  const path = [caller.name]
+  let node: ActorCell | undefined = target
+  while (node !== undefined && path.length <= caller.runtime.cells.size + 1) {
+    path.push(node.name)
+    if (node === caller) return path
+    node = node.waitingOn
+  }
+  return undefined
+}
+
+/** Enqueues an ask; if the mailbox is full, waits for room only until the ask's deadline. */
+const enqueueAsk = (cell: ActorCell, envelope: AskEnvelope): Effect.Effect<void, AskError> => {
+  if (cell.strategy !== "suspend") return enqueue(cell, envelope)
+  return Effect.flatMap(
+    Effect.catchAll(Mpsc.trySend(cell.tx, envelope), () => Effect.as(rejectEnvelope(cell, envelope), false)),
+    (sent) => (sent ? Effect.void : enqueueAskSlow(cell, envelope))
+  )
+}
+
+const enqueueAskSlow = (cell: ActorCell, envelope: AskEnvelope): Effect.Effect<void, AskError> => {
+  // Reserve-then-send is uninterruptible once the slot is ours, so after the race `enqueued`
+  // says exactly whether the message is in the mailbox (where the loop will dead-letter it).
+  const send = Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(restore(Mpsc.reserve(cell.tx)), (permit) =>
+      Effect.matchEffect(permit.send(envelope), {
+        onFailure: () => rejectEnvelope(cell, envelope),
+        onSuccess: () => Effect.sync(() => envelope.enqueued = true)
+      }))
+  ).pipe(Effect.catchTag("ChannelClosed", () => rejectEnvelope(cell, envelope)))
+  return Effect.raceFirst(send, Deferred.await(envelope.deferred)).pipe(
+    Effect.tapError((error) =>
+      Effect.sync(() => {
+        // Timed out before the message got into the mailbox: nobody else will see it.
+        if (!envelope.enqueued && Predicate.isTagged(error, "AskTimeout")) {
+          cell.runtime.deadLetter(cell, envelope.message, envelope.interrupted ? "AskInterrupted" : "Expired")
+        }
+      })
+    ),
+    Effect.asVoid
+  ) as Effect.Effect<void, AskError>
+}
+
+/** @internal */
+export const ask: {
+  <Msg extends Actor.AnyRequest>(
+    message: Msg,
+    options?: Actor.AskOptions
+  ): (self: Actor.ActorRef<Msg>) => Effect.Effect<Actor.Reply<Msg>, Actor.ReplyError<Msg> | AskError>
+  <Msg extends Actor.AnyRequest>(
+    self: Actor.ActorRef<Msg>,
+    message: Msg,
+    options?: Actor.AskOptions
+  ): Effect.Effect<Actor.Reply<Msg>, Actor.ReplyError<Msg> | AskError>
+} = dual(
+  (args) => isActorRef(args[0]),
+  <Msg extends Actor.AnyRequest>(
+    self: Actor.ActorRef<Msg>,
+    message: Msg,
+    options?: Actor.AskOptions
+  ): Effect.Effect<Actor.Reply<Msg>, Actor.ReplyError<Msg> | AskError> =>
+    Effect.withFiberRuntime((fiber) => {
+      const cell = cellOf(self)
+      const caller = fiber.getFiberRef(currentActor)
+      if (caller !== undefined) {
+        const path = findCycle(caller, cell)
+        if (path !== undefined) return Effect.fail(new AskCycle({ actor: cell.name, tag: message._tag, path }))
+      }
+      const clock = Context.get(fiber.currentDefaultServices, Clock.Clock)
+      const now = clock.unsafeCurrentTimeMillis()
+      const timeout = options?.timeout === undefined
+        ? cell.runtime.askTimeoutMs
+        : Duration.toMillis(Duration.decode(options.timeout))
+      const envelope = new AskEnvelope(message, cell, now, now + timeout, Deferred.unsafeMake(fiber.id()))
+      if (cell.status !== RUNNING) return rejectEnvelope(cell, envelope) as Effect.Effect<never, AskError>
+      cell.runtime.addDeadline(envelope)
+      const wait = Effect.onExit(
+        Effect.zipRight(enqueueAsk(cell, envelope), Deferred.await(envelope.deferred)),
+        (exit) =>
+          Effect.sync(() => {
+            if (caller !== undefined) caller.waitingOn = undefined
+            if (Exit.isInterrupted(exit) && !envelope.settled) {
+              envelope.settled = true
+              envelope.interrupted = true
+              cell.runtime.removeDeadline(envelope)
+            }
+          })
+      )
+      if (caller !== undefined) caller.waitingOn = cell
+      return wait as Effect.Effect<Actor.Reply<Msg>, Actor.ReplyError<Msg> | AskError>
+    })
+)
+
+// --- the loop ----------------------------------------------------------------------------------
+
+/** @internal */
+export const defaultRestarts: Schedule.Schedule<unknown, Cause.Cause<unknown>> = Schedule.exponential("10 millis").pipe(
+  Schedule.intersect(Schedule.recurs(5))
+)
+
+interface Supervision {
+  readonly strategy: Actor.SupervisionStrategy
+  readonly restarts: Schedule.Schedule<unknown, Cause.Cause<unknown>>
+  readonly redelivery: Schedule.Schedule<unknown, unknown>
+}
+
+const defaultRedelivery: Schedule.Schedule<unknown, unknown> = Schedule.exponential("100 millis").pipe(
+  Schedule.intersect(Schedule.recurs(5))
+)
+
+const crashedSettlement: Reliable.Settlement = { _tag: "Nack", reason: "crashed" }
+
+const reliableContext = (cell: ActorCell, envelope: ReliableEnvelope): Actor.ReliableContext<never> => ({
+  self: cell.ref,
+  delivery: { id: envelope.id, attempt: envelope.attempt }
+})
+
+/**
+ * Schedules the redelivery of a nacked, deferred or crashed reliable message, in a fiber of the
+ * system: a defer waits its delay; a nack waits the schedule's next delay, or poisons the
+ * message when the schedule is done. If the system shuts down first, the message is
+ * dead-lettered rather than lost.
+ */
+const redeliver = (
+  cell: ActorCell,
+  envelope: ReliableEnvelope,
+  settlement: Reliable.Settlement,
+  schedule: Schedule.Schedule<unknown, unknown>
+): Effect.Effect<void> => {
+  const wait: Effect.Effect<boolean> = settlement._tag === "Defer"
+    ? Effect.as(Effect.sleep(settlement.delay), true)
+    : Effect.suspend(() => {
+      const driver = envelope.driver
+      return driver === undefined
+        ? Effect.flatMap(Schedule.driver(schedule), (created) => {
+          envelope.driver = created
+          return Effect.isSuccess(created.next(undefined))
+        })
+        : Effect.isSuccess(driver.next(undefined))
+    })
+  const reason = settlement._tag === "Nack" ? settlement.reason : "deferred"
+  const attempt = Effect.flatMap(wait, (again) => {
+    if (!again) return Effect.sync(() => cell.runtime.poison(cell, envelope, reason))
+    envelope.attempt++
+    return Effect.ignore(cell.status === RUNNING ? enqueue(cell, envelope) : rejectEnvelope(cell, envelope))
+  })
+  return Effect.asVoid(Effect.forkIn(
+    Effect.onInterrupt(
+      attempt,
+      () => Effect.sync(() => cell.runtime.deadLetter(cell, envelope.message, "ActorStopped"))
+    ),
+    cell.runtime.scope
+  ))
+}
+
+/** What supervision decided about a crash. */
+const RESUME = 0
+const RESTART = 1
+const TERMINATE = 2
+const STOPPED = 3
+
+const crashReason = (cause: Cause.Cause<unknown>): TerminationReason => TerminationReason.Failed({ cause })
+
+/** Sends a child's unabsorbed failure to its parent, whose own supervision then applies. */
+const escalate = (cell: ActorCell, cause: Cause.Cause<unknown>): void => {
+  const parent = cell.parent
+  if (parent !== undefined && parent.status !== TERMINATED) {
+    parent.system.push({ _tag: "ChildFailed", child: cell.name, cause })
+  }
+}
+
+const METRICS_EVERY = 256
+
+/** Calls the handler for `message`; a missing handler or a throwing one becomes a defect. */
+const runHandler = (
+  handlers: AnyBehavior["handlers"],
+  message: Actor.Message,
+  state: unknown,
+  context: Actor.HandlerContext<never>,
+  cell: ActorCell
+): Effect.Effect<unknown, unknown> => {
+  const handler = handlers[message._tag]
+  if (handler === undefined) return Effect.dieMessage(`actor "${cell.name}" has no handler for "${message._tag}"`)
+  try {
+    return handler(message, state, context)
+  } catch (defect) {
+    return Effect.die(defect)
+  }
+}
+
+const biased: Select.Options = { biased: true }
+
+/** The processed and processing-time counters are updated in batches, off the per-message path. */
+const flushProcessed = (cell: ActorCell, now: number): void => {
+  if (cell.processed > 0) ActorMetrics.processed.unsafeUpdate(cell.processed, cell.labels)
+  cell.processed = 0
+  if (now > cell.busySince) ActorMetrics.processingTime.unsafeUpdate(now - cell.busySince, cell.labels)
+  cell.busySince = now
+}
+
+const runActor = (
+  cell: ActorCell,
+  behavior: AnyBehavior,
+  supervision: Supervision
+): Effect.Effect<TerminationReason> =>
+  Effect.gen(function*() {
+    const clock = yield* Effect.clock
+    const driver = yield* Schedule.driver(supervision.restarts)
+    const runtime = cell.runtime
+    const handlers = behavior.handlers
+    const context: Actor.HandlerContext<never> = { self: cell.ref }
+    const user = cell.rx[Readiness.TypeId]
+    const lanes = { system: cell.system, user: cell.rx }
+    const redelivery = supervision.redelivery
+    let state: unknown = behavior.initialState
+    cell.busySince = clock.unsafeCurrentTimeMillis()
+    const flushMetrics = Effect.suspend(() => {
+      flushProcessed(cell, clock.unsafeCurrentTimeMillis())
+      return Effect.map(Mpsc.size(cell.rx), (size) => ActorMetrics.mailboxDepth.unsafeUpdate(size, cell.labels))
+    })
+
+    /**
+     * Applies the supervision strategy to a crash; may sleep for the restart backoff. A crash in
+     * `onStart` leaves no state to resume with, so there `resume` restarts (on the schedule).
+     */
+    const supervise = (cause: Cause.Cause<unknown>, inStart: boolean): Effect.Effect<number> => {
+      if (cell.group !== undefined) return cell.group.childCrashed(cell, cause)
+      switch (inStart && supervision.strategy === "resume" ? "restart" : supervision.strategy) {
+        case "resume":
+          return Effect.succeed(RESUME)
+        case "stop":
+          return Effect.succeed(TERMINATE)
+        case "escalate":
+          return Effect.sync(() => {
+            escalate(cell, cause)
+            return TERMINATE
+          })
+        case "restart":
+          // A stop requested during the backoff ends it: `stop` terminates at once, `drain`
+          // restarts at once to work through the queue. Neither side of the race consumes anything.
+          return Effect.raceFirst(
+            Effect.matchEffect(driver.next(cause), {
+              onFailure: () =>
+                Effect.sync(() => {
+                  escalate(cell, cause)
+                  return TERMINATE
+                }),
+              onSuccess: () => Effect.succeed(RESTART)
+            }),
+            Effect.map(Deferred.await(cell.stopRequested), () => cell.stopMode === "stop" ? STOPPED : RESTART)
+          )
+      }
+    }
+
+    incarnations: while (true) {
+      const scope = yield* Scope.make()
+      cell.scope = scope
+      // Handlers and hooks see the incarnation's scope: children and resources they create end
+      // with the incarnation.
+      yield* FiberRef.update(FiberRef.currentContext, Context.add(Scope.Scope, scope))
+      state = behavior.initialState
+      // Set when a crash was not absorbed by `resume`; `decision` then says what follows.
+      let crash: Cause.Cause<unknown> | undefined
+      let decision = RESUME
+      if (behavior.onStart !== undefined) {
+        const started = yield* Effect.exit(behavior.onStart(state, context))
+        if (Exit.isSuccess(started)) {
+          state = started.value
+        } else {
+          crash = started.cause
+          decision = yield* supervise(crash, true)
+        }
+      }
+
+      while (crash === undefined) {
+        // System lane first; when both lanes are empty, select over both (system first again).
+        let control = cell.system.poll()
+        let envelope: Envelope | undefined
+        if (control === undefined) {
+          let claimed = user.claim()
+          if (claimed === undefined) {
+            // Empty: first give the senders this batch woke a turn — cheaper than parking, and
+            // the next batch is usually there when we come back.
+            yield* Effect.yieldNow()
+            control = cell.system.poll()
+            if (control === undefined) claimed = user.claim()
+          }
+          if (claimed !== undefined) {
+            // The user lane is closed and empty: a drain has finished.
+            if (Exit.isFailure(claimed)) break incarnations
+            envelope = claimed.value
+          } else if (control === undefined) {
+            yield* flushMetrics
+            const next = yield* Effect.either(Select.select(lanes, biased))
+            cell.busySince = clock.unsafeCurrentTimeMillis()
+            if (Either.isLeft(next)) break incarnations
+            if (next.right._tag === "system") control = next.right.value
+            else envelope = next.right.value
+          }
+        }
+        if (control !== undefined) {
+          if (control._tag === "Stop") break incarnations
+          if (control._tag === "Restart") {
+            // A sibling's crash restarts this one too (one-for-all, rest-for-one).
+            yield* restartIncarnation(cell, behavior, Cause.empty, state, context)
+            continue incarnations
+          }
+          // A child's escalated failure, or a crash in onTerminated, is this actor's crash.
+          let failed: Cause.Cause<unknown> | undefined
+          if (control._tag === "ChildFailed") {
+            failed = control.cause
+          } else if (behavior.onTerminated !== undefined) {
+            const handled = yield* Effect.exit(behavior.onTerminated(control.terminated, state, context))
+            if (Exit.isSuccess(handled)) state = handled.value
+            else failed = handled.cause
+          }
+          if (failed !== undefined) {
+            decision = yield* supervise(failed, false)
+            if (decision !== RESUME) crash = failed
+          }
+          continue
+        }
+        if (envelope === undefined) continue
+        let ask: AskEnvelope | undefined
+        let reliable: ReliableEnvelope | undefined
+        let message: Actor.Message
+        if (envelope instanceof ReliableEnvelope) {
+          reliable = envelope
+          message = envelope.message
+        } else if (envelope instanceof AskEnvelope) {
+          if (envelope.settled) {
+            runtime.deadLetter(cell, envelope.message, envelope.interrupted ? "AskInterrupted" : "Expired")
+            continue
+          }
+          const now = clock.unsafeCurrentTimeMillis()
+          if (envelope.deadline <= now) {
+            runtime.expire(envelope, now, yield* Mpsc.size(cell.rx))
+            runtime.deadLetter(cell, envelope.message, "Expired")
+            continue
+          }
+          ask = envelope
+          message = envelope.message
+        } else {
+          message = envelope
+          if (isReliable(message)) reliable = new ReliableEnvelope(message, nextDeliveryId++, 1)
+        }
+        const effect = runHandler(
+          handlers,
+          message,
+          state,
+          reliable === undefined ? context : reliableContext(cell, reliable),
+          cell
+        )
+        // A handler that returns `Effect.succeed`/`Effect.fail` hands back an Exit: it is used as
+        // is, so a run of such messages is handled in one synchronous batch with no fiber hop.
+        const exit = Exit.isExit(effect) ? effect : yield* Effect.exit(effect)
+        if (++cell.processed === METRICS_EVERY) {
+          yield* flushMetrics
+          // Let the senders this batch woke (and every other fiber) run.
+          yield* Effect.yieldNow()
+        }
+        if (Exit.isSuccess(exit)) {
+          const result = exit.value
+          if (result instanceof RepliedImpl) {
+            state = result.state
+            if (ask !== undefined) runtime.reply(ask, Exit.succeed(result.reply))
+          } else if (result instanceof SettledImpl) {
+            state = result.state
+            if (reliable !== undefined && result.settlement._tag !== "Ack") {
+              yield* redeliver(cell, reliable, result.settlement, redelivery)
+            }
+          } else {
+            state = result
+          }
+          continue
+        }
+        const failure = Cause.failureOption(exit.cause)
+        if (Option.isSome(failure) && !Cause.isDie(exit.cause) && !Cause.isInterrupted(exit.cause)) {
+          // A request's typed failure is its reply, not a crash; the state is unchanged.
+          if (ask !== undefined) runtime.reply(ask, Exit.fail(failure.value))
+          continue
+        }
+        // A reliable message that crashed its handler was not acked: it is redelivered.
+        if (reliable !== undefined) yield* redeliver(cell, reliable, crashedSettlement, redelivery)
+        else runtime.deadLetter(cell, message, "Crashed")
+        if (ask !== undefined) {
+          runtime.reply(ask, Exit.fail(new HandlerCrashed({ actor: cell.name, tag: message._tag })))
+        }
+        decision = yield* supervise(exit.cause, false)
+        if (decision !== RESUME) crash = exit.cause
+      }
+
+      if (decision === TERMINATE) return yield* terminateIncarnation(cell, crashReason(crash))
+      if (decision === STOPPED) return yield* terminateIncarnation(cell, TerminationReason.Stopped())
+      yield* restartIncarnation(cell, behavior, crash, state, context)
+    }
+
+    // Graceful stop: after the current message (stop) or once the queue is empty (drain).
+    if (behavior.onStop !== undefined) yield* behavior.onStop(state, context)
+    return yield* terminateIncarnation(cell, TerminationReason.Stopped())
+  })
+
+const restartIncarnation = (
+  cell: ActorCell,
+  behavior: AnyBehavior,
+  cause: Cause.Cause<unknown>,
+  state: unknown,
+  context: Actor.HandlerContext<never>
+): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    if (cell.scope !== undefined) yield* Scope.close(cell.scope, Exit.failCause(cause))
+    cell.scope = undefined
+    ActorMetrics.restarts.unsafeUpdate(1, cell.labels)
+    cell.runtime.publish(LifecycleEvent.Restarted({ actor: cell.ref, cause }))
+    if (behavior.onRestart !== undefined) yield* behavior.onRestart(cause, state, context)
+  })
+
+const terminateIncarnation = (cell: ActorCell, reason: TerminationReason): Effect.Effect<TerminationReason> =>
+  Effect.gen(function*() {
+    if (cell.scope !== undefined) {
+      yield* Scope.close(cell.scope, reason._tag === "Failed" ? Exit.failCause(reason.cause) : Exit.void)
+    }
+    cell.scope = undefined
+    return reason
+  })
+
+/**
+ * Runs once the loop has ended, however it ended (including a kill): closes the mailbox,
+ * dead-letters what is left in it, and notifies watchers.
+ */
+const finalize = (cell: ActorCell, exit: Exit.Exit<TerminationReason>): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const reason = Exit.isSuccess(exit)
+      ? exit.value
+      : Cause.isInterruptedOnly(exit.cause)
+      ? TerminationReason.Killed()
+      : TerminationReason.Failed({ cause: exit.cause })
+    cell.status = TERMINATED
+    if (cell.scope !== undefined) yield* Scope.close(cell.scope, Exit.isSuccess(exit) ? Exit.void : exit)
+    cell.scope = undefined
+    yield* Mpsc.close(cell.tx)
+    const user = cell.rx[Readiness.TypeId]
+    for (let claimed = user.claim(); claimed !== undefined && Exit.isSuccess(claimed); claimed = user.claim()) {
+      discardQueued(cell, claimed.value)
+    }
+    flushProcessed(cell, (yield* Effect.clock).unsafeCurrentTimeMillis())
+    ActorMetrics.mailboxDepth.unsafeUpdate(0, cell.labels)
+    const runtime = cell.runtime
+    runtime.cells.delete(cell)
+    if (runtime.names.get(cell.name) === cell) runtime.names.delete(cell.name)
+    const terminated = new Terminated({ actor: cell.ref, reason })
+    cell.terminatedWith = terminated
+    runtime.publish(LifecycleEvent.Terminated({ actor: cell.ref, reason }))
+    Deferred.unsafeDone(cell.terminated, Exit.succeed(terminated))
+    for (const watcher of cell.watchers) {
+      if (watcher.status !== TERMINATED) watcher.system.push({ _tag: "Terminated", terminated })
+    }
+    cell.watchers.clear()
+  })
+
+// --- spawn -------------------------------------------------------------------------------------
+
+const runtimeOf = (service: ActorSystemModule.ActorSystem.Service): SystemRuntime => service as SystemRuntime
+
+/** @internal */
+export const spawn = <M extends Actor.Message, S, R>(
+  behavior: Actor.Behavior<M, S, R>,
+  options?: Actor.SpawnOptions
+): Effect.Effect<
+  Actor.ActorRef<M>,
+  SpawnError,
+  Exclude<R, Scope.Scope> | ActorSystemModule.ActorSystem | Scope.Scope
+> => spawnIn(behavior, options, undefined)
+
+/** Spawns an actor, as a member of `group` when given. @internal */
+export const spawnIn = <M extends Actor.Message, S, R>(
+  behavior: Actor.Behavior<M, S, R>,
+  options: Actor.SpawnOptions | undefined,
+  group: SupervisorGroup | undefined
+): Effect.Effect<
+  Actor.ActorRef<M>,
+  SpawnError,
+  Exclude<R, Scope.Scope> | ActorSystemModule.ActorSystem | Scope.Scope
+> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.gen(function*() {
+      const runtime = runtimeOf(yield* SystemTag)
+      const scope = yield* Scope.Scope
+      const capacity = options?.mailbox?.capacity ?? 1024
+      if (!Number.isInteger(capacity) || capacity < 1) {
+        return yield* Effect.fail(new InvalidMailboxCapacity({ capacity }))
+      }
+      const id = nextActorId++
+      const name = options?.name ?? `actor-${id}`
+      if (runtime.names.has(name)) return yield* Effect.fail(new NameTaken({ name }))
+      const [tx, rx] = yield* Effect.orDie(Mpsc.bounded<Envelope>(capacity))
+      const parent = yield* FiberRef.get(currentActor)
+      const fiberId = yield* Effect.fiberId
+      const cell = new ActorCell(
+        id,
+        name,
+        runtime,
+        tx,
+        rx,
+        capacity,
+        options?.mailbox?.strategy ?? "suspend",
+        parent,
+        fiberId
+      )
+      runtime.cells.add(cell)
+      runtime.names.set(name, cell)
+      if (group !== undefined) {
+        cell.group = group
+        group.children.push(cell)
+      }
+      const loop = runActor(cell, behavior as unknown as AnyBehavior, {
+        strategy: options?.supervision?.strategy ?? "restart",
+        restarts: options?.supervision?.restarts ?? defaultRestarts,
+        redelivery: options?.redelivery ?? defaultRedelivery
+      }).pipe(
+        Effect.locally(currentActor, cell),
+        Effect.onExit((exit) => finalize(cell, exit)),
+        Effect.interruptible
+      )
+      runtime.publish(LifecycleEvent.Started({ actor: cell.ref }))
+      cell.fiber = yield* Effect.forkIn(loop as Effect.Effect<TerminationReason>, runtime.scope)
+      yield* Scope.addFinalizer(scope, Effect.asVoid(stop(cell.ref)))
+      yield* restore(Effect.void)
+      return cell.ref as Actor.ActorRef<M>
+    })
+  ) as Effect.Effect<
+    Actor.ActorRef<M>,
+    SpawnError,
+    Exclude<R, Scope.Scope> | ActorSystemModule.ActorSystem | Scope.Scope
+  >
+
+// --- lifecycle ---------------------------------------------------------------------------------
+
+/** @internal */
+export const awaitTermination = (self: Actor.ActorRef<never>): Effect.Effect<Terminated> =>
+  Deferred.await(cellOf(self).terminated)
+
+const kill = (cell: ActorCell): Effect.Effect<Terminated> =>
+  Effect.withFiberRuntime((fiber) => {
+    const actorFiber = cell.fiber
+    if (actorFiber === undefined) return awaitTermination(cell.ref)
+    // From its own handler: signal the interruption, which takes effect at once.
+    if (fiber.getFiberRef(currentActor) === cell) {
+      return Effect.zipRight(Fiber.interruptAsFork(actorFiber, fiber.id()), awaitTermination(cell.ref))
+    }
+    return Effect.zipRight(Fiber.interrupt(actorFiber), awaitTermination(cell.ref))
+  })
+
+/** @internal */
+export const stop: {
+  (options?: Actor.StopOptions): (self: Actor.ActorRef<never>) => Effect.Effect<Terminated>
+  (self: Actor.ActorRef<never>, options?: Actor.StopOptions): Effect.Effect<Terminated>
+} = dual(
+  (args) => isActorRef(args[0]),
+  (self: Actor.ActorRef<never>, options?: Actor.StopOptions): Effect.Effect<Terminated> =>
+    Effect.withFiberRuntime((fiber) => {
+      const cell = cellOf(self)
+      if (cell.status === TERMINATED) return awaitTermination(self)
+      const mode = options?.mode ?? "stop"
+      if (mode === "kill") return kill(cell)
+      cell.status = STOPPING
+      if (mode === "stop") {
+        cell.stopMode = "stop"
+        cell.system.push(stopMessage)
+      }
+      Deferred.unsafeDone(cell.stopRequested, Exit.void)
+      const closeLane = Mpsc.close(cell.tx)
+      // From its own handler the actor cannot wait for itself: the stop happens after this message.
+      if (fiber.getFiberRef(currentActor) === cell) {
+        return Effect.as(closeLane, new Terminated({ actor: self, reason: TerminationReason.Stopped() }))
+      }
+      const timeout = options?.timeout === undefined ? cell.runtime.stopTimeout : Duration.decode(options.timeout)
+      return closeLane.pipe(
+        Effect.zipRight(
+          awaitTermination(self).pipe(Effect.timeoutTo({
+            duration: timeout,
+            onSuccess: (terminated) => Option.some(terminated),
+            onTimeout: () => Option.none<Terminated>()
+          }))
+        ),
+        Effect.flatMap(Option.match({ onNone: () => kill(cell), onSome: Effect.succeed }))
+      )
+    })
+)
+
+/** @internal */
+export const watch: {
+  (target: Actor.ActorRef<never>): (watcher: Actor.ActorRef<never>) => Effect.Effect<void>
+  (watcher: Actor.ActorRef<never>, target: Actor.ActorRef<never>): Effect.Effect<void>
+} = dual(2, (watcher: Actor.ActorRef<never>, target: Actor.ActorRef<never>): Effect.Effect<void> =>
+  Effect.sync(() => {
+    const watcherCell = cellOf(watcher)
+    const targetCell = cellOf(target)
+    if (targetCell.status !== TERMINATED) {
+      targetCell.watchers.add(watcherCell)
+      return
+    }
+    const terminated = targetCell.terminatedWith
+    if (terminated !== undefined && watcherCell.status !== TERMINATED) {
+      watcherCell.system.push({ _tag: "Terminated", terminated })
+    }
+  }))
+
+/** @internal */
+export const unwatch: {
+  (target: Actor.ActorRef<never>): (watcher: Actor.ActorRef<never>) => Effect.Effect<void>
+  (watcher: Actor.ActorRef<never>, target: Actor.ActorRef<never>): Effect.Effect<void>
+} = dual(2, (watcher: Actor.ActorRef<never>, target: Actor.ActorRef<never>): Effect.Effect<void> =>
+  Effect.sync(() => {
+    cellOf(target).watchers.delete(cellOf(watcher))
+  }))
+
+/** @internal */
+export const mailboxSize = (self: Actor.ActorRef<never>): Effect.Effect<number> => Mpsc.size(cellOf(self).rx)
+
+// --- the system --------------------------------------------------------------------------------
+
+/** @internal */
+export const makeSystem = (options?: ActorSystemModule.ActorSystem.Options): Effect.Effect<
+  ActorSystemModule.ActorSystem.Service,
+  never,
+  Scope.Scope
+> =>
+  Effect.gen(function*() {
+    const scope = yield* Effect.scope
+    const hub = yield* PubSub.sliding<DeadLetter>(options?.deadLetterBuffer ?? 1024)
+    const lifecycle = yield* PubSub.sliding<LifecycleEvent>(options?.deadLetterBuffer ?? 1024)
+    const runtime = new SystemRuntime(
+      scope,
+      hub,
+      lifecycle,
+      Duration.toMillis(Duration.decode(options?.askTimeout ?? "5 seconds")),
+      Duration.decode(options?.stopTimeout ?? "5 seconds"),
+      options?.poisonCapacity ?? 1024
+    )
+    yield* Effect.forkScoped(runtime.timerLoop)
+    // Registered last, so it runs first: actors drain before the timer and their fibers go.
+    yield* Effect.addFinalizer(() => shutdown(runtime))
+    return runtime
+  })
+
+/** @internal */
+export const shutdown = (
+  service: ActorSystemModule.ActorSystem.Service,
+  options?: { readonly timeout?: Duration.DurationInput | undefined }
+): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const runtime = runtimeOf(service)
+    const timeout = options?.timeout ?? runtime.stopTimeout
+    return Effect.forEach(
+      Array.from(runtime.cells),
+      (cell) => stop(cell.ref, { mode: "drain", timeout }),
+      { concurrency: "unbounded", discard: true }
+    )
+  })
+
+/** @internal */
+export const deadLetterStream: Stream.Stream<DeadLetter, never, ActorSystemModule.ActorSystem> = Stream.unwrap(
+  Effect.map(SystemTag, (system) => system.deadLetters)
+)
+
+/** @internal */
+export const lifecycleStream: Stream.Stream<LifecycleEvent, never, ActorSystemModule.ActorSystem> = Stream.unwrap(
+  Effect.map(SystemTag, (system) => system.lifecycle)
+)
+
+/** @internal */
+export const replay = (
+  service: ActorSystemModule.ActorSystem.Service,
+  poisoned: Reliable.Poisoned
+): Effect.Effect<void, TellError> =>
+  Effect.suspend(() => {
+    const queue = runtimeOf(service).poisonedQueue
+    const index = queue.indexOf(poisoned)
+    if (index < 0) return Effect.void
+    queue.splice(index, 1)
+    return Effect.onInterrupt(
+      tell(poisoned.actor as Actor.ActorRef<Actor.Message>, poisoned.message as Actor.Message),
+      () => Effect.sync(() => queue.unshift(poisoned))
+    )
+  })
