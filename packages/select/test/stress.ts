@@ -5,7 +5,7 @@
  * or duplicated. Exits non-zero unless both are 0.
  */
 import { Effect } from "effect"
-import { randomScenario, run, runMixed } from "../test/conservation.js"
+import { randomScenario, run, runMixed } from "./conservation.js"
 
 const target = Number(process.env.STRESS_MESSAGES ?? 1_000_000)
 const firstSeed = Number(process.env.STRESS_SEED ?? Date.now() % 1_000_000)
