@@ -4,9 +4,11 @@ import type { WaiterList } from "./waiters.js"
 
 /**
  * The signal a claim step throws when nothing is ready. It never escapes this package: `claimOr`
- * catches it. A plain frozen object, so throwing it captures no stack.
+ * catches it. A symbol, so throwing it captures no stack, and so it reaches `claimOr` as itself:
+ * Effect wraps object defects in a Proxy (to attach the current span) inside traced fibers, which
+ * would defeat the identity check.
  */
-const NotReady = Object.freeze({ _tag: "@weft/channel/NotReady" })
+const NotReady: unique symbol = Symbol("@weft/channel/NotReady")
 
 /** @internal */
 export const notReady = (): never => {

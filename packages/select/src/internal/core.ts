@@ -80,11 +80,13 @@ export interface Plan {
 }
 
 /**
- * The signals a claim step throws to leave its `Effect.sync` by the failure path. They are plain
- * objects (no stack is captured) and never escape this module: `recover` turns each into what it
- * stands for.
+ * The signals a claim step throws to leave its `Effect.sync` by the failure path. They capture no
+ * stack and never escape this module: `recover` turns each into what it stands for. `NotReady` is
+ * a symbol because it is matched by identity, and inside traced fibers Effect wraps object defects
+ * in a Proxy that carries the span; the classes below are matched with `instanceof`, which the
+ * Proxy keeps.
  */
-const NotReady = Object.freeze({ _tag: "@weft/select/NotReady" })
+const NotReady: unique symbol = Symbol("@weft/select/NotReady")
 
 class ClaimedFailure {
   constructor(readonly cause: Cause.Cause<unknown>) {}
