@@ -1,0 +1,250 @@
+/**
+ * The HTTP API: `/health`, `/metrics` (Prometheus), `/stats` (JSON), `/events` (SSE of owned
+ * snapshots, conflated to the latest), `/` (the dashboard).
+ */
+import { Sse } from "@effect/experimental"
+import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { SnapshotStream } from "@weft/stream"
+import { Clock, Data, Effect, Exit, Layer, Schedule, Scope, Stream } from "effect"
+import * as NodeHttp from "node:http"
+import { dashboard } from "./Dashboard.js"
+import * as Gateway from "./Gateway.js"
+import * as Plugins from "./Plugins.js"
+import * as Prometheus from "./Prometheus.js"
+
+/** A query parameter that is not what the endpoint accepts (a 400). */
+export class InvalidParameter extends Data.TaggedError("InvalidParameter")<{
+  readonly parameter: string
+  readonly value: string
+  readonly expected: string
+}> {
+  override get message() {
+    return `invalid query parameter ${this.parameter}=${JSON.stringify(this.value)}: expected ${this.expected}`
+  }
+}
+
+/** More `/events` subscribers than `maxSseClients` (a 503). */
+export class TooManySubscribers extends Data.TaggedError("TooManySubscribers")<{ readonly max: number }> {
+  override get message() {
+    return `too many /events subscribers (at most ${this.max})`
+  }
+}
+
+const errorResponse = (status: number, error: { readonly _tag: string; readonly message: string }, facts: object) =>
+  HttpServerResponse.unsafeJson({ error: error._tag, message: error.message, ...facts }, { status })
+
+/** An optional integer query parameter within bounds. */
+const intParam = (name: string, fallback: number, min: number, max: number) =>
+  Effect.flatMap(HttpServerRequest.ParsedSearchParams, (params) => {
+    const raw = params[name]
+    if (raw === undefined) return Effect.succeed(fallback)
+    const text = Array.isArray(raw) ? raw.join(",") : raw
+    const value = /^-?\d+$/.test(text) ? Number(text) : NaN
+    return Number.isInteger(value) && value >= min && value <= max
+      ? Effect.succeed(value)
+      : Effect.fail(
+        new InvalidParameter({ parameter: name, value: text, expected: `an integer from ${min} to ${max}` })
+      )
+  })
+
+/** A plugin name that the gateway does not know (a 404). */
+export class UnknownPlugin extends Data.TaggedError("UnknownPlugin")<{
+  readonly plugin: string
+  readonly known: ReadonlyArray<string>
+}> {
+  override get message() {
+    return `unknown plugin ${JSON.stringify(this.plugin)} (known: ${this.known.join(", ")})`
+  }
+}
+
+const pluginParam = Effect.flatMap(HttpRouter.params, (params) => {
+  const name = params.name ?? ""
+  return Plugins.isPluginName(name)
+    ? Effect.succeed(name)
+    : Effect.fail(new UnknownPlugin({ plugin: name, known: Plugins.pluginNames }))
+})
+
+/** The dashboard's view of one tick: a snapshot plus rates since the previous tick. */
+export interface Tick extends Gateway.Snapshot {
+  readonly framesPerSecond: number
+  readonly bytesPerSecond: number
+}
+
+interface Rates {
+  at: number
+  framesIn: number
+  bytesIn: number
+}
+
+/**
+ * One subscriber's stream: a ticker sends "tick" events to a `SnapshotStream` worker, which owns
+ * the previous counters (to compute rates) and emits owned `Tick`s. The "latest" strategy means
+ * a slow browser only ever gets the newest tick — it never slows the gateway down.
+ */
+const ticks = (gateway: Gateway.Gateway["Type"], intervalMs: number, top: number) =>
+  Effect.gen(function*() {
+    const scope = yield* Scope.make()
+    const snapshots = yield* Scope.extend(
+      Effect.gen(function*() {
+        yield* Effect.acquireRelease(
+          Effect.sync(() => gateway.sseClients++),
+          () => Effect.sync(() => gateway.sseClients--)
+        )
+        const snapshots = yield* SnapshotStream.make({
+          initial: { at: 0, framesIn: 0, bytesIn: 0 } as Rates,
+          step: (previous: Rates, _: "tick") =>
+            Effect.map(gateway.snapshot({ top }), (snapshot) => {
+              const seconds = previous.at === 0 ? 0 : (snapshot.at - previous.at) / 1000
+              const tick: Tick = {
+                ...snapshot,
+                framesPerSecond: seconds > 0 ? Math.round((snapshot.framesIn - previous.framesIn) / seconds) : 0,
+                bytesPerSecond: seconds > 0 ? Math.round((snapshot.bytesIn - previous.bytesIn) / seconds) : 0
+              }
+              previous.at = snapshot.at
+              previous.framesIn = snapshot.framesIn
+              previous.bytesIn = snapshot.bytesIn
+              return [previous, tick] as const
+            }),
+          capacity: 4,
+          strategy: "latest"
+        })
+        // The ticker stops when the worker does (send fails with ChannelClosed) or with the scope.
+        yield* snapshots.send("tick").pipe(
+          Effect.repeat(Schedule.spaced(intervalMs)),
+          Effect.ignore,
+          Effect.forkScoped
+        )
+        return snapshots
+      }),
+      scope
+    )
+    // The response owns the scope: when the client goes away, the stream is interrupted and the
+    // worker, the ticker and the subscriber count are released.
+    return snapshots.stream.pipe(Stream.ensuring(Scope.close(scope, Exit.void)))
+  })
+
+const encoder = new TextEncoder()
+
+/** The routes, over the running gateway. */
+export const router = HttpRouter.empty.pipe(
+  HttpRouter.get(
+    "/health",
+    Effect.flatMap(
+      Gateway.Gateway,
+      (gateway) =>
+        Effect.map(Clock.currentTimeMillis, (now) =>
+          HttpServerResponse.unsafeJson({
+            status: "ok",
+            ready: true,
+            tcp: gateway.tcpAddress,
+            plugins: gateway.plugins(),
+            time: now
+          }))
+    )
+  ),
+  HttpRouter.get(
+    "/metrics",
+    Effect.flatMap(Gateway.Gateway, (gateway) => Effect.zipRight(gateway.publishMetrics, Prometheus.scrape)).pipe(
+      Effect.map((body) => HttpServerResponse.text(body, { contentType: "text/plain; version=0.0.4; charset=utf-8" }))
+    )
+  ),
+  HttpRouter.get(
+    "/stats",
+    Effect.gen(function*() {
+      const gateway = yield* Gateway.Gateway
+      const top = yield* intParam("top", 10, 1, 1000)
+      return HttpServerResponse.unsafeJson(yield* gateway.snapshot({ top }))
+    })
+  ),
+  HttpRouter.get(
+    "/events",
+    Effect.gen(function*() {
+      const gateway = yield* Gateway.Gateway
+      const intervalMs = yield* intParam("interval", 500, 50, 60_000)
+      const top = yield* intParam("top", 10, 1, 1000)
+      if (gateway.sseClients >= gateway.config.maxSseClients) {
+        return yield* new TooManySubscribers({ max: gateway.config.maxSseClients })
+      }
+      let id = 0
+      const body = (yield* ticks(gateway, intervalMs, top)).pipe(
+        Stream.map(({ skipped, snapshot }) =>
+          encoder.encode(Sse.encoder.write({
+            _tag: "Event",
+            event: "snapshot",
+            id: String(++id),
+            data: JSON.stringify({ ...snapshot, skipped })
+          }))
+        )
+      )
+      return HttpServerResponse.stream(body, {
+        contentType: "text/event-stream",
+        headers: { "cache-control": "no-cache", "x-accel-buffering": "no" }
+      })
+    })
+  ),
+  HttpRouter.get(
+    "/plugins",
+    Effect.map(Gateway.Gateway, (gateway) => HttpServerResponse.unsafeJson({ plugins: gateway.plugins() }))
+  ),
+  HttpRouter.post(
+    "/plugins/:name",
+    Effect.gen(function*() {
+      const gateway = yield* Gateway.Gateway
+      const name = yield* pluginParam
+      yield* gateway.addPlugin(name)
+      return HttpServerResponse.unsafeJson({ plugins: gateway.plugins() })
+    })
+  ),
+  HttpRouter.del(
+    "/plugins/:name",
+    Effect.gen(function*() {
+      const gateway = yield* Gateway.Gateway
+      const name = yield* pluginParam
+      yield* gateway.removePlugin(name)
+      return HttpServerResponse.unsafeJson({ plugins: gateway.plugins() })
+    })
+  ),
+  HttpRouter.get("/", Effect.succeed(HttpServerResponse.html(dashboard)))
+)
+
+/** The routes with every failure as a JSON response: 400, 404, 503 — never a stack trace. */
+export const app = router.pipe(
+  Effect.catchTags({
+    InvalidParameter: (error) =>
+      Effect.succeed(
+        errorResponse(400, error, { parameter: error.parameter, value: error.value, expected: error.expected })
+      ),
+    TooManySubscribers: (error) => Effect.succeed(errorResponse(503, error, { max: error.max })),
+    UnknownPlugin: (error) => Effect.succeed(errorResponse(404, error, { plugin: error.plugin, known: error.known })),
+    PluginAlreadyRunning: (error) => Effect.succeed(errorResponse(409, error, { plugin: error.plugin })),
+    PluginNotRunning: (error) => Effect.succeed(errorResponse(409, error, { plugin: error.plugin })),
+    RouteNotFound: (error) =>
+      Effect.succeed(
+        errorResponse(
+          404,
+          { _tag: "NotFound", message: `no route for ${error.request.method} ${error.request.url}` },
+          {}
+        )
+      )
+  })
+)
+
+/**
+ * The whole service: the gateway and its HTTP API. The layer also exposes the `HttpServer`
+ * (for its bound address) and the `Gateway`. Closing it stops HTTP first, then the gateway.
+ */
+export const layer = (config: Gateway.Config) =>
+  HttpServer.serve(app).pipe(
+    Layer.provideMerge(
+      NodeHttpServer.layer(() => NodeHttp.createServer(), { port: config.httpPort, host: config.host })
+    ),
+    Layer.provideMerge(Gateway.layer(config))
+  )
+
+/** The HTTP server's base URL. */
+export const baseUrl: Effect.Effect<string, never, HttpServer.HttpServer> = HttpServer.addressWith((address) =>
+  Effect.succeed(
+    address._tag === "TcpAddress" ? `http://${address.hostname}:${address.port}` : `unix:${address.path}`
+  )
+)

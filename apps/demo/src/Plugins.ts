@@ -1,0 +1,315 @@
+/**
+ * The gateway's plugins. Each is an actor whose messages are `Dispatcher.Delivery`s: a
+ * `MessageRef` into the gateway's arena and the `settle` that releases this plugin's share.
+ *
+ * A plugin's results live in a plain mutable object owned by the plugin (only its handler
+ * writes it). Readers outside the actor (`Gateway.snapshot`) copy what they need in one
+ * synchronous step, so nobody downstream ever holds a reference into a plugin's state. The
+ * object lives outside the actor's state on purpose: a supervised restart must not reset the
+ * counters, nor forget frames the sink has written but not yet synced.
+ */
+import { Actor, type Dispatcher } from "@weft/actor"
+import type { MessageArena } from "@weft/arena"
+import { Bytes } from "@weft/bytes"
+import { Data, Duration, Effect, Option } from "effect"
+import type * as FileSystem from "node:fs/promises"
+import * as Frame from "./Frame.js"
+
+/** Every plugin the gateway knows. */
+export const pluginNames = ["stats", "topics", "checksum", "sink", "chaos", "slow"] as const
+
+/** The plugins `pnpm demo` runs by default (`slow` is there to show backpressure on demand). */
+export const defaultPlugins: ReadonlyArray<PluginName> = ["stats", "topics", "checksum", "sink", "chaos"]
+
+/** @category models */
+export type PluginName = typeof pluginNames[number]
+
+/** Narrows a string to a plugin name. */
+export const isPluginName = (name: string): name is PluginName => (pluginNames as ReadonlyArray<string>).includes(name)
+
+type Arena = MessageArena.MessageArena.Service
+
+/** What every plugin counts. */
+export interface Processed {
+  processed: number
+}
+
+/** A plugin handler's view of one delivery: read the frame, do the work, settle. */
+const readFrame = (arena: Arena, delivery: Dispatcher.Delivery): Effect.Effect<Frame.Frame> =>
+  arena.get(delivery.ref).pipe(
+    Effect.orDie,
+    // Ingest validated the frame (Frame.validate), so it always parses; the fallback keeps this total.
+    Effect.map((bytes) => Option.getOrElse(Frame.parse(bytes), () => ({ topic: "", payload: bytes })))
+  )
+
+/** A plugin that does synchronous work per frame and settles at once. */
+const synchronous = (arena: Arena, state: Processed, onFrame: (frame: Frame.Frame) => void) =>
+  Actor.behavior<Dispatcher.Delivery>()({
+    initialState: 0,
+    handlers: {
+      Delivery: (delivery, handled) =>
+        readFrame(arena, delivery).pipe(
+          Effect.map((frame) => {
+            onFrame(frame)
+            state.processed++
+          }),
+          Effect.zipRight(delivery.settle),
+          Effect.as(handled + 1)
+        )
+    }
+  })
+
+// ---------------------------------------------------------------------------------------------
+// stats
+
+/** Per-topic counters. */
+export interface TopicCount {
+  frames: number
+  bytes: number
+}
+
+/** The `stats` plugin's results. */
+export interface StatsState extends Processed {
+  readonly topics: Map<string, TopicCount>
+}
+
+export const makeStatsState = (): StatsState => ({ processed: 0, topics: new Map() })
+
+/** `stats`: frames and payload bytes per topic. */
+export const stats = (arena: Arena, state: StatsState) =>
+  synchronous(arena, state, (frame) => {
+    const entry = state.topics.get(frame.topic)
+    const size = Bytes.size(frame.payload)
+    if (entry === undefined) state.topics.set(frame.topic, { frames: 1, bytes: size })
+    else {
+      entry.frames++
+      entry.bytes += size
+    }
+  })
+
+// ---------------------------------------------------------------------------------------------
+// topics
+
+/** The `topics` plugin's results: decayed counts, so the ranking follows recent traffic. */
+export interface TopicsState extends Processed {
+  readonly scores: Map<string, number>
+  /** Every `window` frames, all scores are halved (and tiny ones dropped). */
+  readonly window: number
+}
+
+export const makeTopicsState = (window = 10_000): TopicsState => ({ processed: 0, scores: new Map(), window })
+
+/** `topics`: a rolling top-N of topics by recent frame count. */
+export const topics = (arena: Arena, state: TopicsState) =>
+  synchronous(arena, state, (frame) => {
+    state.scores.set(frame.topic, (state.scores.get(frame.topic) ?? 0) + 1)
+    if ((state.processed + 1) % state.window === 0) {
+      for (const [topic, score] of state.scores) {
+        if (score < 1) state.scores.delete(topic)
+        else state.scores.set(topic, score / 2)
+      }
+    }
+  })
+
+/** The `n` topics with the highest recent scores, best first (a copy). */
+export const topN = (
+  state: TopicsState,
+  n: number
+): ReadonlyArray<{ readonly topic: string; readonly score: number }> =>
+  Array.from(state.scores, ([topic, score]) => ({ topic, score }))
+    .sort((a, b) => b.score - a.score || (a.topic < b.topic ? -1 : 1))
+    .slice(0, n)
+
+// ---------------------------------------------------------------------------------------------
+// checksum
+
+/** The `checksum` plugin's results. */
+export interface ChecksumState extends Processed {
+  /** XOR of every payload's CRC-32: independent of arrival order. */
+  combined: number
+  /** Payloads whose CRC-32 was seen among the last `remember` payloads. */
+  duplicates: number
+  readonly recent: Set<number>
+  readonly order: Array<number>
+  readonly remember: number
+}
+
+export const makeChecksumState = (remember = 4096): ChecksumState => ({
+  processed: 0,
+  combined: 0,
+  duplicates: 0,
+  recent: new Set(),
+  order: [],
+  remember
+})
+
+/** `checksum`: CRC-32 of each payload, with duplicate detection over a bounded window. */
+export const checksum = (arena: Arena, state: ChecksumState) =>
+  synchronous(arena, state, (frame) => {
+    const crc = Frame.crc32(frame.payload)
+    state.combined = (state.combined ^ crc) >>> 0
+    if (state.recent.has(crc)) {
+      state.duplicates++
+      return
+    }
+    state.recent.add(crc)
+    state.order.push(crc)
+    if (state.order.length > state.remember) state.recent.delete(state.order.shift()!)
+  })
+
+// ---------------------------------------------------------------------------------------------
+// chaos
+
+/** The defect the `chaos` plugin crashes with. */
+export class ChaosCrash extends Data.TaggedError("ChaosCrash")<{ readonly sequence: number }> {
+  override get message() {
+    return `chaos: deliberate crash on message #${this.sequence}`
+  }
+}
+
+/** The `chaos` plugin's results. */
+export interface ChaosState extends Processed {
+  /** Messages seen, including the ones it crashed on. */
+  seen: number
+  crashes: number
+  /** Crash on every `every`-th message; 0 never crashes. */
+  readonly every: number
+}
+
+export const makeChaosState = (every: number): ChaosState => ({ processed: 0, seen: 0, crashes: 0, every })
+
+/**
+ * `chaos`: crashes on every `every`-th message. The crashing delivery becomes a `Crashed` dead
+ * letter (which settles it) and supervision restarts the actor.
+ */
+export const chaos = (arena: Arena, state: ChaosState) =>
+  Actor.behavior<Dispatcher.Delivery>()({
+    initialState: 0,
+    handlers: {
+      Delivery: (delivery, handled) => {
+        const sequence = ++state.seen
+        if (state.every > 0 && sequence % state.every === 0) {
+          state.crashes++
+          return Effect.die(new ChaosCrash({ sequence }))
+        }
+        return readFrame(arena, delivery).pipe(
+          Effect.map(() => {
+            state.processed++
+          }),
+          Effect.zipRight(delivery.settle),
+          Effect.as(handled + 1)
+        )
+      }
+    }
+  })
+
+// ---------------------------------------------------------------------------------------------
+// slow
+
+/** The `slow` plugin's results. */
+export interface SlowState extends Processed {
+  /** Time spent per frame. */
+  readonly delay: Duration.Duration
+}
+
+export const makeSlowState = (delay: Duration.DurationInput): SlowState => ({
+  processed: 0,
+  delay: Duration.decode(delay)
+})
+
+/**
+ * `slow`: spends `delay` (on the Clock) on every frame. Its lane fills, the dispatcher waits for
+ * it, the arena fills, ingest stops reading: it shows backpressure reaching the TCP clients.
+ */
+export const slow = (arena: Arena, state: SlowState) =>
+  Actor.behavior<Dispatcher.Delivery>()({
+    initialState: 0,
+    handlers: {
+      Delivery: (delivery, handled) =>
+        readFrame(arena, delivery).pipe(
+          Effect.zipRight(Effect.sleep(state.delay)),
+          Effect.map(() => {
+            state.processed++
+          }),
+          Effect.zipRight(delivery.settle),
+          Effect.as(handled + 1)
+        )
+    }
+  })
+
+// ---------------------------------------------------------------------------------------------
+// sink
+
+/** The `sink` plugin's results, and the frames it holds between a write and its fsync. */
+export interface SinkState extends Processed {
+  /** Frames written and synced to the file: only these are acked. */
+  acked: number
+  bytesWritten: number
+  syncs: number
+  /** Written-to-be frames and their deliveries, in arrival order. */
+  pending: Array<{ readonly frame: Bytes.Bytes; readonly delivery: Dispatcher.Delivery }>
+  readonly batch: number
+}
+
+export const makeSinkState = (batch: number): SinkState => ({
+  processed: 0,
+  acked: 0,
+  bytesWritten: 0,
+  syncs: 0,
+  pending: [],
+  batch
+})
+
+/** Appends the pending frames (length-delimited, as on the wire), fsyncs, then settles them. */
+export const flushSink = (file: FileSystem.FileHandle, state: SinkState): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const batch = state.pending
+    if (batch.length === 0) return Effect.void
+    let size = 0
+    for (const { frame } of batch) size += 4 + Bytes.size(frame)
+    const buffer = Buffer.allocUnsafe(size)
+    let offset = 0
+    for (const { frame } of batch) {
+      buffer.writeUInt32BE(Bytes.size(frame), offset)
+      buffer.set(Bytes.toUint8Array(frame), offset + 4)
+      offset += 4 + Bytes.size(frame)
+    }
+    return Effect.promise(async () => {
+      await file.write(buffer)
+      await file.datasync()
+    }).pipe(
+      Effect.zipRight(Effect.sync(() => {
+        // The frames are durable: only now do they count as acked and free their arena slots.
+        state.pending = []
+        state.acked += batch.length
+        state.bytesWritten += size
+        state.syncs++
+      })),
+      Effect.zipRight(Effect.forEach(batch, ({ delivery }) => delivery.settle, { discard: true }))
+    )
+  })
+
+/**
+ * `sink`: appends every frame to the log file. Writes are batched (group commit): the batch is
+ * written and fsynced when it reaches `batch` frames or when the mailbox is empty, and frames
+ * are acked (settled) only after their fsync. A graceful stop flushes what is left.
+ */
+export const sink = (arena: Arena, file: FileSystem.FileHandle, state: SinkState) =>
+  Actor.behavior<Dispatcher.Delivery>()({
+    initialState: 0,
+    handlers: {
+      Delivery: (delivery, handled, { self }) =>
+        arena.get(delivery.ref).pipe(
+          Effect.orDie,
+          Effect.flatMap((frame) => {
+            state.pending.push({ frame, delivery })
+            state.processed++
+            return state.pending.length >= state.batch
+              ? flushSink(file, state)
+              : Effect.flatMap(Actor.mailboxSize(self), (queued) => queued === 0 ? flushSink(file, state) : Effect.void)
+          }),
+          Effect.as(handled + 1)
+        )
+    },
+    onStop: () => flushSink(file, state)
+  })

@@ -1,0 +1,225 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as Path from "node:path"
+import * as Frame from "../src/Frame.js"
+import * as Gateway from "../src/Gateway.js"
+import {
+  awaitClose,
+  connect,
+  endAndAwaitClose,
+  readSink,
+  request,
+  sendFrames,
+  start,
+  tempDir,
+  waitUntil,
+  write
+} from "./helpers.js"
+
+const frames = (n: number, topics: number, prefix = "m") =>
+  Array.from({ length: n }, (_, i) => [`topic-${i % topics}`, `${prefix}-${i}`] as const)
+
+describe("gateway over real TCP", () => {
+  it.scopedLive("frames flow through every plugin, and stats count them per topic", () =>
+    Effect.gen(function*() {
+      const { gateway } = yield* start({ plugins: ["stats", "topics", "checksum"] })
+      const sent = frames(300, 3)
+      yield* sendFrames(gateway.tcpAddress.port, sent)
+      yield* waitUntil("300 frames in", Effect.sync(() => gateway.counters.framesIn === 300))
+      yield* waitUntil(
+        "every plugin processed 300 frames and every arena slot was freed",
+        Effect.map(gateway.snapshot(), (s) =>
+          Object.values(s.plugins).every((p) => p.processed === 300) && s.arena.live === 0)
+      )
+      const snapshot = yield* gateway.snapshot()
+      expect(snapshot.topicStats).toEqual({
+        "topic-0": {
+          frames: 100,
+          bytes: sent.filter(([t]) =>
+            t === "topic-0"
+          ).reduce((n, [, p]) => n + p.length, 0)
+        },
+        "topic-1": { frames: 100, bytes: sent.filter(([t]) => t === "topic-1").reduce((n, [, p]) => n + p.length, 0) },
+        "topic-2": { frames: 100, bytes: sent.filter(([t]) => t === "topic-2").reduce((n, [, p]) => n + p.length, 0) }
+      })
+      expect(snapshot.topTopics.map((t) => t.topic).sort()).toEqual(["topic-0", "topic-1", "topic-2"])
+      expect(snapshot.checksum.duplicates).toBe(0)
+      expect(snapshot.deadLetters).toBe(0)
+      expect(gateway.counters.failures).toEqual([])
+    }))
+
+  it.scopedLive("checksum detects duplicate payloads", () =>
+    Effect.gen(function*() {
+      const { gateway } = yield* start({ plugins: ["checksum"] })
+      yield* sendFrames(gateway.tcpAddress.port, [["a", "same"], ["b", "same"], ["a", "other"], ["c", "same"]])
+      yield* waitUntil(
+        "checksum processed 4 frames",
+        Effect.map(gateway.snapshot(), (s) => s.plugins.checksum?.processed === 4)
+      )
+      expect((yield* gateway.snapshot()).checksum.duplicates).toBe(2)
+    }))
+
+  it.scopedLive("sink: after a graceful shutdown the file holds exactly the acked frames", () =>
+    Effect.gen(function*() {
+      const running = yield* start({ plugins: ["stats", "sink"], sinkBatch: 64 })
+      const { gateway } = running
+      const a = frames(700, 5, "a")
+      const b = frames(500, 2, "b")
+      yield* Effect.all([sendFrames(gateway.tcpAddress.port, a), sendFrames(gateway.tcpAddress.port, b)], {
+        concurrency: 2
+      })
+      yield* waitUntil("1200 frames in", Effect.sync(() => gateway.counters.framesIn === 1200))
+      yield* running.shutdown
+      expect(gateway.sink.acked).toBe(1200)
+      expect(gateway.sink.pending).toEqual([])
+      const written = yield* readSink(running.config.sinkPath)
+      expect(written.length).toBe(gateway.sink.acked)
+      // Per connection, order is kept; across connections frames interleave.
+      expect(written.filter(([, p]) => p.startsWith("a-"))).toEqual(a)
+      expect(written.filter(([, p]) => p.startsWith("b-"))).toEqual(b)
+    }))
+
+  it.scopedLive("sink: frames are acked only once written (acked never exceeds what the file holds)", () =>
+    Effect.gen(function*() {
+      const running = yield* start({ plugins: ["sink"], sinkBatch: 16 })
+      yield* sendFrames(running.gateway.tcpAddress.port, frames(100, 1))
+      yield* waitUntil("sink acked 100", Effect.sync(() => running.gateway.sink.acked === 100))
+      // Before shutdown: the acked frames are already in the file.
+      const written = yield* readSink(running.config.sinkPath)
+      expect(written.length).toBeGreaterThanOrEqual(100)
+      expect(written).toEqual(frames(100, 1))
+    }))
+
+  it.scopedLive("chaos every 100th message: every frame is processed or dead-lettered as Crashed", () =>
+    Effect.gen(function*() {
+      const running = yield* start({ plugins: ["stats", "sink", "chaos"], chaosEvery: 100 })
+      const { gateway } = running
+      yield* sendFrames(gateway.tcpAddress.port, frames(1000, 4))
+      yield* waitUntil("chaos saw 1000 messages", Effect.sync(() => gateway.chaos.seen === 1000))
+      yield* running.shutdown
+      expect(gateway.chaos.crashes).toBe(10)
+      expect(gateway.chaos.processed).toBe(990)
+      expect(gateway.counters.deadLetters.get("Crashed")).toBe(10)
+      expect([...gateway.counters.deadLetters.keys()]).toEqual(["Crashed"])
+      expect(gateway.counters.restarts.get("plugin-chaos")).toBe(10)
+      expect(gateway.counters.restarts.size).toBe(1)
+      // The crashes cost nothing elsewhere: every frame was acked by the sink.
+      expect(gateway.sink.acked).toBe(1000)
+      expect(yield* readSink(running.config.sinkPath)).toHaveLength(1000)
+    }))
+
+  describe("bad input closes only the offending connection", () => {
+    const cases = [
+      {
+        name: "an oversized length header",
+        bytes: new Uint8Array([0xff, 0xff, 0xff, 0xff, 1, 2, 3]),
+        error: "FrameTooLarge"
+      },
+      {
+        name: "a frame without a topic separator",
+        bytes: new Uint8Array([0, 0, 0, 3, 65, 66, 67]),
+        error: "MalformedFrame"
+      },
+      {
+        name: "a truncated frame at end of input",
+        bytes: new Uint8Array([0, 0, 0, 100, 65, 0, 67]),
+        error: "TruncatedFrame"
+      }
+    ] as const
+    for (const { bytes, error, name } of cases) {
+      it.scopedLive(name, () =>
+        Effect.gen(function*() {
+          const { gateway } = yield* start({ plugins: ["stats"], maxFrameLength: 1024 })
+          const port = gateway.tcpAddress.port
+          const good = yield* connect(port)
+          yield* write(good, Buffer.concat(frames(10, 1, "before").map(([t, p]) => Frame.encode(t, p))))
+          const bad = yield* connect(port)
+          const badPort = bad.localPort
+          yield* write(bad, bytes)
+          if (error === "TruncatedFrame") bad.end()
+          yield* awaitClose(bad)
+          yield* waitUntil(`a ${error} failure logged`, Effect.sync(() => gateway.counters.failures.length === 1))
+          expect(gateway.counters.failures[0]).toMatchObject({ peer: `127.0.0.1:${badPort}`, error })
+          // The good connection still works.
+          expect(good.closed).toBe(false)
+          yield* endAndAwaitClose(good)
+          yield* waitUntil("10 frames in", Effect.sync(() => gateway.counters.framesIn === 10))
+          yield* sendFrames(port, frames(5, 1, "after"))
+          yield* waitUntil("15 frames in", Effect.sync(() => gateway.counters.framesIn === 15))
+          yield* waitUntil(
+            "stats processed 15",
+            Effect.map(gateway.snapshot(), (s) => s.plugins.stats?.processed === 15)
+          )
+          expect(gateway.counters.failures).toHaveLength(1)
+        }))
+    }
+  })
+
+  it.scopedLive("backpressure: a slow plugin blocks the TCP client's writes; removing it lets them through", () =>
+    Effect.gen(function*() {
+      const { gateway, url } = yield* start({
+        plugins: ["slow"],
+        slowDelay: "200 millis",
+        mailboxCapacity: 8,
+        arenaCapacity: 64,
+        maxFrameLength: 32 * 1024
+      })
+      const socket = yield* connect(gateway.tcpAddress.port)
+      const frame = Frame.encode("big", new Uint8Array(16 * 1024))
+      const total = 3072 // 48 MiB: more than loopback's kernel buffers can absorb
+      const payload = Buffer.concat(Array.from({ length: total }, () => frame))
+      let accepted = false
+      socket.write(payload, () => {
+        accepted = true
+      })
+      const slowMailbox = Effect.map(gateway.snapshot(), (s) => s.plugins.slow?.mailbox ?? 0)
+      yield* waitUntil("the slow plugin's lane is full", Effect.map(slowMailbox, (n) => n === 8))
+      // Ingest is held back by the slow lane: only what the plugin took, its lane and the frame
+      // waiting for the lane are in; the client cannot get its bytes out.
+      const snapshot = yield* gateway.snapshot()
+      expect(snapshot.framesIn).toBeLessThanOrEqual(snapshot.plugins.slow!.processed + 8 + 1)
+      expect(snapshot.arena.live).toBeLessThanOrEqual(8 + 2)
+      expect(accepted).toBe(false)
+      expect(socket.writableLength).toBeGreaterThan(0)
+
+      // Without the slow plugin, frames have no route (dead letters "NoRoute") and flow freely.
+      expect((yield* request("DELETE", `${url}/plugins/slow`)).status).toBe(200)
+      yield* waitUntil("the client's writes went through", Effect.sync(() => accepted))
+      yield* endAndAwaitClose(socket)
+      // At most one frame was waiting for the slow lane when the plugin went: it is "partial".
+      yield* waitUntil(
+        "every frame ingested",
+        Effect.sync(() => gateway.counters.framesIn + gateway.counters.framesPartial === total)
+      )
+      expect(gateway.counters.framesPartial).toBeLessThanOrEqual(1)
+      expect(gateway.counters.failures).toEqual([])
+      yield* waitUntil(
+        "dead letters counted",
+        Effect.sync(() => (gateway.counters.deadLetters.get("NoRoute") ?? 0) > 0)
+      )
+      const processed = (yield* gateway.snapshot()).plugins.slow?.processed
+      expect(processed).toBeUndefined() // removed
+      expect((yield* gateway.snapshot()).arena.live).toBe(0)
+    }))
+
+  it.scopedLive("connections beyond maxConnections are refused and logged", () =>
+    Effect.gen(function*() {
+      const { gateway } = yield* start({ plugins: ["stats"], maxConnections: 1 })
+      const first = yield* connect(gateway.tcpAddress.port)
+      yield* waitUntil("first connection accepted", Effect.sync(() => gateway.counters.connectionsActive === 1))
+      const second = yield* connect(gateway.tcpAddress.port)
+      yield* awaitClose(second)
+      expect(gateway.counters.connectionsRefused).toBe(1)
+      yield* waitUntil("refusal logged", Effect.sync(() => gateway.counters.failures.length === 1))
+      expect(gateway.counters.failures[0]?.error).toBe("ConnectionLimit")
+      expect(first.closed).toBe(false)
+    }))
+
+  it.scopedLive("invalid configuration fails with a typed InvalidConfig", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const error = yield* Effect.flip(start({ arenaCapacity: 0, sinkPath: Path.join(dir, "s.log") }))
+      expect(error).toBeInstanceOf(Gateway.InvalidConfig)
+      expect(error).toMatchObject({ option: "arenaCapacity", value: 0 })
+    }))
+})

@@ -1,0 +1,169 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { get, request, sendFrames, start, waitUntil } from "./helpers.js"
+
+/** Reads `count` SSE events from a real HTTP response, then cancels it. */
+const readEvents = (url: string, count: number) =>
+  Effect.promise(async () => {
+    const response = await fetch(url)
+    const reader = response.body!.getReader()
+    const decoder = new TextDecoder()
+    const events: Array<{ id: string; event: string; data: any }> = []
+    let buffer = ""
+    while (events.length < count) {
+      const { done, value } = await reader.read()
+      if (done) break
+      buffer += decoder.decode(value, { stream: true })
+      let end: number
+      while ((end = buffer.indexOf("\n\n")) !== -1 && events.length < count) {
+        const block = buffer.slice(0, end)
+        buffer = buffer.slice(end + 2)
+        const fields = new Map(
+          block.split("\n").map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 2)])
+        )
+        events.push({
+          id: fields.get("id") ?? "",
+          event: fields.get("event") ?? "message",
+          data: JSON.parse(fields.get("data") ?? "null")
+        })
+      }
+    }
+    await reader.cancel()
+    return { status: response.status, contentType: response.headers.get("content-type"), events }
+  })
+
+describe("HTTP API", () => {
+  it.scopedLive("GET /health reports liveness and the TCP address", () =>
+    Effect.gen(function*() {
+      const { gateway, url } = yield* start()
+      const response = yield* get(`${url}/health`)
+      expect(response.status).toBe(200)
+      expect(JSON.parse(response.text)).toMatchObject({
+        status: "ok",
+        ready: true,
+        tcp: { host: "127.0.0.1", port: gateway.tcpAddress.port }
+      })
+    }))
+
+  it.scopedLive("GET /metrics serves Prometheus text with gateway, arena and actor metrics", () =>
+    Effect.gen(function*() {
+      const { gateway, url } = yield* start({ plugins: ["stats"] })
+      yield* sendFrames(gateway.tcpAddress.port, [["t", "x"], ["t", "y"]])
+      yield* waitUntil("2 frames in", Effect.sync(() => gateway.counters.framesIn === 2))
+      const response = yield* get(`${url}/metrics`)
+      expect(response.status).toBe(200)
+      expect(response.contentType).toContain("text/plain")
+      expect(response.text).toContain("# TYPE weft_demo_frames_in_total counter\n")
+      expect(response.text).toMatch(/^weft_demo_frames_in_total \d+$/m)
+      expect(response.text).toMatch(/^weft_arena_capacity\{arena="ingest"\} 8192$/m)
+      expect(response.text).toMatch(/^weft_actor_processed\{actor="plugin-stats"\} \d+$/m)
+      expect(response.text).not.toContain("undefined")
+    }))
+
+  it.scopedLive("GET /stats returns an owned JSON snapshot with the top-N topics", () =>
+    Effect.gen(function*() {
+      const { gateway, url } = yield* start({ plugins: ["stats", "topics"] })
+      yield* sendFrames(gateway.tcpAddress.port, [["a", "1"], ["a", "2"], ["a", "3"], ["b", "4"], ["b", "5"], [
+        "c",
+        "6"
+      ]])
+      yield* waitUntil(
+        "topics processed 6",
+        Effect.map(gateway.snapshot(), (s) => s.plugins.topics?.processed === 6)
+      )
+      const response = yield* get(`${url}/stats?top=2`)
+      expect(response.status).toBe(200)
+      const body = JSON.parse(response.text)
+      expect(body.framesIn).toBe(6)
+      expect(body.topTopics).toEqual([{ topic: "a", score: 3 }, { topic: "b", score: 2 }])
+    }))
+
+  it.scopedLive("GET /events streams SSE snapshots; a closed client frees its subscription", () =>
+    Effect.gen(function*() {
+      const { gateway, url } = yield* start({ plugins: ["stats"] })
+      yield* sendFrames(gateway.tcpAddress.port, [["t", "x"]])
+      const { contentType, events, status } = yield* readEvents(`${url}/events?interval=50`, 3)
+      expect(status).toBe(200)
+      expect(contentType).toContain("text/event-stream")
+      expect(events.map((e) => e.event)).toEqual(["snapshot", "snapshot", "snapshot"])
+      expect(events.map((e) => Number(e.id))).toEqual([1, 2, 3])
+      for (const { data } of events) {
+        expect(data.framesIn).toBe(1)
+        expect(data.arena.capacity).toBe(8192)
+        expect(typeof data.framesPerSecond).toBe("number")
+        expect(typeof data.skipped).toBe("number")
+        expect(data.plugins.stats).toBeDefined()
+      }
+      yield* waitUntil("the subscription was released", Effect.sync(() => gateway.sseClients === 0))
+    }))
+
+  it.scopedLive("more /events subscribers than maxSseClients get a 503 JSON error", () =>
+    Effect.gen(function*() {
+      const { gateway, url } = yield* start({ plugins: ["stats"], maxSseClients: 1 })
+      const controller = new AbortController()
+      yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
+      const first = yield* Effect.promise(() => fetch(`${url}/events?interval=1000`, { signal: controller.signal }))
+      expect(first.status).toBe(200)
+      yield* waitUntil("one subscriber", Effect.sync(() => gateway.sseClients === 1))
+      const second = yield* get(`${url}/events`)
+      expect(second.status).toBe(503)
+      expect(JSON.parse(second.text)).toMatchObject({ error: "TooManySubscribers", max: 1 })
+    }))
+
+  it.scopedLive("bad parameters are a 400 with a JSON error; unknown routes a 404", () =>
+    Effect.gen(function*() {
+      const { url } = yield* start({ plugins: ["stats"] })
+      for (const path of ["/events?interval=abc", "/events?interval=10", "/stats?top=0", "/stats?top=1.5"]) {
+        const response = yield* get(`${url}${path}`)
+        expect(response.status, path).toBe(400)
+        expect(response.contentType).toContain("application/json")
+        const body = JSON.parse(response.text)
+        expect(body.error).toBe("InvalidParameter")
+        expect(body.expected).toMatch(/^an integer from \d+ to \d+$/)
+        expect(response.text).not.toMatch(/at .*\.ts/) // no stack trace
+      }
+      const missing = yield* get(`${url}/nope`)
+      expect(missing.status).toBe(404)
+      expect(JSON.parse(missing.text)).toMatchObject({ error: "NotFound" })
+    }))
+
+  it.scopedLive("plugins are removed and added at runtime; unknown names are a 404", () =>
+    Effect.gen(function*() {
+      const { gateway, url } = yield* start({ plugins: ["stats", "chaos"], chaosEvery: 0 })
+      const port = gateway.tcpAddress.port
+      yield* sendFrames(port, [["t", "1"], ["t", "2"]])
+      yield* waitUntil("chaos saw 2", Effect.sync(() => gateway.chaos.seen === 2))
+
+      const removed = yield* request("DELETE", `${url}/plugins/chaos`)
+      expect(removed.status).toBe(200)
+      expect(JSON.parse(removed.text)).toEqual({ plugins: ["stats"] })
+      yield* sendFrames(port, [["t", "3"], ["t", "4"], ["t", "5"]])
+      yield* waitUntil("stats processed 5", Effect.map(gateway.snapshot(), (s) => s.plugins.stats?.processed === 5))
+      expect(gateway.chaos.seen).toBe(2) // removed: got nothing more
+      expect((yield* request("DELETE", `${url}/plugins/chaos`)).status).toBe(409)
+
+      const added = yield* request("POST", `${url}/plugins/chaos`)
+      expect(added.status).toBe(200)
+      expect(JSON.parse(added.text)).toEqual({ plugins: ["stats", "chaos"] })
+      yield* sendFrames(port, [["t", "6"]])
+      yield* waitUntil("chaos saw 3", Effect.sync(() => gateway.chaos.seen === 3))
+      const again = yield* request("POST", `${url}/plugins/stats`)
+      expect(again.status).toBe(409)
+      expect(JSON.parse(again.text)).toMatchObject({ error: "PluginAlreadyRunning", plugin: "stats" })
+
+      const unknown = yield* request("POST", `${url}/plugins/nope`)
+      expect(unknown.status).toBe(404)
+      expect(JSON.parse(unknown.text)).toMatchObject({ error: "UnknownPlugin", plugin: "nope" })
+      expect(JSON.parse((yield* get(`${url}/plugins`)).text)).toEqual({ plugins: ["stats", "chaos"] })
+      expect(gateway.counters.deadLetters.size).toBe(0)
+    }))
+
+  it.scopedLive("GET / serves the dashboard, which follows /events", () =>
+    Effect.gen(function*() {
+      const { url } = yield* start({ plugins: ["stats"] })
+      const response = yield* get(`${url}/`)
+      expect(response.status).toBe(200)
+      expect(response.contentType).toContain("text/html")
+      expect(response.text).toContain(`new EventSource("/events")`)
+    }))
+})

@@ -1,0 +1,134 @@
+/** Test helpers: a real gateway on ephemeral ports, real TCP clients, bounded polling. */
+import { Bytes, LengthDelimited } from "@weft/bytes"
+import { Clock, Context, Data, Effect, Exit, Layer, Scope } from "effect"
+import { Stream } from "effect"
+import * as FileSystem from "node:fs/promises"
+import * as Net from "node:net"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import * as Frame from "../src/Frame.js"
+import * as Gateway from "../src/Gateway.js"
+import * as Http from "../src/Http.js"
+
+export class Timeout extends Data.TaggedError("Timeout")<{ readonly what: string; readonly waitedMs: number }> {
+  override get message() {
+    return `timed out after ${this.waitedMs} ms waiting for: ${this.what}`
+  }
+}
+
+/**
+ * Polls `check` (every 10 ms, on the live clock) until it holds; fails with `Timeout` after
+ * `timeoutMs`. Synchronisation is always on an observable condition, never a fixed sleep.
+ */
+export const waitUntil = <E, R>(what: string, check: Effect.Effect<boolean, E, R>, timeoutMs = 20_000) =>
+  Effect.gen(function*() {
+    const start = yield* Clock.currentTimeMillis
+    while (!(yield* check)) {
+      const now = yield* Clock.currentTimeMillis
+      if (now - start > timeoutMs) return yield* new Timeout({ what, waitedMs: now - start })
+      yield* Effect.sleep("10 millis")
+    }
+  })
+
+export interface Running {
+  readonly gateway: Context.Tag.Service<Gateway.Gateway>
+  readonly url: string
+  readonly config: Gateway.Config
+  /** Graceful shutdown (idempotent). */
+  readonly shutdown: Effect.Effect<void>
+}
+
+/** A temp dir removed when the test's scope closes. */
+export const tempDir = Effect.acquireRelease(
+  Effect.promise(() => FileSystem.mkdtemp(Path.join(Os.tmpdir(), "weft-demo-test-"))),
+  (dir) => Effect.promise(() => FileSystem.rm(dir, { recursive: true, force: true }))
+)
+
+/** Starts the whole service (TCP + HTTP) on ephemeral ports in its own scope. */
+export const start = (overrides: Partial<Gateway.Config> = {}) =>
+  Effect.gen(function*() {
+    const dir = yield* tempDir
+    const config: Gateway.Config = {
+      ...Gateway.defaults(Path.join(dir, "sink.log")),
+      tcpPort: 0,
+      httpPort: 0,
+      chaosEvery: 0,
+      ...overrides
+    }
+    const scope = yield* Scope.make()
+    const shutdown = Scope.close(scope, Exit.void)
+    yield* Effect.addFinalizer(() => shutdown)
+    const context = yield* Layer.buildWithScope(Http.layer(config), scope)
+    const url = yield* Effect.provide(Http.baseUrl, context)
+    const running: Running = { gateway: Context.get(context, Gateway.Gateway), url, config, shutdown }
+    return running
+  })
+
+/** A connected TCP client. */
+export const connect = (port: number) =>
+  Effect.acquireRelease(
+    Effect.async<Net.Socket, Error>((resume) => {
+      const socket = Net.connect({ host: "127.0.0.1", port })
+      socket.once("error", (error) => resume(Effect.fail(error)))
+      socket.once("connect", () => resume(Effect.succeed(socket)))
+    }),
+    (socket) => Effect.sync(() => socket.destroy())
+  ).pipe(Effect.tap((socket) => Effect.sync(() => socket.on("error", () => {}))))
+
+/** Writes bytes and waits until the kernel has taken them. */
+export const write = (socket: Net.Socket, bytes: Uint8Array) =>
+  Effect.async<void, Error>((resume) => {
+    socket.write(bytes, (error) => resume(error ? Effect.fail(error) : Effect.void))
+  })
+
+/** Half-closes the client and waits until the gateway has closed the connection. */
+export const endAndAwaitClose = (socket: Net.Socket) =>
+  Effect.async<void>((resume) => {
+    if (socket.closed) return resume(Effect.void)
+    socket.once("close", () => resume(Effect.void))
+    socket.end()
+  })
+
+/** Waits until the gateway closes the connection (without closing it from this side). */
+export const awaitClose = (socket: Net.Socket) =>
+  Effect.async<void>((resume) => {
+    if (socket.closed) return resume(Effect.void)
+    socket.once("close", () => resume(Effect.void))
+  })
+
+/** Sends frames over one fresh connection and waits until the gateway has ingested them all. */
+export const sendFrames = (port: number, frames: ReadonlyArray<readonly [topic: string, payload: string]>) =>
+  Effect.scoped(Effect.gen(function*() {
+    const socket = yield* connect(port)
+    const all = Bytes.toUint8Array(
+      Bytes.concatAll(frames.map(([topic, payload]) => Bytes.fromUint8Array(Frame.encode(topic, payload))))
+    )
+    yield* write(socket, all)
+    yield* endAndAwaitClose(socket)
+  }))
+
+/** Reads a sink file back as `[topic, payload]` pairs. */
+export const readSink = (path: string) =>
+  Effect.gen(function*() {
+    const content = yield* Effect.promise(() => FileSystem.readFile(path))
+    const frames = yield* Stream.make(new Uint8Array(content)).pipe(
+      LengthDelimited.decode(Frame.framing),
+      Stream.runCollect
+    )
+    return Array.from(frames, (frame) => {
+      const text = Bytes.decodeUtf8(frame)
+      const separator = text.indexOf("\0")
+      return [text.slice(0, separator), text.slice(separator + 1)] as const
+    })
+  })
+
+/** A real HTTP GET (Node's fetch). */
+export const get = (url: string) => request("GET", url)
+
+/** A real HTTP request (Node's fetch). */
+export const request = (method: string, url: string) =>
+  Effect.promise(async () => {
+    const response = await fetch(url, { method })
+    const text = await response.text()
+    return { status: response.status, contentType: response.headers.get("content-type") ?? "", text }
+  })
