@@ -1,9 +1,11 @@
 /**
  * @weft/actor: tell throughput into one actor with a trivial handler, against a fiber looping over
- * an Effect `Queue.bounded` and an xstate v5 actor; and ask round-trips with a deadline, against a request queue whose
- * caller waits on a `Deferred` under `Effect.timeout`.
+ * an Effect `Queue.bounded` and an xstate v5 actor; arena-backed fan-out to 8 plugins, against 8
+ * `Queue.bounded`s carrying the same refs; and ask round-trips with a deadline, against a request
+ * queue whose caller waits on a `Deferred` under `Effect.timeout` (with p50/p99 latencies).
  */
 import { Actor, ActorSystem, Dispatcher } from "@weft/actor"
+import { Arena, type MessageRef } from "@weft/arena"
 import type { Scope } from "effect"
 import { Data, Deferred, Effect, Fiber, Queue, Schema } from "effect"
 import { createActor, fromTransition } from "xstate"
@@ -12,7 +14,8 @@ import { benchmark, type BenchmarkFile, expect } from "./harness.js"
 // Module-level references, so the loops measure the actors and not namespace getters that the
 // TypeScript loader puts on workspace re-exports.
 const { ask, behavior, reply, spawn, tell } = Actor
-const { dispatch } = Dispatcher
+const { dispatchRef } = Dispatcher
+const { alloc, get, release, retain } = Arena
 const { offer, take } = Queue
 
 const capacity = 1024
@@ -77,71 +80,127 @@ const xstateTell = async (n: number): Promise<number> => {
 }
 
 const fanOut = 8
+/** Room for every ref in flight: 8 lanes of `capacity` never hold more than `capacity` messages each. */
+const arenaCapacity = 4 * capacity
 
-/** Broadcasts 0..n-1 to 8 plugin actors; the result is the sum over all plugins. */
+interface FanOutResult {
+  /** The sum of every payload every plugin read. */
+  readonly sum: number
+  /** Arena slots still live at the end: 0 when every plugin settled every message. */
+  readonly live: number
+}
+
+/** A plugin that reads each delivery's payload from the arena, adds it up and settles it. */
+const reader = (arena: Arena.Arena<number>) =>
+  behavior<Dispatcher.Delivery | Sum>()({
+    initialState: 0,
+    handlers: {
+      Delivery: (delivery, state) =>
+        Effect.flatMap(Effect.orDie(get(arena, delivery.ref)), (n) => Effect.as(delivery.settle, state + n)),
+      Sum: (_, state) => Effect.succeed(reply(state, state))
+    }
+  })
+
+/** Allocates 0..n-1 in the arena and broadcasts each ref to 8 plugins; every plugin settles it. */
 const weftFanOut = (n: number) =>
   withSystem(Effect.gen(function*() {
-    const dispatcher = yield* Dispatcher.make<Add | Sum>(Dispatcher.broadcast)
+    const arena = yield* Arena.make<number>({ capacity: arenaCapacity })
+    const dispatcher = yield* Dispatcher.make<Dispatcher.Delivery | Sum>(Dispatcher.broadcast)
     const plugins = yield* Effect.forEach(
       Array.from({ length: fanOut }),
-      () => spawn(summer, { mailbox: { capacity } })
+      () => spawn(reader(arena), { mailbox: { capacity } })
     )
     for (const plugin of plugins) yield* Dispatcher.add(dispatcher, plugin)
     let i = 0
     yield* Effect.whileLoop({
       while: () => i < n,
-      body: () => dispatch(dispatcher, new Add({ n: i })),
+      body: () => Effect.flatMap(alloc(arena, i), (ref) => dispatchRef(dispatcher, arena, ref)),
       step: () => i++
     })
     const sums = yield* Effect.forEach(plugins, (plugin) => ask(plugin, new Sum(), { timeout: "1 minute" }))
-    return sums.reduce((a, b) => a + b, 0)
+    const stats = yield* Arena.stats(arena)
+    return { sum: sums.reduce((a, b) => a + b, 0), live: stats.live } satisfies FanOutResult
   }))
 
-/** The same fan-out with 8 `Queue.bounded`s, each drained by its own fiber. */
+/** The same fan-out with 8 `Queue.bounded`s of refs: retain once per queue, each consumer reads and releases. */
 const queueFanOut = (n: number) =>
-  Effect.runPromise(Effect.gen(function*() {
-    const queues = yield* Effect.forEach(Array.from({ length: fanOut }), () => Queue.bounded<Add>(capacity))
+  Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+    const arena = yield* Arena.make<number>({ capacity: arenaCapacity })
+    const queues = yield* Effect.forEach(
+      Array.from({ length: fanOut }),
+      () => Queue.bounded<MessageRef.MessageRef>(capacity)
+    )
     const consumers = yield* Effect.forEach(queues, (queue) =>
       Effect.fork(Effect.suspend(() => {
         let count = 0
         let sum = 0
         return Effect.whileLoop({
           while: () => count < n,
-          body: () => take(queue),
-          step: (message: Add) => {
+          body: () =>
+            Effect.flatMap(
+              take(queue),
+              (ref) => Effect.flatMap(get(arena, ref), (value) => Effect.as(release(arena, ref), value))
+            ),
+          step: (value: number) => {
             count++
-            sum += message.n
+            sum += value
           }
         }).pipe(Effect.map(() => sum))
       })))
     let i = 0
     yield* Effect.whileLoop({
       while: () => i < n,
-      body: () => {
-        const message = new Add({ n: i })
-        return Effect.forEach(queues, (queue) => offer(queue, message), { discard: true })
-      },
+      body: () =>
+        Effect.flatMap(alloc(arena, i), (ref) =>
+          Effect.zipRight(
+            Effect.forEach(queues, (queue) => Effect.zipRight(retain(arena, ref), offer(queue, ref)), {
+              discard: true
+            }),
+            release(arena, ref)
+          )),
       step: () => i++
     })
     const sums = yield* Effect.forEach(consumers, Fiber.join)
-    return sums.reduce((a, b) => a + b, 0)
-  }))
+    const stats = yield* Arena.stats(arena)
+    return { sum: sums.reduce((a, b) => a + b, 0), live: stats.live } satisfies FanOutResult
+  })))
 
-/** `k` sequential asks, each with a deadline; returns the number of replies. */
+interface AskResult {
+  readonly replies: number
+  /** Each ask's round-trip in milliseconds, measured inside the run. */
+  readonly latencies: Float64Array
+}
+
+/** Runs `k` asks one after another, timing each round-trip. */
+const timedAsks = <E, R>(k: number, askOnce: () => Effect.Effect<unknown, E, R>): Effect.Effect<AskResult, E, R> =>
+  Effect.suspend(() => {
+    const latencies = new Float64Array(k)
+    let started = 0
+    let i = 0
+    return Effect.whileLoop({
+      while: () => i < k,
+      body: () => {
+        started = performance.now()
+        return askOnce()
+      },
+      step: () => {
+        latencies[i++] = performance.now() - started
+      }
+    }).pipe(Effect.map((): AskResult => ({ replies: i, latencies })))
+  })
+
+/** p50 and p99 of one run's ask latencies, in µs. */
+const latencyReport = (result: AskResult): string => {
+  const sorted = Float64Array.from(result.latencies).sort()
+  const at = (q: number) => (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 1000).toFixed(1)
+  return `p50 ${at(0.5)} µs, p99 ${at(0.99)} µs (one run of ${sorted.length} asks)`
+}
+
+/** `k` sequential asks, each with a deadline. */
 const weftAsk = (k: number) =>
   withSystem(Effect.gen(function*() {
     const ref = yield* spawn(summer)
-    let replies = 0
-    let i = 0
-    yield* Effect.whileLoop({
-      while: () => i < k,
-      body: () => ask(ref, new Sum(), { timeout: "1 second" }),
-      step: () => {
-        i++
-        replies++
-      }
-    })
-    return replies
+    return yield* timedAsks(k, () => ask(ref, new Sum(), { timeout: "1 second" }))
   }))
 
 interface Request {
@@ -155,21 +214,11 @@ const deferredAsk = (k: number) =>
     yield* Effect.forkScoped(
       Effect.forever(Effect.flatMap(take(queue), (request) => Deferred.succeed(request.reply, 0)))
     )
-    let replies = 0
-    let i = 0
-    yield* Effect.whileLoop({
-      while: () => i < k,
-      body: () =>
-        Effect.flatMap(
-          Deferred.make<number>(),
-          (reply) => Effect.zipRight(offer(queue, { reply }), Effect.timeout(Deferred.await(reply), "1 second"))
-        ),
-      step: () => {
-        i++
-        replies++
-      }
-    })
-    return replies
+    return yield* timedAsks(k, () =>
+      Effect.flatMap(
+        Deferred.make<number>(),
+        (reply) => Effect.zipRight(offer(queue, { reply }), Effect.timeout(Deferred.await(reply), "1 second"))
+      ))
   })))
 
 export const benchmarks: BenchmarkFile = ({ quick }) => {
@@ -192,28 +241,36 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
         { name: "xstate v5 actor send", role: "peer", run: () => xstateTell(n) }
       ]
     }),
-    benchmark<number>({
+    benchmark<FanOutResult>({
       package: "actor",
-      name: "fan-out 1 → 8 plugins (broadcast), mailbox 1024",
+      name: "fan-out 1 → 8 plugins with arena refs (broadcast), mailbox 1024",
       unit: "message",
       opsPerRun: m,
-      goal: "≥ 2× 8 Effect Queues (issue: with arena refs; these are plain messages)",
-      check: (sum) => expect(sum === fanOut * fanOutSum, () => `sum ${sum}, expected ${fanOut * fanOutSum}`),
+      goal: "≥ 2× 8 Effect Queues",
+      check: (result) => {
+        expect(result.sum === fanOut * fanOutSum, () => `sum ${result.sum}, expected ${fanOut * fanOutSum}`)
+        expect(result.live === 0, () => `${result.live} arena slots still live, expected 0`)
+      },
       contenders: [
-        { name: "weft Dispatcher.broadcast → 8 actors", role: "weft", run: () => weftFanOut(m) },
-        { name: "8 effect Queue.bounded + 8 fibers", role: "peer", run: () => queueFanOut(m) }
+        { name: "weft Dispatcher.dispatchRef → 8 actors", role: "weft", run: () => weftFanOut(m) },
+        { name: "8 effect Queue.bounded of refs + 8 fibers", role: "peer", run: () => queueFanOut(m) }
       ]
     }),
-    benchmark<number>({
+    benchmark<AskResult>({
       package: "actor",
       name: "ask round-trip with a deadline, sequential",
       unit: "ask",
       opsPerRun: k,
-      goal: "≤ 10 µs per ask; faster than Deferred + Effect.timeout",
-      check: (replies) => expect(replies === k, () => `${replies} replies, expected ${k}`),
+      goal: "p50 ≤ 10 µs; faster than Deferred + Effect.timeout",
+      check: (result) => expect(result.replies === k, () => `${result.replies} replies, expected ${k}`),
       contenders: [
-        { name: "weft Actor.ask (deadline)", role: "weft", run: () => weftAsk(k) },
-        { name: "Queue + Deferred + Effect.timeout", role: "peer", run: () => deferredAsk(k) }
+        { name: "weft Actor.ask (deadline)", role: "weft", run: () => weftAsk(k), report: latencyReport },
+        {
+          name: "Queue + Deferred + Effect.timeout",
+          role: "peer",
+          run: () => deferredAsk(k),
+          report: latencyReport
+        }
       ]
     })
   ]

@@ -95,6 +95,56 @@ describe("Actor: messaging", () => {
     })))
 })
 
+describe("Actor: tell and ask effects are recipes", () => {
+  it.effect("one tell effect run three times delivers three messages", () =>
+    run(Effect.gen(function*() {
+      const log = newLog()
+      const ref = yield* Actor.spawn(counter(log))
+      const addOne = Actor.tell(ref, new Add({ n: 1 }))
+      yield* addOne
+      yield* addOne
+      yield* addOne
+      assert.strictEqual(yield* Actor.ask(ref, new Get()), 3)
+      assert.deepStrictEqual(log.handled, ["Add(1)", "Add(1)", "Add(1)"])
+    })))
+
+  it.effect("a tell built while the actor ran and run after it stopped is a dead letter, not an error", () =>
+    run(Effect.gen(function*() {
+      const letters = yield* ActorSystem.subscribeDeadLetters
+      const log = newLog()
+      const ref = yield* Actor.spawn(counter(log))
+      const late = Actor.tell(ref, new Add({ n: 1 }))
+      yield* Actor.stop(ref)
+      yield* late
+      assert.deepStrictEqual(yield* deadLettersOf(letters), ["ActorStopped:Add"])
+      assert.deepStrictEqual(log.handled, [], "the message was not handled")
+    })))
+
+  it.effect("one ask effect run twice gets two replies, each answered once", () =>
+    run(Effect.gen(function*() {
+      const ref = yield* Actor.spawn(counter())
+      const get = Actor.ask(ref, new Get())
+      yield* Actor.tell(ref, new Add({ n: 2 }))
+      assert.strictEqual(yield* get, 2)
+      yield* Actor.tell(ref, new Add({ n: 3 }))
+      assert.strictEqual(yield* get, 5)
+      assert.strictEqual(yield* ActorSystem.lateReplies, 0)
+      assert.strictEqual(yield* ActorSystem.deadLetterCount, 0)
+    })))
+
+  it.effect("many concurrent asks each get their own reply", () =>
+    run(Effect.gen(function*() {
+      const ref = yield* Actor.spawn(counter())
+      const replies = yield* Effect.forEach(
+        Array.from({ length: 50 }, (_, i) => i + 1),
+        (by) => Actor.ask(ref, new Divide({ by })),
+        { concurrency: "unbounded" }
+      )
+      assert.deepStrictEqual(replies, Array.from({ length: 50 }, () => 0))
+      assert.strictEqual(yield* ActorSystem.lateReplies, 0)
+    })))
+})
+
 describe("Actor: mailbox strategies", () => {
   it.effect("suspend (default): tell waits while full and completes once there is room", () =>
     run(Effect.gen(function*() {

@@ -100,6 +100,72 @@ describe("Dispatcher: arena-backed fan-out", () => {
     })))
 })
 
+describe("Dispatcher: arena fan-out that stops part-way", () => {
+  /** A keeper whose lane (capacity 1) is full: one Hold running, one queued. */
+  const blockedKeeper = (arena: Arena.Arena<string>, strategy: "suspend" | "fail") =>
+    Effect.gen(function*() {
+      const gate = yield* Deferred.make<void>()
+      const plugin = yield* Actor.spawn(keeper(arena, [], []), { mailbox: { capacity: 1, strategy } })
+      yield* Actor.tell(plugin, new Hold({ gate }))
+      yield* Effect.yieldNow()
+      yield* Actor.tell(plugin, new Hold({ gate }))
+      return { plugin, gate }
+    })
+
+  for (const blockedFirst of [true, false]) {
+    it.effect(
+      `interrupted while waiting for room (${blockedFirst ? "first" : "last"} plugin): no reference leaks`,
+      () =>
+        run(Effect.gen(function*() {
+          const arena = yield* Arena.make<string>({ capacity: 4 })
+          const kept: Array<Dispatcher.Delivery> = []
+          const dispatcher = yield* Dispatcher.make<Plugin>(Dispatcher.broadcast)
+          const ok = yield* Actor.spawn(keeper(arena, kept, []))
+          const blocked = yield* blockedKeeper(arena, "suspend")
+          for (const plugin of blockedFirst ? [blocked.plugin, ok] : [ok, blocked.plugin]) {
+            yield* Dispatcher.add(dispatcher, plugin)
+          }
+          const ref = yield* Arena.alloc(arena, "x")
+          const fanOut = yield* Effect.fork(Dispatcher.dispatchRef(dispatcher, arena, ref))
+          for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
+          assert.isNull(fanOut.unsafePoll(), "the fan-out waits for the blocked lane")
+          yield* Fiber.interrupt(fanOut)
+          yield* Actor.stop(ok, { mode: "drain" })
+          // A plugin before the blocked one got its delivery and holds one reference; none after.
+          assert.strictEqual(kept.length, blockedFirst ? 0 : 1)
+          assert.strictEqual(yield* live(arena), blockedFirst ? 0 : 1)
+          for (const delivery of kept) yield* delivery.settle
+          assert.strictEqual(yield* live(arena), 0)
+          assert.strictEqual((yield* Arena.stats(arena)).frees, 1)
+          yield* Deferred.succeed(blocked.gate, undefined)
+        }))
+    )
+
+    it.effect(
+      `a full "fail" lane (${blockedFirst ? "first" : "last"} plugin) fails the fan-out and leaks nothing`,
+      () =>
+        run(Effect.gen(function*() {
+          const arena = yield* Arena.make<string>({ capacity: 4 })
+          const kept: Array<Dispatcher.Delivery> = []
+          const dispatcher = yield* Dispatcher.make<Plugin>(Dispatcher.broadcast)
+          const ok = yield* Actor.spawn(keeper(arena, kept, []))
+          const blocked = yield* blockedKeeper(arena, "fail")
+          for (const plugin of blockedFirst ? [blocked.plugin, ok] : [ok, blocked.plugin]) {
+            yield* Dispatcher.add(dispatcher, plugin)
+          }
+          const error = yield* Effect.flip(Dispatcher.dispatchRef(dispatcher, arena, yield* Arena.alloc(arena, "x")))
+          assert.strictEqual(error._tag, "MailboxFull")
+          yield* Actor.stop(ok, { mode: "drain" })
+          assert.strictEqual(kept.length, blockedFirst ? 0 : 1, "plugins after the failing one get nothing")
+          for (const delivery of kept) yield* delivery.settle
+          assert.strictEqual(yield* live(arena), 0)
+          assert.strictEqual((yield* Arena.stats(arena)).frees, 1)
+          yield* Deferred.succeed(blocked.gate, undefined)
+        }))
+    )
+  }
+})
+
 describe("Dispatcher: bounded memory", () => {
   it.effect("a producer far faster than the slowest plugin: lanes and the arena stay bounded", () =>
     run(Effect.gen(function*() {

@@ -165,6 +165,45 @@ export const send: {
 } = internal.send
 
 /**
+ * What {@link unsafeTrySend} did: `"sent"` (the message is in the channel), `"full"` (no room;
+ * nothing sent) or `"closed"` (the channel is closed; nothing sent).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TrySendResult = "sent" | "full" | "closed"
+
+/**
+ * Sends a message right now, outside any effect: the synchronous core of {@link trySend}, for
+ * code that is already running inside a step of its own (an `Effect.suspend`, a handler, a
+ * loop) and would pay a whole fiber step for `trySend`. It never waits and never throws: a full
+ * channel answers `"full"`, a closed one `"closed"`, and in both cases nothing was sent. Like
+ * `send`, it wakes at most one waiting receiver.
+ *
+ * Cancellation safety: a plain function call — there is nothing to interrupt.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Mpsc } from "@weft/channel"
+ *
+ * const program = Effect.gen(function*() {
+ *   const [tx, rx] = yield* Mpsc.bounded<number>(1)
+ *   // One fiber step for a whole burst, instead of one per message:
+ *   const results = yield* Effect.sync(() => [Mpsc.unsafeTrySend(tx, 1), Mpsc.unsafeTrySend(tx, 2)])
+ *   return [results, yield* Mpsc.recv(rx)] // [["sent", "full"], 1]
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category sending
+ */
+export const unsafeTrySend: {
+  <A>(value: A): (self: Sender<A>) => TrySendResult
+  <A>(self: Sender<A>, value: A): TrySendResult
+} = internal.unsafeTrySend
+
+/**
  * Sends a message only if there is room now: `true` when sent, `false` when the channel is full.
  *
  * Cancellation safety: one synchronous step — nothing to interrupt in between.

@@ -94,6 +94,33 @@ describe("Mpsc", () => {
         assert.deepStrictEqual(yield* drain(rx), [1])
       }))
 
+    it.effect("unsafeTrySend sends synchronously, reports full and closed, and sends nothing then", () =>
+      Effect.gen(function*() {
+        const [tx, rx] = yield* Mpsc.bounded<number>(2)
+        assert.strictEqual(Mpsc.unsafeTrySend(tx, 1), "sent")
+        assert.strictEqual(tx.pipe(Mpsc.unsafeTrySend(2)), "sent")
+        assert.strictEqual(Mpsc.unsafeTrySend(tx, 3), "full")
+        assert.strictEqual(yield* Mpsc.size(rx), 2)
+        assert.deepStrictEqual(yield* drain(rx), [1, 2])
+        yield* Mpsc.close(tx)
+        assert.strictEqual(Mpsc.unsafeTrySend(tx, 4), "closed")
+        assert.isTrue(Exit.isFailure(yield* Effect.exit(Mpsc.recv(rx))), "nothing was sent after close")
+      }))
+
+    it.effect("unsafeTrySend wakes a waiting receiver and respects permits", () =>
+      Effect.gen(function*() {
+        const [tx, rx] = yield* Mpsc.bounded<string>(1)
+        const receiver = yield* Effect.fork(Mpsc.recv(rx))
+        yield* settle
+        assert.strictEqual(Mpsc.unsafeTrySend(tx, "woken"), "sent")
+        assert.strictEqual(yield* Fiber.join(receiver), "woken")
+        const permit = yield* Mpsc.reserve(tx)
+        assert.strictEqual(Mpsc.unsafeTrySend(tx, "no room"), "full", "the reserved slot is not free")
+        yield* permit.send("reserved")
+        assert.strictEqual(yield* Mpsc.recv(rx), "reserved")
+        assert.strictEqual(yield* Mpsc.size(rx), 0)
+      }))
+
     it.effect("sendAll larger than the capacity delivers everything in order to a concurrent consumer", () =>
       Effect.gen(function*() {
         const [tx, rx] = yield* Mpsc.bounded<number>(3)

@@ -36,6 +36,13 @@ describe("Mpsc types", () => {
     void narrower
   })
 
+  it("unsafeTrySend answers a TrySendResult, outside any effect, for the sender's type only", () => {
+    expectTypeOf(Mpsc.unsafeTrySend(numbers, 1)).toEqualTypeOf<Mpsc.TrySendResult>()
+    expectTypeOf(numbers.pipe(Mpsc.unsafeTrySend(1))).toEqualTypeOf<"sent" | "full" | "closed">()
+    // @ts-expect-error a string is not a number
+    Mpsc.unsafeTrySend(numbers, "1")
+  })
+
   it("sending the wrong type does not compile", () => {
     // @ts-expect-error a string is not a number
     Mpsc.send(numbers, "one")

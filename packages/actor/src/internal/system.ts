@@ -1,7 +1,7 @@
 import { Mpsc } from "@weft/channel"
 import { Select } from "@weft/select"
 import type { Duration, MetricLabel, Queue, Scope } from "effect"
-import { Deferred, Effect, Exit, Option, Predicate, PubSub, Stream } from "effect"
+import { Effect, Exit, Option, Predicate, PubSub, Stream } from "effect"
 import type { ActorRef } from "../Actor.js"
 import { AskTimeout } from "../ActorError.js"
 import * as ActorMetrics from "../ActorMetrics.js"
@@ -105,7 +105,7 @@ export class SystemRuntime implements ActorSystem.ActorSystem.Service {
     if (envelope.settled) return false
     envelope.settled = true
     this.deadlines.remove(envelope)
-    Deferred.unsafeDone(envelope.deferred, exit)
+    envelope.complete(exit)
     return true
   }
 
@@ -119,8 +119,7 @@ export class SystemRuntime implements ActorSystem.ActorSystem.Service {
     if (envelope.settled) return
     envelope.settled = true
     this.deadlines.remove(envelope)
-    Deferred.unsafeDone(
-      envelope.deferred,
+    envelope.complete(
       Exit.fail(
         new AskTimeout({
           actor: envelope.cell.name,

@@ -177,16 +177,25 @@ export const send: {
 })
 
 /** @internal */
+export const unsafeTrySend: {
+  <A>(value: A): (self: Mpsc.Sender<A>) => Mpsc.TrySendResult
+  <A>(self: Mpsc.Sender<A>, value: A): Mpsc.TrySendResult
+} = dual(2, <A>(self: Mpsc.Sender<A>, value: A): Mpsc.TrySendResult => {
+  const channel = channelOf(self)
+  if (channel.closed) return "closed"
+  if (channel.buffer.length + channel.reserved >= channel.capacity) return "full"
+  channel.push(value)
+  return "sent"
+})
+
+/** @internal */
 export const trySend: {
   <A>(value: A): (self: Mpsc.Sender<A>) => Effect.Effect<boolean, ChannelClosed>
   <A>(self: Mpsc.Sender<A>, value: A): Effect.Effect<boolean, ChannelClosed>
 } = dual(2, <A>(self: Mpsc.Sender<A>, value: A): Effect.Effect<boolean, ChannelClosed> =>
   Effect.suspend(() => {
-    const channel = channelOf(self)
-    if (channel.closed) return channel.closedExit
-    if (channel.buffer.length + channel.reserved >= channel.capacity) return Exit.succeed(false)
-    channel.push(value)
-    return Exit.succeed(true)
+    const result = unsafeTrySend(self, value)
+    return result === "closed" ? channelOf(self).closedExit : Exit.succeed(result === "sent")
   }))
 
 /** @internal */
