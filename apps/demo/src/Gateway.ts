@@ -272,13 +272,16 @@ const make = (config: Config) =>
     const countLifecycle = (event: { readonly _tag: string; readonly actor: { readonly name: string } }) => {
       if (event._tag === "Restarted") bump(counters.restarts, event.actor.name)
     }
-    const follow = <A>(queue: Queue.Dequeue<A>, count: (a: A) => void) =>
-      Queue.take(queue).pipe(
-        Effect.map(count),
-        Effect.forever,
-        Effect.onInterrupt(() => Effect.map(Queue.takeAll(queue), (rest) => Chunk.forEach(rest, count))),
+    // Polled with takeAll, never a waiting Queue.take: interrupting a waiting take can lose the
+    // element offered in the same tick (effect 3.22), and these loops are interrupted at shutdown.
+    const follow = <A>(queue: Queue.Dequeue<A>, count: (a: A) => void) => {
+      const drain = Effect.map(Queue.takeAll(queue), (items) => Chunk.forEach(items, count))
+      return drain.pipe(
+        Effect.repeat(Schedule.spaced("50 millis")),
+        Effect.onInterrupt(() => drain),
         Effect.forkScoped
       )
+    }
     yield* follow(deadLetters, countDeadLetter)
     yield* follow(lifecycle, countLifecycle)
 
