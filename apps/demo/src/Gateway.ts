@@ -366,9 +366,10 @@ const make = (config: Config) =>
 
     // A frame counts as in once every plugin has it. A frame cut off by shutdown while waiting
     // for a full lane reached only some plugins: it is not counted, and never acked.
-    // A plugin removed while a dispatch waits for its full lane rejects the delivery
-    // (ActorStopping, also a dead letter): that frame reached only some plugins. It is counted in
-    // `framesPartial`, never acked by a sink that missed it, and the connection goes on.
+    // A plugin whose lane turns a frame away (a "fail" lane that is full) makes that frame reach
+    // only some plugins: it is counted in `framesPartial`, never acked by a sink that missed it,
+    // and the connection goes on. (A plugin removed mid-dispatch no longer does this: the
+    // dispatcher dead-letters its copy and delivers to the others.)
     const ingest = (frame: Bytes.Bytes) =>
       arena.alloc(frame).pipe(
         Effect.flatMap((ref) => Dispatcher.dispatchRef(dispatcher, arena, ref)),

@@ -75,6 +75,36 @@ describe("Dispatcher: arena-backed fan-out", () => {
       yield* Deferred.succeed(gate, undefined)
     })))
 
+  it.effect("a plugin removed while dispatchRef waits on its full lane: the others still get it", () =>
+    run(Effect.gen(function*() {
+      const arena = yield* Arena.make<string>({ capacity: 4 })
+      const kept: Array<Dispatcher.Delivery> = []
+      const read: Array<string> = []
+      const dispatcher = yield* Dispatcher.make<Plugin>(Dispatcher.broadcast)
+      const leaving = yield* Actor.spawn(keeper(arena, [], []), { mailbox: { capacity: 1 } })
+      const staying = yield* Actor.spawn(keeper(arena, kept, read))
+      yield* Dispatcher.add(dispatcher, leaving)
+      yield* Dispatcher.add(dispatcher, staying)
+      const gate = yield* Deferred.make<void>()
+      yield* Actor.tell(leaving, new Hold({ gate }))
+      yield* Effect.yieldNow()
+      yield* Actor.tell(leaving, new Hold({ gate })) // the leaving lane is full
+      const waiting = yield* Effect.fork(Dispatcher.dispatchRef(dispatcher, arena, yield* Arena.alloc(arena, "x")))
+      yield* Effect.yieldNow()
+      yield* Dispatcher.remove(dispatcher, leaving)
+      const stopping = yield* Effect.fork(Actor.stop(leaving, { mode: "drain" }))
+      yield* Fiber.join(waiting)
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(stopping)
+      yield* Actor.stop(staying, { mode: "drain" })
+      assert.deepStrictEqual(read, ["x"])
+      // The leaving plugin's copy became a dead letter and was released; the staying one holds the
+      // last reference until it settles.
+      assert.strictEqual(yield* live(arena), 1)
+      yield* kept[0]!.settle
+      assert.strictEqual(yield* live(arena), 0)
+    })))
+
   it.effect("no plugin: the slot is freed at once", () =>
     run(Effect.gen(function*() {
       const arena = yield* Arena.make<string>({ capacity: 1 })

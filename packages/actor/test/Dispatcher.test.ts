@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import type { DeadLetter } from "@weft/actor"
 import { Actor, ActorSystem, Dispatcher } from "@weft/actor"
 import type { Scope } from "effect"
-import { Chunk, Data, Deferred, Effect, FastCheck, Queue, Schema } from "effect"
+import { Chunk, Data, Deferred, Effect, FastCheck, Fiber, Queue, Schema } from "effect"
 
 class Event extends Data.TaggedClass("Event")<{ readonly id: number; readonly key: string }> {}
 class Hold extends Data.TaggedClass("Hold")<{ readonly gate: Deferred.Deferred<void> }> {}
@@ -148,6 +148,33 @@ describe("Dispatcher", () => {
       yield* Deferred.succeed(gate, undefined)
       yield* drainAll(plugins)
       assert.deepStrictEqual(plugins.map(({ seen }) => seen), [[0, 2], [1, 3, 4, 5]])
+    })))
+
+  it.effect("a plugin removed while a broadcast waits on its full lane: the others still get the message", () =>
+    run(Effect.gen(function*() {
+      const leaving = [] as Array<number>
+      const staying = [] as Array<number>
+      const leavingRef = yield* Actor.spawn(plugin(leaving), { mailbox: { capacity: 1 } })
+      const stayingRef = yield* Actor.spawn(plugin(staying), { mailbox: { capacity: 64 } })
+      const dispatcher = yield* Dispatcher.make<Plugin>(Dispatcher.broadcast)
+      yield* Dispatcher.add(dispatcher, leavingRef)
+      yield* Dispatcher.add(dispatcher, stayingRef)
+      const gate = yield* Deferred.make<void>()
+      yield* Actor.tell(leavingRef, new Hold({ gate }))
+      yield* Effect.yieldNow()
+      yield* Dispatcher.dispatch(dispatcher, new Event({ id: 0, key: "" })) // fills the leaving lane
+      const waiting = yield* Effect.fork(Dispatcher.dispatch(dispatcher, new Event({ id: 1, key: "" })))
+      yield* Effect.yieldNow()
+      yield* Dispatcher.remove(dispatcher, leavingRef)
+      const stopping = yield* Effect.fork(Actor.stop(leavingRef, { mode: "drain" }))
+      yield* Fiber.join(waiting)
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(stopping)
+      yield* drainAll([{ ref: stayingRef }])
+      assert.deepStrictEqual(staying, [0, 1])
+      assert.deepStrictEqual(leaving, [0])
+      const letters = yield* ActorSystem.deadLetterCount
+      assert.strictEqual(letters, 1)
     })))
 
   it.effect("remove with handBack: queued messages go to the remaining plugins", () =>

@@ -515,9 +515,23 @@ export const tell: {
 )
 
 /**
+ * Whether a failed tell only means its target is on the way out (`ActorStopping`): the message
+ * has become a dead letter for that actor, and a fan-out goes on to the others.
+ *
+ * @internal
+ */
+export const isLeaving = (error: TellError): boolean => error._tag === "ActorStopping"
+
+/** @internal */
+export const failedForGood = (exit: Exit.Exit<unknown, unknown>): boolean =>
+  Exit.isFailure(exit) && !(exit.cause._tag === "Fail" && Predicate.isTagged(exit.cause.error, "ActorStopping"))
+
+/**
  * Tells `message` to each of `targets` in order, in one fiber step for every lane with room: only
- * a full `"suspend"` lane waits, then the rest follow. Stops at the first failure (that actor and
- * the ones after it did not get the message) — the same outcome as telling them one by one.
+ * a full `"suspend"` lane waits, then the rest follow. A target that is stopping (removed from a
+ * dispatcher and draining, even while this tell waited on its lane) dead-letters its copy and the
+ * others still get the message. Any other failure stops the fan-out there: that actor and the
+ * ones after it did not get the message — the same outcome as telling them one by one.
  *
  * @internal
  */
@@ -530,8 +544,8 @@ export const tellAll = (
     const loop: Effect.Effect<void, TellError> = Effect.suspend(() => {
       while (next < targets.length) {
         const offered = offer(cellOf(targets[next++]!), message, sendWhenRoom) as Effect.Effect<void, TellError>
-        if (!Exit.isExit(offered)) return Effect.zipRight(offered, loop)
-        if (Exit.isFailure(offered)) return offered
+        if (!Exit.isExit(offered)) return Effect.zipRight(Effect.catchIf(offered, isLeaving, () => Effect.void), loop)
+        if (failedForGood(offered)) return offered
       }
       return Exit.void
     })

@@ -5,7 +5,7 @@ import type * as Actor from "../Actor.js"
 import type { TellError } from "../ActorError.js"
 import type * as ActorSystem from "../ActorSystem.js"
 import type * as Dispatcher from "../Dispatcher.js"
-import { cellOf, offerMessage, SystemTag, takeQueued, tell, tellAll } from "./actor.js"
+import { cellOf, failedForGood, isLeaving, offerMessage, SystemTag, takeQueued, tell, tellAll } from "./actor.js"
 import type { SystemRuntime } from "./system.js"
 
 /** @internal */
@@ -188,12 +188,16 @@ export const dispatchRef = <A, D extends Actor.Message>(
         while (next < targets.length) {
           const settle = settleOnce(arena, ref)
           owned--
-          // A tell that fails has dead-lettered the delivery, which settled itself.
+          // A tell that fails has dead-lettered the delivery, which settled itself. A plugin that
+          // is leaving (removed while we waited on its lane) does not stop the fan-out.
           const offered = offerMessage(targets[next++]!, deliver(ref, settle))
           if (!Exit.isExit(offered)) {
-            return Effect.zipRight(Effect.onInterrupt(restore(offered), () => settle), Effect.suspend(tellRest))
+            return Effect.zipRight(
+              Effect.catchIf(Effect.onInterrupt(restore(offered), () => settle), isLeaving, () => Effect.void),
+              Effect.suspend(tellRest)
+            )
           }
-          if (Exit.isFailure(offered)) return offered
+          if (failedForGood(offered)) return offered
         }
         return Effect.void
       }
