@@ -365,29 +365,24 @@ const mapStream = <A, E, R, B, E2, R2>(
   return Stream.unwrapScoped(Effect.map(pool, (pool) => Stream.repeatEffectChunkOption(pool.pull)))
 }
 
-/** @internal */
-export const mapConcurrent = dual(
-  (args) => isStream(args[0]),
-  <A, E, R, B, E2, R2>(
-    self: Stream.Stream<A, E, R>,
-    concurrency: number,
-    f: (a: A) => Effect.Effect<B, E2, R2>,
-    options?: ConcurrencyOptions
-  ): Stream.Stream<B, E | E2 | InvalidArgument, R | R2> =>
-    mapStream("mapConcurrent", true, self, concurrency, f, options)
-)
+/** The two mapping combinators differ only in whether results keep the input order. */
+const mapping = (operation: string, ordered: boolean) =>
+  dual(
+    (args) => isStream(args[0]),
+    <A, E, R, B, E2, R2>(
+      self: Stream.Stream<A, E, R>,
+      concurrency: number,
+      f: (a: A) => Effect.Effect<B, E2, R2>,
+      options?: ConcurrencyOptions
+    ): Stream.Stream<B, E | E2 | InvalidArgument, R | R2> =>
+      mapStream(operation, ordered, self, concurrency, f, options)
+  )
 
 /** @internal */
-export const mapConcurrentUnordered = dual(
-  (args) => isStream(args[0]),
-  <A, E, R, B, E2, R2>(
-    self: Stream.Stream<A, E, R>,
-    concurrency: number,
-    f: (a: A) => Effect.Effect<B, E2, R2>,
-    options?: ConcurrencyOptions
-  ): Stream.Stream<B, E | E2 | InvalidArgument, R | R2> =>
-    mapStream("mapConcurrentUnordered", false, self, concurrency, f, options)
-)
+export const mapConcurrent = mapping("mapConcurrent", true)
+
+/** @internal */
+export const mapConcurrentUnordered = mapping("mapConcurrentUnordered", false)
 
 /** @internal */
 export const forEachConcurrent = dual(

@@ -1,32 +1,8 @@
-import { type ChannelError, Mpsc } from "@weft/channel"
+import { Mpsc } from "@weft/channel"
 import { Cause, Chunk, Effect, Exit, Fiber, Option, Stream } from "effect"
 import type { Scope } from "effect/Scope"
+import type { Conflated, Options, SnapshotStream as Handle, Step } from "../SnapshotStream.js"
 import { InvalidArgument, isPositiveInteger } from "./errors.js"
-
-/** @internal */
-export type Step<S, Snapshot> = readonly [state: S, snapshot?: Snapshot]
-
-/** @internal */
-export interface Options<S, Event, Snapshot, E, R> {
-  readonly initial: S
-  readonly step: (state: S, event: Event) => Step<S, Snapshot> | Effect.Effect<Step<S, Snapshot>, E, R>
-  readonly capacity: number
-  readonly strategy: "suspend" | "latest"
-}
-
-/** @internal */
-export interface Conflated<A> {
-  readonly snapshot: A
-  readonly skipped: number
-}
-
-/** @internal */
-export interface Handle<Event, A, E> {
-  readonly send: (event: Event) => Effect.Effect<void, ChannelError.ChannelClosed>
-  readonly sendAll: (events: Iterable<Event>) => Effect.Effect<void, ChannelError.ChannelClosed>
-  readonly end: Effect.Effect<void>
-  readonly stream: Stream.Stream<A, E>
-}
 
 /** Where the worker puts snapshots; `publish` returns `false` once the consumer is gone. */
 interface Output<Snapshot, A, E> {
