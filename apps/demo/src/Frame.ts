@@ -1,6 +1,19 @@
 /**
- * The gateway's wire format: each length-delimited frame (u32 big-endian length, then the frame)
- * holds `topic \0 payload`.
+ * The gateway's wire format. Every frame, in both directions, is length-delimited: a u32
+ * big-endian length, then that many bytes.
+ *
+ * - Client → gateway: a data frame holds `topic \0 payload` (a non-empty topic). The one control
+ *   frame is {@link ackRequest}, `\0ack` (empty topic, payload `ack`): it asks for acks on this
+ *   connection. It is not data: it gets no sequence number and reaches no plugin.
+ * - Gateway → client (only after an ack request): ack frames of {@link ackBodyLength} bytes,
+ *   `u64 durable, u64 through` (big-endian). `durable` is how many of this connection's data
+ *   frames are in the sink file, written and fsynced; `through` is the sequence number (1-based,
+ *   in the order the client sent them) of the newest of them. Both only grow: acks are
+ *   cumulative, so the gateway may coalesce them (one per sink batch per connection, or fewer
+ *   when the client reads slowly) and a client needs only the last one it read.
+ *   `durable === through` means every frame up to `through` is durable. A frame the sink never
+ *   got (no sink running, the sink removed, a frame cut off at shutdown) is never acked: then
+ *   `durable < through`, and the `through - durable` missing frames are not in the file.
  */
 import { Bytes } from "@weft/bytes"
 import { Data, Effect, Option } from "effect"
@@ -35,16 +48,79 @@ export const parse = (frame: Bytes.Bytes): Option.Option<Frame> =>
       payload: Bytes.drop(frame, separator + 1)
     }))
 
-/** Checks a frame on ingest: it must have a non-empty topic. */
-export const validate = (frame: Bytes.Bytes): Effect.Effect<Bytes.Bytes, MalformedFrame> => {
+/** The body of the control frame that asks for acks: an empty topic, then `ack`. */
+const ackRequestBody = new Uint8Array([0, 0x61, 0x63, 0x6b])
+
+/**
+ * The control frame (with its length header) that asks the gateway for acks on this connection.
+ * Send it first; acks then cover every data frame of the connection, including earlier ones.
+ */
+export const ackRequest: Uint8Array = new Uint8Array([0, 0, 0, ackRequestBody.length, ...ackRequestBody])
+
+const isAckRequest = (frame: Bytes.Bytes): boolean => {
+  if (Bytes.size(frame) !== ackRequestBody.length) return false
+  const array = Bytes.toUint8Array(frame)
+  for (let i = 0; i < ackRequestBody.length; i++) if (array[i] !== ackRequestBody[i]) return false
+  return true
+}
+
+/**
+ * Checks a frame on ingest, synchronously (no Effect per frame): a data frame must have a
+ * non-empty topic; `\0ack` is the ack request; anything else is a `MalformedFrame`.
+ */
+export const classify = (frame: Bytes.Bytes): "data" | "ackRequest" | MalformedFrame => {
   const separator = Bytes.indexOf(frame, 0)
   if (Option.isNone(separator)) {
-    return Effect.fail(new MalformedFrame({ reason: "missing topic separator", frameLength: Bytes.size(frame) }))
+    return new MalformedFrame({ reason: "missing topic separator", frameLength: Bytes.size(frame) })
   }
-  if (separator.value === 0) {
-    return Effect.fail(new MalformedFrame({ reason: "empty topic", frameLength: Bytes.size(frame) }))
+  if (separator.value > 0) return "data"
+  return isAckRequest(frame)
+    ? "ackRequest"
+    : new MalformedFrame({ reason: "empty topic", frameLength: Bytes.size(frame) })
+}
+
+/** The length of an ack frame's body: `u64 durable, u64 through`. */
+export const ackBodyLength = 16
+
+/** An ack from the gateway: see the module documentation. */
+export interface Ack {
+  /** This connection's data frames written and fsynced in the sink file. */
+  readonly durable: number
+  /** The sequence number (1-based, in send order) of the newest durable frame. */
+  readonly through: number
+}
+
+const putU64 = (view: DataView, offset: number, value: number) => {
+  view.setUint32(offset, Math.floor(value / 2 ** 32))
+  view.setUint32(offset + 4, value >>> 0)
+}
+
+/** Builds one ack frame with its length header. */
+export const encodeAck = (durable: number, through: number): Uint8Array => {
+  const out = new Uint8Array(4 + ackBodyLength)
+  const view = new DataView(out.buffer)
+  view.setUint32(0, ackBodyLength)
+  putU64(view, 4, durable)
+  putU64(view, 12, through)
+  return out
+}
+
+/** An ack frame body of the wrong length. */
+export class MalformedAck extends Data.TaggedError("MalformedAck")<{ readonly frameLength: number }> {
+  override get message() {
+    return `malformed ack (${this.frameLength} bytes, expected ${ackBodyLength})`
   }
-  return Effect.succeed(frame)
+}
+
+/** Reads an ack frame's body (the frame without its length header). */
+export const decodeAck = (body: Bytes.Bytes): Effect.Effect<Ack, MalformedAck> => {
+  if (Bytes.size(body) !== ackBodyLength) return Effect.fail(new MalformedAck({ frameLength: Bytes.size(body) }))
+  const array = Bytes.toUint8Array(body)
+  const view = new DataView(array.buffer, array.byteOffset, array.byteLength)
+  return Effect.succeed({
+    durable: view.getUint32(0) * 2 ** 32 + view.getUint32(4),
+    through: view.getUint32(8) * 2 ** 32 + view.getUint32(12)
+  })
 }
 
 /** Builds the body of a frame (without its length header). */

@@ -4,14 +4,30 @@
  */
 import { Actor, ActorSystem, Dispatcher } from "@weft/actor"
 import { MessageArena } from "@weft/arena"
-import { type Bytes, LengthDelimited } from "@weft/bytes"
+import { Bytes, LengthDelimited } from "@weft/bytes"
+import { Broadcast } from "@weft/channel"
 import { NodeBridge } from "@weft/stream"
 import type { Duration } from "effect"
-import { Chunk, Clock, Context, Data, Effect, Layer, Metric, Queue, Schedule, Scope, Stream } from "effect"
+import {
+  Chunk,
+  Clock,
+  Context,
+  Data,
+  Effect,
+  Either,
+  Layer,
+  Metric,
+  Option,
+  Queue,
+  Schedule,
+  Scope,
+  Stream
+} from "effect"
 import * as FiberSet from "effect/FiberSet"
 import * as FileSystem from "node:fs/promises"
 import * as Net from "node:net"
 import * as Path from "node:path"
+import * as Acks from "./Acks.js"
 import * as Frame from "./Frame.js"
 import * as Plugins from "./Plugins.js"
 
@@ -206,7 +222,16 @@ export interface Snapshot {
   readonly topTopics: ReadonlyArray<{ readonly topic: string; readonly score: number }>
   readonly topicStats: Record<string, { readonly frames: number; readonly bytes: number }>
   readonly checksum: { readonly combined: string; readonly duplicates: number }
-  readonly sink: { readonly acked: number; readonly pending: number; readonly syncs: number; readonly bytes: number }
+  readonly sink: {
+    readonly acked: number
+    readonly pending: number
+    readonly syncs: number
+    readonly bytes: number
+    /** Failed attempts to write or fsync a batch (each batch is retried until it is durable). */
+    readonly writeFailures: number
+  }
+  /** Ingest (decoded) → durable in the sink (written and fsynced), per frame, since the start. */
+  readonly latency: Acks.LatencySummary
 }
 
 const framesInMetric = Metric.counter("weft_demo_frames_in_total", { incremental: true })
@@ -239,6 +264,15 @@ export class Gateway extends Context.Tag("@weft/demo/Gateway")<Gateway, {
   readonly plugins: () => ReadonlyArray<Plugins.PluginName>
   /** Current `/events` subscribers; `Http` bounds it by `maxSseClients`. */
   sseClients: number
+  /**
+   * The frames of `topic` ingested from now on, as owned copies, in ingest order (see the watch
+   * section). Never slows ingest: a watcher that falls behind loses the oldest frames, and the
+   * next frame it gets says how many (`skipped`). Interrupting the stream unsubscribes; it ends
+   * when the gateway shuts down.
+   */
+  readonly watchTopic: (topic: string) => Stream.Stream<WatchedFrame>
+  /** Watchers, and the frames they were sent or lost. */
+  readonly watchStats: () => WatchStats
 }>() {}
 
 interface Running {
@@ -251,6 +285,7 @@ const make = (config: Config) =>
   Effect.gen(function*() {
     const arena = yield* MessageArena.MessageArena
     const startedAt = yield* Clock.currentTimeMillis
+    const watch = yield* makeWatch
     const counters: Counters = {
       framesIn: 0,
       bytesIn: 0,
@@ -287,18 +322,31 @@ const make = (config: Config) =>
 
     // The sink file: opened first, so it is closed last (after every plugin has drained).
     yield* Effect.promise(() => FileSystem.mkdir(Path.dirname(config.sinkPath), { recursive: true }))
-    const file = yield* Effect.acquireRelease(
+    // Its length now is where the sink's first batch goes; closing it truncates anything a failed
+    // write left past the last fsynced batch.
+    const { file, sinkState } = yield* Effect.acquireRelease(
       Effect.tryPromise({
-        try: () => FileSystem.open(config.sinkPath, "a"),
+        try: async () => {
+          const file = await FileSystem.open(config.sinkPath, "a")
+          try {
+            const { size } = await file.stat()
+            return { file, sinkState: Plugins.makeSinkState(config.sinkBatch, size) }
+          } catch (error) {
+            await file.close()
+            throw error
+          }
+        },
         catch: (cause) => new SinkOpenFailed({ path: config.sinkPath, cause })
       }),
-      (file) => Effect.promise(() => file.sync().then(() => file.close()))
+      ({ file, sinkState }) => Plugins.closeSinkFile(file, sinkState)
     )
+    // Per-frame ack facts, indexed by arena slot; the clock is read once per decoded chunk.
+    const clock = yield* Effect.clock
+    const acks = Acks.make(config.arenaCapacity, () => Number(clock.unsafeCurrentTimeNanos()) / 1e6)
 
     const statsState = Plugins.makeStatsState()
     const topicsState = Plugins.makeTopicsState()
     const checksumState = Plugins.makeChecksumState()
-    const sinkState = Plugins.makeSinkState(config.sinkBatch)
     const chaosState = Plugins.makeChaosState(config.chaosEvery)
     const slowState = Plugins.makeSlowState(config.slowDelay)
 
@@ -314,7 +362,7 @@ const make = (config: Config) =>
       stats: { behavior: Plugins.stats(arena, statsState), state: statsState },
       topics: { behavior: Plugins.topics(arena, topicsState), state: topicsState },
       checksum: { behavior: Plugins.checksum(arena, checksumState), state: checksumState },
-      sink: { behavior: Plugins.sink(arena, file, sinkState), state: sinkState },
+      sink: { behavior: Plugins.sink(arena, file, sinkState, acks), state: sinkState },
       chaos: { behavior: Plugins.chaos(arena, chaosState), state: chaosState },
       slow: { behavior: Plugins.slow(arena, slowState), state: slowState }
     } satisfies Record<Plugins.PluginName, unknown>
@@ -330,6 +378,8 @@ const make = (config: Config) =>
         const ref = yield* Effect.orDie(Actor.spawn(behavior, spawnOptions(name)))
         yield* Dispatcher.add(dispatcher, ref)
         running.push({ name, ref, state })
+        // After `Dispatcher.add`: every frame counted as sent to the sink does reach it.
+        if (name === "sink") Acks.sinkStarted(acks)
       }).pipe(
         Scope.extend(scope),
         Effect.provideService(ActorSystem.ActorSystem, system)
@@ -360,6 +410,10 @@ const make = (config: Config) =>
         return Dispatcher.remove(dispatcher, plugin!.ref, { mode: "drain" }).pipe(
           Effect.orDie,
           Effect.zipRight(stop(plugin!)),
+          // The sink has drained and fsynced: acks are over, waiting connections may close.
+          Effect.zipRight(Effect.sync(() => {
+            if (name === "sink") Acks.sinkStopped(acks)
+          })),
           Effect.asVoid
         )
       }))
@@ -370,22 +424,59 @@ const make = (config: Config) =>
     // only some plugins: it is counted in `framesPartial`, never acked by a sink that missed it,
     // and the connection goes on. (A plugin removed mid-dispatch no longer does this: the
     // dispatcher dead-letters its copy and delivers to the others.)
-    const ingest = (frame: Bytes.Bytes) =>
+    const ingest = (connection: Acks.Connection, decodedAt: number, frame: Bytes.Bytes) =>
       arena.alloc(frame).pipe(
-        Effect.flatMap((ref) => Dispatcher.dispatchRef(dispatcher, arena, ref)),
-        Effect.matchEffect({
-          onFailure: (error) =>
-            error._tag === "ActorStopping" || error._tag === "MailboxFull"
-              ? Effect.sync(() => {
-                counters.framesPartial++
+        Effect.flatMap((ref) => {
+          // The frame's ack facts go into its slot's row before any plugin can see it.
+          const toSink = Acks.admit(acks, connection, ref.index, decodedAt)
+          return Effect.matchEffect(Dispatcher.dispatchRef(dispatcher, arena, ref), {
+            onFailure: (error) =>
+              error._tag === "ActorStopping" || error._tag === "MailboxFull"
+                ? Effect.sync(() => {
+                  counters.framesPartial++
+                  if (toSink) Acks.unadmit(connection)
+                })
+                : Effect.fail(error),
+            onSuccess: () =>
+              Effect.suspend(() => {
+                counters.framesIn++
+                counters.bytesIn += frame.length
+                return watch.publish(frame, counters.framesIn)
               })
-              : Effect.fail(error),
-          onSuccess: () =>
-            Effect.sync(() => {
-              counters.framesIn++
-              counters.bytesIn += frame.length
-            })
+          })
         })
+      )
+
+    type IngestError = Effect.Effect.Error<ReturnType<typeof ingest>>
+
+    // Each chunk of decoded frames is stamped once ("decoded at"); frames are checked without an
+    // Effect each. A full arena or lane suspends this loop, so the bridge stops reading and TCP
+    // pushes back on the client.
+    const ingestChunk = (connection: Acks.Connection, frames: Chunk.Chunk<Bytes.Bytes>) =>
+      Effect.suspend(() => {
+        const decodedAt = acks.now()
+        return Effect.forEach(frames, (frame): Effect.Effect<void, IngestError | Frame.MalformedFrame> => {
+          const kind = Frame.classify(frame)
+          if (kind === "data") return ingest(connection, decodedAt, frame)
+          if (kind === "ackRequest") return Effect.sync(() => Acks.requestAcks(connection))
+          return Effect.fail(kind)
+        }, { discard: true })
+      })
+
+    // The client half-closed and all its frames are in. If it asked for acks, it gets the last
+    // one before the socket closes: wait (at most drainTimeout) until every frame sent to the
+    // sink is durable, then end the socket gracefully so the ack is flushed.
+    const finish = (connection: Acks.Connection, socket: Net.Socket) =>
+      Effect.suspend(() =>
+        connection.wantsAcks
+          ? Acks.awaitSettled(acks, connection).pipe(
+            Effect.zipRight(Effect.async<void>((resume) => {
+              socket.end(() => resume(Effect.void))
+            })),
+            Effect.timeoutOption(config.drainTimeout),
+            Effect.asVoid
+          )
+          : Effect.void
       )
 
     const fail = (peer: string, error: ConnectionError) => {
@@ -399,13 +490,11 @@ const make = (config: Config) =>
       )
     }
 
-    const serve = (socket: Net.Socket, peer: string) =>
+    const serve = (socket: Net.Socket, peer: string, connection: Acks.Connection) =>
       NodeBridge.fromSocket(socket).pipe(
         LengthDelimited.decode({ ...Frame.framing, maxFrameLength: config.maxFrameLength }),
-        Stream.mapEffect(Frame.validate),
-        // Per chunk of decoded frames: each frame waits for an arena slot (a full arena stops
-        // this loop, so the bridge stops reading and TCP pushes back on the client).
-        Stream.runForEachChunk((frames) => Effect.forEach(frames, ingest, { discard: true })),
+        Stream.runForEachChunk((frames) => ingestChunk(connection, frames)),
+        Effect.zipRight(finish(connection, socket)),
         Effect.catchTags({
           FrameTooLarge: (error) => fail(peer, error),
           TruncatedFrame: (error) => fail(peer, error),
@@ -417,6 +506,7 @@ const make = (config: Config) =>
         // Only possible while shutting down: the plugins are stopping or the arena closed.
         Effect.catchAll((error) => Effect.logDebug(`connection ${peer} stopped: ${error._tag}`)),
         Effect.ensuring(Effect.suspend(() => {
+          Acks.close(acks, connection)
           socket.destroy()
           counters.connectionsActive--
           return Metric.set(connectionsMetric, counters.connectionsActive)
@@ -438,7 +528,10 @@ const make = (config: Config) =>
       }
       counters.connectionsAccepted++
       counters.connectionsActive++
-      runConnection(Effect.zipRight(Metric.set(connectionsMetric, counters.connectionsActive), serve(socket, peer)))
+      const connection = Acks.open(acks, socket)
+      runConnection(
+        Effect.zipRight(Metric.set(connectionsMetric, counters.connectionsActive), serve(socket, peer, connection))
+      )
     })
     yield* Effect.acquireRelease(
       Effect.async<void, ListenFailed>((resume) => {
@@ -510,8 +603,10 @@ const make = (config: Config) =>
             acked: sinkState.acked,
             pending: sinkState.pending.length,
             syncs: sinkState.syncs,
-            bytes: sinkState.bytesWritten
-          }
+            bytes: sinkState.bytesWritten,
+            writeFailures: sinkState.writeFailures
+          },
+          latency: Acks.summarize(acks.latency)
         }
         return result
       }).pipe(Effect.provideService(ActorSystem.ActorSystem, system))
@@ -528,7 +623,9 @@ const make = (config: Config) =>
       addPlugin,
       removePlugin,
       plugins: () => running.map((plugin) => plugin.name),
-      sseClients: 0
+      sseClients: 0,
+      watchTopic: watch.watchTopic,
+      watchStats: watch.stats
     }
   })
 
@@ -553,3 +650,174 @@ const layer_ = (config: Config): Layer.Layer<Gateway, InvalidConfig | ListenFail
       }).pipe(Layer.orDie)
     ))
   )
+
+// ---------------------------------------------------------------------------------------------
+// watch: live per-topic feeds of ingested frames (the `/rpc` WatchTopic procedure)
+//
+// Everything for watching lives in this section; ingest makes one call, `publish`, once a frame
+// is counted. With no watcher, `publish` is one `Map.size` check. A watched topic has one
+// @weft/channel `Broadcast` with lag policy "dropOldest": publishing never waits, so ingest is
+// never held back by a watcher, and a watcher that falls `watchCapacity` frames behind loses the
+// oldest ones. It learns how many from the `skipped` field of the next frame it receives, and
+// `WatchStats.skipped` counts every loss.
+
+/** Frames a watched topic keeps for its slowest watcher; beyond that the oldest are dropped. */
+export const watchCapacity = 256
+
+/** Most frames one chunk of a watcher's stream holds (what is ready is emitted at once). */
+const watchBatch = 32
+
+/** One ingested frame as a watcher receives it. Owned: nothing in it points into the arena. */
+export interface WatchedFrame {
+  readonly topic: string
+  /**
+   * The payload, copied out of the ingested frame into a fresh buffer when it was published.
+   * The watchers of one topic share it: treat it as read-only.
+   */
+  readonly payload: Uint8Array
+  /** The frame's place in ingest order: `counters.framesIn` right after it was counted. */
+  readonly seq: number
+  /** When it was ingested (epoch milliseconds, from the gateway's `Clock`). */
+  readonly at: number
+  /** Frames of this topic this watcher lost just before this one, because it fell behind. */
+  readonly skipped: number
+}
+
+/** The watch feeds at one instant. */
+export interface WatchStats {
+  /** Open `watchTopic` streams. */
+  readonly watchers: number
+  /** Topics with at least one watcher (one feed each). */
+  readonly topics: number
+  /** Frames copied into a feed. */
+  readonly published: number
+  /** Frames handed to watchers, once per watcher. */
+  readonly delivered: number
+  /** Frames watchers lost because they fell behind, once per watcher. */
+  readonly skipped: number
+}
+
+interface Feed {
+  readonly sender: Broadcast.Sender<WatchedFrame>
+  watchers: number
+}
+
+interface Watcher {
+  readonly feed: Feed
+  readonly subscription: Broadcast.Subscription<WatchedFrame>
+}
+
+/** The gateway's watch feeds. Closing the scope ends every watcher's stream. */
+const makeWatch = Effect.gen(function*() {
+  const clock = yield* Effect.clock
+  const feeds = new Map<string, Feed>()
+  const counts = { watchers: 0, published: 0, delivered: 0, skipped: 0 }
+  // Feeds are created and removed under this lock, so two first watchers of a topic share one.
+  const lock = yield* Effect.makeSemaphore(1)
+
+  /** Called by ingest for every frame counted in `framesIn` (`seq` is its new value). */
+  const publish = (frame: Bytes.Bytes, seq: number): Effect.Effect<void> => {
+    if (feeds.size === 0) return Effect.void
+    const parsed = Frame.parse(frame)
+    if (Option.isNone(parsed)) return Effect.void
+    const { payload, topic } = parsed.value
+    const feed = feeds.get(topic)
+    if (feed === undefined) return Effect.void
+    counts.published++
+    const watched: WatchedFrame = {
+      topic,
+      // A fresh, exact-size buffer: `new Uint8Array(view)` copies (a Node Buffer's `slice` would not).
+      payload: new Uint8Array(Bytes.toUint8Array(payload)),
+      seq,
+      at: clock.unsafeCurrentTimeMillis(),
+      skipped: 0
+    }
+    // "dropOldest" never waits. The only failure is ChannelClosed: the feed's last watcher left
+    // after the lookup above, so there is nobody to deliver to.
+    return Effect.ignore(Broadcast.send(feed.sender, watched))
+  }
+
+  const subscribe = (topic: string): Effect.Effect<Watcher> =>
+    lock.withPermits(1)(Effect.gen(function*() {
+      let feed = feeds.get(topic)
+      let subscription: Broadcast.Subscription<WatchedFrame>
+      if (feed === undefined) {
+        const [sender, first] = yield* Effect.orDie(
+          Broadcast.make<WatchedFrame>({ capacity: watchCapacity, lag: "dropOldest" })
+        )
+        feed = { sender, watchers: 0 }
+        feeds.set(topic, feed)
+        subscription = first
+      } else {
+        subscription = yield* Broadcast.subscribe(feed.sender)
+      }
+      feed.watchers++
+      counts.watchers++
+      return { feed, subscription }
+    }))
+
+  const unsubscribe = (topic: string, { feed, subscription }: Watcher): Effect.Effect<void> =>
+    lock.withPermits(1)(Effect.suspend(() => {
+      feed.watchers--
+      counts.watchers--
+      if (feed.watchers > 0) return Broadcast.unsubscribe(subscription)
+      // The last watcher: the topic goes back to costing ingest nothing.
+      if (feeds.get(topic) === feed) feeds.delete(topic)
+      return Effect.zipRight(Broadcast.unsubscribe(subscription), Broadcast.close(feed.sender))
+    }))
+
+  /** One watcher's chunks: waits for a frame, then takes what else is ready (up to `watchBatch`). */
+  const receive = (subscription: Broadcast.Subscription<WatchedFrame>) => {
+    let skipped = 0
+    const deliver = (frame: WatchedFrame): WatchedFrame => {
+      counts.delivered++
+      if (skipped === 0) return frame
+      const lagged = { ...frame, skipped }
+      skipped = 0
+      return lagged
+    }
+    // A Lagged notice is followed by the oldest frame still retained (never by the end).
+    const lag = (error: Broadcast.Lagged) => {
+      skipped += error.skipped
+      counts.skipped += error.skipped
+    }
+    return Effect.gen(function*() {
+      const out: Array<WatchedFrame> = []
+      while (out.length === 0) {
+        const next = yield* Effect.either(Broadcast.recv(subscription))
+        if (Either.isRight(next)) out.push(deliver(next.right))
+        else if (next.left._tag === "Lagged") lag(next.left)
+        // ChannelClosed: the gateway is shutting down.
+        else return yield* Effect.fail(Option.none())
+      }
+      while (out.length < watchBatch) {
+        const next = yield* Effect.either(Broadcast.tryRecv(subscription))
+        if (Either.isLeft(next)) {
+          if (next.left._tag === "Lagged") lag(next.left)
+          else break
+        } else if (Option.isSome(next.right)) out.push(deliver(next.right.value))
+        else break
+      }
+      return Chunk.unsafeFromArray(out)
+    })
+  }
+
+  const watchTopic = (topic: string): Stream.Stream<WatchedFrame> =>
+    Stream.unwrapScoped(
+      Effect.map(
+        Effect.acquireRelease(subscribe(topic), (watcher) => unsubscribe(topic, watcher)),
+        ({ subscription }) => Stream.repeatEffectChunkOption(receive(subscription))
+      )
+    )
+
+  yield* Effect.addFinalizer(() =>
+    Effect.suspend(() => {
+      const open = Array.from(feeds.values())
+      feeds.clear()
+      return Effect.forEach(open, (feed) => Broadcast.close(feed.sender), { discard: true })
+    })
+  )
+
+  const stats = (): WatchStats => ({ ...counts, topics: feeds.size })
+  return { publish, watchTopic, stats } as const
+})

@@ -2,11 +2,17 @@
  * A load generator over real TCP: `connections` clients, each writing batches of frames
  * (`topic \0 payload`, length-delimited) as fast as the gateway accepts them. TCP backpressure
  * reaches it through @weft/stream's `toSocket`, which waits for `drain`.
+ *
+ * Each connection first asks for acks (`Frame.ackRequest`) and reads them while it writes: the
+ * acked count and the send → ack latency (from handing a batch to the socket to reading the ack
+ * that covers its frames) are in `Progress`. When a connection has sent everything it waits for
+ * the gateway to close it, which happens after its last ack.
  */
-import { Bytes } from "@weft/bytes"
+import { Bytes, LengthDelimited } from "@weft/bytes"
 import { NodeBridge } from "@weft/stream"
-import { Clock, Data, Effect, Option, Stream } from "effect"
+import { Clock, Data, Effect, Fiber, Option, Stream } from "effect"
 import * as Net from "node:net"
+import * as Acks from "./Acks.js"
 import * as Frame from "./Frame.js"
 
 export interface Options {
@@ -51,10 +57,76 @@ export const connect = (host: string, port: number) =>
     (socket) => Effect.sync(() => socket.destroy())
   )
 
-/** Frames sent so far, across connections (counted per batch handed to the socket). */
+/** Frames sent so far, across connections (counted per batch handed to the socket), and acked. */
 export interface Progress {
   sent: number
+  /** Frames the gateway acked as durable in its sink, across connections. */
+  acked: number
+  /** Send → ack latency of every acked frame (fixed memory). */
+  readonly latency: Acks.Histogram
 }
+
+export const makeProgress = (): Progress => ({ sent: 0, acked: 0, latency: Acks.makeHistogram() })
+
+/** The client-side send → ack latency so far: count, p50, p99, max (milliseconds). */
+export const latency = (progress: Progress): Acks.LatencySummary => Acks.summarize(progress.latency)
+
+/**
+ * One connection's batches handed to the socket and not yet fully acked: the sequence number of
+ * each batch's last frame and when it was sent. Normally bounded by what TCP and the gateway
+ * hold; when no acks come (the gateway runs no sink) the oldest are forgotten beyond
+ * `maxTracked`.
+ */
+interface InFlight {
+  readonly lastSeq: Array<number>
+  readonly sentAt: Array<number>
+  head: number
+  /** Frames up to this sequence number have had their latency recorded. */
+  covered: number
+  /** The last ack's `durable`. */
+  durable: number
+}
+
+const maxTracked = 1 << 16
+
+const compact = (inFlight: InFlight) => {
+  // Drop what was consumed once it is most of the arrays.
+  if (inFlight.head > 1024 && inFlight.head * 2 > inFlight.lastSeq.length) {
+    inFlight.lastSeq.splice(0, inFlight.head)
+    inFlight.sentAt.splice(0, inFlight.head)
+    inFlight.head = 0
+  }
+}
+
+const track = (inFlight: InFlight, lastSeq: number, now: number) => {
+  inFlight.lastSeq.push(lastSeq)
+  inFlight.sentAt.push(now)
+  if (inFlight.lastSeq.length - inFlight.head > maxTracked) {
+    // Forgotten: these frames' latency will not be recorded.
+    inFlight.covered = inFlight.lastSeq[inFlight.head++]!
+    compact(inFlight)
+  }
+}
+
+const onAck = (inFlight: InFlight, progress: Progress, ack: Frame.Ack, now: number) => {
+  progress.acked += ack.durable - inFlight.durable
+  inFlight.durable = ack.durable
+  while (inFlight.head < inFlight.lastSeq.length && inFlight.covered < ack.through) {
+    const last = inFlight.lastSeq[inFlight.head]!
+    const upTo = Math.min(last, ack.through)
+    Acks.record(progress.latency, now - inFlight.sentAt[inFlight.head]!, upTo - inFlight.covered)
+    inFlight.covered = upTo
+    if (upTo === last) inFlight.head++
+  }
+  compact(inFlight)
+}
+
+/** Reads the connection's acks until the gateway closes it. */
+const readAcks = (socket: Net.Socket, inFlight: InFlight, progress: Progress, now: () => number) =>
+  NodeBridge.fromSocket(socket).pipe(
+    LengthDelimited.decode(Frame.framing),
+    Stream.runForEach((body) => Effect.map(Frame.decodeAck(body), (ack) => onAck(inFlight, progress, ack, now())))
+  )
 
 const topicName = (topics: number, n: number) => {
   // Skewed: topic i gets about twice the traffic of topic i + 1.
@@ -64,7 +136,12 @@ const topicName = (topics: number, n: number) => {
 }
 
 /** One connection's frames, in batches of `batch` frames (each batch one buffer). */
-const batches = (options: Options, connection: number, progress: Progress) => {
+const batches = (
+  options: Options,
+  connection: number,
+  progress: Progress,
+  onBatch: (lastSeq: number) => void
+) => {
   const payload = new Uint8Array(options.payloadSize)
   let n = 0
   const total = options.framesPerConnection ?? Infinity
@@ -81,6 +158,7 @@ const batches = (options: Options, connection: number, progress: Progress) => {
       parts.push(Frame.encode(topicName(options.topics, n), payload))
     }
     progress.sent += count
+    onBatch(n)
     return Bytes.concatAll(parts.map(Bytes.fromUint8Array))
   }
   const batch = Effect.suspend(() => (n < total ? Effect.succeed(next()) : Effect.fail(Option.none())))
@@ -96,15 +174,26 @@ const batches = (options: Options, connection: number, progress: Progress) => {
     )))
 }
 
-/** Runs the load until every connection sent `framesPerConnection` (forever when absent). */
+const ackRequest = Bytes.fromUint8Array(Frame.ackRequest)
+
+/**
+ * Runs the load until every connection sent `framesPerConnection` (forever when absent) and the
+ * gateway closed it (after its last ack).
+ */
 export const run = (options: Options, progress: Progress) =>
   Effect.forEach(
     Array.from({ length: options.connections }, (_, i) => i),
     (connection) =>
       Effect.scoped(Effect.gen(function*() {
         const socket = yield* connect(options.host, options.port)
+        const clock = yield* Effect.clock
+        const now = () => Number(clock.unsafeCurrentTimeNanos()) / 1e6
+        const inFlight: InFlight = { lastSeq: [], sentAt: [], head: 0, covered: 0, durable: 0 }
+        const reader = yield* Effect.fork(readAcks(socket, inFlight, progress, now))
+        const frames = batches(options, connection, progress, (lastSeq) => track(inFlight, lastSeq, now()))
         // toSocket half-closes the connection when the frames end.
-        yield* batches(options, connection, progress).pipe(Stream.run(NodeBridge.toSocket(socket)))
+        yield* Stream.concat(Stream.succeed(ackRequest), frames).pipe(Stream.run(NodeBridge.toSocket(socket)))
+        yield* Fiber.join(reader)
       })),
     { concurrency: "unbounded", discard: true }
   )
@@ -115,7 +204,7 @@ export const run = (options: Options, progress: Progress) =>
  */
 export const start = (options: Options) =>
   Effect.gen(function*() {
-    const progress: Progress = { sent: 0 }
+    const progress = makeProgress()
     const fiber = yield* Effect.forkScoped(run(options, progress))
     return { progress, fiber } as const
   })

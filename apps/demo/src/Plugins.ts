@@ -11,8 +11,9 @@
 import { Actor, type Dispatcher } from "@weft/actor"
 import type { MessageArena } from "@weft/arena"
 import { Bytes } from "@weft/bytes"
-import { Data, Duration, Effect, Option } from "effect"
+import { Data, Duration, Effect, Option, Schedule } from "effect"
 import type * as FileSystem from "node:fs/promises"
+import * as Acks from "./Acks.js"
 import * as Frame from "./Frame.js"
 
 /** Every plugin the gateway knows. */
@@ -38,7 +39,7 @@ export interface Processed {
 const readFrame = (arena: Arena, delivery: Dispatcher.Delivery): Effect.Effect<Frame.Frame> =>
   arena.get(delivery.ref).pipe(
     Effect.orDie,
-    // Ingest validated the frame (Frame.validate), so it always parses; the fallback keeps this total.
+    // Ingest checked the frame (Frame.classify), so it always parses; the fallback keeps this total.
     Effect.map((bytes) => Option.getOrElse(Frame.parse(bytes), () => ({ topic: "", payload: bytes })))
   )
 
@@ -240,61 +241,179 @@ export const slow = (arena: Arena, state: SlowState) =>
 // ---------------------------------------------------------------------------------------------
 // sink
 
-/** The `sink` plugin's results, and the frames it holds between a write and its fsync. */
+/** What the sink needs of its file (a `FileHandle` opened for appending has it all). */
+export interface SinkFile {
+  readonly write: (buffer: Uint8Array, offset: number, length: number) => Promise<{ readonly bytesWritten: number }>
+  readonly datasync: () => Promise<void>
+  readonly truncate: (length: number) => Promise<void>
+}
+
+/** A batch could not be made durable (it is retried until it is). */
+export class SinkWriteFailed extends Data.TaggedError("SinkWriteFailed")<{
+  readonly step: "truncate" | "write" | "datasync"
+  readonly frames: number
+  readonly cause: unknown
+}> {
+  override get message() {
+    return `sink: ${this.step} of a batch of ${this.frames} frames failed (retrying): ${String(this.cause)}`
+  }
+}
+
+/** The `sink` plugin's results, and the frames it holds until they are durable. */
 export interface SinkState extends Processed {
-  /** Frames written and synced to the file: only these are acked. */
+  /** Frames written and fsynced to the file: only these are acked. */
   acked: number
   bytesWritten: number
   syncs: number
-  /** Written-to-be frames and their deliveries, in arrival order. */
-  pending: Array<{ readonly frame: Bytes.Bytes; readonly delivery: Dispatcher.Delivery }>
+  /** Attempts to make a batch durable that failed (each batch is retried until it succeeds). */
+  writeFailures: number
+  /** The file's length up to the end of the last fsynced batch. */
+  durableSize: number
+  /**
+   * The file may hold bytes past `durableSize` (a write or fsync failed, or was cut off): they
+   * are truncated away before the next attempt and when the file is closed, so a frame is never
+   * in the file twice, nor in it without having been acked.
+   */
+  dirty: boolean
+  /** Received, not yet durable deliveries, in arrival order (the sink still holds their refs). */
+  pending: Array<Dispatcher.Delivery>
+  /** Their frames. */
+  frames: Array<Bytes.Bytes>
+  /**
+   * Their ack facts, copied from the frame table on arrival: after a crash a delivery is
+   * dead-lettered and its slot may be reused, but its frame is still written and acked.
+   */
+  facts: {
+    connectionOf: Uint32Array
+    sequenceOf: Float64Array
+    decodedAt: Float64Array
+  }
   readonly batch: number
 }
 
-export const makeSinkState = (batch: number): SinkState => ({
+const makeFacts = (size: number) => ({
+  connectionOf: new Uint32Array(size),
+  sequenceOf: new Float64Array(size),
+  decodedAt: new Float64Array(size)
+})
+
+/** The sink's state for a file whose current length is `durableSize`. */
+export const makeSinkState = (batch: number, durableSize = 0): SinkState => ({
   processed: 0,
   acked: 0,
   bytesWritten: 0,
   syncs: 0,
+  writeFailures: 0,
+  durableSize,
+  dirty: false,
   pending: [],
+  frames: [],
+  facts: makeFacts(batch),
   batch
 })
 
-/** Appends the pending frames (length-delimited, as on the wire), fsyncs, then settles them. */
-export const flushSink = (file: FileSystem.FileHandle, state: SinkState): Effect.Effect<void> =>
+/** Takes a delivery into the pending batch, with its ack facts (no allocation but the pushes). */
+const enqueue = (state: SinkState, acks: Acks.Ledger, delivery: Dispatcher.Delivery, frame: Bytes.Bytes) => {
+  const i = state.pending.length
+  if (i === state.facts.connectionOf.length) {
+    // Only after a crash between taking a delivery and flushing a full batch.
+    const grown = makeFacts(i * 2)
+    grown.connectionOf.set(state.facts.connectionOf)
+    grown.sequenceOf.set(state.facts.sequenceOf)
+    grown.decodedAt.set(state.facts.decodedAt)
+    state.facts = grown
+  }
+  const slot = delivery.ref.index
+  state.facts.connectionOf[i] = acks.connectionOf[slot]!
+  state.facts.sequenceOf[i] = acks.sequenceOf[slot]!
+  state.facts.decodedAt[i] = acks.decodedAt[slot]!
+  state.pending.push(delivery)
+  state.frames.push(frame)
+}
+
+/** One attempt to append `buffer` and fsync it, undoing first what a failed attempt left. */
+const appendDurably = (file: SinkFile, state: SinkState, buffer: Uint8Array, frames: number) => {
+  let step: SinkWriteFailed["step"] = "truncate"
+  return Effect.tryPromise({
+    try: async () => {
+      if (state.dirty) await file.truncate(state.durableSize)
+      step = "write"
+      state.dirty = true
+      for (let offset = 0; offset < buffer.length;) {
+        const { bytesWritten } = await file.write(buffer, offset, buffer.length - offset)
+        if (bytesWritten <= 0) throw new Error(`write returned ${bytesWritten}`)
+        offset += bytesWritten
+      }
+      step = "datasync"
+      await file.datasync()
+      state.dirty = false
+    },
+    catch: (cause) => new SinkWriteFailed({ step, frames, cause })
+  })
+}
+
+/** Between failed attempts: 10 ms, doubling, at most 1 s. */
+const retrySchedule = Schedule.exponential("10 millis").pipe(Schedule.union(Schedule.spaced("1 second")))
+
+/**
+ * Appends the pending frames (length-delimited, as on the wire), fsyncs, then acks and settles
+ * them. A failed attempt is logged, counted and retried (after truncating the file back to its
+ * durable length) until it succeeds: meanwhile the sink takes nothing new, so backpressure
+ * reaches the clients, and no frame is acked.
+ *
+ * Cancellation safety: an attempt and its commit (counting, acks, settling) are uninterruptible,
+ * so a frame is acked if and only if its batch was fsynced; an interruption between attempts
+ * leaves the batch pending and the file marked dirty.
+ */
+export const flushSink = (file: SinkFile, state: SinkState, acks: Acks.Ledger): Effect.Effect<void> =>
   Effect.suspend(() => {
-    const batch = state.pending
-    if (batch.length === 0) return Effect.void
+    const count = state.pending.length
+    if (count === 0) return Effect.void
     let size = 0
-    for (const { frame } of batch) size += 4 + Bytes.size(frame)
+    for (const frame of state.frames) size += 4 + Bytes.size(frame)
     const buffer = Buffer.allocUnsafe(size)
     let offset = 0
-    for (const { frame } of batch) {
+    for (const frame of state.frames) {
       buffer.writeUInt32BE(Bytes.size(frame), offset)
       buffer.set(Bytes.toUint8Array(frame), offset + 4)
       offset += 4 + Bytes.size(frame)
     }
-    return Effect.promise(async () => {
-      await file.write(buffer)
-      await file.datasync()
-    }).pipe(
-      Effect.zipRight(Effect.sync(() => {
-        // The frames are durable: only now do they count as acked and free their arena slots.
-        state.pending = []
-        state.acked += batch.length
-        state.bytesWritten += size
-        state.syncs++
-      })),
-      Effect.zipRight(Effect.forEach(batch, ({ delivery }) => delivery.settle, { discard: true }))
+    const commit = Effect.suspend(() => {
+      // The frames are durable: only now are they acked, and their arena shares released.
+      const deliveries = state.pending
+      state.pending = []
+      state.frames = []
+      state.durableSize += size
+      state.acked += count
+      state.bytesWritten += size
+      state.syncs++
+      Acks.confirm(acks, state.facts, count)
+      return Effect.forEach(deliveries, (delivery) => delivery.settle, { discard: true })
+    })
+    return appendDurably(file, state, buffer, count).pipe(
+      Effect.zipRight(commit),
+      Effect.uninterruptible,
+      Effect.tapError((error) =>
+        Effect.zipRight(
+          Effect.sync(() => {
+            state.writeFailures++
+          }),
+          Effect.logWarning(error.message)
+        )
+      ),
+      Effect.retry(retrySchedule),
+      // The schedule never ends: the only way out of the retries is success (or interruption).
+      Effect.orDie
     )
   })
 
 /**
  * `sink`: appends every frame to the log file. Writes are batched (group commit): the batch is
  * written and fsynced when it reaches `batch` frames or when the mailbox is empty, and frames
- * are acked (settled) only after their fsync. A graceful stop flushes what is left.
+ * are acked (settled, and acked to their clients) only after their fsync. A graceful stop
+ * flushes what is left.
  */
-export const sink = (arena: Arena, file: FileSystem.FileHandle, state: SinkState) =>
+export const sink = (arena: Arena, file: SinkFile, state: SinkState, acks: Acks.Ledger) =>
   Actor.behavior<Dispatcher.Delivery>()({
     initialState: 0,
     handlers: {
@@ -302,14 +421,31 @@ export const sink = (arena: Arena, file: FileSystem.FileHandle, state: SinkState
         arena.get(delivery.ref).pipe(
           Effect.orDie,
           Effect.flatMap((frame) => {
-            state.pending.push({ frame, delivery })
+            enqueue(state, acks, delivery, frame)
             state.processed++
             return state.pending.length >= state.batch
-              ? flushSink(file, state)
-              : Effect.flatMap(Actor.mailboxSize(self), (queued) => queued === 0 ? flushSink(file, state) : Effect.void)
+              ? flushSink(file, state, acks)
+              : Effect.flatMap(
+                Actor.mailboxSize(self),
+                (queued) => queued === 0 ? flushSink(file, state, acks) : Effect.void
+              )
           }),
           Effect.as(handled + 1)
         )
     },
-    onStop: () => flushSink(file, state)
+    onStop: () => flushSink(file, state, acks)
+  })
+
+/**
+ * Closes the sink file: first truncates what a failed or cut-off attempt may have left past the
+ * durable length (so the file holds exactly the acked frames), then syncs.
+ */
+export const closeSinkFile = (file: FileSystem.FileHandle, state: SinkState): Effect.Effect<void> =>
+  Effect.promise(async () => {
+    try {
+      if (state.dirty) await file.truncate(state.durableSize)
+      await file.sync()
+    } finally {
+      await file.close()
+    }
   })

@@ -1,0 +1,297 @@
+/**
+ * Acks to TCP clients and the ingest → durable latency.
+ *
+ * Per-frame facts (which connection, its sequence number there, when it was decoded) live in
+ * typed arrays indexed by the frame's arena slot: the arena has a fixed number of slots, so this
+ * costs no allocation per frame. Ingest writes a slot's facts before the frame is dispatched;
+ * the sink copies them while it still holds its share of the frame (a slot is reused only once
+ * every plugin has released it), and after its fsync hands them to {@link confirm}, which counts
+ * the frames durable per connection, records their latency and writes one cumulative ack per
+ * connection that asked for acks (`Frame.ackRequest`).
+ *
+ * A client that does not read its acks never makes the gateway buffer more than one: while an
+ * ack waits for the socket to drain, later ones are folded into the next (they are cumulative).
+ *
+ * Everything here is synchronous and runs on the fibers of the gateway (connection loops, the
+ * sink actor); JavaScript runs one of them at a time, so no step is interleaved with another.
+ */
+import { Deferred, Effect, Exit, FiberId, Metric, MetricBoundaries } from "effect"
+import type * as Net from "node:net"
+import * as Frame from "./Frame.js"
+
+// ---------------------------------------------------------------------------------------------
+// latency histogram
+
+/** Sub-buckets per power of two: each bucket is 2^(1/8) ≈ 9% wide, a quantile is within ±4.5%. */
+const perOctave = 8
+/** Buckets cover 1 µs to 2^32 µs (about 72 minutes); longer durations land in the last one. */
+const bucketCount = 32 * perOctave + 1
+
+/**
+ * A fixed-memory histogram of durations in milliseconds (log buckets, 2 KiB whatever the count).
+ * Quantiles are estimated from the buckets, clamped to the exact maximum.
+ */
+export interface Histogram {
+  readonly buckets: Float64Array
+  count: number
+  max: number
+}
+
+/** The summary a snapshot or a load report shows. */
+export interface LatencySummary {
+  readonly count: number
+  readonly p50Ms: number
+  readonly p99Ms: number
+  readonly maxMs: number
+}
+
+export const makeHistogram = (): Histogram => ({ buckets: new Float64Array(bucketCount), count: 0, max: 0 })
+
+const bucketOf = (ms: number) => {
+  const micros = ms * 1000
+  return micros < 1 ? 0 : Math.min(bucketCount - 1, 1 + Math.floor(Math.log2(micros) * perOctave))
+}
+
+/** The geometric middle of a bucket, in milliseconds. */
+const valueOf = (bucket: number) => bucket === 0 ? 0 : 2 ** ((bucket - 0.5) / perOctave) / 1000
+
+/** Records `times` observations of `ms` milliseconds. */
+export const record = (histogram: Histogram, ms: number, times = 1): void => {
+  histogram.buckets[bucketOf(ms)]! += times
+  histogram.count += times
+  if (ms > histogram.max) histogram.max = ms
+}
+
+/** The `q`-quantile (0 < q ≤ 1) in milliseconds; 0 when empty. Monotonic in `q`, at most `max`. */
+export const quantile = (histogram: Histogram, q: number): number => {
+  if (histogram.count === 0) return 0
+  const rank = Math.ceil(q * histogram.count)
+  let seen = 0
+  for (let bucket = 0; bucket < bucketCount; bucket++) {
+    seen += histogram.buckets[bucket]!
+    if (seen >= rank) return Math.min(valueOf(bucket), histogram.max)
+  }
+  return histogram.max
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000
+
+/** p50, p99 and the maximum, rounded to the microsecond. */
+export const summarize = (histogram: Histogram): LatencySummary => ({
+  count: histogram.count,
+  p50Ms: round(quantile(histogram, 0.5)),
+  p99Ms: round(quantile(histogram, 0.99)),
+  maxMs: round(histogram.max)
+})
+
+/**
+ * The same latencies as a Prometheus histogram (`/metrics`), process-wide. Updated with
+ * `unsafeUpdate` from the sink's commit step: a plain call per frame, not an Effect per frame.
+ */
+const latencyMetric = Metric.histogram(
+  "weft_demo_ingest_to_durable_ms",
+  MetricBoundaries.exponential({ start: 0.125, factor: 2, count: 18 }),
+  "milliseconds from a frame's decoding to its fsync in the sink"
+)
+
+// ---------------------------------------------------------------------------------------------
+// connections and the per-slot frame table
+
+/** One TCP connection's ack state. */
+export interface Connection {
+  readonly id: number
+  readonly socket: Net.Socket
+  /** Whether the client sent `Frame.ackRequest`. */
+  wantsAcks: boolean
+  /** Data frames ingested: the last sequence number given out. */
+  received: number
+  /** Of those, the frames dispatched while a sink was running: the ones that can become durable. */
+  toSink: number
+  /** Frames of this connection written and fsynced by the sink. */
+  durable: number
+  /** The sequence number of the newest durable frame. */
+  through: number
+  /** `durable` as of the last ack handed to the socket. */
+  sent: number
+  /** An ack is waiting for `drain`; it will carry the latest counts when written. */
+  awaitingDrain: boolean
+  /** Set while one `confirm` gathers this connection's frames (so it is acked once per batch). */
+  touched: boolean
+  /** Completed when the connection is settled (see {@link settled}), once someone waits for it. */
+  settledSignal: Deferred.Deferred<void> | undefined
+}
+
+/** The gateway's ack bookkeeping. */
+export interface Ledger {
+  /** Per arena slot: the id of the connection whose frame it holds (ids start at 1). */
+  readonly connectionOf: Uint32Array
+  /** Per arena slot: the frame's sequence number on its connection. */
+  readonly sequenceOf: Float64Array
+  /** Per arena slot: when the frame was decoded, in milliseconds (the gateway's `now`). */
+  readonly decodedAt: Float64Array
+  readonly connections: Map<number, Connection>
+  /** Ingest (decoded) → durable in the sink. */
+  readonly latency: Histogram
+  /** Milliseconds on a monotonic high-resolution clock. */
+  readonly now: () => number
+  /** Whether a sink plugin is running (frames dispatched now can become durable). */
+  sinkRunning: boolean
+  nextId: number
+}
+
+/** Bookkeeping for an arena of `capacity` slots. */
+export const make = (capacity: number, now: () => number): Ledger => ({
+  connectionOf: new Uint32Array(capacity),
+  sequenceOf: new Float64Array(capacity),
+  decodedAt: new Float64Array(capacity),
+  connections: new Map(),
+  latency: makeHistogram(),
+  now,
+  sinkRunning: false,
+  nextId: 1
+})
+
+/** Registers a new connection. */
+export const open = (acks: Ledger, socket: Net.Socket): Connection => {
+  const connection: Connection = {
+    id: acks.nextId++,
+    socket,
+    wantsAcks: false,
+    received: 0,
+    toSink: 0,
+    durable: 0,
+    through: 0,
+    sent: 0,
+    awaitingDrain: false,
+    touched: false,
+    settledSignal: undefined
+  }
+  acks.connections.set(connection.id, connection)
+  return connection
+}
+
+/** Forgets a connection: its frames still in flight are written by the sink but acked to nobody. */
+export const close = (acks: Ledger, connection: Connection): void => {
+  acks.connections.delete(connection.id)
+  if (connection.settledSignal !== undefined) Deferred.unsafeDone(connection.settledSignal, Exit.void)
+}
+
+/**
+ * Ingest: the frame in arena slot `index` is `connection`'s next one, decoded at `decodedAt`.
+ * Returns whether it counts as sent to the sink (one is running).
+ */
+export const admit = (acks: Ledger, connection: Connection, index: number, decodedAt: number): boolean => {
+  acks.connectionOf[index] = connection.id
+  acks.sequenceOf[index] = ++connection.received
+  acks.decodedAt[index] = decodedAt
+  if (acks.sinkRunning) connection.toSink++
+  return acks.sinkRunning
+}
+
+/**
+ * Ingest: a frame that counted as sent to the sink reached only some plugins; it may never
+ * become durable, so the connection does not wait for it.
+ */
+export const unadmit = (connection: Connection): void => {
+  connection.toSink--
+}
+
+/**
+ * Whether every frame of the connection that can still become durable has: all frames sent to
+ * a sink are durable, or no sink runs.
+ */
+export const settled = (acks: Ledger, connection: Connection): boolean =>
+  !acks.sinkRunning || connection.durable >= connection.toSink
+
+/** The client asked for acks: from now on it gets them (at once, if frames are already durable). */
+export const requestAcks = (connection: Connection): void => {
+  connection.wantsAcks = true
+  sendAck(connection)
+}
+
+/**
+ * Waits until the connection is {@link settled} (or closed). Used when a client has half-closed:
+ * its last ack is written before the gateway closes the socket.
+ *
+ * Cancellation safety: interrupting the wait changes nothing but the wait.
+ */
+export const awaitSettled = (acks: Ledger, connection: Connection): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    if (settled(acks, connection) || !acks.connections.has(connection.id)) return Effect.void
+    connection.settledSignal ??= Deferred.unsafeMake<void>(FiberId.none)
+    return Deferred.await(connection.settledSignal)
+  })
+
+/** Writes the connection's latest cumulative ack, unless the previous one still waits to drain. */
+const sendAck = (connection: Connection): void => {
+  const { socket } = connection
+  if (connection.awaitingDrain || connection.sent === connection.durable || !socket.writable) return
+  connection.sent = connection.durable
+  if (!socket.write(Frame.encodeAck(connection.durable, connection.through))) {
+    connection.awaitingDrain = true
+    socket.once("drain", () => {
+      connection.awaitingDrain = false
+      sendAck(connection)
+    })
+  }
+}
+
+const wake = (acks: Ledger, connection: Connection) => {
+  if (connection.settledSignal !== undefined && settled(acks, connection)) {
+    Deferred.unsafeDone(connection.settledSignal, Exit.void)
+  }
+}
+
+/**
+ * The sink: the `count` frames described by the arrays (connection id, sequence number, decode
+ * time, as read from the frame table when the sink received them) are written and fsynced.
+ * Counts them per connection, records their latency, and writes one ack per connection.
+ */
+export const confirm = (
+  acks: Ledger,
+  batch: {
+    readonly connectionOf: Uint32Array
+    readonly sequenceOf: Float64Array
+    readonly decodedAt: Float64Array
+  },
+  count: number
+): void => {
+  const now = acks.now()
+  const touched: Array<Connection> = []
+  let lastId = 0
+  let last: Connection | undefined
+  for (let i = 0; i < count; i++) {
+    const ms = Math.max(0, now - batch.decodedAt[i]!)
+    record(acks.latency, ms)
+    latencyMetric.unsafeUpdate(ms, [])
+    const id = batch.connectionOf[i]!
+    // Frames of one connection usually come in runs: look the connection up once per run.
+    if (id !== lastId) {
+      lastId = id
+      last = acks.connections.get(id)
+    }
+    if (last === undefined) continue
+    last.durable++
+    last.through = Math.max(last.through, batch.sequenceOf[i]!)
+    if (!last.touched) {
+      last.touched = true
+      touched.push(last)
+    }
+  }
+  for (const connection of touched) {
+    connection.touched = false
+    if (connection.wantsAcks) sendAck(connection)
+    wake(acks, connection)
+  }
+}
+
+/** A sink plugin started: frames dispatched from now on can become durable. */
+export const sinkStarted = (acks: Ledger): void => {
+  acks.sinkRunning = true
+}
+
+/** The sink plugin stopped (after its drain): no more acks come; waiting connections may close. */
+export const sinkStopped = (acks: Ledger): void => {
+  acks.sinkRunning = false
+  for (const connection of acks.connections.values()) wake(acks, connection)
+}

@@ -1,0 +1,172 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Actor, ActorSystem, Dispatcher } from "@weft/actor"
+import { MessageArena } from "@weft/arena"
+import { Bytes } from "@weft/bytes"
+import type { Scope } from "effect"
+import { Effect } from "effect"
+import * as FileSystem from "node:fs/promises"
+import * as Path from "node:path"
+import * as Acks from "../src/Acks.js"
+import * as Frame from "../src/Frame.js"
+import * as Plugins from "../src/Plugins.js"
+import { readSink, tempDir, waitUntil } from "./helpers.js"
+
+/**
+ * The real sink actor on a real file, with faults injected at the file boundary: the next
+ * `partialWrites` writes write half their bytes and then fail; `datasync` and `truncate` fail
+ * while their counters are above zero.
+ */
+const faultyFile = (file: FileSystem.FileHandle) => {
+  const faults = { partialWrites: 0, failingSyncs: 0, failingTruncates: 0 }
+  const calls: Array<string> = []
+  const sinkFile: Plugins.SinkFile = {
+    write: async (buffer, offset, length) => {
+      if (faults.partialWrites > 0) {
+        faults.partialWrites--
+        await file.write(buffer, offset, Math.max(1, length >> 1))
+        calls.push("write (half, then EIO)")
+        throw new Error("EIO (injected)")
+      }
+      calls.push("write")
+      return file.write(buffer, offset, length)
+    },
+    datasync: async () => {
+      if (faults.failingSyncs > 0) {
+        faults.failingSyncs--
+        calls.push("datasync (EIO)")
+        throw new Error("EIO (injected)")
+      }
+      calls.push("datasync")
+      return file.datasync()
+    },
+    truncate: async (length) => {
+      if (faults.failingTruncates > 0) {
+        faults.failingTruncates--
+        calls.push("truncate (EIO)")
+        throw new Error("EIO (injected)")
+      }
+      calls.push(`truncate ${length}`)
+      return file.truncate(length)
+    }
+  }
+  return { sinkFile, faults, calls }
+}
+
+const setup = (batch: number) =>
+  Effect.gen(function*() {
+    const path = Path.join(yield* tempDir, "sink.log")
+    const file = yield* Effect.acquireRelease(
+      Effect.promise(() => FileSystem.open(path, "a")),
+      (file) => Effect.promise(() => file.close())
+    )
+    const arena = yield* MessageArena.make({ capacity: 64 })
+    const acks = Acks.make(64, () => performance.now())
+    const state = Plugins.makeSinkState(batch)
+    const injected = faultyFile(file)
+    const dispatcher = yield* Dispatcher.make<Dispatcher.Delivery>(Dispatcher.broadcast)
+    const spawnSink = Effect.gen(function*() {
+      const ref = yield* Actor.spawn(Plugins.sink(arena, injected.sinkFile, state, acks), {
+        mailbox: { capacity: 64, strategy: "suspend" }
+      })
+      yield* Dispatcher.add(dispatcher, ref)
+      return ref
+    })
+    const send = (payloads: ReadonlyArray<string>) =>
+      Effect.forEach(payloads, (payload) =>
+        Effect.flatMap(
+          arena.alloc(Bytes.fromUint8Array(Frame.make("t", payload))),
+          (ref) => Dispatcher.dispatchRef(dispatcher, arena, ref)
+        ), { discard: true })
+    const live = Effect.map(arena.stats, (stats) => stats.live)
+    return { path, file, arena, acks, state, dispatcher, spawnSink, send, live, ...injected } as const
+  })
+
+const run = <A, E>(effect: Effect.Effect<A, E, ActorSystem.ActorSystem | Scope.Scope>) =>
+  effect.pipe(Effect.scoped, Effect.provide(ActorSystem.layer()))
+
+const payloads = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`)
+const asWritten = (list: ReadonlyArray<string>) => list.map((payload) => ["t", payload] as const)
+
+describe("sink crash safety", () => {
+  it.live("a write that fails half-way is truncated away and retried: every frame is in the file once", () =>
+    run(Effect.gen(function*() {
+      const sink = yield* setup(8)
+      yield* sink.spawnSink
+      yield* sink.send(payloads(8, "a"))
+      yield* waitUntil("the first batch acked", Effect.sync(() => sink.state.acked === 8))
+      sink.faults.partialWrites = 1
+      yield* sink.send(payloads(8, "b"))
+      yield* waitUntil("the second batch acked", Effect.sync(() => sink.state.acked === 16))
+      expect(sink.state.writeFailures).toBe(1)
+      const firstBatchBytes = sink.state.durableSize / 2
+      expect(sink.calls.slice(-4)).toEqual([
+        "write (half, then EIO)",
+        `truncate ${firstBatchBytes}`,
+        "write",
+        "datasync"
+      ])
+      expect(yield* readSink(sink.path)).toEqual(asWritten([...payloads(8, "a"), ...payloads(8, "b")]))
+      expect(sink.acks.latency.count).toBe(16)
+      expect(yield* sink.live).toBe(0)
+    })))
+
+  it.live("while fsync fails nothing is acked and every frame stays held; then the batch is written once", () =>
+    run(Effect.gen(function*() {
+      const sink = yield* setup(8)
+      yield* sink.spawnSink
+      sink.faults.failingSyncs = Number.MAX_SAFE_INTEGER
+      sink.faults.failingTruncates = 1
+      yield* sink.send(payloads(8, "a"))
+      yield* waitUntil("three failed attempts", Effect.sync(() => sink.state.writeFailures >= 3))
+      expect(sink.state.acked).toBe(0)
+      expect(sink.state.pending).toHaveLength(8)
+      expect(sink.state.dirty).toBe(true)
+      expect(sink.acks.latency.count).toBe(0)
+      expect(yield* sink.live).toBe(8)
+      sink.faults.failingSyncs = 0
+      yield* waitUntil("the batch acked", Effect.sync(() => sink.state.acked === 8))
+      expect(sink.calls).toContain("truncate (EIO)")
+      expect(sink.calls.slice(-3)).toEqual(["truncate 0", "write", "datasync"])
+      expect(yield* readSink(sink.path)).toEqual(asWritten(payloads(8, "a")))
+      expect(sink.state.dirty).toBe(false)
+      expect(yield* sink.live).toBe(0)
+    })))
+
+  it.live("a sink killed while retrying and started again writes each frame once, in order", () =>
+    run(Effect.gen(function*() {
+      const sink = yield* setup(8)
+      const first = yield* sink.spawnSink
+      sink.faults.failingSyncs = Number.MAX_SAFE_INTEGER
+      yield* sink.send(payloads(8, "a"))
+      yield* waitUntil("two failed attempts", Effect.sync(() => sink.state.writeFailures >= 2))
+      yield* Dispatcher.remove(sink.dispatcher, first)
+      yield* Actor.stop(first, { mode: "kill" })
+      expect(sink.state.acked).toBe(0)
+      expect(sink.state.pending).toHaveLength(8)
+
+      sink.faults.failingSyncs = 0
+      yield* sink.spawnSink
+      yield* sink.send(payloads(4, "b"))
+      yield* waitUntil("every frame acked", Effect.sync(() => sink.state.acked === 12))
+      expect(yield* readSink(sink.path)).toEqual(asWritten([...payloads(8, "a"), ...payloads(4, "b")]))
+      expect(yield* sink.live).toBe(0)
+    })))
+
+  it.live("closing the file drops a batch that never became durable", () =>
+    run(Effect.gen(function*() {
+      const sink = yield* setup(4)
+      const ref = yield* sink.spawnSink
+      yield* sink.send(payloads(4, "a"))
+      yield* waitUntil("the first batch acked", Effect.sync(() => sink.state.acked === 4))
+      sink.faults.failingSyncs = Number.MAX_SAFE_INTEGER
+      yield* sink.send(payloads(4, "b"))
+      yield* waitUntil("a failed attempt", Effect.sync(() => sink.state.writeFailures >= 1))
+      yield* Actor.stop(ref, { mode: "kill" })
+      // The failed attempt's bytes are in the file, past the durable length...
+      expect((yield* Effect.promise(() => FileSystem.stat(sink.path))).size).toBeGreaterThan(sink.state.durableSize)
+      const copy = yield* Effect.promise(() => FileSystem.open(sink.path, "a"))
+      yield* Plugins.closeSinkFile(copy, sink.state)
+      // ...and closing cuts them off: the file holds exactly the acked frames.
+      expect(yield* readSink(sink.path)).toEqual(asWritten(payloads(4, "a")))
+    })))
+})
