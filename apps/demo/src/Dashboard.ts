@@ -29,6 +29,8 @@ export const dashboard = `<!doctype html>
   <div class="card"><div class="label">dead letters</div><div class="value" id="deadLetters">–</div></div>
   <div class="card"><div class="label">restarts</div><div class="value" id="restarts">–</div></div>
   <div class="card"><div class="label">connections</div><div class="value" id="connections">–</div></div>
+  <div class="card"><div class="label">p50 to fsync, ms</div><div class="value" id="p50">–</div></div>
+  <div class="card"><div class="label">p99 to fsync, ms</div><div class="value" id="p99">–</div></div>
 </div>
 <table>
   <thead><tr><th>plugin</th><th>mailbox</th><th>processed</th><th>restarts</th></tr></thead>
@@ -57,6 +59,8 @@ export const dashboard = `<!doctype html>
     $("deadLetters").textContent = fmt(s.deadLetters)
     $("restarts").textContent = fmt(restarts)
     $("connections").textContent = fmt(s.connections.active)
+    $("p50").textContent = s.latency.count === 0 ? "–" : s.latency.p50Ms.toFixed(1)
+    $("p99").textContent = s.latency.count === 0 ? "–" : s.latency.p99Ms.toFixed(1)
     $("plugins").innerHTML = Object.entries(s.plugins)
       .map(([name, p]) => row([name, fmt(p.mailbox), fmt(p.processed), fmt(s.restarts["plugin-" + name] || 0)]))
       .join("")
