@@ -8,7 +8,7 @@
  * has one handler per tag — a missing handler is a compile error — and handlers receive the
  * state and return the next state.
  *
- * Mailbox: a system lane (stop, watch notifications, supervision signals) that is unbounded,
+ * Mailbox: a system lane (stop, kill, watch notifications, supervision signals) that is unbounded,
  * never dropped and always served first, and a bounded user lane (an `@weft/channel` Mpsc) whose
  * full-mailbox strategy is `"suspend"` (default), `"dropping"`, `"sliding"` or `"fail"`. Every
  * message that is dropped, evicted, expired, rejected or left behind by a stopped actor becomes
@@ -430,10 +430,15 @@ export interface StopOptions {
    * - `"stop"` (default): finish the current message, then stop; queued messages are
    *   dead-lettered (`"ActorStopped"`).
    * - `"drain"`: reject new messages with `ActorStopping`, process everything queued, then stop.
-   * - `"kill"`: interrupt now; the current message is abandoned.
+   * - `"kill"`: sent on the system lane, ahead of every queued message (dead-lettered
+   *   `"ActorStopped"`). An idle actor ends on it; a running handler is interrupted at once and
+   *   its message dead-lettered `"Killed"` (its asker fails with `ActorStopped`).
    */
   readonly mode?: "stop" | "drain" | "kill" | undefined
-  /** How long a graceful stop may take before the actor is killed. Default 5 seconds. */
+  /**
+   * How long a graceful stop may take before the actor is killed (for `"kill"`: how long an idle
+   * actor may take to act on it before it is interrupted). Default: the system's `stopTimeout`.
+   */
   readonly timeout?: Duration.DurationInput | undefined
 }
 

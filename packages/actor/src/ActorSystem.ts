@@ -1,6 +1,6 @@
 /**
  * The actor system: the registry of live actors, the dead-letter stream and counter, the
- * single timer that serves every ask deadline, and shutdown. Provide it with
+ * single timer that serves every ask deadline and pending redelivery, and shutdown. Provide it with
  * {@link ActorSystem.layer}; closing the layer stops every actor (drain with a timeout, then
  * kill).
  *

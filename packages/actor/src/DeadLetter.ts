@@ -34,7 +34,10 @@ export interface Releasing {
  * - `"ActorStopping"`: sent while the actor was stopping or draining; the sender got `ActorStopping`.
  * - `"ActorStopped"`: sent to a terminated actor, or still queued when it terminated.
  * - `"Crashed"`: the message whose handler crashed; it is not retried.
- * - `"NoRoute"`: a dispatcher had no plugin for it.
+ * - `"Killed"`: the message whose handler was running when the actor was killed; the handler was
+ *   interrupted part-way (whatever it did before that stays done).
+ * - `"NoRoute"`: a dispatcher had no plugin for it, or it reached a supervisor group (which
+ *   handles no messages; only possible by casting its ref).
  *
  * @since 0.1.0
  * @category models
@@ -47,6 +50,7 @@ export type Reason =
   | "ActorStopping"
   | "ActorStopped"
   | "Crashed"
+  | "Killed"
   | "NoRoute"
 
 /**

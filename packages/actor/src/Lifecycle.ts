@@ -16,7 +16,10 @@ import type { TerminationReason } from "./Terminated.js"
 export type LifecycleEvent = Data.TaggedEnum<{
   /** The actor was spawned. */
   Started: { readonly actor: ActorRef<never> }
-  /** Supervision (or a group sibling's crash) restarted the actor; `cause` is empty for a sibling restart. */
+  /**
+   * Supervision (or a group sibling's crash) restarted the actor, or a parent group restarted a
+   * nested group as a unit; `cause` is empty for those two.
+   */
   Restarted: { readonly actor: ActorRef<never>; readonly cause: Cause.Cause<unknown> }
   /** The actor is gone. */
   Terminated: { readonly actor: ActorRef<never>; readonly reason: TerminationReason }

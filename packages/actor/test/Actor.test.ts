@@ -504,6 +504,77 @@ describe("Actor: stop modes", () => {
       assert.isTrue(yield* Deferred.isDone(released))
     })))
 
+  it.effect("kill while a handler is blocked: the in-flight message is dead-lettered Killed, its asker fails at once", () =>
+    run(Effect.gen(function*() {
+      const letters = yield* ActorSystem.subscribeDeadLetters
+      const log = newLog()
+      const ref = yield* Actor.spawn(counter(log), { name: "k" })
+      const gate = yield* Deferred.make<void>()
+      const blocked = yield* Effect.fork(Actor.ask(ref, new SlowGet({ gate }), { timeout: "1 hour" }))
+      yield* Effect.yieldNow()
+      yield* Actor.tell(ref, new Add({ n: 1 }))
+      yield* Effect.yieldNow()
+      assert.deepStrictEqual(log.handled, ["SlowGet"])
+      const terminated = yield* Actor.stop(ref, { mode: "kill" })
+      assert.strictEqual(terminated.reason._tag, "Killed")
+      // The asker learns at once, not at its deadline an hour later.
+      assert.deepStrictEqual(
+        yield* Effect.flip(Fiber.join(blocked)),
+        new ActorError.ActorStopped({ actor: "k", tag: "SlowGet" })
+      )
+      assert.deepStrictEqual(yield* deadLettersOf(letters), ["Killed:SlowGet", "ActorStopped:Add"])
+      // Nothing ran after the kill, not even once the gate opens.
+      yield* Deferred.succeed(gate, undefined)
+      yield* Effect.yieldNow()
+      assert.deepStrictEqual(log.handled, ["SlowGet"])
+    })))
+
+  it.effect("kill does not wait behind a full user lane or a suspended sender", () =>
+    run(Effect.gen(function*() {
+      const letters = yield* ActorSystem.subscribeDeadLetters
+      const log = newLog()
+      const ref = yield* Actor.spawn(counter(log), { mailbox: { capacity: 2 } })
+      const gate = yield* Deferred.make<void>()
+      yield* Actor.tell(ref, new Block({ gate }))
+      yield* Effect.yieldNow()
+      yield* Actor.tell(ref, new Add({ n: 1 }))
+      yield* Actor.tell(ref, new Add({ n: 2 }))
+      const sender = yield* Effect.fork(Actor.tell(ref, new Add({ n: 3 })))
+      yield* Effect.yieldNow()
+      assert.isNull(sender.unsafePoll())
+      assert.strictEqual((yield* Actor.stop(ref, { mode: "kill" })).reason._tag, "Killed")
+      yield* Fiber.join(sender)
+      // No queued message ran: the kill overtook all of them.
+      assert.deepStrictEqual(log.handled, ["Block"])
+      assert.sameMembers(yield* deadLettersOf(letters), [
+        "Killed:Block",
+        "ActorStopped:Add",
+        "ActorStopped:Add",
+        "ActorStopped:Add"
+      ])
+    })))
+
+  it.effect("kill of an idle actor goes through its system lane: nothing is dead-lettered, onStop does not run", () =>
+    run(Effect.gen(function*() {
+      const letters = yield* ActorSystem.subscribeDeadLetters
+      const stops: Array<string> = []
+      const ref = yield* Actor.spawn(
+        Actor.behavior<Add>()({
+          initialState: 0,
+          handlers: { Add: (message, state) => Effect.succeed(state + message.n) },
+          onStop: () => Effect.sync(() => stops.push("stopped"))
+        })
+      )
+      yield* Actor.tell(ref, new Add({ n: 1 }))
+      yield* drained(ref)
+      yield* Effect.yieldNow()
+      assert.strictEqual((yield* Actor.stop(ref, { mode: "kill", timeout: "1 second" })).reason._tag, "Killed")
+      assert.deepStrictEqual(yield* deadLettersOf(letters), [])
+      assert.deepStrictEqual(stops, [])
+      const again = yield* Effect.either(Actor.tell(ref, new Add({ n: 1 })))
+      assert.isTrue(again._tag === "Right")
+    })))
+
   it.effect("a graceful stop that overruns its timeout becomes a kill", () =>
     run(Effect.gen(function*() {
       const ref = yield* Actor.spawn(counter())
@@ -550,6 +621,27 @@ describe("Actor: stop modes", () => {
       const terminated = yield* Actor.awaitTermination(ref)
       assert.strictEqual(terminated.reason._tag, "Stopped")
     }).pipe(Effect.provide(ActorSystem.layer())))
+
+  it.effect("closing the layer without calling shutdown drains too: the actors are not just interrupted", () =>
+    Effect.gen(function*() {
+      const log = newLog()
+      const stops: Array<string> = []
+      const ref = yield* Effect.gen(function*() {
+        const ref = yield* Actor.spawn(
+          Actor.behavior<Add>()({
+            initialState: 0,
+            handlers: { Add: (message, state) => Effect.sync(() => (log.handled.push(`Add(${message.n})`), state)) },
+            onStop: () => Effect.sync(() => stops.push("stopped"))
+          })
+        )
+        yield* Actor.tell(ref, new Add({ n: 1 }))
+        yield* Actor.tell(ref, new Add({ n: 2 }))
+        return ref
+      }).pipe(Effect.provide(ActorSystem.layer()))
+      assert.deepStrictEqual(log.handled, ["Add(1)", "Add(2)"])
+      assert.deepStrictEqual(stops, ["stopped"])
+      assert.strictEqual((yield* Actor.awaitTermination(ref)).reason._tag, "Stopped")
+    }).pipe(Effect.scoped))
 
   it.effect("the layer closing drains every actor", () =>
     Effect.gen(function*() {

@@ -194,6 +194,36 @@ describe("Actor types", () => {
     })
   })
 
+  it("a nested group's handles and requirements flow to the top, and a group's ref takes no messages", () => {
+    const saving = Actor.behavior<Add>()({
+      initialState: 0,
+      handlers: {
+        Add: (message, state) => Effect.as(Effect.flatMap(Db, (db) => db.save(message.n)), state + message.n)
+      }
+    })
+    const started = Supervisor.start({
+      strategy: "one-for-one",
+      children: {
+        inner: Supervisor.group({ strategy: "one-for-all", children: { saver: Supervisor.child(saving) } }),
+        counter: Supervisor.child(counter)
+      }
+    })
+    expectTypeOf<Effect.Effect.Context<typeof started>>().toEqualTypeOf<
+      Db | ActorSystem.ActorSystem | Scope.Scope
+    >()
+    Effect.map(started, (group) => {
+      expectTypeOf(group.ref).toEqualTypeOf<Actor.ActorRef<never>>()
+      expectTypeOf(group.children.inner.ref).toEqualTypeOf<Actor.ActorRef<never>>()
+      expectTypeOf(group.children.inner.children.saver).toEqualTypeOf<Actor.ActorRef<Add>>()
+      expectTypeOf(group.children.counter).toEqualTypeOf<Actor.ActorRef<Counter>>()
+      expectTypeOf(Actor.stop(group.ref)).toEqualTypeOf<Effect.Effect<Terminated.Terminated>>()
+      // @ts-expect-error a group accepts no messages
+      Actor.tell(group.ref, new Add({ n: 1 }))
+    })
+    // @ts-expect-error a child spec is an actor or a group, nothing else
+    Supervisor.start({ strategy: "one-for-one", children: { bad: counter } })
+  })
+
   it("a reliable handler must settle: returning the bare state does not compile", () => {
     class Job extends Reliable.TaggedClass("Job")<{ readonly id: number }> {}
     Actor.behavior<Job>()({

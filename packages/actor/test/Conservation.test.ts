@@ -63,7 +63,10 @@ describe("Actor: invariants", () => {
           .filter((letter): letter is DeadLetter.DeadLetter & { message: Msg } => letter.message instanceof Msg)
         const outcomes = new Map<number, Array<string>>()
         const record = (key: number, outcome: string) => outcomes.set(key, [...(outcomes.get(key) ?? []), outcome])
-        for (const key of handled) if (!crashes.has(key)) record(key, "processed")
+        // A message whose handler a kill interrupted was started but not processed: its only
+        // outcome is the "Killed" dead letter.
+        const killed = new Set(dead.filter((letter) => letter.reason === "Killed").map((letter) => letter.message.id))
+        for (const key of handled) if (!crashes.has(key) && !killed.has(key)) record(key, "processed")
         for (const letter of dead) record(letter.message.id, letter.reason)
         for (let key = 0; key < id; key++) {
           const seen = outcomes.get(key) ?? []
@@ -160,5 +163,42 @@ describe("Actor: invariants", () => {
       yield* Actor.stop(ref, { mode: "drain" })
       const busy = yield* Metric.value(Metric.tagged(ActorMetrics.processingTime, "actor", "timed"))
       assert.strictEqual(busy.count, 300)
+    }).pipe(Effect.scoped, Effect.provide(ActorSystem.layer())))
+
+  it.effect("the handler-time histogram observes each effectful handler's duration, per actor", () =>
+    Effect.gen(function*() {
+      class Work extends Data.TaggedClass("Work")<{ readonly ms: number }> {}
+      class Tick extends Data.TaggedClass("Tick")<{}> {}
+      const worker = Actor.behavior<Work | Tick>()({
+        initialState: 0,
+        handlers: {
+          Work: (work, n) => Effect.as(Effect.sleep(work.ms), n + 1),
+          // Settled inside the call: not observed.
+          Tick: (_, n) => Effect.succeed(n + 1)
+        }
+      })
+      const ref = yield* Actor.spawn(worker, { name: "histogrammed" })
+      const other = yield* Actor.spawn(worker, { name: "elsewhere" })
+      for (const ms of [250, 1000]) {
+        yield* Actor.tell(ref, new Work({ ms }))
+        yield* Effect.yieldNow()
+        yield* TestClock.adjust(ms)
+      }
+      yield* Actor.tell(ref, new Tick())
+      yield* Actor.tell(other, new Tick())
+      yield* Actor.stop(ref, { mode: "drain" })
+      yield* Actor.stop(other, { mode: "drain" })
+      const histogram = yield* Metric.value(Metric.tagged(ActorMetrics.handlerTime, "actor", "histogrammed"))
+      assert.strictEqual(histogram.count, 2)
+      assert.strictEqual(histogram.sum, 1250)
+      assert.strictEqual(histogram.min, 250)
+      assert.strictEqual(histogram.max, 1000)
+      // Cumulative buckets: nothing at or below 163.84 ms, one at or below 655.36 ms, both by 2621.44 ms.
+      const bucket = (bound: number) => histogram.buckets.find(([upper]) => Math.abs(upper - bound) < 1e-6)?.[1]
+      assert.strictEqual(bucket(163.84), 0)
+      assert.strictEqual(bucket(655.36), 1)
+      assert.strictEqual(bucket(2621.44), 2)
+      const elsewhere = yield* Metric.value(Metric.tagged(ActorMetrics.handlerTime, "actor", "elsewhere"))
+      assert.strictEqual(elsewhere.count, 0)
     }).pipe(Effect.scoped, Effect.provide(ActorSystem.layer())))
 })

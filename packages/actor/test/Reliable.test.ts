@@ -1,7 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Actor, ActorSystem, Reliable } from "@weft/actor"
+import { Data } from "effect"
 import type { Scope } from "effect"
-import { Effect, Fiber, Schedule, Schema, TestClock } from "effect"
+import { Chunk, Deferred, Effect, Fiber, Queue, Schedule, Schema, Supervisor, TestClock } from "effect"
 
 class Charge extends Reliable.TaggedClass("Charge")<{ readonly id: number; readonly failTimes: number }> {}
 class Later extends Reliable.TaggedClass("Later")<{ readonly id: number }> {}
@@ -122,4 +123,88 @@ describe("Reliable", () => {
       yield* Fiber.join(waiting)
       assert.strictEqual(new Set(ids).size, 1)
     })))
+
+  it.effect("redelivery follows the schedule's delays on the system's deadline timer", () =>
+    run(Effect.gen(function*() {
+      const ref = yield* Actor.spawn(biller, { redelivery: Schedule.exponential("1 second") })
+      yield* Actor.tell(ref, new Charge({ id: 6, failTimes: 3 }))
+      yield* Actor.ask(ref, new Log())
+      // Attempts at 0, 1 s, 1 + 2 = 3 s and 3 + 4 = 7 s.
+      for (const [at, attempts] of [[999, 1], [1, 2], [1999, 2], [1, 3], [3999, 3], [1, 4]] as const) {
+        yield* TestClock.adjust(at)
+        assert.strictEqual((yield* Actor.ask(ref, new Log())).length, attempts)
+      }
+      assert.deepStrictEqual(yield* Actor.ask(ref, new Log()), ["6#1 nack", "6#2 nack", "6#3 nack", "6#4 ack"])
+    })))
+
+  it.effect("pending redeliveries hold no fiber: they wait in the timer", () =>
+    run(Effect.gen(function*() {
+      const fibers = yield* Supervisor.track
+      const ref = yield* Effect.supervised(
+        Actor.spawn(biller, { redelivery: Schedule.spaced("1 minute") }),
+        fibers
+      )
+      for (let id = 0; id < 100; id += 2) yield* Actor.tell(ref, new Charge({ id, failTimes: 1 }))
+      assert.strictEqual((yield* Actor.ask(ref, new Log())).length, 50)
+      // 50 redeliveries pending, and the only fiber is the actor's own.
+      assert.strictEqual((yield* fibers.value).length, 1)
+      yield* TestClock.adjust("1 minute")
+      const log = yield* Actor.ask(ref, new Log())
+      assert.strictEqual(log.filter((entry) => entry.endsWith("#2 ack")).length, 50)
+      assert.strictEqual((yield* fibers.value).length, 1)
+    })))
+
+  it.effect("a redelivery into a full suspending mailbox waits for room without holding up the timer", () =>
+    run(Effect.gen(function*() {
+      class Gate extends Data.TaggedClass("Gate")<{ readonly gate: Deferred.Deferred<void> }> {}
+      const gated = Actor.behavior<Later | Gate | Log>()({
+        initialState: [] as ReadonlyArray<string>,
+        handlers: {
+          Later: (message, log, { delivery }) =>
+            Effect.succeed(
+              delivery.attempt === 1
+                ? Reliable.defer([...log, `${message.id} defer`], "1 second")
+                : Reliable.ack([...log, `${message.id}#${delivery.attempt} ack`])
+            ),
+          Gate: (message, log) => Effect.as(Deferred.await(message.gate), log),
+          Log: (_, log) => Effect.succeed(Actor.reply(log, log))
+        }
+      })
+      const full = yield* Actor.spawn(gated, { mailbox: { capacity: 1 } })
+      const other = yield* Actor.spawn(gated)
+      yield* Actor.tell(full, new Later({ id: 1 }))
+      yield* Actor.tell(other, new Later({ id: 2 }))
+      yield* Actor.ask(full, new Log())
+      yield* Actor.ask(other, new Log())
+      const gate = yield* Deferred.make<void>()
+      yield* Actor.tell(full, new Gate({ gate }))
+      yield* Effect.yieldNow()
+      yield* Actor.tell(full, new Gate({ gate })) // the lane is full now
+      yield* TestClock.adjust("1 second")
+      // The other actor got its redelivery although the first one's lane had no room.
+      assert.deepStrictEqual(yield* Actor.ask(other, new Log()), ["2 defer", "2#2 ack"])
+      yield* Deferred.succeed(gate, undefined)
+      // The waiting redelivery and these asks compete for room; it gets in soon after the gate opens.
+      const log = yield* Effect.repeat(Actor.ask(full, new Log()), {
+        until: (entries) => entries.length === 2,
+        times: 5
+      })
+      assert.deepStrictEqual(log, ["1 defer", "1#2 ack"])
+    })))
+
+  it.effect("redeliveries still pending when the system shuts down are dead-lettered, not lost", () =>
+    Effect.gen(function*() {
+      const [system, letters] = yield* Effect.gen(function*() {
+        const system = yield* ActorSystem.ActorSystem
+        const letters = yield* system.subscribeDeadLetters
+        const ref = yield* Actor.spawn(biller, { redelivery: Schedule.spaced("1 hour") })
+        yield* Actor.tell(ref, new Charge({ id: 8, failTimes: 3 }))
+        yield* Actor.tell(ref, new Later({ id: 9 }))
+        assert.strictEqual((yield* Actor.ask(ref, new Log())).length, 2)
+        return [system, letters] as const
+      }).pipe(Effect.provide(ActorSystem.layer()))
+      assert.strictEqual(yield* system.deadLetterCount, 2)
+      const reasons = Chunk.toArray(yield* Queue.takeAll(letters)).map((letter) => letter.reason)
+      assert.deepStrictEqual(reasons, ["ActorStopped", "ActorStopped"])
+    }).pipe(Effect.scoped))
 })

@@ -11,6 +11,7 @@ import {
   Effectable,
   Either,
   Equal,
+  ExecutionStrategy,
   Exit,
   Fiber,
   FiberRef,
@@ -21,6 +22,8 @@ import {
   Predicate,
   PubSub,
   Schedule,
+  ScheduleDecision,
+  ScheduleIntervals,
   Scope,
   Stream
 } from "effect"
@@ -184,6 +187,14 @@ export class AskEnvelope {
     if (waiters !== undefined) { for (const waiter of waiters) waiter(exit) }
   }
 
+  /** Its deadline passed: the caller fails with `AskTimeout` (if it still waits). */
+  fire(now: number): Effect.Effect<void> {
+    return Effect.map(Mpsc.size(this.cell.rx), (size) => this.cell.runtime.expire(this, now, size))
+  }
+
+  /** The system's timer stops: the actors are gone, so the ask was settled already. */
+  abandon(): void {}
+
   /** Waits for the outcome. Interrupted, it unregisters and leaves the outcome to others. */
   readonly awaitOutcome: Effect.Effect<unknown, unknown> = Effect.async((resume) => {
     if (this.outcome !== undefined) return resume(this.outcome)
@@ -203,8 +214,41 @@ export class AskEnvelope {
  * @internal
  */
 export class ReliableEnvelope {
-  driver: Schedule.ScheduleDriver<unknown, unknown> | undefined = undefined
+  /** The redelivery schedule's state; `NotStarted` until the first nack. */
+  scheduleState: unknown = NotStarted
   constructor(readonly message: Actor.Message, readonly id: number, public attempt: number) {}
+}
+
+const NotStarted: unique symbol = Symbol("NotStarted")
+
+/**
+ * A pending redelivery: an entry in the system's deadline timer (the same heap that serves ask
+ * deadlines), not a fiber. When it is due, the message goes back into the mailbox.
+ */
+class Redelivery {
+  heapIndex = -1
+  constructor(readonly cell: ActorCell, readonly envelope: ReliableEnvelope, readonly deadline: number) {}
+
+  /**
+   * Offers the message again, synchronously. Only a full `"suspend"` mailbox needs a wait, and
+   * that wait gets a fiber of its own so the timer goes on serving everything else.
+   */
+  fire(): Effect.Effect<void> {
+    const cell = this.cell
+    const envelope = this.envelope
+    envelope.attempt++
+    const offered = offer(cell, envelope, sendWhenRoom)
+    if (Exit.isExit(offered)) return Effect.void
+    return Effect.asVoid(Effect.forkIn(
+      Effect.onInterrupt(Effect.ignore(offered), () => Effect.sync(() => this.abandon())),
+      cell.runtime.scope
+    ))
+  }
+
+  /** The system shut down before the redelivery: the message is not lost silently. */
+  abandon(): void {
+    this.cell.runtime.deadLetter(this.cell, this.envelope.message, "ActorStopped")
+  }
 }
 
 let nextDeliveryId = 0
@@ -285,68 +329,103 @@ const TERMINATED = 2
 
 type SystemMessage =
   | { readonly _tag: "Stop" }
+  | { readonly _tag: "Kill" }
   | { readonly _tag: "Restart" }
   | { readonly _tag: "Terminated"; readonly terminated: Terminated }
   | { readonly _tag: "ChildFailed"; readonly child: string; readonly cause: Cause.Cause<unknown> }
+  | { readonly _tag: "GroupFailed"; readonly cause: Cause.Cause<unknown> }
 
 const stopMessage: SystemMessage = { _tag: "Stop" }
+const killMessage: SystemMessage = { _tag: "Kill" }
 const restartMessage: SystemMessage = { _tag: "Restart" }
 
 /**
- * A supervisor group: children that share one restart schedule and restart together per the
- * group strategy. A child's crash is decided here, in the crashing child's fiber.
+ * A supervisor group: children (actors or nested groups) that share one restart schedule and
+ * restart together per the group strategy. The group is an actor of its own (`cell`, with a ref,
+ * watchers and a loop on its system lane that restarts, stops or fails the children as a unit),
+ * but a child's crash is decided here, in the crashing child's fiber: no extra mailbox hop.
  *
  * @internal
  */
 export class SupervisorGroup {
+  /** In start order; a nested group appears as its own cell. */
   readonly children: Array<ActorCell> = []
   /** Set once the group gave up; every child then terminates. */
   failure: Cause.Cause<unknown> | undefined = undefined
   constructor(
-    readonly name: string,
+    /** The group's own actor: its ref, lanes and loop. */
+    readonly cell: ActorCell,
     readonly strategy: "one-for-one" | "one-for-all" | "rest-for-one",
     readonly driver: Schedule.ScheduleDriver<unknown, Cause.Cause<unknown>>,
-    readonly parent: ActorCell | undefined,
     readonly failed: Deferred.Deferred<Cause.Cause<unknown>>
   ) {}
 
-  /** Decides a child's crash: restart it (and its siblings per strategy), or fail the group. */
+  /**
+   * Decides a child's crash: restart it (and its siblings per strategy), or — the schedule
+   * exhausted — escalate. A nested group escalates to its parent group, which decides about this
+   * whole group as one child (restarting it means every child here restarts, with a fresh
+   * schedule); a top-level group fails. May sleep for a backoff.
+   */
   childCrashed(child: ActorCell, cause: Cause.Cause<unknown>): Effect.Effect<number> {
-    // The group already gave up: this child is stopping anyway.
-    if (this.failure !== undefined) return Effect.succeed(TERMINATE)
+    // The group already gave up or is gone: this child is stopping anyway.
+    if (this.failure !== undefined || this.cell.status === TERMINATED) return Effect.succeed(TERMINATE)
     return Effect.matchEffect(this.driver.next(cause), {
-      onFailure: () =>
-        Effect.sync(() => {
-          this.failure = cause
-          for (const sibling of this.children) {
-            if (sibling !== child && sibling.status !== TERMINATED) {
-              sibling.status = STOPPING
-              sibling.stopMode = "stop"
-              sibling.system.push(stopMessage)
-            }
-          }
-          Deferred.unsafeDone(this.failed, Exit.succeed(cause))
-          if (this.parent !== undefined && this.parent.status !== TERMINATED) {
-            this.parent.system.push({ _tag: "ChildFailed", child: this.name, cause })
-          }
-          return TERMINATE
-        }),
+      onFailure: () => this.exhausted(child, cause),
       onSuccess: () =>
         Effect.sync(() => {
-          const index = this.children.indexOf(child)
-          this.children.forEach((sibling, i) => {
-            const restarts = this.strategy === "one-for-all" || (this.strategy === "rest-for-one" && i > index)
-            if (restarts && sibling !== child && sibling.status === RUNNING) sibling.system.push(restartMessage)
-          })
+          this.restartSiblings(child)
           return RESTART
         })
     })
+  }
+
+  private exhausted(child: ActorCell, cause: Cause.Cause<unknown>): Effect.Effect<number> {
+    const parentGroup = this.cell.group
+    if (parentGroup === undefined) return Effect.sync(() => this.fail(cause))
+    return Effect.flatMap(parentGroup.childCrashed(this.cell, cause), (decision) =>
+      decision === RESTART
+        // The parent restarts this group as a whole: the crashed child restarts itself.
+        ? Effect.as(this.restartAll(child), RESTART)
+        : Effect.sync(() => this.fail(cause)))
+  }
+
+  /** Restarts every child but `except`, with a fresh schedule: this group's own restart. */
+  restartAll(except: ActorCell | undefined): Effect.Effect<void> {
+    return Effect.zipRight(
+      this.driver.reset,
+      Effect.sync(() => {
+        this.failure = undefined
+        ActorMetrics.restarts.unsafeUpdate(1, this.cell.labels)
+        this.cell.runtime.publish(LifecycleEvent.Restarted({ actor: this.cell.ref, cause: Cause.empty }))
+        for (const child of this.children) {
+          if (child !== except && child.status === RUNNING) child.system.push(restartMessage)
+        }
+      })
+    )
+  }
+
+  private restartSiblings(child: ActorCell): void {
+    if (this.strategy === "one-for-one") return
+    const index = this.children.indexOf(child)
+    this.children.forEach((sibling, i) => {
+      const restarts = this.strategy === "one-for-all" || i > index
+      if (restarts && sibling !== child && sibling.status === RUNNING) sibling.system.push(restartMessage)
+    })
+  }
+
+  /** Gives up: the group's loop stops the children and terminates it with the cause. */
+  private fail(cause: Cause.Cause<unknown>): number {
+    if (this.failure === undefined) {
+      this.failure = cause
+      this.cell.system.push({ _tag: "GroupFailed", cause })
+    }
+    return TERMINATE
   }
 }
 
 /**
  * One actor: its two lanes, its status, and the links death watch, supervision and cycle
- * detection follow.
+ * detection follow. A supervisor group is an actor too, with an unused user lane.
  *
  * @internal
  */
@@ -365,8 +444,17 @@ export class ActorCell {
   /** Completed by the first graceful `stop`/`drain`, to cut a restart backoff short. */
   readonly stopRequested: Deferred.Deferred<void>
   stopMode: "stop" | "drain" = "drain"
+  /** The timeout of the stop in progress, which a group applies to each of its children. */
+  stopTimeout: Duration.Duration | undefined = undefined
   /** The supervisor group this actor belongs to, which then decides its crashes. */
   group: SupervisorGroup | undefined = undefined
+  /**
+   * True while the loop waits on its lanes: a `Kill` pushed then is taken by the loop itself.
+   * Otherwise the loop is busy (a handler, a hook, a backoff) and a kill interrupts it.
+   */
+  parked = false
+  /** The message whose (effectful) handler is running: a kill dead-letters it as `"Killed"`. */
+  inFlight: Envelope | undefined = undefined
   /** Messages handled since the `processed` metric was last updated. */
   processed = 0
   /** When the current busy period (since the last wake-up or metrics flush) began. */
@@ -634,7 +722,7 @@ export const ask: {
         : Duration.toMillis(Duration.decode(options.timeout))
       const envelope = new AskEnvelope(message, cell, now, now + timeout)
       if (cell.status !== RUNNING) return rejectEnvelope(cell, envelope) as Effect.Effect<never, AskError>
-      cell.runtime.addDeadline(envelope)
+      cell.runtime.addTimer(envelope)
       const wait = Effect.onExit(
         Effect.zipRight(enqueueAsk(cell, envelope), envelope.awaitOutcome),
         (exit) =>
@@ -677,41 +765,28 @@ const reliableContext = (cell: ActorCell, envelope: ReliableEnvelope): Actor.Rel
 })
 
 /**
- * Schedules the redelivery of a nacked, deferred or crashed reliable message, in a fiber of the
- * system: a defer waits its delay; a nack waits the schedule's next delay, or poisons the
- * message when the schedule is done. If the system shuts down first, the message is
- * dead-lettered rather than lost.
+ * Schedules the redelivery of a nacked, deferred or crashed reliable message on the system's
+ * deadline timer: a defer after its delay; a nack after the schedule's next delay — stepped here,
+ * without sleeping — or, when the schedule is done, into the poison queue.
  */
 const redeliver = (
   cell: ActorCell,
   envelope: ReliableEnvelope,
-  settlement: Reliable.Settlement,
-  schedule: Schedule.Schedule<unknown, unknown>
+  settlement: Exclude<Reliable.Settlement, { readonly _tag: "Ack" }>,
+  schedule: Schedule.Schedule<unknown, unknown>,
+  now: number
 ): Effect.Effect<void> => {
-  const wait: Effect.Effect<boolean> = settlement._tag === "Defer"
-    ? Effect.as(Effect.sleep(settlement.delay), true)
-    : Effect.suspend(() => {
-      const driver = envelope.driver
-      return driver === undefined
-        ? Effect.flatMap(Schedule.driver(schedule), (created) => {
-          envelope.driver = created
-          return Effect.isSuccess(created.next(undefined))
-        })
-        : Effect.isSuccess(driver.next(undefined))
-    })
-  const reason = settlement._tag === "Nack" ? settlement.reason : "deferred"
-  const attempt = Effect.flatMap(wait, (again) => {
-    if (!again) return Effect.sync(() => cell.runtime.poison(cell, envelope, reason))
-    envelope.attempt++
-    return Effect.ignore(cell.status === RUNNING ? enqueue(cell, envelope) : rejectEnvelope(cell, envelope))
+  if (settlement._tag === "Defer") {
+    cell.runtime.addTimer(new Redelivery(cell, envelope, now + Duration.toMillis(settlement.delay)))
+    return Effect.void
+  }
+  const state = envelope.scheduleState === NotStarted ? schedule.initial : envelope.scheduleState
+  return Effect.map(schedule.step(now, undefined, state), ([next, _, decision]) => {
+    envelope.scheduleState = next
+    if (ScheduleDecision.isDone(decision)) return cell.runtime.poison(cell, envelope, settlement.reason)
+    const at = Math.max(now, ScheduleIntervals.start(decision.intervals))
+    cell.runtime.addTimer(new Redelivery(cell, envelope, at))
   })
-  return Effect.asVoid(Effect.forkIn(
-    Effect.onInterrupt(
-      attempt,
-      () => Effect.sync(() => cell.runtime.deadLetter(cell, envelope.message, "ActorStopped"))
-    ),
-    cell.runtime.scope
-  ))
 }
 
 /** What supervision decided about a crash. */
@@ -791,12 +866,20 @@ const runActor = (
       return Effect.map(Mpsc.size(cell.rx), (size) => ActorMetrics.mailboxDepth.unsafeUpdate(size, cell.labels))
     })
 
+    // A stop requested during a backoff ends it: `stop` terminates at once, `drain` restarts at
+    // once to work through the queue. Neither side of the race consumes anything.
+    const unlessStopped = (decide: Effect.Effect<number>): Effect.Effect<number> =>
+      Effect.raceFirst(
+        decide,
+        Effect.map(Deferred.await(cell.stopRequested), () => cell.stopMode === "stop" ? STOPPED : RESTART)
+      )
+
     /**
      * Applies the supervision strategy to a crash; may sleep for the restart backoff. A crash in
      * `onStart` leaves no state to resume with, so there `resume` restarts (on the schedule).
      */
     const supervise = (cause: Cause.Cause<unknown>, inStart: boolean): Effect.Effect<number> => {
-      if (cell.group !== undefined) return cell.group.childCrashed(cell, cause)
+      if (cell.group !== undefined) return unlessStopped(cell.group.childCrashed(cell, cause))
       switch (inStart && supervision.strategy === "resume" ? "restart" : supervision.strategy) {
         case "resume":
           return Effect.succeed(RESUME)
@@ -808,19 +891,14 @@ const runActor = (
             return TERMINATE
           })
         case "restart":
-          // A stop requested during the backoff ends it: `stop` terminates at once, `drain`
-          // restarts at once to work through the queue. Neither side of the race consumes anything.
-          return Effect.raceFirst(
-            Effect.matchEffect(driver.next(cause), {
-              onFailure: () =>
-                Effect.sync(() => {
-                  escalate(cell, cause)
-                  return TERMINATE
-                }),
-              onSuccess: () => Effect.succeed(RESTART)
-            }),
-            Effect.map(Deferred.await(cell.stopRequested), () => cell.stopMode === "stop" ? STOPPED : RESTART)
-          )
+          return unlessStopped(Effect.matchEffect(driver.next(cause), {
+            onFailure: () =>
+              Effect.sync(() => {
+                escalate(cell, cause)
+                return TERMINATE
+              }),
+            onSuccess: () => Effect.succeed(RESTART)
+          }))
       }
     }
 
@@ -863,7 +941,9 @@ const runActor = (
             envelope = claimed.value
           } else if (control === undefined) {
             yield* flushMetrics
+            cell.parked = true
             const next = yield* Effect.either(Select.select(lanes, biased))
+            cell.parked = false
             cell.busySince = clock.unsafeCurrentTimeMillis()
             if (Either.isLeft(next)) break incarnations
             if (next.right._tag === "system") control = next.right.value
@@ -872,6 +952,7 @@ const runActor = (
         }
         if (control !== undefined) {
           if (control._tag === "Stop") break incarnations
+          if (control._tag === "Kill") return yield* terminateIncarnation(cell, TerminationReason.Killed())
           if (control._tag === "Restart") {
             // A sibling's crash restarts this one too (one-for-all, rest-for-one).
             yield* restartIncarnation(cell, behavior, Cause.empty, state, context)
@@ -881,7 +962,7 @@ const runActor = (
           let failed: Cause.Cause<unknown> | undefined
           if (control._tag === "ChildFailed") {
             failed = control.cause
-          } else if (behavior.onTerminated !== undefined) {
+          } else if (control._tag === "Terminated" && behavior.onTerminated !== undefined) {
             const handled = yield* Effect.exit(behavior.onTerminated(control.terminated, state, context))
             if (Exit.isSuccess(handled)) state = handled.value
             else failed = handled.cause
@@ -931,7 +1012,14 @@ const runActor = (
           if (Exit.isSuccess(effect)) result = effect.value
           else cause = effect.cause
         } else {
+          cell.inFlight = envelope
+          const startedAt = clock.unsafeCurrentTimeNanos()
           const outcome = yield* Effect.catchAllCause(effect, handlerFailed)
+          ActorMetrics.handlerTime.unsafeUpdate(
+            Number(clock.unsafeCurrentTimeNanos() - startedAt) / 1_000_000,
+            cell.labels
+          )
+          cell.inFlight = undefined
           if (outcome instanceof HandlerFailed) cause = outcome.cause
           else result = outcome
         }
@@ -947,7 +1035,7 @@ const runActor = (
           } else if (result instanceof SettledImpl) {
             state = result.state
             if (reliable !== undefined && result.settlement._tag !== "Ack") {
-              yield* redeliver(cell, reliable, result.settlement, redelivery)
+              yield* redeliver(cell, reliable, result.settlement, redelivery, clock.unsafeCurrentTimeMillis())
             }
           } else {
             state = result
@@ -961,16 +1049,21 @@ const runActor = (
           continue
         }
         // A reliable message that crashed its handler was not acked: it is redelivered.
-        if (reliable !== undefined) yield* redeliver(cell, reliable, crashedSettlement, redelivery)
-        else runtime.deadLetter(cell, message, "Crashed")
+        if (reliable !== undefined) {
+          yield* redeliver(cell, reliable, crashedSettlement, redelivery, clock.unsafeCurrentTimeMillis())
+        } else runtime.deadLetter(cell, message, "Crashed")
         if (ask !== undefined) {
           runtime.reply(ask, Exit.fail(new HandlerCrashed({ actor: cell.name, tag: message._tag })))
         }
         decision = yield* supervise(cause, false)
-        if (decision !== RESUME) crash = cause
+        if (decision !== RESUME) {
+          crash = cause
+        }
       }
 
-      if (decision === TERMINATE) return yield* terminateIncarnation(cell, crashReason(crash))
+      if (decision === TERMINATE) {
+        return yield* terminateIncarnation(cell, crashReason(crash))
+      }
       if (decision === STOPPED) return yield* terminateIncarnation(cell, TerminationReason.Stopped())
       yield* restartIncarnation(cell, behavior, crash, state, context)
     }
@@ -1016,6 +1109,15 @@ const finalize = (cell: ActorCell, exit: Exit.Exit<TerminationReason>): Effect.E
       ? TerminationReason.Killed()
       : TerminationReason.Failed({ cause: exit.cause })
     cell.status = TERMINATED
+    const inFlight = cell.inFlight
+    cell.inFlight = undefined
+    if (inFlight !== undefined) {
+      // Killed mid-handler: the message was neither processed nor crashed.
+      cell.runtime.deadLetter(cell, messageOf(inFlight), "Killed")
+      if (isAskEnvelope(inFlight)) {
+        cell.runtime.reply(inFlight, Exit.fail(new ActorStopped({ actor: cell.name, tag: inFlight.message._tag })))
+      }
+    }
     if (cell.scope !== undefined) yield* Scope.close(cell.scope, Exit.isSuccess(exit) ? Exit.void : exit)
     cell.scope = undefined
     yield* Mpsc.close(cell.tx)
@@ -1052,6 +1154,58 @@ export const spawn = <M extends Actor.Message, S, R>(
   Exclude<R, Scope.Scope> | ActorSystemModule.ActorSystem | Scope.Scope
 > => spawnIn(behavior, options, undefined)
 
+/**
+ * Registers a new cell — a name that is free, a mailbox of `capacity` — as a member of `group`
+ * when given. Call it uninterruptibly, then `launch` the cell.
+ */
+const makeCell = (
+  runtime: SystemRuntime,
+  name: string | undefined,
+  capacity: number,
+  strategy: Actor.MailboxStrategy,
+  group: SupervisorGroup | undefined
+): Effect.Effect<ActorCell, SpawnError> =>
+  Effect.gen(function*() {
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      return yield* Effect.fail(new InvalidMailboxCapacity({ capacity }))
+    }
+    const id = nextActorId++
+    const cellName = name ?? `actor-${id}`
+    if (runtime.names.has(cellName)) return yield* Effect.fail(new NameTaken({ name: cellName }))
+    const [tx, rx] = yield* Effect.orDie(Mpsc.bounded<Envelope>(capacity))
+    const parent = yield* FiberRef.get(currentActor)
+    const cell = new ActorCell(id, cellName, runtime, tx, rx, capacity, strategy, parent, yield* Effect.fiberId)
+    runtime.cells.add(cell)
+    runtime.names.set(cellName, cell)
+    if (group !== undefined) {
+      cell.group = group
+      group.children.push(cell)
+    }
+    return cell
+  })
+
+/**
+ * Forks the cell's loop into the system's scope. Outside a group, closing the spawner's `scope`
+ * stops the actor; a group's children are stopped by their group instead (in reverse order).
+ */
+const launch = (
+  cell: ActorCell,
+  loop: Effect.Effect<TerminationReason>,
+  onExit: (exit: Exit.Exit<TerminationReason>) => Effect.Effect<void>
+): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    // Forked uninterruptible (the caller masks), so `onExit` is in place before the first
+    // interruption can land: a cell killed before its loop ran is still finalized.
+    const running = loop.pipe(
+      Effect.locally(currentActor, cell),
+      Effect.interruptible,
+      Effect.onExit(onExit)
+    )
+    cell.runtime.publish(LifecycleEvent.Started({ actor: cell.ref }))
+    cell.fiber = yield* Effect.forkIn(running, cell.runtime.scope)
+    if (cell.group === undefined) yield* Effect.addFinalizer(() => Effect.asVoid(stop(cell.ref)))
+  })
+
 /** Spawns an actor, as a member of `group` when given. @internal */
 export const spawnIn = <M extends Actor.Message, S, R>(
   behavior: Actor.Behavior<M, S, R>,
@@ -1065,46 +1219,19 @@ export const spawnIn = <M extends Actor.Message, S, R>(
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
       const runtime = runtimeOf(yield* SystemTag)
-      const scope = yield* Scope.Scope
-      const capacity = options?.mailbox?.capacity ?? 1024
-      if (!Number.isInteger(capacity) || capacity < 1) {
-        return yield* Effect.fail(new InvalidMailboxCapacity({ capacity }))
-      }
-      const id = nextActorId++
-      const name = options?.name ?? `actor-${id}`
-      if (runtime.names.has(name)) return yield* Effect.fail(new NameTaken({ name }))
-      const [tx, rx] = yield* Effect.orDie(Mpsc.bounded<Envelope>(capacity))
-      const parent = yield* FiberRef.get(currentActor)
-      const fiberId = yield* Effect.fiberId
-      const cell = new ActorCell(
-        id,
-        name,
+      const cell = yield* makeCell(
         runtime,
-        tx,
-        rx,
-        capacity,
+        options?.name,
+        options?.mailbox?.capacity ?? 1024,
         options?.mailbox?.strategy ?? "suspend",
-        parent,
-        fiberId
+        group
       )
-      runtime.cells.add(cell)
-      runtime.names.set(name, cell)
-      if (group !== undefined) {
-        cell.group = group
-        group.children.push(cell)
-      }
       const loop = runActor(cell, behavior as unknown as AnyBehavior, {
         strategy: options?.supervision?.strategy ?? "restart",
         restarts: options?.supervision?.restarts ?? defaultRestarts,
         redelivery: options?.redelivery ?? defaultRedelivery
-      }).pipe(
-        Effect.locally(currentActor, cell),
-        Effect.onExit((exit) => finalize(cell, exit)),
-        Effect.interruptible
-      )
-      runtime.publish(LifecycleEvent.Started({ actor: cell.ref }))
-      cell.fiber = yield* Effect.forkIn(loop as Effect.Effect<TerminationReason>, runtime.scope)
-      yield* Scope.addFinalizer(scope, Effect.asVoid(stop(cell.ref)))
+      })
+      yield* launch(cell, loop as Effect.Effect<TerminationReason>, (exit) => finalize(cell, exit))
       yield* restore(Effect.void)
       return cell.ref as Actor.ActorRef<M>
     })
@@ -1114,21 +1241,186 @@ export const spawnIn = <M extends Actor.Message, S, R>(
     Exclude<R, Scope.Scope> | ActorSystemModule.ActorSystem | Scope.Scope
   >
 
+// --- supervisor groups -------------------------------------------------------------------------
+
+/** What a group's children are made of: an actor, or a nested group. @internal */
+export type GroupMember =
+  | {
+    readonly _tag: "Actor"
+    /** Requirements erased: the public `Supervisor.start` carries them in its type. */
+    readonly behavior: Actor.Behavior<Actor.Message, unknown, never>
+    readonly options: Actor.SpawnOptions | undefined
+  }
+  | { readonly _tag: "Group"; readonly spec: GroupSpec }
+
+/** @internal */
+export interface GroupSpec {
+  readonly name?: string | undefined
+  readonly strategy: SupervisorGroup["strategy"]
+  readonly restarts?: Schedule.Schedule<unknown, Cause.Cause<unknown>> | undefined
+  readonly children: Readonly<Record<string, GroupMember>>
+}
+
+/** A started group as the public API shows it: its ref, its children's handles, its failure. @internal */
+export interface StartedGroup {
+  readonly name: string
+  readonly ref: Actor.ActorRef<never>
+  readonly children: Readonly<Record<string, Actor.ActorRef<never> | StartedGroup>>
+  readonly failed: Effect.Effect<Cause.Cause<unknown>>
+}
+
+/**
+ * Starts a group's actor, then its children in order (nested groups recursively). If a child
+ * fails to start, the group — with the children already started — is stopped and the error
+ * returned.
+ *
+ * @internal
+ */
+export const startGroup = (
+  spec: GroupSpec,
+  parentGroup: SupervisorGroup | undefined
+): Effect.Effect<StartedGroup, SpawnError, ActorSystemModule.ActorSystem | Scope.Scope> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.gen(function*() {
+      const runtime = runtimeOf(yield* SystemTag)
+      const driver = yield* Schedule.driver(spec.restarts ?? defaultRestarts)
+      const failed = yield* Deferred.make<Cause.Cause<unknown>>()
+      const cell = yield* makeCell(runtime, spec.name ?? `supervisor-${nextGroupId++}`, 1, "fail", parentGroup)
+      const group = new SupervisorGroup(cell, spec.strategy, driver, failed)
+      yield* launch(cell, runGroup(cell, group), (exit) => finalizeGroup(cell, group, exit))
+      const children: Record<string, Actor.ActorRef<never> | StartedGroup> = {}
+      const started = Effect.forEach(Object.entries(spec.children), ([key, member]) => {
+        const handle: Effect.Effect<
+          Actor.ActorRef<never> | StartedGroup,
+          SpawnError,
+          ActorSystemModule.ActorSystem | Scope.Scope
+        > = member._tag === "Actor" ? spawnIn(member.behavior, member.options, group) : startGroup(member.spec, group)
+        return Effect.map(handle, (value) => {
+          children[key] = value
+        })
+      }, { discard: true })
+      const exit = yield* Effect.exit(started)
+      if (Exit.isFailure(exit)) {
+        yield* stop(cell.ref, { mode: "kill" })
+        return yield* Effect.failCause(exit.cause)
+      }
+      yield* restore(Effect.void)
+      return { name: cell.name, ref: cell.ref, children, failed: Deferred.await(failed) }
+    })
+  )
+
+let nextGroupId = 0
+
+/**
+ * Stops a group's children one by one, last started first, sharing the group's deadline: a
+ * child stopped once it has passed is killed. Says whether any child had to be killed.
+ */
+const stopChildren = (
+  group: SupervisorGroup,
+  mode: "stop" | "drain" | "kill",
+  timeout: Duration.Duration
+): Effect.Effect<boolean> =>
+  Effect.gen(function*() {
+    const clock = yield* Effect.clock
+    const deadline = clock.unsafeCurrentTimeMillis() + Duration.toMillis(timeout)
+    let killed = false
+    for (const child of group.children.slice().reverse()) {
+      const remaining = deadline - clock.unsafeCurrentTimeMillis()
+      const terminated = yield* stop(child.ref, { mode: remaining > 0 ? mode : "kill", timeout: remaining })
+      if (terminated.reason._tag === "Killed") killed = true
+    }
+    return killed
+  })
+
+/**
+ * A group's loop: it has no user messages; its system lane carries the stop, drain (its user lane
+ * closing), kill, restart and failure of the group as a unit. A graceful stop during which a child
+ * had to be killed (the deadline passed) ends the group as `Killed`, like an actor's overrun stop.
+ */
+const runGroup = (cell: ActorCell, group: SupervisorGroup): Effect.Effect<TerminationReason> =>
+  Effect.gen(function*() {
+    const lanes = { system: cell.system, user: cell.rx }
+    const stopped = (killed: boolean) => killed ? TerminationReason.Killed() : TerminationReason.Stopped()
+    while (true) {
+      cell.parked = true
+      const next = yield* Effect.either(Select.select(lanes, biased))
+      cell.parked = false
+      const timeout = cell.stopTimeout ?? cell.runtime.stopTimeout
+      // The user lane closed: a drain.
+      if (Either.isLeft(next)) return stopped(yield* stopChildren(group, "drain", timeout))
+      if (next.right._tag === "user") {
+        // Only reachable through a cast: a group's ref accepts no messages.
+        cell.runtime.deadLetter(cell, messageOf(next.right.value), "NoRoute")
+        continue
+      }
+      const control = next.right.value
+      switch (control._tag) {
+        case "Stop":
+          return stopped(yield* stopChildren(group, "stop", timeout))
+        case "Kill":
+          // The exit kills the children.
+          return TerminationReason.Killed()
+        case "Restart":
+          // The parent group restarts this one as a unit.
+          yield* group.restartAll(undefined)
+          continue
+        case "GroupFailed": {
+          Deferred.unsafeDone(group.failed, Exit.succeed(control.cause))
+          // A top-level group started in a handler: its failure is that actor's crash.
+          if (cell.group === undefined) escalate(cell, control.cause)
+          yield* stopChildren(group, "stop", timeout)
+          return TerminationReason.Failed({ cause: control.cause })
+        }
+        default:
+          continue
+      }
+    }
+  })
+
+/** However the group's loop ended (a kill interrupts it), no child outlives the group. */
+const finalizeGroup = (
+  cell: ActorCell,
+  group: SupervisorGroup,
+  exit: Exit.Exit<TerminationReason>
+): Effect.Effect<void> =>
+  Effect.zipRight(
+    stopChildren(group, "kill", cell.runtime.stopTimeout),
+    finalize(cell, exit)
+  )
+
 // --- lifecycle ---------------------------------------------------------------------------------
 
 /** @internal */
 export const awaitTermination = (self: Actor.ActorRef<never>): Effect.Effect<Terminated> =>
   Deferred.await(cellOf(self).terminated)
 
-const kill = (cell: ActorCell): Effect.Effect<Terminated> =>
+/**
+ * Kill travels on the system lane, ahead of every queued user message. A loop waiting on its
+ * lanes takes it and ends; a busy one (in a handler, a hook or a restart backoff) would only look
+ * at the lane afterwards, so its fiber is interrupted at once — which is the handler being
+ * interrupted mid-message. Either way kill returns once the actor is gone; `timeout` bounds how
+ * long an idle actor may take to act on the message before it is interrupted too.
+ */
+const kill = (cell: ActorCell, timeout: Duration.Duration): Effect.Effect<Terminated> =>
   Effect.withFiberRuntime((fiber) => {
+    if (cell.status === TERMINATED) return awaitTermination(cell.ref)
+    cell.status = STOPPING
+    cell.system.push(killMessage)
     const actorFiber = cell.fiber
     if (actorFiber === undefined) return awaitTermination(cell.ref)
     // From its own handler: signal the interruption, which takes effect at once.
     if (fiber.getFiberRef(currentActor) === cell) {
       return Effect.zipRight(Fiber.interruptAsFork(actorFiber, fiber.id()), awaitTermination(cell.ref))
     }
-    return Effect.zipRight(Fiber.interrupt(actorFiber), awaitTermination(cell.ref))
+    if (!cell.parked) return Effect.zipRight(Fiber.interrupt(actorFiber), awaitTermination(cell.ref))
+    return awaitTermination(cell.ref).pipe(
+      Effect.timeoutTo({
+        duration: timeout,
+        onSuccess: Effect.succeed,
+        onTimeout: () => Effect.zipRight(Fiber.interrupt(actorFiber), awaitTermination(cell.ref))
+      }),
+      Effect.flatten
+    )
   })
 
 /** @internal */
@@ -1142,8 +1434,10 @@ export const stop: {
       const cell = cellOf(self)
       if (cell.status === TERMINATED) return awaitTermination(self)
       const mode = options?.mode ?? "stop"
-      if (mode === "kill") return kill(cell)
+      const timeout = options?.timeout === undefined ? cell.runtime.stopTimeout : Duration.decode(options.timeout)
+      if (mode === "kill") return kill(cell, timeout)
       cell.status = STOPPING
+      cell.stopTimeout = timeout
       if (mode === "stop") {
         cell.stopMode = "stop"
         cell.system.push(stopMessage)
@@ -1154,7 +1448,6 @@ export const stop: {
       if (fiber.getFiberRef(currentActor) === cell) {
         return Effect.as(closeLane, new Terminated({ actor: self, reason: TerminationReason.Stopped() }))
       }
-      const timeout = options?.timeout === undefined ? cell.runtime.stopTimeout : Duration.decode(options.timeout)
       return closeLane.pipe(
         Effect.zipRight(
           awaitTermination(self).pipe(Effect.timeoutTo({
@@ -1163,7 +1456,7 @@ export const stop: {
             onTimeout: () => Option.none<Terminated>()
           }))
         ),
-        Effect.flatMap(Option.match({ onNone: () => kill(cell), onSome: Effect.succeed }))
+        Effect.flatMap(Option.match({ onNone: () => kill(cell, timeout), onSome: Effect.succeed }))
       )
     })
 )
@@ -1207,11 +1500,14 @@ export const makeSystem = (options?: ActorSystemModule.ActorSystem.Options): Eff
   Scope.Scope
 > =>
   Effect.gen(function*() {
-    const scope = yield* Effect.scope
+    // The actors' fibers live in a scope of their own, made first so that it closes last: a
+    // fiber forked straight into the layer's scope would be interrupted before the shutdown
+    // finalizer below could drain it (a scope runs its finalizers last-added first).
+    const actorScope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
     const hub = yield* PubSub.sliding<DeadLetter>(options?.deadLetterBuffer ?? 1024)
     const lifecycle = yield* PubSub.sliding<LifecycleEvent>(options?.deadLetterBuffer ?? 1024)
     const runtime = new SystemRuntime(
-      scope,
+      actorScope,
       hub,
       lifecycle,
       Duration.toMillis(Duration.decode(options?.askTimeout ?? "5 seconds")),
@@ -1232,8 +1528,9 @@ export const shutdown = (
   Effect.suspend(() => {
     const runtime = runtimeOf(service)
     const timeout = options?.timeout ?? runtime.stopTimeout
+    // A group's children are stopped by their group, in reverse start order.
     return Effect.forEach(
-      Array.from(runtime.cells),
+      Array.from(runtime.cells).filter((cell) => cell.group === undefined),
       (cell) => stop(cell.ref, { mode: "drain", timeout }),
       { concurrency: "unbounded", discard: true }
     )

@@ -1,4 +1,3 @@
-import { Mpsc } from "@weft/channel"
 import { Select } from "@weft/select"
 import type { Duration, MetricLabel, Queue, Scope } from "effect"
 import { Effect, Exit, Option, Predicate, PubSub, Stream } from "effect"
@@ -11,12 +10,24 @@ import type { LifecycleEvent } from "../Lifecycle.js"
 import type { Reliable } from "../Reliable.js"
 import { Poisoned } from "../Reliable.js"
 import type { ActorCell, AskEnvelope, ReliableEnvelope } from "./actor.js"
-import { DeadlineHeap } from "./deadlineHeap.js"
+import { DeadlineHeap, type HeapEntry } from "./deadlineHeap.js"
 import { SystemLane } from "./systemLane.js"
 
 /**
+ * Something the system's timer does at its deadline: expire an ask, redeliver a message.
+ *
+ * @internal
+ */
+export interface TimerEntry extends HeapEntry {
+  fire(now: number): Effect.Effect<void>
+  /** The timer stops (the system shuts down) before the deadline. */
+  abandon(): void
+}
+
+/**
  * The state one `ActorSystem` layer owns: the registry, the dead-letter counter and stream,
- * and the single timer that serves every ask deadline in the system.
+ * and the single timer that serves every deadline in the system — ask deadlines and reliable
+ * redeliveries.
  *
  * The timer is one fiber over a min-heap of deadlines. It sleeps (on the `Clock`, so `TestClock`
  * drives it) until the earliest deadline, and is woken early only when an ask arrives with a
@@ -29,7 +40,7 @@ export class SystemRuntime implements ActorSystem.ActorSystem.Service {
   readonly names = new Map<string, ActorCell>()
   deadLetterTotal = 0
   lateReplyTotal = 0
-  private readonly deadlines = new DeadlineHeap<AskEnvelope>()
+  private readonly deadlines = new DeadlineHeap<TimerEntry>()
   /** The deadline the timer fiber sleeps towards; `Infinity` while it waits for work. */
   private timerAt = Infinity
   /** Pokes the timer fiber when a deadline earlier than `timerAt` arrives. */
@@ -44,10 +55,10 @@ export class SystemRuntime implements ActorSystem.ActorSystem.Service {
     readonly poisonCapacity: number
   ) {}
 
-  addDeadline(envelope: AskEnvelope): void {
-    this.deadlines.push(envelope)
-    if (envelope.deadline < this.timerAt) {
-      this.timerAt = envelope.deadline
+  addTimer(entry: TimerEntry): void {
+    this.deadlines.push(entry)
+    if (entry.deadline < this.timerAt) {
+      this.timerAt = entry.deadline
       this.timerWake.push(true)
     }
   }
@@ -131,6 +142,11 @@ export class SystemRuntime implements ActorSystem.ActorSystem.Service {
     )
   }
 
+  /** Dead-letters what the timer still held when it stopped (see `TimerEntry.abandon`). */
+  private abandonTimers(): void {
+    for (let entry = this.deadlines.pop(); entry !== undefined; entry = this.deadlines.pop()) entry.abandon()
+  }
+
   readonly timerLoop: Effect.Effect<never> = Effect.gen(this, function*() {
     const clock = yield* Effect.clock
     while (true) {
@@ -141,14 +157,14 @@ export class SystemRuntime implements ActorSystem.ActorSystem.Service {
       let next = this.deadlines.peek()
       while (next !== undefined && next.deadline <= now) {
         this.deadlines.pop()
-        this.expire(next, now, yield* Mpsc.size(next.cell.rx))
+        yield* next.fire(now)
         next = this.deadlines.peek()
       }
       this.timerAt = next === undefined ? Infinity : next.deadline
       if (next === undefined) yield* Select.select({ wake: this.timerWake })
       else yield* Select.select({ wake: this.timerWake, due: Select.sleepUntil(next.deadline) })
     }
-  })
+  }).pipe(Effect.ensuring(Effect.sync(() => this.abandonTimers())))
 
   // --- the public service ----------------------------------------------------------------------
 
