@@ -267,8 +267,10 @@ export class Gateway extends Context.Tag("@weft/demo/Gateway")<Gateway, {
   /**
    * The frames of `topic` ingested from now on, as owned copies, in ingest order (see the watch
    * section). Never slows ingest: a watcher that falls behind loses the oldest frames, and the
-   * next frame it gets says how many (`skipped`). Interrupting the stream unsubscribes; it ends
-   * when the gateway shuts down.
+   * next frame it gets says how many (`skipped`). The stream ends when the gateway shuts down.
+   *
+   * Cancellation safety: interrupting the stream unsubscribes at once; the frames it had not read
+   * are released, and the topic's last watcher closes the topic's feed.
    */
   readonly watchTopic: (topic: string) => Stream.Stream<WatchedFrame>
   /** Watchers, and the frames they were sent or lost. */
@@ -693,7 +695,7 @@ export interface WatchStats {
   readonly published: number
   /** Frames handed to watchers, once per watcher. */
   readonly delivered: number
-  /** Frames watchers lost because they fell behind, once per watcher. */
+  /** Frames watchers lost because they fell behind, once per watcher (counted as it reads on). */
   readonly skipped: number
 }
 

@@ -1,6 +1,6 @@
 /**
  * The HTTP API: `/health`, `/metrics` (Prometheus), `/stats` (JSON), `/events` (SSE of owned
- * snapshots, conflated to the latest), `/` (the dashboard).
+ * snapshots, conflated to the latest), `/rpc` (the typed RPC API, see `Rpc.ts`), `/` (the dashboard).
  */
 import { Sse } from "@effect/experimental"
 import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
@@ -12,6 +12,7 @@ import { dashboard } from "./Dashboard.js"
 import * as Gateway from "./Gateway.js"
 import * as Plugins from "./Plugins.js"
 import * as Prometheus from "./Prometheus.js"
+import * as Rpc from "./Rpc.js"
 
 /** A query parameter that is not what the endpoint accepts (a 400). */
 export class InvalidParameter extends Data.TaggedError("InvalidParameter")<{
@@ -205,6 +206,7 @@ export const router = HttpRouter.empty.pipe(
       return HttpServerResponse.unsafeJson({ plugins: gateway.plugins() })
     })
   ),
+  Rpc.route,
   HttpRouter.get("/", Effect.succeed(HttpServerResponse.html(dashboard)))
 )
 
@@ -236,6 +238,7 @@ export const app = router.pipe(
  */
 export const layer = (config: Gateway.Config) =>
   HttpServer.serve(app).pipe(
+    Layer.provide(Rpc.layerHttp),
     Layer.provideMerge(
       NodeHttpServer.layer(() => NodeHttp.createServer(), { port: config.httpPort, host: config.host })
     ),
