@@ -50,6 +50,15 @@ describe("Bytes", () => {
     assert.strictEqual(Bytes.toUint8Array(copied).buffer.byteLength, 2)
   })
 
+  it("copy of a Node Buffer region owns exactly its bytes (Buffer#slice is a view)", () => {
+    const chunk = Buffer.alloc(64 * 1024, 7)
+    const copied = Bytes.copy(Bytes.slice(Bytes.fromUint8Array(chunk), 10, 20))
+    chunk.fill(0)
+    assert.isFalse(Bytes.sharesBuffer(copied, chunk))
+    assert.strictEqual(Bytes.toUint8Array(copied).buffer.byteLength, 10)
+    assert.deepStrictEqual(Array.from(Bytes.toUint8Array(copied)), Array(10).fill(7))
+  })
+
   it.prop("Equal and Hash follow content, not location", [arbitraryArray], ([array]) => {
     const a = Bytes.fromUint8Array(array)
     const padded = new Uint8Array(array.length + 2)

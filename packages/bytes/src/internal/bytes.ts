@@ -232,8 +232,12 @@ export const indexOf: {
   }
 )
 
-/** @internal */
-export const copy = (self: Bytes.Bytes): Bytes.Bytes => whole(arr(self).slice())
+/**
+ * @internal
+ * `new Uint8Array(view)`, not `view.slice()`: on a Node `Buffer`, `slice` is a view (an alias
+ * of `subarray`), so a "copy" of a socket chunk's frame would keep the whole chunk alive.
+ */
+export const copy = (self: Bytes.Bytes): Bytes.Bytes => whole(new Uint8Array(arr(self)))
 
 /** @internal */
 export const concatAll = (all: Iterable<Bytes.Bytes | Uint8Array>): Bytes.Bytes => {
