@@ -236,14 +236,36 @@ export const app = router.pipe(
  * The whole service: the gateway and its HTTP API. The layer also exposes the `HttpServer`
  * (for its bound address) and the `Gateway`. Closing it stops HTTP first, then the gateway.
  */
-export const layer = (config: Gateway.Config) =>
-  HttpServer.serve(app).pipe(
+export const layer = (config: Gateway.Config) => {
+  let server: NodeHttp.Server | undefined
+  const createServer = () => (server = NodeHttp.createServer())
+  return HttpServer.serve(app).pipe(
     Layer.provide(Rpc.layerHttp),
-    Layer.provideMerge(
-      NodeHttpServer.layer(() => NodeHttp.createServer(), { port: config.httpPort, host: config.host })
-    ),
+    // Released before the Node server's own release, which then finds it closed already.
+    Layer.merge(Layer.scopedDiscard(Effect.addFinalizer(() => closeGracefully(server)))),
+    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: config.httpPort, host: config.host })),
     Layer.provideMerge(Gateway.layer(config))
   )
+}
+
+/** How long open responses (SSE, RPC streams) may run on once shutdown has begun. */
+export const shutdownGraceMs = 1_000
+
+/**
+ * Stops accepting, closes idle keep-alive connections, and gives open responses
+ * `shutdownGraceMs` to finish before their connections are closed. Node's `server.close()` alone
+ * waits for every open response, so one `/events` subscriber would hold shutdown forever.
+ */
+const closeGracefully = (server: NodeHttp.Server | undefined) =>
+  Effect.async<void>((resume) => {
+    if (server === undefined || !server.listening) return resume(Effect.void)
+    const deadline = setTimeout(() => server.closeAllConnections(), shutdownGraceMs)
+    server.close(() => {
+      clearTimeout(deadline)
+      resume(Effect.void)
+    })
+    server.closeIdleConnections()
+  })
 
 /** The HTTP server's base URL. */
 export const baseUrl: Effect.Effect<string, never, HttpServer.HttpServer> = HttpServer.addressWith((address) =>

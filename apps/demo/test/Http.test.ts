@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
+import * as Http from "../src/Http.js"
 import { get, request, sendFrames, start, waitUntil } from "./helpers.js"
 
 /** Reads `count` SSE events from a real HTTP response, then cancels it. */
@@ -166,4 +167,29 @@ describe("HTTP API", () => {
       expect(response.contentType).toContain("text/html")
       expect(response.text).toContain(`new EventSource("/events")`)
     }))
+})
+
+describe("HTTP shutdown", () => {
+  it.scopedLive(
+    "an /events subscriber that never leaves does not hold up graceful shutdown",
+    () =>
+      Effect.gen(function*() {
+        const { gateway, shutdown, url } = yield* start({ plugins: ["stats"] })
+        // A subscriber that reads its first event and then stops reading, keeping the response open.
+        const response = yield* Effect.promise(() => fetch(`${url}/events`))
+        const reader = response.body!.getReader()
+        yield* Effect.promise(() => reader.read())
+        expect(gateway.sseClients).toBe(1)
+        const started = yield* Clock.currentTimeMillis
+        yield* shutdown
+        const took = (yield* Clock.currentTimeMillis) - started
+        // Bounded by the HTTP grace period, not by the client.
+        expect(took).toBeLessThan(Http.shutdownGraceMs + 3_000)
+        expect(gateway.sseClients).toBe(0)
+        // The client sees its stream end rather than hang.
+        const rest = yield* Effect.promise(() => reader.read().then(() => "ended", () => "ended"))
+        expect(rest).toBe("ended")
+      }),
+    30_000
+  )
 })
