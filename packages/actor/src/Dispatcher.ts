@@ -13,13 +13,14 @@
  * Arena-backed fan-out: {@link dispatchRef} hands a `MessageRef` from `@weft/arena` to the chosen
  * plugins as a {@link Delivery}, retaining it once per plugin; each plugin settles its delivery,
  * and the slot is freed exactly when the last one has (a delivery that becomes a dead letter
- * settles itself).
+ * settles itself). For a batch of refs (e.g. from `Arena.allocMany`), {@link dispatchRefs} does
+ * the same per ref in a few steps per batch, and {@link dispatchBatch} hands each plugin the whole
+ * batch as one {@link Deliveries} message — the cheapest way through.
  *
  * @since 0.1.0
  */
 import type { Arena, MessageRef } from "@weft/arena"
-import type { Effect } from "effect"
-import { Data } from "effect"
+import { Data, Effect } from "effect"
 import type { ActorRef, Message } from "./Actor.js"
 import type { TellError } from "./ActorError.js"
 import type { ActorSystem } from "./ActorSystem.js"
@@ -210,4 +211,138 @@ export const dispatchRef: <A>(
   self,
   arena,
   ref
-) => internal.dispatchRef(self, arena, ref, (ref, settle) => new Delivery({ ref, settle }))
+) => internal.dispatchCarrying(self, arena, [ref], (settle) => new Delivery({ ref, settle }))
+
+const makeDelivery = (ref: MessageRef.MessageRef, settle: Effect.Effect<void>): Delivery =>
+  new Delivery({ ref, settle })
+
+/**
+ * Fans a batch of arena messages out, as {@link dispatchRef} does for each of them in order, at
+ * the cost of a few steps for the whole batch instead of several per message: the references
+ * are retained once per plugin for the whole batch, and each plugin's lane gets every delivery it
+ * has room for in one synchronous step. It takes over the caller's reference to every ref.
+ *
+ * Each plugin receives its deliveries in the order of `refs`. With `"suspend"` lanes it waits
+ * while a lane is full — after giving every other lane all it has room for — so one slow plugin
+ * delays the others by no more than its lane. A ref no plugin takes is dead-lettered
+ * (`"NoRoute"`) and released at once. A plugin that is leaving (removed, draining) dead-letters
+ * its deliveries and the others still get theirs.
+ *
+ * Failures: a stale ref fails the whole batch with `StaleRef` before anything is sent (and the
+ * caller's references are released); any other tell failure (e.g. `MailboxFull` from a `"fail"`
+ * lane) ends the batch there: each plugin has received a prefix of its deliveries, and the
+ * references of the deliveries not made are released.
+ *
+ * Cancellation safety: the batch is uninterruptible but for a wait for room. Interrupted there,
+ * each plugin has received a prefix of its deliveries (the delivery being waited for is not
+ * made); every reference not handed to a plugin is released, so no slot leaks and no plugin gets
+ * a delivery twice.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Arena, type MessageRef } from "@weft/arena"
+ * import { Dispatcher } from "@weft/actor"
+ *
+ * declare const arena: Arena.Arena<Uint8Array>
+ * declare const dispatcher: Dispatcher.Dispatcher<Dispatcher.Delivery>
+ *
+ * // A chunk of frames: stored in batches, fanned out in batches.
+ * const ingest = (frames: ReadonlyArray<Uint8Array>) =>
+ *   Effect.gen(function*() {
+ *     let stored = 0
+ *     while (stored < frames.length) {
+ *       const refs: ReadonlyArray<MessageRef.MessageRef> = yield* Arena.allocMany(arena, frames.slice(stored))
+ *       yield* Dispatcher.dispatchRefs(dispatcher, arena, refs)
+ *       stored += refs.length
+ *     }
+ *   })
+ * ```
+ *
+ * @since 0.1.0
+ * @category arena fan-out
+ */
+export const dispatchRefs: <A>(
+  self: Dispatcher<Delivery>,
+  arena: Arena.Arena<A>,
+  refs: ReadonlyArray<MessageRef.MessageRef>
+) => Effect.Effect<void, TellError | Arena.StaleRef | Arena.RefcountOverflow | Arena.ArenaClosed> = (
+  self,
+  arena,
+  refs
+) => internal.dispatchRefs(self, arena, refs, makeDelivery)
+
+/**
+ * A plugin's share of a whole batch of arena messages, as one mailbox message (see
+ * {@link dispatchBatch}): read the payloads through `refs` (e.g. `Arena.getMany`), then run
+ * `settle` once to release this plugin's reference to every one of them. Settling twice is
+ * harmless; a batch that becomes a dead letter (dropped lane, stopped plugin, crash) settles
+ * itself.
+ *
+ * @since 0.1.0
+ * @category arena fan-out
+ */
+export class Deliveries extends Data.TaggedClass("Deliveries")<{
+  readonly refs: ReadonlyArray<MessageRef.MessageRef>
+  readonly settle: Effect.Effect<void>
+}> {
+  /** Settles the batch when it becomes a dead letter, so its references are never leaked. */
+  [OnDeadLetter](): void {
+    internal.settleNow(this.settle)
+  }
+}
+
+/**
+ * Fans a batch of arena messages out as one {@link Deliveries} message per plugin its routing
+ * picks (the routing sees the `Deliveries`, so the whole batch goes to the same plugins), after
+ * retaining every ref once per plugin in one step. It takes over the caller's reference to each
+ * ref and releases it when done, so each slot is freed when every plugin has settled its batch —
+ * or at once when no plugin takes the batch (dead letter `"NoRoute"`). This is the cheapest way
+ * through a dispatcher: one mailbox message and one handler run per plugin per batch, so a
+ * plugin that handles the batch in a loop pays no per-message step at all. The lane bound then
+ * counts batches; bound the messages in flight with the arena.
+ *
+ * Cancellation safety: as {@link dispatchRef}: the caller's references are released however this
+ * ends; a plugin whose tell was interrupted never got its batch and its references are released.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Actor, Dispatcher } from "@weft/actor"
+ * import { Arena, type MessageRef } from "@weft/arena"
+ *
+ * declare const arena: Arena.Arena<string>
+ *
+ * // A plugin that reads a whole batch in one step and settles it at once.
+ * const lengths = Actor.behavior<Dispatcher.Deliveries>()({
+ *   initialState: 0,
+ *   handlers: {
+ *     Deliveries: (batch, total) =>
+ *       Arena.getMany(arena, batch.refs).pipe(
+ *         Effect.orDie,
+ *         Effect.map((texts) => texts.reduce((sum, text) => sum + text.length, total)),
+ *         Effect.zipLeft(batch.settle)
+ *       )
+ *   }
+ * })
+ *
+ * declare const dispatcher: Dispatcher.Dispatcher<Dispatcher.Deliveries>
+ * declare const refs: ReadonlyArray<MessageRef.MessageRef>
+ * const fanOut = Dispatcher.dispatchBatch(dispatcher, arena, refs)
+ * ```
+ *
+ * @since 0.1.0
+ * @category arena fan-out
+ */
+export const dispatchBatch: <A>(
+  self: Dispatcher<Deliveries>,
+  arena: Arena.Arena<A>,
+  refs: ReadonlyArray<MessageRef.MessageRef>
+) => Effect.Effect<void, TellError | Arena.StaleRef | Arena.RefcountOverflow | Arena.ArenaClosed> = (
+  self,
+  arena,
+  refs
+) =>
+  refs.length === 0
+    ? Effect.void
+    : internal.dispatchCarrying(self, arena, refs, (settle) => new Deliveries({ refs, settle }))

@@ -33,6 +33,7 @@ import type {
   ArenaClosed,
   ArenaFull,
   InvalidArenaConfig,
+  InvalidCount,
   PayloadTooLarge,
   RefcountOverflow,
   StaleRef
@@ -56,6 +57,11 @@ export {
    * @category errors
    */
   InvalidArenaConfig,
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  InvalidCount,
   /**
    * @since 0.1.0
    * @category errors
@@ -98,16 +104,29 @@ export interface Arena<A> extends Pipeable {
   alloc(value: A): Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed>
   /** See {@link tryAlloc}. */
   tryAlloc(value: A): Effect.Effect<Option.Option<MessageRef.MessageRef>, PayloadTooLarge | ArenaClosed>
+  /** See {@link allocMany}. */
+  allocMany(
+    values: ReadonlyArray<A>
+  ): Effect.Effect<ReadonlyArray<MessageRef.MessageRef>, ArenaFull | PayloadTooLarge | ArenaClosed>
   /** See {@link allocScoped}. */
   allocScoped(value: A): Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed, Scope.Scope>
   /** See {@link get}. */
   get(ref: MessageRef.MessageRef): Effect.Effect<A, StaleRef | ArenaClosed>
+  /** See {@link getMany}. */
+  getMany(refs: ReadonlyArray<MessageRef.MessageRef>): Effect.Effect<ReadonlyArray<A>, StaleRef | ArenaClosed>
   /** See {@link getOption}. */
   getOption(ref: MessageRef.MessageRef): Effect.Effect<Option.Option<A>, ArenaClosed>
   /** See {@link retain}. */
   retain(ref: MessageRef.MessageRef): Effect.Effect<void, StaleRef | RefcountOverflow | ArenaClosed>
   /** See {@link release}. */
   release(ref: MessageRef.MessageRef): Effect.Effect<void, StaleRef | ArenaClosed>
+  /** See {@link retainMany}. */
+  retainMany(
+    refs: ReadonlyArray<MessageRef.MessageRef>,
+    times: number
+  ): Effect.Effect<void, StaleRef | RefcountOverflow | InvalidCount | ArenaClosed>
+  /** See {@link releaseMany}. */
+  releaseMany(refs: ReadonlyArray<MessageRef.MessageRef>): Effect.Effect<number, ArenaClosed>
   /** See {@link use}. */
   use<B, E, R>(
     ref: MessageRef.MessageRef,
@@ -281,6 +300,51 @@ export const tryAlloc: {
 } = internal.tryAlloc
 
 /**
+ * Stores a prefix of `values`, in order, and returns its refs (each with refcount 1): every value
+ * that fits now, in one step. When not even the first one fits, the first waits in FIFO order
+ * exactly as {@link alloc} (or fails with `ArenaFull` under `onFull: "fail"`), and once it is
+ * stored, the values behind it that fit join it. The result is empty only for empty `values`;
+ * otherwise call again with the rest (`values.slice(refs.length)`) until all are stored — the
+ * batch form of a loop over `alloc`, with the same backpressure, at one step per batch instead of
+ * one per value.
+ *
+ * A value heavier than `maxBytes` ends the prefix before it; when it is first, the call fails at
+ * once with `PayloadTooLarge` (nothing stored).
+ *
+ * Cancellation safety: as `alloc`: only the wait for the first value can be interrupted, and an
+ * interrupted call has stored nothing — even when room was granted in the same instant. Once it
+ * has returned, the refs are the caller's to release.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Arena, type MessageRef } from "@weft/arena"
+ *
+ * // Stores every value, a batch per step, waiting for room between batches.
+ * const allocAll = <A>(arena: Arena.Arena<A>, values: ReadonlyArray<A>) =>
+ *   Effect.gen(function*() {
+ *     const refs: Array<MessageRef.MessageRef> = []
+ *     while (refs.length < values.length) {
+ *       refs.push(...(yield* Arena.allocMany(arena, values.slice(refs.length))))
+ *     }
+ *     return refs
+ *   })
+ * ```
+ *
+ * @since 0.1.0
+ * @category allocating
+ */
+export const allocMany: {
+  <A>(
+    values: ReadonlyArray<A>
+  ): (self: Arena<A>) => Effect.Effect<ReadonlyArray<MessageRef.MessageRef>, ArenaFull | PayloadTooLarge | ArenaClosed>
+  <A>(
+    self: Arena<A>,
+    values: ReadonlyArray<A>
+  ): Effect.Effect<ReadonlyArray<MessageRef.MessageRef>, ArenaFull | PayloadTooLarge | ArenaClosed>
+} = internal.allocMany
+
+/**
  * Like {@link alloc}, and the scope releases the ref when it closes. If the ref was already
  * released by hand, that closing release is refused as stale (and counted in
  * `stats.staleAccesses`); after the arena closed it is skipped. Either way the scope's close
@@ -348,6 +412,39 @@ export const get: {
 } = internal.get
 
 /**
+ * The messages `refs` stand for, in order, in one step — the batch form of {@link get}, e.g. for
+ * a consumer handed a batch of refs. All or nothing: the first stale ref fails the call with its
+ * `StaleRef` (counted in `stats.staleAccesses`) and no value is returned. The values are the
+ * stored ones, not copies: the same rules as for `get` apply.
+ *
+ * Cancellation safety: a single synchronous step; interruption finds it not started or done.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Arena } from "@weft/arena"
+ *
+ * Effect.gen(function*() {
+ *   const arena = yield* Arena.make<string>({ capacity: 16 })
+ *   const refs = yield* Arena.allocMany(arena, ["a", "b"])
+ *   const values = yield* Arena.getMany(arena, refs) // ["a", "b"]
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category reading
+ */
+export const getMany: {
+  (
+    refs: ReadonlyArray<MessageRef.MessageRef>
+  ): <A>(self: Arena<A>) => Effect.Effect<ReadonlyArray<A>, StaleRef | ArenaClosed>
+  <A>(
+    self: Arena<A>,
+    refs: ReadonlyArray<MessageRef.MessageRef>
+  ): Effect.Effect<ReadonlyArray<A>, StaleRef | ArenaClosed>
+} = internal.getMany
+
+/**
  * The message `ref` stands for, or `None` when the ref is stale (counted in
  * `stats.staleAccesses`).
  *
@@ -390,6 +487,58 @@ export const release: {
   (ref: MessageRef.MessageRef): <A>(self: Arena<A>) => Effect.Effect<void, StaleRef | ArenaClosed>
   <A>(self: Arena<A>, ref: MessageRef.MessageRef): Effect.Effect<void, StaleRef | ArenaClosed>
 } = internal.release
+
+/**
+ * Adds `times` (default 1) to the refcount of every ref in `refs`, in one step — e.g. one count
+ * per consumer of a batch being fanned out. All or nothing: when a ref is stale (`StaleRef`) or
+ * would pass 2^32 - 1 counts (`RefcountOverflow`), no count is changed. A ref listed twice is
+ * retained twice. `times` must be a non-negative integer (`InvalidCount` otherwise).
+ *
+ * Cancellation safety: a single synchronous step; interruption finds it not started or done.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Arena } from "@weft/arena"
+ *
+ * Effect.gen(function*() {
+ *   const arena = yield* Arena.make<string>({ capacity: 16 })
+ *   const refs = yield* Arena.allocMany(arena, ["a", "b"])
+ *   yield* Arena.retainMany(arena, refs, 2) // three owners each now
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category refcounting
+ */
+export const retainMany: {
+  (
+    refs: ReadonlyArray<MessageRef.MessageRef>,
+    times?: number
+  ): <A>(self: Arena<A>) => Effect.Effect<void, StaleRef | RefcountOverflow | InvalidCount | ArenaClosed>
+  <A>(
+    self: Arena<A>,
+    refs: ReadonlyArray<MessageRef.MessageRef>,
+    times?: number
+  ): Effect.Effect<void, StaleRef | RefcountOverflow | InvalidCount | ArenaClosed>
+} = internal.retainMany
+
+/**
+ * Drops one count from every ref in `refs`, in one step, freeing the messages that reach 0 (and
+ * serving waiting allocations from the room). Unlike {@link release}, stale refs do not fail the
+ * call: they are skipped — never touching the message that reused their slot — counted in
+ * `stats.staleAccesses`, and their number is the result (0 when every ref was live). A ref listed
+ * twice is released twice.
+ *
+ * Cancellation safety: a single synchronous step; interruption finds it not started or done.
+ *
+ * @since 0.1.0
+ * @category refcounting
+ */
+export const releaseMany: {
+  (refs: ReadonlyArray<MessageRef.MessageRef>): <A>(self: Arena<A>) => Effect.Effect<number, ArenaClosed>
+  <A>(self: Arena<A>, refs: ReadonlyArray<MessageRef.MessageRef>): Effect.Effect<number, ArenaClosed>
+} = internal.releaseMany
 
 /**
  * Borrows the message for the duration of `f`: holds one extra count while `f` runs, so other

@@ -7,6 +7,7 @@ import type { Effect, Layer, Option, Scope } from "effect"
 declare const ref: MessageRef.MessageRef
 declare const arena: Arena.Arena<string>
 declare const messages: MessageArena.MessageArena.Service
+declare const refs: ReadonlyArray<MessageRef.MessageRef>
 
 describe("MessageRef types", () => {
   it("a ref is not a number, and a number or a look-alike object is not a ref", () => {
@@ -62,6 +63,28 @@ describe("Arena types", () => {
     expectTypeOf(used).toEqualTypeOf<
       Effect.Effect<number, "boom" | Arena.StaleRef | Arena.RefcountOverflow | Arena.ArenaClosed, "R">
     >()
+  })
+
+  it("batch operations: refs in, refs out, typed errors, dual", () => {
+    expectTypeOf(Arena.allocMany(arena, ["a", "b"])).toEqualTypeOf<
+      Effect.Effect<ReadonlyArray<MessageRef.MessageRef>, Arena.ArenaFull | Arena.PayloadTooLarge | Arena.ArenaClosed>
+    >()
+    expectTypeOf(arena.pipe(Arena.allocMany(["a"]))).toEqualTypeOf(arena.allocMany(["a"]))
+    expectTypeOf(Arena.retainMany(arena, refs, 2)).toEqualTypeOf<
+      Effect.Effect<void, Arena.StaleRef | Arena.RefcountOverflow | Arena.InvalidCount | Arena.ArenaClosed>
+    >()
+    expectTypeOf(arena.pipe(Arena.retainMany(refs))).toEqualTypeOf(Arena.retainMany(arena, refs))
+    expectTypeOf(Arena.releaseMany(arena, refs)).toEqualTypeOf<Effect.Effect<number, Arena.ArenaClosed>>()
+    expectTypeOf(messages.allocMany([])).toEqualTypeOf(
+      null as unknown as Effect.Effect<
+        ReadonlyArray<MessageRef.MessageRef>,
+        Arena.ArenaFull | Arena.PayloadTooLarge | Arena.ArenaClosed
+      >
+    )
+    // @ts-expect-error an Arena<string> stores strings only, in batches too
+    Arena.allocMany(arena, [1, 2])
+    // @ts-expect-error refs, not values
+    Arena.releaseMany(arena, ["a"])
   })
 
   it("errors carry their facts", () => {

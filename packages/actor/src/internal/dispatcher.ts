@@ -1,6 +1,6 @@
 import { Arena } from "@weft/arena"
 import type { MessageRef } from "@weft/arena"
-import { Effect, Exit, HashRing, MetricLabel, PrimaryKey } from "effect"
+import { Effect, Effectable, Exit, HashRing, MetricLabel, PrimaryKey } from "effect"
 import type * as Actor from "../Actor.js"
 import type { TellError } from "../ActorError.js"
 import type * as ActorSystem from "../ActorSystem.js"
@@ -150,47 +150,71 @@ export const settleNow = (settle: Effect.Effect<void>): void => {
   Effect.runSyncExit(settle)
 }
 
-/** A settle effect that releases one reference, once. */
-const settleOnce = <A>(arena: Arena.Arena<A>, ref: MessageRef.MessageRef): Effect.Effect<void> => {
-  let settled = false
-  return Effect.suspend(() => {
-    if (settled) return Effect.void
-    settled = true
+/**
+ * A settle effect: releases the delivery's references the first time it runs, nothing after.
+ * One object per delivery (no closure): it is made for every delivery of every fan-out.
+ */
+class Settle<A> extends Effectable.Class<void> {
+  private settled = false
+  /** Releases `one`, or else every ref of `many`. */
+  constructor(
+    readonly arena: Arena.Arena<A>,
+    readonly one: MessageRef.MessageRef | undefined,
+    readonly many: ReadonlyArray<MessageRef.MessageRef>
+  ) {
+    super()
+  }
+  commit(): Effect.Effect<void> {
+    if (this.settled) return Effect.void
+    this.settled = true
     // `catchAll` rather than `ignore`: one fiber step less on every delivery.
-    return Effect.catchAll(Arena.release(arena, ref), () => Effect.void)
-  })
+    return this.one !== undefined
+      ? Effect.catchAll(Arena.release(this.arena, this.one), () => Effect.void)
+      : Effect.catchAll(Arena.releaseMany(this.arena, this.many), () => Effect.void)
+  }
 }
+
+const noRefs: ReadonlyArray<MessageRef.MessageRef> = []
+
+/** The settle of a delivery holding one reference to each of `refs`. */
+const settleAll = <A>(arena: Arena.Arena<A>, refs: ReadonlyArray<MessageRef.MessageRef>): Effect.Effect<void> =>
+  refs.length === 1 ? new Settle(arena, refs[0], noRefs) : new Settle(arena, undefined, refs)
 
 type DispatchRefError = TellError | Arena.StaleRef | Arena.RefcountOverflow | Arena.ArenaClosed
 
-/** @internal */
-export const dispatchRef = <A, D extends Actor.Message>(
+/**
+ * Routes one message that carries `refs` (`message(settle)` builds it) and tells it to each chosen
+ * plugin, retaining every ref once per plugin; `settle` releases that plugin's references.
+ *
+ * @internal
+ */
+export const dispatchCarrying = <A, D extends Actor.Message>(
   self: Dispatcher.Dispatcher<D>,
   arena: Arena.Arena<A>,
-  ref: MessageRef.MessageRef,
-  deliver: (ref: MessageRef.MessageRef, settle: Effect.Effect<void>) => D
+  refs: ReadonlyArray<MessageRef.MessageRef>,
+  message: (settle: Effect.Effect<void>) => D
 ): Effect.Effect<void, DispatchRefError> =>
   Effect.suspend(() => {
     const impl = implOf(self)
-    const probe = deliver(ref, Effect.void)
+    const probe = message(Effect.void)
     const targets = impl.route(probe)
     if (targets.length === 0) impl.runtime.deadLetterAt(impl.name, impl.labels, probe, "NoRoute")
-    // One reference per plugin: first retain one more per plugin beyond the caller's own (a
-    // tight loop, no step of its own per plugin), then tell every plugin whose lane has room in
-    // one synchronous step. `owned` counts the references held for plugins not yet told; the
-    // whole fan-out is uninterruptible but for a wait for room (where an interruption releases
-    // that plugin's reference), and whatever is still owned at the end is released — so every
+    // One reference per plugin: first retain one more per plugin beyond the caller's own (one
+    // step for every ref), then tell every plugin whose lane has room in one synchronous step.
+    // `owned` counts the references (to each ref) held for plugins not yet told; the whole
+    // fan-out is uninterruptible but for a wait for room (where an interruption releases that
+    // plugin's references), and whatever is still owned at the end is released — so every
     // reference ends with a plugin or released, exactly once.
     let owned = 1
     let next = 0
     const fanOut = Effect.uninterruptibleMask((restore) => {
       const tellRest = (): Effect.Effect<void, TellError> => {
         while (next < targets.length) {
-          const settle = settleOnce(arena, ref)
+          const settle = settleAll(arena, refs)
           owned--
-          // A tell that fails has dead-lettered the delivery, which settled itself. A plugin that
+          // A tell that fails has dead-lettered the message, which settled itself. A plugin that
           // is leaving (removed while we waited on its lane) does not stop the fan-out.
-          const offered = offerMessage(targets[next++]!, deliver(ref, settle))
+          const offered = offerMessage(targets[next++]!, message(settle))
           if (!Exit.isExit(offered)) {
             return Effect.zipRight(
               Effect.catchIf(Effect.onInterrupt(restore(offered), () => settle), isLeaving, () => Effect.void),
@@ -201,19 +225,169 @@ export const dispatchRef = <A, D extends Actor.Message>(
         }
         return Effect.void
       }
+      if (targets.length <= 1) return Effect.suspend(tellRest)
+      const extra = targets.length - 1
       return Effect.zipRight(
-        Effect.whileLoop({
-          while: () => owned < targets.length,
-          body: () => Arena.retain(arena, ref),
-          step: () => owned++
-        }),
-        Effect.suspend(tellRest)
+        // The count is positive here, so InvalidCount would be a bug.
+        Effect.catchTag(Arena.retainMany(arena, refs, extra), "InvalidCount", Effect.die),
+        Effect.suspend(() => {
+          owned += extra
+          return tellRest()
+        })
       )
     })
-    const releaseOwned = Effect.whileLoop({
-      while: () => owned > 0,
-      body: () => Effect.ignore(Arena.release(arena, ref)),
-      step: () => owned--
+    const releaseOwned = Effect.suspend(() => {
+      if (owned <= 0) return Effect.void
+      const times = owned
+      owned = 0
+      const all = times === 1 ? refs : Array.from({ length: times }, () => refs).flat()
+      return Effect.ignore(Arena.releaseMany(arena, all))
+    })
+    return Effect.ensuring(fanOut, releaseOwned)
+  })
+
+/**
+ * One plugin's share of a batch: the refs (by index into the batch) it receives, in order, and
+ * how many of them it has been offered so far. `indices` is absent when it receives them all.
+ */
+interface Lane {
+  readonly target: Actor.ActorRef<never>
+  readonly indices: Array<number> | undefined
+  count: number
+  next: number
+}
+
+/** The lanes of a batch and the retains they need beyond the caller's one reference per ref. */
+interface Plan {
+  readonly lanes: ReadonlyArray<Lane>
+  /** Refs that no plugin takes: their caller's reference is released at the end. */
+  readonly unrouted: Array<MessageRef.MessageRef>
+  /** Retains to take: `extra` more per ref, or one per entry of `extraEach` (a ref may repeat). */
+  readonly extra: number
+  readonly extraEach: Array<MessageRef.MessageRef> | undefined
+}
+
+const planBatch = <D extends Actor.Message>(
+  impl: DispatcherImpl<D>,
+  refs: ReadonlyArray<MessageRef.MessageRef>,
+  deliver: (ref: MessageRef.MessageRef, settle: Effect.Effect<void>) => D
+): Plan => {
+  const unrouted: Array<MessageRef.MessageRef> = []
+  if (impl.routing._tag === "Broadcast") {
+    // Every ref goes to the same plugins: the lanes share the whole batch, no per-ref routing.
+    const targets = impl.plugins
+    if (targets.length === 0) {
+      for (const ref of refs) {
+        impl.runtime.deadLetterAt(impl.name, impl.labels, deliver(ref, Effect.void), "NoRoute")
+        unrouted.push(ref)
+      }
+    }
+    const lanes = targets.map((target): Lane => ({
+      target: target as Actor.ActorRef<never>,
+      indices: undefined,
+      count: refs.length,
+      next: 0
+    }))
+    return { lanes, unrouted, extra: Math.max(0, targets.length - 1), extraEach: undefined }
+  }
+  const byTarget = new Map<number, Lane>()
+  const lanes: Array<Lane> = []
+  const extraEach: Array<MessageRef.MessageRef> = []
+  for (let i = 0; i < refs.length; i++) {
+    const ref = refs[i]!
+    const probe = deliver(ref, Effect.void)
+    const targets = impl.route(probe)
+    if (targets.length === 0) {
+      impl.runtime.deadLetterAt(impl.name, impl.labels, probe, "NoRoute")
+      unrouted.push(ref)
+      continue
+    }
+    for (let t = 0; t < targets.length; t++) {
+      const target = targets[t]!
+      let lane = byTarget.get(target.id)
+      if (lane === undefined) {
+        lane = { target: target as Actor.ActorRef<never>, indices: [], count: 0, next: 0 }
+        byTarget.set(target.id, lane)
+        lanes.push(lane)
+      }
+      lane.indices!.push(i)
+      lane.count++
+      if (t > 0) extraEach.push(ref)
+    }
+  }
+  return { lanes, unrouted, extra: 0, extraEach }
+}
+
+/** @internal */
+export const dispatchRefs = <A, D extends Actor.Message>(
+  self: Dispatcher.Dispatcher<D>,
+  arena: Arena.Arena<A>,
+  refs: ReadonlyArray<MessageRef.MessageRef>,
+  deliver: (ref: MessageRef.MessageRef, settle: Effect.Effect<void>) => D
+): Effect.Effect<void, DispatchRefError> =>
+  Effect.suspend(() => {
+    if (refs.length === 0) return Effect.void
+    const plan = planBatch(implOf(self), refs, deliver)
+    const lanes = plan.lanes
+    const refAt = (lane: Lane, entry: number) => refs[lane.indices === undefined ? entry : lane.indices[entry]!]!
+    // Ownership: the caller hands over one reference per ref; the retain turns that into one per
+    // lane entry. From then on every entry a lane has not been offered yet (`next` onwards) is
+    // owned here and released at the end, however the fan-out ends; every entry offered belongs
+    // to its delivery (a delivery that became a dead letter settled itself).
+    let retained = false
+    const fanOut = Effect.uninterruptibleMask((restore) => {
+      /** Offers each lane all it has room for now, then waits for room in the first full one. */
+      const pass = (): Effect.Effect<void, TellError> => {
+        let waitForRoom: Effect.Effect<void, TellError> | undefined
+        let settleWaiting = Effect.void
+        for (let l = 0; l < lanes.length; l++) {
+          const lane = lanes[l]!
+          while (lane.next < lane.count) {
+            const ref = refAt(lane, lane.next)
+            const settle = new Settle(arena, ref, noRefs)
+            const offered = offerMessage(lane.target, deliver(ref, settle))
+            if (!Exit.isExit(offered)) {
+              // A full "suspend" lane: nothing was sent. The first one's delivery is the one
+              // waited for below; the others are offered again on the next pass.
+              if (waitForRoom === undefined) {
+                waitForRoom = offered
+                settleWaiting = settle
+                lane.next++
+              }
+              break
+            }
+            // Sent, or turned away (a dead letter, which settled itself).
+            lane.next++
+            if (failedForGood(offered)) return offered
+          }
+        }
+        if (waitForRoom === undefined) return Effect.void
+        // Interrupted while waiting, that delivery was never made: its reference is released.
+        return Effect.zipRight(
+          Effect.catchIf(Effect.onInterrupt(restore(waitForRoom), () => settleWaiting), isLeaving, () => Effect.void),
+          Effect.suspend(pass)
+        )
+      }
+      const start = Effect.suspend(() => {
+        retained = true
+        return pass()
+      })
+      if (plan.extra === 0 && (plan.extraEach === undefined || plan.extraEach.length === 0)) return start
+      const retain = plan.extraEach === undefined
+        ? Arena.retainMany(arena, refs, plan.extra)
+        : Arena.retainMany(arena, plan.extraEach, 1)
+      // The counts are never negative here, so InvalidCount would be a bug.
+      return Effect.zipRight(Effect.catchTag(retain, "InvalidCount", Effect.die), start)
+    })
+    const releaseOwned = Effect.suspend(() => {
+      // Not retained (a stale ref, a closed arena): nothing was sent and the caller's references
+      // are all still here.
+      if (!retained) return Effect.ignore(Arena.releaseMany(arena, refs))
+      const owned = plan.unrouted
+      for (const lane of lanes) {
+        for (let entry = lane.next; entry < lane.count; entry++) owned.push(refAt(lane, entry))
+      }
+      return owned.length === 0 ? Effect.void : Effect.ignore(Arena.releaseMany(arena, owned))
     })
     return Effect.ensuring(fanOut, releaseOwned)
   })

@@ -5,7 +5,15 @@ import { pipeArguments } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type * as Arena from "../Arena.js"
 import type * as MessageRef from "../MessageRef.js"
-import { ArenaClosed, ArenaFull, InvalidArenaConfig, PayloadTooLarge, RefcountOverflow, StaleRef } from "./errors.js"
+import {
+  ArenaClosed,
+  ArenaFull,
+  InvalidArenaConfig,
+  InvalidCount,
+  PayloadTooLarge,
+  RefcountOverflow,
+  StaleRef
+} from "./errors.js"
 import { metricsFor } from "./metrics.js"
 import { maxRefcount, Slots } from "./slots.js"
 
@@ -22,6 +30,8 @@ export const maxCapacity = 2 ** 24
 
 /** How many leaked refs the close report names; the count is always exact. */
 const leakSampleSize = 8
+
+const emptyRefs: ReadonlyArray<MessageRef.MessageRef> = []
 
 /** Metric updates without extra tags: the metrics' keys carry the arena tag already. */
 const noTags: ReadonlyArray<never> = []
@@ -105,6 +115,26 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
     })
   }
 
+  allocMany(
+    values: ReadonlyArray<A>
+  ): Effect.Effect<ReadonlyArray<MessageRef.MessageRef>, ArenaFull | PayloadTooLarge | ArenaClosed> {
+    return Effect.suspend(() => {
+      if (values.length === 0) return Effect.succeed(emptyRefs)
+      const refs: Array<MessageRef.MessageRef> = []
+      this.insertFitting(values, 0, refs)
+      if (refs.length > 0) return Effect.succeed(refs)
+      // Nothing fits now: the first value waits (or fails) exactly as `alloc` would; once it is
+      // stored, whatever fits behind it joins it in the same uninterruptible step.
+      return Effect.uninterruptibleMask((restore) =>
+        Effect.map(this.allocNow(values[0]!, restore), (first) => {
+          refs.push(first)
+          this.insertFitting(values, 1, refs)
+          return refs
+        })
+      )
+    })
+  }
+
   allocScoped(value: A): Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed, Scope.Scope> {
     // The wait is interruptible (restore); storing the ref and registering its release are not,
     // so the scope always learns about a ref that was handed out.
@@ -120,6 +150,18 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
     return Effect.suspend(() => {
       const index = this.liveIndex(ref)
       return index < 0 ? this.refuse(ref) : Effect.succeed(this.slots.values[index] as A)
+    })
+  }
+
+  getMany(refs: ReadonlyArray<MessageRef.MessageRef>): Effect.Effect<ReadonlyArray<A>, StaleRef | ArenaClosed> {
+    return Effect.suspend(() => {
+      const values = new Array<A>(refs.length)
+      for (let i = 0; i < refs.length; i++) {
+        const index = this.liveIndex(refs[i]!)
+        if (index < 0) return this.refuse(refs[i]!)
+        values[i] = this.slots.values[index] as A
+      }
+      return Effect.succeed(values)
     })
   }
 
@@ -147,6 +189,50 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
       if (index < 0) return this.refuse(ref)
       this.releaseAt(index)
       return Effect.void
+    })
+  }
+
+  retainMany(
+    refs: ReadonlyArray<MessageRef.MessageRef>,
+    times: number
+  ): Effect.Effect<void, StaleRef | RefcountOverflow | InvalidCount | ArenaClosed> {
+    return Effect.suspend((): Effect.Effect<void, StaleRef | RefcountOverflow | InvalidCount | ArenaClosed> => {
+      if (!Number.isSafeInteger(times) || times < 0) return Effect.fail(new InvalidCount({ count: times }))
+      if (this.closed) return Effect.fail(this.closedError())
+      if (times === 0) return Effect.void
+      const refcounts = this.slots.refcounts
+      // All or nothing: a stale ref or an overflow part-way undoes the counts already added
+      // (counting duplicates exactly, since each occurrence was added on its own).
+      for (let i = 0; i < refs.length; i++) {
+        const ref = refs[i]!
+        const index = this.slots.indexOf(ref)
+        const overflows = index >= 0 && refcounts[index]! > maxRefcount - times
+        if (index < 0 || overflows) {
+          for (let j = 0; j < i; j++) refcounts[refs[j]!.index] = refcounts[refs[j]!.index]! - times
+          return overflows ? Effect.fail(new RefcountOverflow({ ref, max: maxRefcount })) : this.refuse(ref)
+        }
+        refcounts[index] = refcounts[index]! + times
+      }
+      return Effect.void
+    })
+  }
+
+  releaseMany(refs: ReadonlyArray<MessageRef.MessageRef>): Effect.Effect<number, ArenaClosed> {
+    return Effect.suspend(() => {
+      if (this.closed) return Effect.fail(this.closedError())
+      let stale = 0
+      let freed = 0
+      for (let i = 0; i < refs.length; i++) {
+        const index = this.slots.indexOf(refs[i]!)
+        if (index < 0) stale++
+        else if (this.slots.release(index)) freed++
+      }
+      if (stale > 0) {
+        this.staleAccesses += stale
+        this.metrics.staleAccesses.unsafeUpdate(stale, noTags)
+      }
+      if (freed > 0) this.freed(freed)
+      return Effect.succeed(stale)
     })
   }
 
@@ -349,22 +435,48 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
 
   private insert(value: A, size: number): MessageRef.MessageRef {
     const ref = this.slots.insert(value, size)
+    this.inserted(1)
+    return ref
+  }
+
+  /**
+   * Stores `values[from..]` in order while each fits now with no waiter ahead, stopping at the
+   * first that does not fit, is heavier than `maxBytes`, or when the arena is closed: that one is
+   * left for the caller's next call, which waits for it or fails with its error. The counters
+   * and metrics are updated once for the whole run.
+   */
+  private insertFitting(values: ReadonlyArray<A>, from: number, refs: Array<MessageRef.MessageRef>): void {
+    if (this.closed) return
+    let i = from
+    for (; i < values.length; i++) {
+      const value = values[i]!
+      const size = this.bytesOf(value)
+      if (size > this.maxBytes || !this.hasRoomNow(size)) break
+      refs.push(this.slots.insert(this.adopt(value), size))
+    }
+    if (i > from) this.inserted(i - from)
+  }
+
+  private inserted(count: number): void {
     const live = this.slots.live
-    this.allocs++
+    this.allocs += count
     if (live > this.highWater) {
       this.highWater = live
       this.metrics.highWater.unsafeUpdate(live, noTags)
     }
-    this.metrics.allocs.unsafeUpdate(1, noTags)
+    this.metrics.allocs.unsafeUpdate(count, noTags)
     this.metrics.live.unsafeUpdate(live, noTags)
     this.metrics.bytes.unsafeUpdate(this.slots.bytes, noTags)
-    return ref
   }
 
   private releaseAt(index: number): void {
-    if (!this.slots.release(index)) return
-    this.frees++
-    this.metrics.frees.unsafeUpdate(1, noTags)
+    if (this.slots.release(index)) this.freed(1)
+  }
+
+  /** Books `count` slots just freed and hands the room to waiting allocations. */
+  private freed(count: number): void {
+    this.frees += count
+    this.metrics.frees.unsafeUpdate(count, noTags)
     this.metrics.live.unsafeUpdate(this.slots.live, noTags)
     this.metrics.bytes.unsafeUpdate(this.slots.bytes, noTags)
     if (this.head !== undefined) this.grantWaiters()
@@ -409,6 +521,9 @@ Object.defineProperty(ArenaImpl.prototype, TypeId, { value: TypeId })
 
 // -----------------------------------------------------------------------------------------------
 // Constructors
+
+/** @internal */
+export const isArena = (u: unknown): u is Arena.Arena<unknown> => typeof u === "object" && u !== null && TypeId in u
 
 /** @internal */
 export const validate = <A>(options: Arena.Options<A>): InvalidArenaConfig | undefined => {
@@ -477,6 +592,16 @@ export const tryAlloc = dual(
 )
 
 /** @internal */
+export const allocMany = dual(
+  2,
+  <A>(
+    self: Arena.Arena<A>,
+    values: ReadonlyArray<A>
+  ): Effect.Effect<ReadonlyArray<MessageRef.MessageRef>, ArenaFull | PayloadTooLarge | ArenaClosed> =>
+    self.allocMany(values)
+)
+
+/** @internal */
 export const allocScoped = dual(
   2,
   <A>(
@@ -490,6 +615,15 @@ export const allocScoped = dual(
 export const get = dual(
   2,
   <A>(self: Arena.Arena<A>, ref: MessageRef.MessageRef): Effect.Effect<A, StaleRef | ArenaClosed> => self.get(ref)
+)
+
+/** @internal */
+export const getMany = dual(
+  2,
+  <A>(
+    self: Arena.Arena<A>,
+    refs: ReadonlyArray<MessageRef.MessageRef>
+  ): Effect.Effect<ReadonlyArray<A>, StaleRef | ArenaClosed> => self.getMany(refs)
 )
 
 /** @internal */
@@ -513,6 +647,23 @@ export const release = dual(
   2,
   <A>(self: Arena.Arena<A>, ref: MessageRef.MessageRef): Effect.Effect<void, StaleRef | ArenaClosed> =>
     self.release(ref)
+)
+
+/** @internal */
+export const retainMany = dual(
+  (args) => isArena(args[0]),
+  <A>(
+    self: Arena.Arena<A>,
+    refs: ReadonlyArray<MessageRef.MessageRef>,
+    times = 1
+  ): Effect.Effect<void, StaleRef | RefcountOverflow | InvalidCount | ArenaClosed> => self.retainMany(refs, times)
+)
+
+/** @internal */
+export const releaseMany = dual(
+  2,
+  <A>(self: Arena.Arena<A>, refs: ReadonlyArray<MessageRef.MessageRef>): Effect.Effect<number, ArenaClosed> =>
+    self.releaseMany(refs)
 )
 
 /** @internal */

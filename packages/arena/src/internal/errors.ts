@@ -107,3 +107,18 @@ export class InvalidArenaConfig extends Data.TaggedError("InvalidArenaConfig")<{
     return `invalid arena option ${this.option} = ${String(this.value)}: expected ${this.expected}`
   }
 }
+
+/**
+ * A count argument (e.g. `retainMany`'s `times`) that is not a non-negative safe integer. Nothing
+ * was changed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidCount extends Data.TaggedError("InvalidCount")<{
+  readonly count: number
+}> {
+  override get message() {
+    return `invalid count ${this.count}: expected a non-negative integer`
+  }
+}
