@@ -7,15 +7,15 @@
 import { Actor, ActorSystem, Dispatcher } from "@weft/actor"
 import { Arena, type MessageRef } from "@weft/arena"
 import type { Scope } from "effect"
-import { Data, Deferred, Effect, Fiber, Queue, Schema } from "effect"
+import { Chunk, Data, Deferred, Effect, Fiber, Queue, Schema } from "effect"
 import { createActor, fromTransition } from "xstate"
 import { benchmark, type BenchmarkFile, expect } from "./harness.js"
 
 // Module-level references, so the loops measure the actors and not namespace getters that the
 // TypeScript loader puts on workspace re-exports.
 const { ask, behavior, reply, spawn, tell } = Actor
-const { dispatchRef } = Dispatcher
-const { alloc, get, release, retain } = Arena
+const { dispatchBatch, dispatchRef, dispatchRefs } = Dispatcher
+const { alloc, allocMany, get, getMany, release, releaseMany, retain } = Arena
 const { offer, take } = Queue
 
 const capacity = 1024
@@ -82,6 +82,8 @@ const xstateTell = async (n: number): Promise<number> => {
 const fanOut = 8
 /** Room for every ref in flight: 8 lanes of `capacity` never hold more than `capacity` messages each. */
 const arenaCapacity = 4 * capacity
+/** Refs per batch in the batched rows (the size of a decoded socket chunk of small frames). */
+const fanOutBatch = 256
 
 interface FanOutResult {
   /** The sum of every payload every plugin read. */
@@ -121,6 +123,116 @@ const weftFanOut = (n: number) =>
     const stats = yield* Arena.stats(arena)
     return { sum: sums.reduce((a, b) => a + b, 0), live: stats.live } satisfies FanOutResult
   }))
+
+/** Values 0..n-1 in batches of `batch`: each stored with `Arena.allocMany` and handed to `dispatch`. */
+const batchedProducer = <E, R>(
+  arena: Arena.Arena<number>,
+  n: number,
+  dispatch: (refs: ReadonlyArray<MessageRef.MessageRef>) => Effect.Effect<void, E, R>
+) =>
+  Effect.suspend(() => {
+    const values = Array.from({ length: n }, (_, i) => i)
+    let next = 0
+    return Effect.whileLoop({
+      while: () => next < n,
+      body: () =>
+        Effect.flatMap(allocMany(arena, values.slice(next, Math.min(n, next + fanOutBatch))), (refs) => {
+          next += refs.length
+          return dispatch(refs)
+        }),
+      step: () => {}
+    })
+  })
+
+/** A plugin that reads a whole batch's payloads in one step, adds them up and settles the batch. */
+const batchReader = (arena: Arena.Arena<number>) =>
+  behavior<Dispatcher.Deliveries | Sum>()({
+    initialState: 0,
+    handlers: {
+      Deliveries: (batch, state) =>
+        Effect.flatMap(Effect.orDie(getMany(arena, batch.refs)), (values) => {
+          let sum = state
+          for (let i = 0; i < values.length; i++) sum += values[i]!
+          return Effect.as(batch.settle, sum)
+        }),
+      Sum: (_, state) => Effect.succeed(reply(state, state))
+    }
+  })
+
+/** Asks every plugin for its sum, then reads how many arena slots are still live. */
+const collectSums = (arena: Arena.Arena<number>, plugins: ReadonlyArray<Actor.ActorRef<Sum>>) =>
+  Effect.gen(function*() {
+    const sums = yield* Effect.forEach(plugins, (plugin) => ask(plugin, new Sum(), { timeout: "1 minute" }))
+    const stats = yield* Arena.stats(arena)
+    return { sum: sums.reduce((a, b) => a + b, 0), live: stats.live } satisfies FanOutResult
+  })
+
+/** Batches of refs in, one `Deliveries` message per plugin per batch (`dispatchBatch`). */
+const weftBatchFanOut = (n: number) =>
+  withSystem(Effect.gen(function*() {
+    const arena = yield* Arena.make<number>({ capacity: arenaCapacity })
+    const dispatcher = yield* Dispatcher.make<Dispatcher.Deliveries | Sum>(Dispatcher.broadcast)
+    const plugins = yield* Effect.forEach(
+      Array.from({ length: fanOut }),
+      () => spawn(batchReader(arena), { mailbox: { capacity } })
+    )
+    for (const plugin of plugins) yield* Dispatcher.add(dispatcher, plugin)
+    yield* batchedProducer(arena, n, (refs) => dispatchBatch(dispatcher, arena, refs))
+    return yield* collectSums(arena, plugins)
+  }))
+
+/** Batches of refs in, one `Delivery` per ref per plugin, sent a lane at a time (`dispatchRefs`). */
+const weftRefsFanOut = (n: number) =>
+  withSystem(Effect.gen(function*() {
+    const arena = yield* Arena.make<number>({ capacity: arenaCapacity })
+    const dispatcher = yield* Dispatcher.make<Dispatcher.Delivery | Sum>(Dispatcher.broadcast)
+    const plugins = yield* Effect.forEach(
+      Array.from({ length: fanOut }),
+      () => spawn(reader(arena), { mailbox: { capacity } })
+    )
+    for (const plugin of plugins) yield* Dispatcher.add(dispatcher, plugin)
+    yield* batchedProducer(arena, n, (refs) => dispatchRefs(dispatcher, arena, refs))
+    return yield* collectSums(arena, plugins)
+  }))
+
+/**
+ * The batched peer: the same batches through 8 `Queue.bounded`s with `offerAll` (after one
+ * `retainMany` per batch), each consumer taking up to a batch at once (`takeBetween`), reading it
+ * with `getMany` and releasing it with `releaseMany`.
+ */
+const queueBatchedFanOut = (n: number) =>
+  Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+    const arena = yield* Arena.make<number>({ capacity: arenaCapacity })
+    const queues = yield* Effect.forEach(
+      Array.from({ length: fanOut }),
+      () => Queue.bounded<MessageRef.MessageRef>(capacity)
+    )
+    const consumers = yield* Effect.forEach(queues, (queue) =>
+      Effect.fork(Effect.suspend(() => {
+        let count = 0
+        let sum = 0
+        return Effect.whileLoop({
+          while: () => count < n,
+          body: () =>
+            Effect.flatMap(Queue.takeBetween(queue, 1, fanOutBatch), (chunk) => {
+              const refs = Chunk.toReadonlyArray(chunk)
+              return Effect.flatMap(getMany(arena, refs), (values) => Effect.as(releaseMany(arena, refs), values))
+            }),
+          step: (values: ReadonlyArray<number>) => {
+            count += values.length
+            for (let i = 0; i < values.length; i++) sum += values[i]!
+          }
+        }).pipe(Effect.map(() => sum))
+      })))
+    yield* batchedProducer(arena, n, (refs) =>
+      Effect.zipRight(
+        Arena.retainMany(arena, refs, fanOut - 1),
+        Effect.forEach(queues, (queue) => Queue.offerAll(queue, refs), { discard: true })
+      ))
+    const sums = yield* Effect.forEach(consumers, Fiber.join)
+    const stats = yield* Arena.stats(arena)
+    return { sum: sums.reduce((a, b) => a + b, 0), live: stats.live } satisfies FanOutResult
+  })))
 
 /** The same fan-out with 8 `Queue.bounded`s of refs: retain once per queue, each consumer reads and releases. */
 const queueFanOut = (n: number) =>
@@ -246,13 +358,28 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
       name: "fan-out 1 → 8 plugins with arena refs (broadcast), mailbox 1024",
       unit: "message",
       opsPerRun: m,
-      goal: "≥ 2× 8 Effect Queues",
+      goal: "≥ 2× 8 Effect Queues (each way: per message, and in batches of 256)",
       check: (result) => {
         expect(result.sum === fanOut * fanOutSum, () => `sum ${result.sum}, expected ${fanOut * fanOutSum}`)
         expect(result.live === 0, () => `${result.live} arena slots still live, expected 0`)
       },
       contenders: [
-        { name: "weft Dispatcher.dispatchRef → 8 actors", role: "weft", run: () => weftFanOut(m) },
+        {
+          name: "weft Arena.allocMany + Dispatcher.dispatchBatch (256) → 8 actors",
+          role: "weft",
+          run: () => weftBatchFanOut(m)
+        },
+        {
+          name: "weft Arena.allocMany + Dispatcher.dispatchRefs (256) → 8 actors",
+          role: "variant",
+          run: () => weftRefsFanOut(m)
+        },
+        { name: "weft Dispatcher.dispatchRef per message → 8 actors", role: "variant", run: () => weftFanOut(m) },
+        {
+          name: "8 effect Queue.bounded, offerAll/takeBetween (256) + 8 fibers",
+          role: "peer",
+          run: () => queueBatchedFanOut(m)
+        },
         { name: "8 effect Queue.bounded of refs + 8 fibers", role: "peer", run: () => queueFanOut(m) }
       ]
     }),

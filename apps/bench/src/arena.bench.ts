@@ -6,7 +6,7 @@
  *    limit: no generations, no refcounts, no bounds, no Effect).
  * 2. Memory retained by live 64 B frames cut from 64 KiB chunks, with and without `copyIn`.
  */
-import { MessageArena } from "@weft/arena"
+import { Arena, MessageArena } from "@weft/arena"
 import { Bytes } from "@weft/bytes"
 import { Effect, Pool, Scope } from "effect"
 import * as v8 from "node:v8"
@@ -33,6 +33,23 @@ const arenaCycles = (n: number) =>
       const ref = yield* arena.alloc(cycleFrame)
       bytes += Bytes.size(yield* arena.get(ref))
       yield* arena.release(ref)
+    }
+    return bytes
+  })
+
+/** Messages per batch in the batch row: about one decoded socket chunk of small frames. */
+const batchSize = 64
+const batchFrames = Array.from({ length: batchSize }, () => cycleFrame)
+
+/** The same life, a batch at a time: allocMany, getMany, releaseMany (n a multiple of the batch). */
+const arenaBatchCycles = (n: number) =>
+  Effect.gen(function*() {
+    let bytes = 0
+    for (let i = 0; i < n;) {
+      const refs = yield* Arena.allocMany(arena, batchFrames)
+      for (const frame of yield* Arena.getMany(arena, refs)) bytes += Bytes.size(frame)
+      yield* Arena.releaseMany(arena, refs)
+      i += refs.length
     }
     return bytes
   })
@@ -157,7 +174,7 @@ const reportRetained = ({ frames, memory }: Retained) =>
     }`
 
 export const benchmarks: BenchmarkFile = ({ quick }) => {
-  const cycles = quick ? 100 : 20_000
+  const cycles = quick ? 128 : 20_032 // multiples of batchSize
   const chunks = quick ? 8 : 512
   return [
     benchmark<number>({
@@ -168,6 +185,11 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
       goal: "≥ 5× Effect Pool.get (scoped)",
       contenders: [
         { name: "MessageArena alloc/get/release", role: "weft", run: () => Effect.runPromise(arenaCycles(cycles)) },
+        {
+          name: `MessageArena allocMany/getMany/releaseMany, ${batchSize} at a time`,
+          role: "variant",
+          run: () => Effect.runPromise(arenaBatchCycles(cycles))
+        },
         {
           name: "Effect Pool.get (scoped)",
           role: "peer",

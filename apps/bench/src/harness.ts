@@ -28,6 +28,11 @@ export interface Benchmark<R> {
   readonly opsPerRun: number
   /** The goal from the issue, e.g. "≥ 2× every peer". Printed, never asserted. */
   readonly goal?: string
+  /**
+   * Timed runs per contender, for long end-to-end runs (seconds each). By default the runner
+   * takes at least 8 and keeps going until a second of runs has passed.
+   */
+  readonly samples?: number
   readonly contenders: ReadonlyArray<Contender<R>>
   /** Throws when a contender's result is wrong. Runs in quick and full mode alike. */
   readonly check: (result: R, contender: Contender<R>) => void

@@ -73,7 +73,12 @@ const main = async () => {
         console.log(`  ok  ${contender.name}${notes ? `  ${notes}` : ""}`)
         continue
       }
-      const stats = await measure(contender.run, { min_samples: 8, max_samples: 2_000, min_cpu_time: 1_000_000_000 })
+      const stats = await measure(
+        contender.run,
+        bench.samples === undefined
+          ? { min_samples: 8, max_samples: 2_000, min_cpu_time: 1_000_000_000 }
+          : { min_samples: bench.samples, max_samples: bench.samples, min_cpu_time: 0 }
+      )
       const opsPerSecond = bench.opsPerRun / (stats.avg / 1e9)
       measured.push({ contender, opsPerSecond, p50: stats.p50, p99: stats.p99, notes })
     }

@@ -1,0 +1,289 @@
+/**
+ * apps/demo end to end: frames/s through the real gateway over loopback TCP (decode → arena →
+ * dispatcher → 4 plugin actors: stats, topics, checksum, sink with fsync batching), with 64 B and
+ * 4 KiB payloads, beside a plain Node `net` server that only decodes and counts the same frames
+ * (the limit: no arena, no plugins, no Effect). And the gateway's RSS under 10× overload: a child
+ * process running the gateway with the `slow` plugin, fed ten times faster than it acks.
+ */
+import { Context, Effect, Exit, Layer, Logger, LogLevel, Scope } from "effect"
+import * as ChildProcess from "node:child_process"
+import * as FileSystem from "node:fs"
+import * as Net from "node:net"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+import * as Gateway from "../../demo/src/Gateway.js"
+import type { ChildMessage } from "./demoOverload.js"
+import { connect, endAndAwaitClose, makeWire, type Wire, writeFrames } from "./demoWire.js"
+import { benchmark, type BenchmarkFile, expect } from "./harness.js"
+
+const plugins = ["stats", "topics", "checksum", "sink"] as const
+const connections = 4
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/** Polls `done` every `everyMs` until it holds, or throws after `timeoutMs`. */
+const waitFor = async (
+  what: string,
+  done: () => boolean | Promise<boolean>,
+  { everyMs = 1, timeoutMs = 120_000 }: { readonly everyMs?: number; readonly timeoutMs?: number } = {}
+) => {
+  const start = Date.now()
+  while (!(await done())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`)
+    await sleep(everyMs)
+  }
+}
+
+/** `frames` split over `connections` clients, each sending its share and half-closing. */
+const sendOver = async (port: number, wire: Wire, frames: number) => {
+  const sockets = await Promise.all(Array.from({ length: connections }, () => connect(port)))
+  await Promise.all(sockets.map(async (socket, i) => {
+    const share = Math.floor(frames / connections) + (i < frames % connections ? 1 : 0)
+    await writeFrames(socket, wire, share)
+    await endAndAwaitClose(socket)
+  }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// end-to-end throughput
+
+interface EndToEndResult {
+  readonly framesIn: number
+  /** Frames the sink wrote and fsynced (0 for the limit row, which has no sink). */
+  readonly acked: number
+  /** Frames each plugin processed (one entry for the limit row: its count). */
+  readonly processed: ReadonlyArray<number>
+  /** Arena slots still live at the end: 0 when every plugin settled every frame. */
+  readonly arenaLive: number
+  readonly deadLetters: number
+  readonly failedConnections: number
+}
+
+const quiet = Logger.withMinimumLogLevel(LogLevel.Warning)
+
+/** One gateway, fresh for the run (its start and graceful stop are inside the timing). */
+const weftEndToEnd = async (wire: Wire, frames: number): Promise<EndToEndResult> => {
+  const dir = FileSystem.mkdtempSync(Path.join(Os.tmpdir(), "weft-bench-demo-"))
+  const scope = Effect.runSync(Scope.make())
+  try {
+    const config: Gateway.Config = {
+      ...Gateway.defaults(Path.join(dir, "sink.log")),
+      tcpPort: 0,
+      httpPort: 0,
+      plugins,
+      chaosEvery: 0
+    }
+    const context = await Effect.runPromise(quiet(Layer.buildWithScope(Gateway.layer(config), scope)))
+    const gateway = Context.get(context, Gateway.Gateway)
+    await sendOver(gateway.tcpAddress.port, wire, frames)
+    let snapshot = await Effect.runPromise(gateway.snapshot())
+    // A snapshot every 5 ms: at most 5 ms late, and cheap beside the run.
+    await waitFor("every plugin to settle every frame", async () => {
+      snapshot = await Effect.runPromise(gateway.snapshot())
+      return snapshot.acked >= frames && snapshot.arena.live === 0
+        && Object.values(snapshot.plugins).every((p) => p.processed >= frames)
+    }, { everyMs: 5 })
+    return {
+      framesIn: snapshot.framesIn,
+      acked: snapshot.acked,
+      processed: Object.values(snapshot.plugins).map((p) => p.processed),
+      arenaLive: snapshot.arena.live,
+      deadLetters: snapshot.deadLetters,
+      failedConnections: snapshot.connections.failed
+    }
+  } finally {
+    await Effect.runPromise(quiet(Scope.close(scope, Exit.void)))
+    FileSystem.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** The limit: a plain `net` server that decodes the u32 length headers and counts frames. */
+const plainEndToEnd = async (wire: Wire, frames: number): Promise<EndToEndResult> => {
+  let count = 0
+  let bytes = 0
+  const server = Net.createServer((socket) => {
+    let carry: Buffer | undefined
+    socket.on("data", (chunk: Buffer) => {
+      const buffer = carry === undefined ? chunk : Buffer.concat([carry, chunk])
+      let offset = 0
+      while (buffer.length - offset >= 4) {
+        const length = buffer.readUInt32BE(offset)
+        if (buffer.length - offset - 4 < length) break
+        count++
+        bytes += length
+        offset += 4 + length
+      }
+      carry = offset < buffer.length ? buffer.subarray(offset) : undefined
+    })
+    socket.on("end", () => socket.end())
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  try {
+    await sendOver((server.address() as Net.AddressInfo).port, wire, frames)
+    await waitFor("every frame counted", () => count >= frames)
+  } finally {
+    server.close()
+  }
+  return {
+    framesIn: count,
+    acked: 0,
+    processed: [count],
+    arenaLive: 0,
+    deadLetters: bytes === frames * (wire.frameSize - 4) ? 0 : -1,
+    failedConnections: 0
+  }
+}
+
+const checkEndToEnd = (frames: number) => (result: EndToEndResult, contender: { readonly role: string }) => {
+  expect(result.framesIn === frames, () => `${result.framesIn} frames in, expected ${frames}`)
+  expect(result.processed.every((n) => n === frames), () => `processed ${result.processed}, expected ${frames} each`)
+  expect(result.deadLetters === 0, () => `${result.deadLetters} dead letters (or a byte count mismatch)`)
+  expect(result.failedConnections === 0, () => `${result.failedConnections} connections failed`)
+  if (contender.role === "weft") {
+    expect(result.acked === frames, () => `sink acked ${result.acked}, expected ${frames}`)
+    expect(result.processed.length === plugins.length, () => `${result.processed.length} plugins ran`)
+    expect(result.arenaLive === 0, () => `${result.arenaLive} arena slots still live`)
+  }
+}
+
+const endToEnd = (payloadSize: number, frames: number, samples: number) => {
+  let wire: Wire | undefined
+  const theWire = () => wire ??= makeWire(payloadSize)
+  return benchmark<EndToEndResult>({
+    package: "demo",
+    name: `end to end over loopback TCP, ${payloadSize} B payloads, ${connections} connections, 4 plugins`,
+    unit: "frame",
+    opsPerRun: frames,
+    samples,
+    ...(payloadSize <= 64 ? { goal: "≥ 200 k frames/s of 64 B frames" } : {}),
+    check: checkEndToEnd(frames),
+    contenders: [
+      {
+        name: "weft gateway: stats, topics, checksum, sink",
+        role: "weft",
+        run: () => weftEndToEnd(theWire(), frames),
+        report: (r) => `${r.acked} acked after fsync; each run starts and gracefully stops a gateway`
+      },
+      {
+        name: "plain Node net server: decode + count",
+        role: "limit",
+        run: () => plainEndToEnd(theWire(), frames)
+      }
+    ]
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// RSS under 10× overload
+
+const slowDelayMs = 1
+/** The producer's pace: ten times what a `slow` plugin sleeping `slowDelayMs` per frame can ack. */
+const overloadRate = 10 * (1000 / slowDelayMs)
+const mib = 2 ** 20
+
+interface OverloadResult {
+  readonly frames: number
+  /** The child's RSS once the gateway was up, before any load. */
+  readonly idleRssBytes: number
+  readonly acked: number
+  /** RSS samples (bytes) taken while the producer was still sending. */
+  readonly overloaded: ReadonlyArray<number>
+  readonly maxRssBytes: number
+  readonly maxArenaLive: number
+}
+
+const overloadChild = fileURLToPath(new URL("./demoOverload.ts", import.meta.url))
+
+const weftOverload = async (wire: Wire, frames: number): Promise<OverloadResult> => {
+  const child = ChildProcess.fork(overloadChild, [], {
+    execArgv: process.execArgv,
+    env: { ...process.env, WEFT_OVERLOAD_SLOW_MS: String(slowDelayMs), WEFT_OVERLOAD_SAMPLE_MS: "100" },
+    stdio: ["ignore", "inherit", "inherit", "ipc"]
+  })
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve))
+  const samples: Array<Extract<ChildMessage, { _tag: "Sample" }>> = []
+  let producing = true
+  const overloaded: Array<number> = []
+  let idleRssBytes = 0
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`overload child exited early (${code})`)))
+    child.on("message", (message: ChildMessage) => {
+      if (message._tag === "Ready") {
+        idleRssBytes = message.rssBytes
+        resolve(message.port)
+      } else {
+        samples.push(message)
+        if (producing) overloaded.push(message.rssBytes)
+      }
+    })
+  })
+  try {
+    const socket = await connect(port)
+    const start = Date.now()
+    await writeFrames(socket, wire, frames, async (sent) => {
+      const due = start + (sent / overloadRate) * 1000
+      const now = Date.now()
+      if (due > now) await sleep(due - now)
+    })
+    producing = false
+    await endAndAwaitClose(socket)
+    await waitFor("the sink to ack every frame", () => (samples.at(-1)?.acked ?? 0) >= frames, {
+      everyMs: 10,
+      timeoutMs: 600_000
+    })
+  } finally {
+    child.send("stop")
+    await exited
+  }
+  return {
+    frames,
+    idleRssBytes,
+    acked: samples.at(-1)?.acked ?? 0,
+    overloaded,
+    maxRssBytes: Math.max(...samples.map((s) => s.rssBytes)),
+    maxArenaLive: Math.max(...samples.map((s) => s.arenaLive))
+  }
+}
+
+/** Plateaued: the second half of the overloaded phase never rose 10% above the first half's peak. */
+const overloadReport = (r: OverloadResult): string => {
+  const rss = `max RSS ${(r.maxRssBytes / mib).toFixed(0)} MiB (goal < 256 MiB; ${
+    (r.idleRssBytes / mib).toFixed(0)
+  } MiB idle, under tsx); arena peak ${r.maxArenaLive} live slots`
+  if (r.overloaded.length < 4) return `${rss}; overloaded too briefly to judge a plateau`
+  const half = Math.floor(r.overloaded.length / 2)
+  const first = Math.max(...r.overloaded.slice(0, half))
+  const second = Math.max(...r.overloaded.slice(half))
+  return `${rss}; overloaded phase: ${r.overloaded.length} samples, peak ${(first / mib).toFixed(0)} MiB in the`
+    + ` first half, ${(second / mib).toFixed(0)} MiB in the second → ${
+      second <= first * 1.1 ? "plateaued" : "did NOT plateau"
+    }`
+}
+
+const overload = (frames: number) => {
+  let wire: Wire | undefined
+  return benchmark<OverloadResult>({
+    package: "demo",
+    name: `RSS under 10× overload: 4 KiB payloads at ${overloadRate / 1000} k frames/s into a sink acking ≤ ${
+      1000 / slowDelayMs
+    } frames/s`,
+    unit: "frame",
+    opsPerRun: frames,
+    samples: 1,
+    goal: "RSS plateaus under 256 MiB",
+    check: (r) => expect(r.acked === frames, () => `sink acked ${r.acked}, expected ${frames}`),
+    contenders: [{
+      name: "weft gateway (child process): stats, checksum, sink, slow 1 ms/frame",
+      role: "weft",
+      run: () => weftOverload(wire ??= makeWire(4096), frames),
+      report: overloadReport
+    }]
+  })
+}
+
+export const benchmarks: BenchmarkFile = ({ quick }) => [
+  endToEnd(64, quick ? 2_000 : 200_000, 3),
+  endToEnd(4096, quick ? 200 : 20_000, 3),
+  overload(quick ? 300 : 15_000)
+]
