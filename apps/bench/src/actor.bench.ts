@@ -167,33 +167,33 @@ const collectSums = (arena: Arena.Arena<number>, plugins: ReadonlyArray<Actor.Ac
     return { sum: sums.reduce((a, b) => a + b, 0), live: stats.live } satisfies FanOutResult
   })
 
-/** Batches of refs in, one `Deliveries` message per plugin per batch (`dispatchBatch`). */
-const weftBatchFanOut = (n: number) =>
+/** Batches of refs in through 8 plugins of `behavior`, each batch fanned out by `dispatch`. */
+const batchedFanOut = <M extends Dispatcher.Delivery | Dispatcher.Deliveries>(
+  behavior: (arena: Arena.Arena<number>) => Actor.Behavior<M | Sum, number, never>,
+  dispatch: (
+    dispatcher: Dispatcher.Dispatcher<M | Sum>,
+    arena: Arena.Arena<number>,
+    refs: ReadonlyArray<MessageRef.MessageRef>
+  ) => Effect.Effect<void, unknown>
+) =>
+(n: number) =>
   withSystem(Effect.gen(function*() {
     const arena = yield* Arena.make<number>({ capacity: arenaCapacity })
-    const dispatcher = yield* Dispatcher.make<Dispatcher.Deliveries | Sum>(Dispatcher.broadcast)
+    const dispatcher = yield* Dispatcher.make<M | Sum>(Dispatcher.broadcast)
     const plugins = yield* Effect.forEach(
       Array.from({ length: fanOut }),
-      () => spawn(batchReader(arena), { mailbox: { capacity } })
+      () => spawn(behavior(arena), { mailbox: { capacity } })
     )
     for (const plugin of plugins) yield* Dispatcher.add(dispatcher, plugin)
-    yield* batchedProducer(arena, n, (refs) => dispatchBatch(dispatcher, arena, refs))
+    yield* batchedProducer(arena, n, (refs) => dispatch(dispatcher, arena, refs))
     return yield* collectSums(arena, plugins)
   }))
 
+/** Batches of refs in, one `Deliveries` message per plugin per batch (`dispatchBatch`). */
+const weftBatchFanOut = batchedFanOut(batchReader, dispatchBatch)
+
 /** Batches of refs in, one `Delivery` per ref per plugin, sent a lane at a time (`dispatchRefs`). */
-const weftRefsFanOut = (n: number) =>
-  withSystem(Effect.gen(function*() {
-    const arena = yield* Arena.make<number>({ capacity: arenaCapacity })
-    const dispatcher = yield* Dispatcher.make<Dispatcher.Delivery | Sum>(Dispatcher.broadcast)
-    const plugins = yield* Effect.forEach(
-      Array.from({ length: fanOut }),
-      () => spawn(reader(arena), { mailbox: { capacity } })
-    )
-    for (const plugin of plugins) yield* Dispatcher.add(dispatcher, plugin)
-    yield* batchedProducer(arena, n, (refs) => dispatchRefs(dispatcher, arena, refs))
-    return yield* collectSums(arena, plugins)
-  }))
+const weftRefsFanOut = batchedFanOut(reader, dispatchRefs)
 
 /**
  * The batched peer: the same batches through 8 `Queue.bounded`s with `offerAll` (after one
