@@ -159,6 +159,40 @@ const promisePipeline = async (n: number, max: number): Promise<Totals> => {
   return { count, sum }
 }
 
+/**
+ * The runtime's floor for any channel used one Effect per send: the same producer loop, one
+ * `Effect.sync` per message, through a plain array in rounds of `capacity`, and a consumer taking
+ * one message (`batched` false) or the whole round (true) per `Effect.sync` — no fiber switch, no
+ * synchronisation, no waiting. No channel used that way can beat it.
+ */
+const effectFloor = (n: number, batched: boolean) =>
+  Effect.suspend(() => {
+    const ring = new Array<number>(capacity)
+    let sent = 0
+    let count = 0
+    let sum = 0
+    let roundEnd = 0
+    const put = Effect.sync(() => {
+      ring[sent % capacity] = sent
+    })
+    const take = Effect.sync(() => {
+      do sum += ring[count++ % capacity]!
+      while (batched && count < roundEnd)
+    })
+    const round = Effect.zipRight(
+      Effect.whileLoop({ while: () => sent < roundEnd, body: () => put, step: () => sent++ }),
+      Effect.whileLoop({ while: () => count < roundEnd, body: () => take, step: () => {} })
+    )
+    return Effect.whileLoop({
+      while: () => count < n,
+      body: () => {
+        roundEnd = Math.min(n, count + capacity)
+        return round
+      },
+      step: () => {}
+    }).pipe(Effect.map((): Totals => ({ count, sum })))
+  })
+
 const weftOne = (n: number) =>
   Effect.flatMap(
     Mpsc.bounded<number>(capacity),
@@ -215,7 +249,12 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
       contenders: [
         { name: "weft Mpsc send/recv", role: "weft", run: run(weftOne(n)) },
         { name: "effect Queue.bounded offer/take", role: "peer", run: run(queueOne(n)) },
-        { name: "plain-JS promise channel", role: "limit", run: () => promisePipeline(n, 1) }
+        { name: "plain-JS promise channel", role: "limit", run: () => promisePipeline(n, 1) },
+        {
+          name: "Effect floor: one Effect.sync per message each way, no channel",
+          role: "limit",
+          run: run(effectFloor(n, false))
+        }
       ]
     }),
     benchmark<Totals>({
@@ -228,7 +267,12 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
       contenders: [
         { name: "weft Mpsc send/recvMany", role: "weft", run: run(weftMany(n)) },
         { name: "effect Mailbox offer/takeAll", role: "peer", run: run(mailboxMany(n)) },
-        { name: "plain-JS promise channel, batched", role: "limit", run: () => promisePipeline(n, batch) }
+        { name: "plain-JS promise channel, batched", role: "limit", run: () => promisePipeline(n, batch) },
+        {
+          name: "Effect floor: one Effect.sync per send, one per batch received, no channel",
+          role: "limit",
+          run: run(effectFloor(n, true))
+        }
       ]
     }),
     benchmark<Totals>({
