@@ -69,6 +69,38 @@ const queueTell = (n: number) =>
     return yield* Fiber.join(consumer)
   }))
 
+/**
+ * The runtime's floor for any Effect actor: one `Effect.sync` per tell (each builds the message and
+ * queues it in a plain array), and the handler run over each round of `capacity` in a plain loop —
+ * no mailbox, no fiber switch, no waiting.
+ */
+const effectFloorTell = (n: number) =>
+  Effect.runPromise(Effect.suspend(() => {
+    const queued = new Array<Add>(capacity)
+    let sent = 0
+    let handled = 0
+    let sum = 0
+    let roundEnd = 0
+    const enqueue = Effect.sync(() => {
+      queued[sent % capacity] = new Add({ n: sent })
+    })
+    const handleRound = Effect.sync(() => {
+      while (handled < roundEnd) sum += queued[handled++ % capacity]!.n
+    })
+    const round = Effect.zipRight(
+      Effect.whileLoop({ while: () => sent < roundEnd, body: () => enqueue, step: () => sent++ }),
+      handleRound
+    )
+    return Effect.whileLoop({
+      while: () => handled < n,
+      body: () => {
+        roundEnd = Math.min(n, handled + capacity)
+        return round
+      },
+      step: () => {}
+    }).pipe(Effect.map(() => sum))
+  }))
+
 /** The same workload as an xstate v5 actor: `send` runs the transition synchronously. */
 const xstateTell = async (n: number): Promise<number> => {
   const logic = fromTransition((sum: number, event: { readonly type: "add"; readonly n: number }) => sum + event.n, 0)
@@ -350,7 +382,12 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
       contenders: [
         { name: "weft Actor.tell", role: "weft", run: () => weftTell(n) },
         { name: "effect Queue.bounded fiber loop", role: "peer", run: () => queueTell(n) },
-        { name: "xstate v5 actor send", role: "peer", run: () => xstateTell(n) }
+        { name: "xstate v5 actor send", role: "peer", run: () => xstateTell(n) },
+        {
+          name: "Effect floor: one Effect.sync per tell, handler in a plain loop",
+          role: "limit",
+          run: () => effectFloorTell(n)
+        }
       ]
     }),
     benchmark<FanOutResult>({
