@@ -138,6 +138,53 @@ export class InvalidMailboxCapacity extends Data.TaggedError("InvalidMailboxCapa
 }
 
 /**
+ * `Supervisor.startChild` was given a child whose name the group already uses for a child that
+ * is still running (or still stopping).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ChildExists extends Data.TaggedError("ChildExists")<{
+  readonly group: string
+  readonly child: string
+}> {
+  override get message() {
+    return `group "${this.group}" already has a child named "${this.child}"`
+  }
+}
+
+/**
+ * `Supervisor.startChild` was called on a group that is stopping, has failed or has terminated:
+ * it takes no new children.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class GroupStopping extends Data.TaggedError("GroupStopping")<{
+  readonly group: string
+}> {
+  override get message() {
+    return `group "${this.group}" is stopping and takes no new children`
+  }
+}
+
+/**
+ * `Supervisor.stopChild` was given a name or ref that is not a running child of the group (never
+ * was, or has terminated already).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ChildNotFound extends Data.TaggedError("ChildNotFound")<{
+  readonly group: string
+  readonly child: string
+}> {
+  override get message() {
+    return `group "${this.group}" has no running child "${this.child}"`
+  }
+}
+
+/**
  * What `tell` can fail with.
  *
  * @since 0.1.0
@@ -160,3 +207,11 @@ export type AskError = MailboxFull | ActorStopping | ActorStopped | AskTimeout |
  * @category errors
  */
 export type SpawnError = NameTaken | InvalidMailboxCapacity
+
+/**
+ * What `Supervisor.startChild` can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type StartChildError = ChildExists | GroupStopping | SpawnError

@@ -12,20 +12,27 @@
  * after the message it is handling, not in the middle of it. A nested group restarts as a unit:
  * every actor in it restarts and its own schedule starts over.
  *
- * Each crash counts against the group's schedule. When it is exhausted, a nested group escalates
- * to its parent group, which decides about the whole nested group as one of its children (and may
- * itself be exhausted and escalate further). A top-level group fails: the crashed child
- * terminates with `Failed`, the others stop (last started first), the group terminates with
- * `Failed`, `failed` completes, and if the group was started inside a handler the failure
- * escalates to that actor as its crash.
+ * Restart types (per actor child, {@link RestartType}): a `"transient"` child (the default) is
+ * restarted after a crash only; a `"permanent"` one also after it stops (a `stop` or `drain`
+ * from anyone but its group, or its own); a `"temporary"` one never, and its exit leaves the
+ * schedule and its siblings alone. A kill is final for every type. Children can be added to and
+ * removed from a running group ({@link startChild}, {@link stopChild}).
+ *
+ * Each crash — and each stop of a permanent child — counts against the group's schedule. When it
+ * is exhausted, a nested group escalates to its parent group, which decides about the whole
+ * nested group as one of its children (and may itself be exhausted and escalate further). A
+ * top-level group fails: the crashed child terminates with `Failed`, the others stop (last
+ * started first), the group terminates with `Failed`, `failed` completes, and if the group was
+ * started inside a handler the failure escalates to that actor as its crash.
  *
  * @since 0.1.0
  */
-import type { Cause, Effect, Schedule, Scope } from "effect"
-import type { ActorRef, Behavior, Message, SpawnOptions } from "./Actor.js"
-import type { SpawnError } from "./ActorError.js"
+import type { Cause, Effect, Inspectable, Pipeable, Schedule, Scope } from "effect"
+import type { ActorRef, Behavior, Message, SpawnOptions, StopOptions } from "./Actor.js"
+import type { ChildNotFound, SpawnError, StartChildError } from "./ActorError.js"
 import type { ActorSystem } from "./ActorSystem.js"
 import * as internal from "./internal/supervisor.js"
+import type { Terminated } from "./Terminated.js"
 
 /**
  * @since 0.1.0
@@ -70,6 +77,48 @@ export interface ChildSpec<in M, out R> {
 export interface GroupSpec<out C, out R> {
   readonly [GroupTypeId]: { readonly _C: () => C; readonly _R: () => R }
 }
+
+/**
+ * When a group restarts an actor child (OTP's restart types):
+ *
+ * - `"transient"` (default): after a crash only. A stop — by anyone, or its own — ends it for good.
+ * - `"permanent"`: after a crash, and after a graceful stop (`stop` or `drain`, whether from
+ *   outside, from its own handler, or its user lane closing) that did not come from its group or
+ *   {@link stopChild}. Such a stop counts against the group's schedule like a crash (with an empty
+ *   cause), and the group's strategy restarts the siblings it names, as for a crash.
+ * - `"temporary"`: never. Its exit, crash or stop, does not touch the schedule or the siblings;
+ *   where the strategy would restart it along with a sibling, it is stopped (after its current
+ *   message) instead.
+ *
+ * A kill is final for every type (it is what a stop that overruns its timeout ends in).
+ * `"transient"` is the default because it is how every child behaved before restart types
+ * existed: code that stops a child directly keeps stopping it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RestartType = "permanent" | "transient" | "temporary"
+
+/**
+ * Options of an actor child: its spawn options (supervision is the group's) and its restart type.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ChildOptions extends Omit<SpawnOptions, "supervision"> {
+  /** Default `"transient"`. */
+  readonly restart?: RestartType | undefined
+}
+
+/**
+ * The handle a child spec gives: an `ActorRef` for an actor, a `Supervisor` for a nested group.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Handle<S> = S extends ChildSpec<infer M, infer _R> ? ActorRef<M>
+  : S extends GroupSpec<infer C, infer _R> ? Supervisor<C>
+  : never
 
 /**
  * @since 0.1.0
@@ -124,14 +173,11 @@ export interface Spec<C> {
  * @since 0.1.0
  * @category models
  */
-export interface Supervisor<C> {
+export interface Supervisor<C> extends Pipeable.Pipeable, Inspectable.Inspectable {
   readonly name: string
   readonly ref: ActorRef<never>
-  readonly children: {
-    readonly [K in keyof C]: C[K] extends ChildSpec<infer M, infer _R> ? ActorRef<M>
-      : C[K] extends GroupSpec<infer C2, infer _R> ? Supervisor<C2>
-      : never
-  }
+  /** The children of the spec; children added by {@link startChild} are not listed here. */
+  readonly children: { readonly [K in keyof C]: Handle<C[K]> }
   /**
    * Completes with the crash that made the group give up (see the module description).
    *
@@ -141,16 +187,29 @@ export interface Supervisor<C> {
 }
 
 /**
- * Describes an actor child for {@link start} or {@link group}.
+ * Describes an actor child for {@link start}, {@link group} or {@link startChild}, with its
+ * restart type (default `"transient"`, see {@link RestartType}).
  *
  * Cancellation safety: a constructor; nothing runs.
+ *
+ * @example
+ * ```ts
+ * import { Data, Effect } from "effect"
+ * import { Actor, Supervisor } from "@weft/actor"
+ *
+ * class Job extends Data.TaggedClass("Job")<{}> {}
+ * const worker = Actor.behavior<Job>()({ initialState: 0, handlers: { Job: (_, n) => Effect.succeed(n + 1) } })
+ *
+ * const always = Supervisor.child(worker, { restart: "permanent" }) // restarted even after a stop
+ * const once = Supervisor.child(worker, { restart: "temporary", name: "one-off" }) // never restarted
+ * ```
  *
  * @since 0.1.0
  * @category constructors
  */
 export const child: <M extends Message, S, R>(
   behavior: Behavior<M, S, R>,
-  options?: Omit<SpawnOptions, "supervision">
+  options?: ChildOptions
 ) => ChildSpec<M, Exclude<R, Scope.Scope>> = internal.child
 
 /**
@@ -220,3 +279,75 @@ export const group: <const C extends Children>(spec: Spec<C>) => GroupSpec<C, Re
 export const start: <const C extends Children>(
   spec: Spec<C>
 ) => Effect.Effect<Supervisor<C>, SpawnError, Requirements<C> | ActorSystem | Scope.Scope> = internal.start
+
+/**
+ * Adds a child to a running group: an actor (`child`) or a nested group (`group`), started last
+ * in the group's order (so `"rest-for-one"` restarts it after every earlier child's crash, and a
+ * stop of the group stops it first). The group knows it by its `name` option — the actor's (or the
+ * nested group's) name in the system — or, without one, by its generated name (`ref.name`).
+ *
+ * Fails with `GroupStopping` if the group is stopping, failed or gone; `ChildExists` if the group
+ * has a running child by that name; `NameTaken` if another actor in the system has it.
+ *
+ * Cancellation safety: uninterruptible while it registers and starts the child. Interrupted before,
+ * nothing is started; an interruption that arrives meanwhile takes effect once the child is up,
+ * and the child is then killed and removed again — the caller either gets the handle or leaves no
+ * child (and no taken name) behind. A nested group that fails to start a child of its own is
+ * killed with the children it started, and the error returned.
+ *
+ * @example
+ * ```ts
+ * import { Data, Effect } from "effect"
+ * import { Actor, Supervisor } from "@weft/actor"
+ *
+ * class Job extends Data.TaggedClass("Job")<{}> {}
+ * const worker = Actor.behavior<Job>()({ initialState: 0, handlers: { Job: (_, n) => Effect.succeed(n + 1) } })
+ *
+ * const program = Effect.gen(function*() {
+ *   const pool = yield* Supervisor.start({ strategy: "one-for-one", children: {} })
+ *   const extra = yield* Supervisor.startChild(pool, Supervisor.child(worker, { name: "extra" }))
+ *   yield* Actor.tell(extra, new Job()) // extra: ActorRef<Job>
+ *   yield* Supervisor.stopChild(pool, "extra", { mode: "drain" })
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category children
+ */
+export const startChild: {
+  <S extends ChildSpec<never, unknown> | GroupSpec<unknown, unknown>>(
+    spec: S
+  ): <C>(self: Supervisor<C>) => Effect.Effect<Handle<S>, StartChildError, Requirements<{ readonly child: S }>>
+  <C, S extends ChildSpec<never, unknown> | GroupSpec<unknown, unknown>>(
+    self: Supervisor<C>,
+    spec: S
+  ): Effect.Effect<Handle<S>, StartChildError, Requirements<{ readonly child: S }>>
+} = internal.startChild
+
+/**
+ * Stops a child of the group for good, by its name in the group (a key of the spec's
+ * `children`, or the name a {@link startChild} child was registered under) or by its ref (a
+ * nested group's `ref`). It is not restarted, whatever its restart type, and its exit restarts no
+ * sibling; otherwise it stops as with `Actor.stop` (mode `stop`, `drain` or `kill`, with a
+ * timeout after which it is killed) and returns its `Terminated`. It leaves the group's order,
+ * which `"rest-for-one"` then uses, and its name is free for {@link startChild} again.
+ *
+ * Fails with `ChildNotFound` if the group has no running child by that name or ref.
+ *
+ * Cancellation safety: the stop goes on once requested (the child no longer restarts and already
+ * rejects messages); only the wait for it is abandoned.
+ *
+ * @since 0.1.0
+ * @category children
+ */
+export const stopChild: {
+  (
+    child: string | ActorRef<never>,
+    options?: StopOptions
+  ): <C>(self: Supervisor<C>) => Effect.Effect<Terminated, ChildNotFound>
+  <C>(
+    self: Supervisor<C>,
+    child: string | ActorRef<never>,
+    options?: StopOptions
+  ): Effect.Effect<Terminated, ChildNotFound>
+} = internal.stopChild

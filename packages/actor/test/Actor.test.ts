@@ -389,6 +389,29 @@ describe("Actor: ask cycles", () => {
       assert.strictEqual(yield* Deferred.await(result), "AskCycle")
     })))
 
+  it.effect("after a supervised restart the handler is still its actor: asking yourself still fails fast", () =>
+    run(Effect.gen(function*() {
+      const outcomes: Array<string> = []
+      const selfAsker = Actor.behavior<AskSelf | Get | Crash>()({
+        initialState: 0,
+        handlers: {
+          AskSelf: (_, state, { self }) =>
+            Actor.ask(self, new Get()).pipe(
+              Effect.match({ onFailure: (e) => e._tag, onSuccess: () => "replied" }),
+              Effect.map((outcome) => (outcomes.push(outcome), state))
+            ),
+          Get: (_, state) => Effect.succeed(Actor.reply(state, state)),
+          Crash: () => Effect.dieMessage("boom")
+        }
+      })
+      // The restart's backoff races a stop request; the race must not cost the loop its identity.
+      const ref = yield* Actor.spawn(selfAsker, { supervision: { restarts: Schedule.forever } })
+      yield* Actor.tell(ref, new Crash())
+      yield* Actor.tell(ref, new AskSelf())
+      yield* Actor.ask(ref, new Get())
+      assert.deepStrictEqual(outcomes, ["AskCycle"])
+    })))
+
   it.effect("a cycle through another actor fails fast instead of deadlocking", () =>
     run(Effect.gen(function*() {
       const seen = yield* Deferred.make<ActorError.AskError>()

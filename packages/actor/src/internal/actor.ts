@@ -35,11 +35,15 @@ import {
   ActorStopping,
   AskCycle,
   type AskError,
+  ChildExists,
+  ChildNotFound,
+  GroupStopping,
   HandlerCrashed,
   InvalidMailboxCapacity,
   MailboxFull,
   NameTaken,
   type SpawnError,
+  type StartChildError,
   type TellError
 } from "../ActorError.js"
 import * as ActorMetrics from "../ActorMetrics.js"
@@ -47,6 +51,7 @@ import type * as ActorSystemModule from "../ActorSystem.js"
 import type { DeadLetter, Reason } from "../DeadLetter.js"
 import { LifecycleEvent } from "../Lifecycle.js"
 import type * as Reliable from "../Reliable.js"
+import type { RestartType } from "../Supervisor.js"
 import { Terminated, TerminationReason } from "../Terminated.js"
 import { isReliable, SettledImpl } from "./reliable.js"
 import { SystemRuntime } from "./system.js"
@@ -348,8 +353,10 @@ const restartMessage: SystemMessage = { _tag: "Restart" }
  * @internal
  */
 export class SupervisorGroup {
-  /** In start order; a nested group appears as its own cell. */
+  /** The running children in start order (a nested group appears as its own cell). */
   readonly children: Array<ActorCell> = []
+  /** The same children by the name the group knows them by (their key in the spec). */
+  readonly byName = new Map<string, ActorCell>()
   /** Set once the group gave up; every child then terminates. */
   failure: Cause.Cause<unknown> | undefined = undefined
   constructor(
@@ -361,14 +368,21 @@ export class SupervisorGroup {
   ) {}
 
   /**
-   * Decides a child's crash: restart it (and its siblings per strategy), or — the schedule
-   * exhausted — escalate. A nested group escalates to its parent group, which decides about this
-   * whole group as one child (restarting it means every child here restarts, with a fresh
-   * schedule); a top-level group fails. May sleep for a backoff.
+   * Decides a child's exit — a crash, or (`crashed` false) a graceful stop: restart it (and its
+   * siblings per strategy), or — the schedule exhausted — escalate. A nested group escalates to
+   * its parent group, which decides about this whole group as one child (restarting it means
+   * every child here restarts, with a fresh schedule); a top-level group fails. Per the child's
+   * restart type, a temporary child is never restarted and a stop restarts only a permanent one;
+   * neither then touches the schedule or the siblings. May sleep for a backoff.
    */
-  childCrashed(child: ActorCell, cause: Cause.Cause<unknown>): Effect.Effect<number> {
-    // The group already gave up or is gone: this child is stopping anyway.
-    if (this.failure !== undefined || this.cell.status === TERMINATED) return Effect.succeed(TERMINATE)
+  childExited(child: ActorCell, cause: Cause.Cause<unknown>, crashed: boolean): Effect.Effect<number> {
+    // The group already gave up or is gone, or it is stopping this child: no restart.
+    if (this.failure !== undefined || this.cell.status === TERMINATED || child.leaving) {
+      return Effect.succeed(TERMINATE)
+    }
+    if (child.restart === "temporary") return Effect.succeed(TERMINATE)
+    // A stop restarts a permanent child only, and only while the group itself is running.
+    if (!crashed && (child.restart !== "permanent" || this.cell.status !== RUNNING)) return Effect.succeed(TERMINATE)
     return Effect.matchEffect(this.driver.next(cause), {
       onFailure: () => this.exhausted(child, cause),
       onSuccess: () =>
@@ -382,7 +396,7 @@ export class SupervisorGroup {
   private exhausted(child: ActorCell, cause: Cause.Cause<unknown>): Effect.Effect<number> {
     const parentGroup = this.cell.group
     if (parentGroup === undefined) return Effect.sync(() => this.fail(cause))
-    return Effect.flatMap(parentGroup.childCrashed(this.cell, cause), (decision) =>
+    return Effect.flatMap(parentGroup.childExited(this.cell, cause, true), (decision) =>
       decision === RESTART
         // The parent restarts this group as a whole: the crashed child restarts itself.
         ? Effect.as(this.restartAll(child), RESTART)
@@ -398,7 +412,7 @@ export class SupervisorGroup {
         ActorMetrics.restarts.unsafeUpdate(1, this.cell.labels)
         this.cell.runtime.publish(LifecycleEvent.Restarted({ actor: this.cell.ref, cause: Cause.empty }))
         for (const child of this.children) {
-          if (child !== except && child.status === RUNNING) child.system.push(restartMessage)
+          if (child !== except) restartOrRetire(child)
         }
       })
     )
@@ -409,8 +423,15 @@ export class SupervisorGroup {
     const index = this.children.indexOf(child)
     this.children.forEach((sibling, i) => {
       const restarts = this.strategy === "one-for-all" || i > index
-      if (restarts && sibling !== child && sibling.status === RUNNING) sibling.system.push(restartMessage)
+      if (restarts && sibling !== child) restartOrRetire(sibling)
     })
+  }
+
+  /** Forgets a child that has terminated: its name is free again, and it leaves the order. */
+  remove(child: ActorCell): void {
+    const index = this.children.indexOf(child)
+    if (index >= 0) this.children.splice(index, 1)
+    if (child.key !== undefined && this.byName.get(child.key) === child) this.byName.delete(child.key)
   }
 
   /** Gives up: the group's loop stops the children and terminates it with the cause. */
@@ -424,6 +445,30 @@ export class SupervisorGroup {
 }
 
 /**
+ * A sibling's restart, requested on its system lane — or, for a temporary child, which is never
+ * restarted, its stop (after its current message, for good).
+ */
+const restartOrRetire = (child: ActorCell): void => {
+  if (child.status !== RUNNING) return
+  if (child.restart !== "temporary") return child.system.push(restartMessage)
+  child.leaving = true
+  requestStop(child, "stop")
+}
+
+/**
+ * The synchronous half of a graceful stop: the actor turns new messages away, cuts a restart
+ * backoff short and, for `"stop"`, finds the request on its system lane after its current message.
+ */
+const requestStop = (cell: ActorCell, mode: "stop" | "drain"): void => {
+  cell.status = STOPPING
+  if (mode === "stop" && cell.stopMode !== "stop") {
+    cell.stopMode = "stop"
+    cell.system.push(stopMessage)
+  }
+  Deferred.unsafeDone(cell.stopRequested, Exit.void)
+}
+
+/**
  * One actor: its two lanes, its status, and the links death watch, supervision and cycle
  * detection follow. A supervisor group is an actor too, with an unused user lane.
  *
@@ -431,6 +476,9 @@ export class SupervisorGroup {
  */
 export class ActorCell {
   status = RUNNING
+  /** The user lane; a permanent group child restarted after a stop gets a fresh (reopened) one. */
+  tx: Mpsc.Sender<Envelope>
+  rx: Mpsc.Receiver<Envelope>
   readonly system = new SystemLane<SystemMessage>()
   readonly watchers = new Set<ActorCell>()
   readonly terminated: Deferred.Deferred<Terminated>
@@ -442,12 +490,25 @@ export class ActorCell {
   scope: Scope.CloseableScope | undefined = undefined
   fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
   /** Completed by the first graceful `stop`/`drain`, to cut a restart backoff short. */
-  readonly stopRequested: Deferred.Deferred<void>
+  stopRequested: Deferred.Deferred<void>
+  /**
+   * Completed when the actor stops — when it terminates, or when a permanent group child's
+   * stopped incarnation has ended and the group takes over (then it is renewed): what `stop` waits for.
+   */
+  stopped: Deferred.Deferred<Terminated>
   stopMode: "stop" | "drain" = "drain"
   /** The timeout of the stop in progress, which a group applies to each of its children. */
   stopTimeout: Duration.Duration | undefined = undefined
   /** The supervisor group this actor belongs to, which then decides its crashes. */
   group: SupervisorGroup | undefined = undefined
+  /** The name its group knows it by. */
+  key: string | undefined = undefined
+  /** When its group restarts it (see `Supervisor.RestartType`). */
+  restart: RestartType = "transient"
+  /** Its group (or `Supervisor.stopChild`) is stopping it: it is not restarted any more. */
+  leaving = false
+  /** The group this cell is the actor of, if it is a group's. */
+  supervising: SupervisorGroup | undefined = undefined
   /**
    * True while the loop waits on its lanes: a `Kill` pushed then is taken by the loop itself.
    * Otherwise the loop is busy (a handler, a hook, a backoff) and a kill interrupts it.
@@ -466,15 +527,18 @@ export class ActorCell {
     readonly id: number,
     readonly name: string,
     readonly runtime: SystemRuntime,
-    readonly tx: Mpsc.Sender<Envelope>,
-    readonly rx: Mpsc.Receiver<Envelope>,
+    tx: Mpsc.Sender<Envelope>,
+    rx: Mpsc.Receiver<Envelope>,
     readonly capacity: number,
     readonly strategy: Actor.MailboxStrategy,
     readonly parent: ActorCell | undefined,
     fiberId: FiberId.FiberId
   ) {
+    this.tx = tx
+    this.rx = rx
     this.terminated = Deferred.unsafeMake(fiberId)
     this.stopRequested = Deferred.unsafeMake(fiberId)
+    this.stopped = Deferred.unsafeMake(fiberId)
     this.ref = new ActorRefImpl(this)
     this.labels = [MetricLabel.make("actor", name)]
   }
@@ -486,7 +550,11 @@ export class ActorCell {
  *
  * @internal
  */
-export const currentActor = FiberRef.unsafeMake<ActorCell | undefined>(undefined, { fork: () => undefined })
+export const currentActor = FiberRef.unsafeMake<ActorCell | undefined>(undefined, {
+  fork: () => undefined,
+  // A joined fiber (the winner of a restart backoff's race, say) must not take the actor away.
+  join: (parent) => parent
+})
 
 let nextActorId = 0
 
@@ -856,8 +924,6 @@ const runActor = (
     const runtime = cell.runtime
     const handlers = behavior.handlers
     const context: Actor.HandlerContext<never> = { self: cell.ref }
-    const user = cell.rx[Readiness.TypeId]
-    const lanes = { system: cell.system, user: cell.rx }
     const redelivery = supervision.redelivery
     let state: unknown = behavior.initialState
     cell.busySince = clock.unsafeCurrentTimeMillis()
@@ -879,7 +945,7 @@ const runActor = (
      * `onStart` leaves no state to resume with, so there `resume` restarts (on the schedule).
      */
     const supervise = (cause: Cause.Cause<unknown>, inStart: boolean): Effect.Effect<number> => {
-      if (cell.group !== undefined) return unlessStopped(cell.group.childCrashed(cell, cause))
+      if (cell.group !== undefined) return unlessStopped(cell.group.childExited(cell, cause, true))
       switch (inStart && supervision.strategy === "resume" ? "restart" : supervision.strategy) {
         case "resume":
           return Effect.succeed(RESUME)
@@ -902,176 +968,221 @@ const runActor = (
       }
     }
 
-    incarnations: while (true) {
-      const scope = yield* Scope.make()
-      cell.scope = scope
-      // Handlers and hooks see the incarnation's scope: children and resources they create end
-      // with the incarnation.
-      yield* FiberRef.update(FiberRef.currentContext, Context.add(Scope.Scope, scope))
-      state = behavior.initialState
-      // Set when a crash was not absorbed by `resume`; `decision` then says what follows.
-      let crash: Cause.Cause<unknown> | undefined
-      let decision = RESUME
-      if (behavior.onStart !== undefined) {
-        const started = yield* Effect.exit(behavior.onStart(state, context))
-        if (Exit.isSuccess(started)) {
-          state = started.value
-        } else {
-          crash = started.cause
-          decision = yield* supervise(crash, true)
-        }
-      }
-
-      while (crash === undefined) {
-        // System lane first; when both lanes are empty, select over both (system first again).
-        let control = cell.system.poll()
-        let envelope: Envelope | undefined
-        if (control === undefined) {
-          let claimed = user.claim()
-          if (claimed === undefined) {
-            // Empty: first give the senders this batch woke a turn — cheaper than parking, and
-            // the next batch is usually there when we come back.
-            yield* Effect.yieldNow()
-            control = cell.system.poll()
-            if (control === undefined) claimed = user.claim()
-          }
-          if (claimed !== undefined) {
-            // The user lane is closed and empty: a drain has finished.
-            if (Exit.isFailure(claimed)) break incarnations
-            envelope = claimed.value
-          } else if (control === undefined) {
-            yield* flushMetrics
-            cell.parked = true
-            const next = yield* Effect.either(Select.select(lanes, biased))
-            cell.parked = false
-            cell.busySince = clock.unsafeCurrentTimeMillis()
-            if (Either.isLeft(next)) break incarnations
-            if (next.right._tag === "system") control = next.right.value
-            else envelope = next.right.value
-          }
-        }
-        if (control !== undefined) {
-          if (control._tag === "Stop") break incarnations
-          if (control._tag === "Kill") return yield* terminateIncarnation(cell, TerminationReason.Killed())
-          if (control._tag === "Restart") {
-            // A sibling's crash restarts this one too (one-for-all, rest-for-one).
-            yield* restartIncarnation(cell, behavior, Cause.empty, state, context)
-            continue incarnations
-          }
-          // A child's escalated failure, or a crash in onTerminated, is this actor's crash.
-          let failed: Cause.Cause<unknown> | undefined
-          if (control._tag === "ChildFailed") {
-            failed = control.cause
-          } else if (control._tag === "Terminated" && behavior.onTerminated !== undefined) {
-            const handled = yield* Effect.exit(behavior.onTerminated(control.terminated, state, context))
-            if (Exit.isSuccess(handled)) state = handled.value
-            else failed = handled.cause
-          }
-          if (failed !== undefined) {
-            decision = yield* supervise(failed, false)
-            if (decision !== RESUME) crash = failed
-          }
-          continue
-        }
-        if (envelope === undefined) continue
-        let ask: AskEnvelope | undefined
-        let reliable: ReliableEnvelope | undefined
-        let message: Actor.Message
-        if (isReliableEnvelope(envelope)) {
-          reliable = envelope
-          message = envelope.message
-        } else if (isAskEnvelope(envelope)) {
-          if (envelope.settled) {
-            runtime.deadLetter(cell, envelope.message, envelope.interrupted ? "AskInterrupted" : "Expired")
-            continue
-          }
-          const now = clock.unsafeCurrentTimeMillis()
-          if (envelope.deadline <= now) {
-            runtime.expire(envelope, now, yield* Mpsc.size(cell.rx))
-            runtime.deadLetter(cell, envelope.message, "Expired")
-            continue
-          }
-          ask = envelope
-          message = envelope.message
-        } else {
-          message = envelope
-          if (isReliable(message)) reliable = new ReliableEnvelope(message, nextDeliveryId++, 1)
-        }
-        const effect = runHandler(
-          handlers,
-          message,
-          state,
-          reliable === undefined ? context : reliableContext(cell, reliable),
-          cell
-        )
-        // A handler that returns `Effect.succeed`/`Effect.fail` hands back an Exit: it is used as
-        // is, so a run of such messages is handled in one synchronous batch with no fiber hop.
-        let result: unknown
-        let cause: Cause.Cause<unknown> | undefined
-        if (Exit.isExit(effect)) {
-          if (Exit.isSuccess(effect)) result = effect.value
-          else cause = effect.cause
-        } else {
-          cell.inFlight = envelope
-          const startedAt = clock.unsafeCurrentTimeNanos()
-          const outcome = yield* Effect.catchAllCause(effect, handlerFailed)
-          ActorMetrics.handlerTime.unsafeUpdate(
-            Number(clock.unsafeCurrentTimeNanos() - startedAt) / 1_000_000,
-            cell.labels
-          )
-          cell.inFlight = undefined
-          if (outcome instanceof HandlerFailed) cause = outcome.cause
-          else result = outcome
-        }
-        if (++cell.processed === METRICS_EVERY) {
-          yield* flushMetrics
-          // Let the senders this batch woke (and every other fiber) run.
-          yield* Effect.yieldNow()
-        }
-        if (cause === undefined) {
-          if (result instanceof RepliedImpl) {
-            state = result.state
-            if (ask !== undefined) runtime.reply(ask, Exit.succeed(result.reply))
-          } else if (result instanceof SettledImpl) {
-            state = result.state
-            if (reliable !== undefined && result.settlement._tag !== "Ack") {
-              yield* redeliver(cell, reliable, result.settlement, redelivery, clock.unsafeCurrentTimeMillis())
-            }
+    // Once round per life: only a permanent group child, restarted after a stop, comes round again.
+    while (true) {
+      incarnations: while (true) {
+        // Read per incarnation: a restart after a stop reopens the user lane.
+        const user = cell.rx[Readiness.TypeId]
+        const lanes = { system: cell.system, user: cell.rx }
+        const scope = yield* Scope.make()
+        cell.scope = scope
+        // Handlers and hooks see the incarnation's scope: children and resources they create end
+        // with the incarnation.
+        yield* FiberRef.update(FiberRef.currentContext, Context.add(Scope.Scope, scope))
+        state = behavior.initialState
+        // Set when a crash was not absorbed by `resume`; `decision` then says what follows.
+        let crash: Cause.Cause<unknown> | undefined
+        let decision = RESUME
+        if (behavior.onStart !== undefined) {
+          const started = yield* Effect.exit(behavior.onStart(state, context))
+          if (Exit.isSuccess(started)) {
+            state = started.value
           } else {
-            state = result
+            crash = started.cause
+            decision = yield* supervise(crash, true)
           }
-          continue
         }
-        const failure = Cause.failureOption(cause)
-        if (Option.isSome(failure) && !Cause.isDie(cause) && !Cause.isInterrupted(cause)) {
-          // A request's typed failure is its reply, not a crash; the state is unchanged.
-          if (ask !== undefined) runtime.reply(ask, Exit.fail(failure.value))
-          continue
+
+        while (crash === undefined) {
+          // System lane first; when both lanes are empty, select over both (system first again).
+          let control = cell.system.poll()
+          let envelope: Envelope | undefined
+          if (control === undefined) {
+            let claimed = user.claim()
+            if (claimed === undefined) {
+              // Empty: first give the senders this batch woke a turn — cheaper than parking, and
+              // the next batch is usually there when we come back.
+              yield* Effect.yieldNow()
+              control = cell.system.poll()
+              if (control === undefined) claimed = user.claim()
+            }
+            if (claimed !== undefined) {
+              // The user lane is closed and empty: a drain has finished.
+              if (Exit.isFailure(claimed)) break incarnations
+              envelope = claimed.value
+            } else if (control === undefined) {
+              yield* flushMetrics
+              cell.parked = true
+              const next = yield* Effect.either(Select.select(lanes, biased))
+              cell.parked = false
+              cell.busySince = clock.unsafeCurrentTimeMillis()
+              if (Either.isLeft(next)) break incarnations
+              if (next.right._tag === "system") control = next.right.value
+              else envelope = next.right.value
+            }
+          }
+          if (control !== undefined) {
+            if (control._tag === "Stop") break incarnations
+            if (control._tag === "Kill") return yield* terminateIncarnation(cell, TerminationReason.Killed())
+            if (control._tag === "Restart") {
+              // A sibling's crash restarts this one too (one-for-all, rest-for-one).
+              yield* restartIncarnation(cell, behavior, Cause.empty, state, context)
+              continue incarnations
+            }
+            // A child's escalated failure, or a crash in onTerminated, is this actor's crash.
+            let failed: Cause.Cause<unknown> | undefined
+            if (control._tag === "ChildFailed") {
+              failed = control.cause
+            } else if (control._tag === "Terminated" && behavior.onTerminated !== undefined) {
+              const handled = yield* Effect.exit(behavior.onTerminated(control.terminated, state, context))
+              if (Exit.isSuccess(handled)) state = handled.value
+              else failed = handled.cause
+            }
+            if (failed !== undefined) {
+              decision = yield* supervise(failed, false)
+              if (decision !== RESUME) crash = failed
+            }
+            continue
+          }
+          if (envelope === undefined) continue
+          let ask: AskEnvelope | undefined
+          let reliable: ReliableEnvelope | undefined
+          let message: Actor.Message
+          if (isReliableEnvelope(envelope)) {
+            reliable = envelope
+            message = envelope.message
+          } else if (isAskEnvelope(envelope)) {
+            if (envelope.settled) {
+              runtime.deadLetter(cell, envelope.message, envelope.interrupted ? "AskInterrupted" : "Expired")
+              continue
+            }
+            const now = clock.unsafeCurrentTimeMillis()
+            if (envelope.deadline <= now) {
+              runtime.expire(envelope, now, yield* Mpsc.size(cell.rx))
+              runtime.deadLetter(cell, envelope.message, "Expired")
+              continue
+            }
+            ask = envelope
+            message = envelope.message
+          } else {
+            message = envelope
+            if (isReliable(message)) reliable = new ReliableEnvelope(message, nextDeliveryId++, 1)
+          }
+          const effect = runHandler(
+            handlers,
+            message,
+            state,
+            reliable === undefined ? context : reliableContext(cell, reliable),
+            cell
+          )
+          // A handler that returns `Effect.succeed`/`Effect.fail` hands back an Exit: it is used as
+          // is, so a run of such messages is handled in one synchronous batch with no fiber hop.
+          let result: unknown
+          let cause: Cause.Cause<unknown> | undefined
+          if (Exit.isExit(effect)) {
+            if (Exit.isSuccess(effect)) result = effect.value
+            else cause = effect.cause
+          } else {
+            cell.inFlight = envelope
+            const startedAt = clock.unsafeCurrentTimeNanos()
+            const outcome = yield* Effect.catchAllCause(effect, handlerFailed)
+            ActorMetrics.handlerTime.unsafeUpdate(
+              Number(clock.unsafeCurrentTimeNanos() - startedAt) / 1_000_000,
+              cell.labels
+            )
+            cell.inFlight = undefined
+            if (outcome instanceof HandlerFailed) cause = outcome.cause
+            else result = outcome
+          }
+          if (++cell.processed === METRICS_EVERY) {
+            yield* flushMetrics
+            // Let the senders this batch woke (and every other fiber) run.
+            yield* Effect.yieldNow()
+          }
+          if (cause === undefined) {
+            if (result instanceof RepliedImpl) {
+              state = result.state
+              if (ask !== undefined) runtime.reply(ask, Exit.succeed(result.reply))
+            } else if (result instanceof SettledImpl) {
+              state = result.state
+              if (reliable !== undefined && result.settlement._tag !== "Ack") {
+                yield* redeliver(cell, reliable, result.settlement, redelivery, clock.unsafeCurrentTimeMillis())
+              }
+            } else {
+              state = result
+            }
+            continue
+          }
+          const failure = Cause.failureOption(cause)
+          if (Option.isSome(failure) && !Cause.isDie(cause) && !Cause.isInterrupted(cause)) {
+            // A request's typed failure is its reply, not a crash; the state is unchanged.
+            if (ask !== undefined) runtime.reply(ask, Exit.fail(failure.value))
+            continue
+          }
+          // A reliable message that crashed its handler was not acked: it is redelivered.
+          if (reliable !== undefined) {
+            yield* redeliver(cell, reliable, crashedSettlement, redelivery, clock.unsafeCurrentTimeMillis())
+          } else runtime.deadLetter(cell, message, "Crashed")
+          if (ask !== undefined) {
+            runtime.reply(ask, Exit.fail(new HandlerCrashed({ actor: cell.name, tag: message._tag })))
+          }
+          decision = yield* supervise(cause, false)
+          if (decision !== RESUME) {
+            crash = cause
+          }
         }
-        // A reliable message that crashed its handler was not acked: it is redelivered.
-        if (reliable !== undefined) {
-          yield* redeliver(cell, reliable, crashedSettlement, redelivery, clock.unsafeCurrentTimeMillis())
-        } else runtime.deadLetter(cell, message, "Crashed")
-        if (ask !== undefined) {
-          runtime.reply(ask, Exit.fail(new HandlerCrashed({ actor: cell.name, tag: message._tag })))
+
+        if (decision === TERMINATE) {
+          return yield* terminateIncarnation(cell, crashReason(crash))
         }
-        decision = yield* supervise(cause, false)
-        if (decision !== RESUME) {
-          crash = cause
-        }
+        if (decision === STOPPED) return yield* terminateIncarnation(cell, TerminationReason.Stopped())
+        yield* restartIncarnation(cell, behavior, crash, state, context)
       }
 
-      if (decision === TERMINATE) {
-        return yield* terminateIncarnation(cell, crashReason(crash))
+      // Graceful stop: after the current message (stop) or once the queue is empty (drain).
+      if (behavior.onStop !== undefined) yield* behavior.onStop(state, context)
+      const group = cell.group
+      if (group === undefined || cell.restart !== "permanent" || cell.leaving) {
+        return yield* terminateIncarnation(cell, TerminationReason.Stopped())
       }
-      if (decision === STOPPED) return yield* terminateIncarnation(cell, TerminationReason.Stopped())
-      yield* restartIncarnation(cell, behavior, crash, state, context)
+      // A permanent child: this incarnation is over (whoever stopped it gets its answer now); the
+      // group decides, as for a crash, whether a new one starts with the mailbox reopened.
+      yield* terminateIncarnation(cell, TerminationReason.Stopped())
+      yield* reopen(cell)
+      const decision = yield* unlessStopped(group.childExited(cell, Cause.empty, false))
+      if (decision !== RESTART) return TerminationReason.Stopped()
+      yield* restartIncarnation(cell, behavior, Cause.empty, state, context)
     }
-
-    // Graceful stop: after the current message (stop) or once the queue is empty (drain).
-    if (behavior.onStop !== undefined) yield* behavior.onStop(state, context)
-    return yield* terminateIncarnation(cell, TerminationReason.Stopped())
   })
+
+/**
+ * Readies a permanent group child's cell for its next incarnation after a graceful stop: a fresh
+ * user lane holding whatever the stop left queued (the mailbox survives, as in a crash restart),
+ * running again, and the stop's waiters answered with `Stopped`.
+ */
+const reopen = (cell: ActorCell): Effect.Effect<void> =>
+  Effect.flatMap(Effect.orDie(Mpsc.bounded<Envelope>(cell.capacity)), ([tx, rx]) =>
+    Effect.withFiberRuntime((fiber) => {
+      const old = cell.rx[Readiness.TypeId]
+      // Same capacity, nothing else sends to the new lane yet: every leftover fits.
+      for (let claimed = old.claim(); claimed !== undefined && Exit.isSuccess(claimed); claimed = old.claim()) {
+        Mpsc.unsafeTrySend(tx, claimed.value)
+      }
+      cell.tx = tx
+      cell.rx = rx
+      cell.system.remove(stopMessage)
+      const stopped = cell.stopped
+      cell.stopped = Deferred.unsafeMake(fiber.id())
+      cell.stopRequested = Deferred.unsafeMake(fiber.id())
+      cell.stopMode = "drain"
+      cell.stopTimeout = undefined
+      cell.status = RUNNING
+      Deferred.unsafeDone(
+        stopped,
+        Exit.succeed(new Terminated({ actor: cell.ref, reason: TerminationReason.Stopped() }))
+      )
+      return Effect.void
+    }))
 
 const restartIncarnation = (
   cell: ActorCell,
@@ -1130,8 +1241,10 @@ const finalize = (cell: ActorCell, exit: Exit.Exit<TerminationReason>): Effect.E
     const runtime = cell.runtime
     runtime.cells.delete(cell)
     if (runtime.names.get(cell.name) === cell) runtime.names.delete(cell.name)
+    cell.group?.remove(cell)
     const terminated = new Terminated({ actor: cell.ref, reason })
     cell.terminatedWith = terminated
+    Deferred.unsafeDone(cell.stopped, Exit.succeed(terminated))
     runtime.publish(LifecycleEvent.Terminated({ actor: cell.ref, reason }))
     Deferred.unsafeDone(cell.terminated, Exit.succeed(terminated))
     for (const watcher of cell.watchers) {
@@ -1152,34 +1265,65 @@ export const spawn = <M extends Actor.Message, S, R>(
   Actor.ActorRef<M>,
   SpawnError,
   Exclude<R, Scope.Scope> | ActorSystemModule.ActorSystem | Scope.Scope
-> => spawnIn(behavior, options, undefined)
+> =>
+  // Outside a group only the spawn errors can happen.
+  spawnIn(behavior, options, undefined) as Effect.Effect<
+    Actor.ActorRef<M>,
+    SpawnError,
+    Exclude<R, Scope.Scope> | ActorSystemModule.ActorSystem | Scope.Scope
+  >
 
 /**
- * Registers a new cell — a name that is free, a mailbox of `capacity` — as a member of `group`
- * when given. Call it uninterruptibly, then `launch` the cell.
+ * A cell's place in a supervisor group: the group, the name the group knows it by (default: the
+ * actor's own name) and its restart type.
+ *
+ * @internal
+ */
+export interface Membership {
+  readonly group: SupervisorGroup
+  readonly key: string | undefined
+  readonly restart: RestartType
+}
+
+/**
+ * Registers a new cell — a name that is free, a mailbox of `capacity` — as a member of a group
+ * when given. Call it uninterruptibly, then `launch` the cell. Every check runs in the same
+ * synchronous step as the registration, so nothing can take the name or stop the group between.
  */
 const makeCell = (
   runtime: SystemRuntime,
   name: string | undefined,
   capacity: number,
   strategy: Actor.MailboxStrategy,
-  group: SupervisorGroup | undefined
-): Effect.Effect<ActorCell, SpawnError> =>
+  membership: Membership | undefined
+): Effect.Effect<ActorCell, StartChildError> =>
   Effect.gen(function*() {
     if (!Number.isInteger(capacity) || capacity < 1) {
       return yield* Effect.fail(new InvalidMailboxCapacity({ capacity }))
     }
-    const id = nextActorId++
-    const cellName = name ?? `actor-${id}`
-    if (runtime.names.has(cellName)) return yield* Effect.fail(new NameTaken({ name: cellName }))
     const [tx, rx] = yield* Effect.orDie(Mpsc.bounded<Envelope>(capacity))
     const parent = yield* FiberRef.get(currentActor)
-    const cell = new ActorCell(id, cellName, runtime, tx, rx, capacity, strategy, parent, yield* Effect.fiberId)
+    const fiberId = yield* Effect.fiberId
+    const id = nextActorId++
+    const cellName = name ?? `actor-${id}`
+    const key = membership?.key ?? cellName
+    if (membership !== undefined) {
+      const group = membership.group
+      if (group.cell.status !== RUNNING || group.failure !== undefined) {
+        return yield* Effect.fail(new GroupStopping({ group: group.cell.name }))
+      }
+      if (group.byName.has(key)) return yield* Effect.fail(new ChildExists({ group: group.cell.name, child: key }))
+    }
+    if (runtime.names.has(cellName)) return yield* Effect.fail(new NameTaken({ name: cellName }))
+    const cell = new ActorCell(id, cellName, runtime, tx, rx, capacity, strategy, parent, fiberId)
     runtime.cells.add(cell)
     runtime.names.set(cellName, cell)
-    if (group !== undefined) {
-      cell.group = group
-      group.children.push(cell)
+    if (membership !== undefined) {
+      cell.group = membership.group
+      cell.key = key
+      cell.restart = membership.restart
+      membership.group.children.push(cell)
+      membership.group.byName.set(key, cell)
     }
     return cell
   })
@@ -1206,14 +1350,14 @@ const launch = (
     if (cell.group === undefined) yield* Effect.addFinalizer(() => Effect.asVoid(stop(cell.ref)))
   })
 
-/** Spawns an actor, as a member of `group` when given. @internal */
+/** Spawns an actor, as a member of a group when given. @internal */
 export const spawnIn = <M extends Actor.Message, S, R>(
   behavior: Actor.Behavior<M, S, R>,
   options: Actor.SpawnOptions | undefined,
-  group: SupervisorGroup | undefined
+  membership: Membership | undefined
 ): Effect.Effect<
   Actor.ActorRef<M>,
-  SpawnError,
+  StartChildError,
   Exclude<R, Scope.Scope> | ActorSystemModule.ActorSystem | Scope.Scope
 > =>
   Effect.uninterruptibleMask((restore) =>
@@ -1224,7 +1368,7 @@ export const spawnIn = <M extends Actor.Message, S, R>(
         options?.name,
         options?.mailbox?.capacity ?? 1024,
         options?.mailbox?.strategy ?? "suspend",
-        group
+        membership
       )
       const loop = runActor(cell, behavior as unknown as AnyBehavior, {
         strategy: options?.supervision?.strategy ?? "restart",
@@ -1237,7 +1381,7 @@ export const spawnIn = <M extends Actor.Message, S, R>(
     })
   ) as Effect.Effect<
     Actor.ActorRef<M>,
-    SpawnError,
+    StartChildError,
     Exclude<R, Scope.Scope> | ActorSystemModule.ActorSystem | Scope.Scope
   >
 
@@ -1250,6 +1394,7 @@ export type GroupMember =
     /** Requirements erased: the public `Supervisor.start` carries them in its type. */
     readonly behavior: Actor.Behavior<Actor.Message, unknown, never>
     readonly options: Actor.SpawnOptions | undefined
+    readonly restart: RestartType
   }
   | { readonly _tag: "Group"; readonly spec: GroupSpec }
 
@@ -1278,36 +1423,138 @@ export interface StartedGroup {
  */
 export const startGroup = (
   spec: GroupSpec,
-  parentGroup: SupervisorGroup | undefined
-): Effect.Effect<StartedGroup, SpawnError, ActorSystemModule.ActorSystem | Scope.Scope> =>
+  membership: Membership | undefined
+): Effect.Effect<StartedGroup, StartChildError, ActorSystemModule.ActorSystem | Scope.Scope> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
       const runtime = runtimeOf(yield* SystemTag)
       const driver = yield* Schedule.driver(spec.restarts ?? defaultRestarts)
       const failed = yield* Deferred.make<Cause.Cause<unknown>>()
-      const cell = yield* makeCell(runtime, spec.name ?? `supervisor-${nextGroupId++}`, 1, "fail", parentGroup)
+      const cell = yield* makeCell(runtime, spec.name ?? `supervisor-${nextGroupId++}`, 1, "fail", membership)
       const group = new SupervisorGroup(cell, spec.strategy, driver, failed)
+      cell.supervising = group
       yield* launch(cell, runGroup(cell, group), (exit) => finalizeGroup(cell, group, exit))
       const children: Record<string, Actor.ActorRef<never> | StartedGroup> = {}
-      const started = Effect.forEach(Object.entries(spec.children), ([key, member]) => {
-        const handle: Effect.Effect<
-          Actor.ActorRef<never> | StartedGroup,
-          SpawnError,
-          ActorSystemModule.ActorSystem | Scope.Scope
-        > = member._tag === "Actor" ? spawnIn(member.behavior, member.options, group) : startGroup(member.spec, group)
-        return Effect.map(handle, (value) => {
+      const started = Effect.forEach(Object.entries(spec.children), ([key, member]) =>
+        Effect.map(startMember(group, key, member), (value) => {
           children[key] = value
-        })
-      }, { discard: true })
+        }), { discard: true })
       const exit = yield* Effect.exit(started)
       if (Exit.isFailure(exit)) {
         yield* stop(cell.ref, { mode: "kill" })
         return yield* Effect.failCause(exit.cause)
       }
       yield* restore(Effect.void)
-      return { name: cell.name, ref: cell.ref, children, failed: Deferred.await(failed) }
+      return startedGroup(group, children)
     })
   )
+
+const startedGroup = (
+  group: SupervisorGroup,
+  children: Readonly<Record<string, Actor.ActorRef<never> | StartedGroup>>
+): StartedGroup => new StartedGroupImpl(group, children)
+
+/** A group's handle: pipeable (for `startChild`/`stopChild` data-last) and inspectable. */
+class StartedGroupImpl implements StartedGroup {
+  readonly name: string
+  readonly ref: Actor.ActorRef<never>
+  readonly failed: Effect.Effect<Cause.Cause<unknown>>
+  constructor(
+    group: SupervisorGroup,
+    readonly children: Readonly<Record<string, Actor.ActorRef<never> | StartedGroup>>
+  ) {
+    this.name = group.cell.name
+    this.ref = group.cell.ref
+    this.failed = Deferred.await(group.failed)
+  }
+  pipe() {
+    // eslint-disable-next-line prefer-rest-params
+    return pipeArguments(this, arguments)
+  }
+  toJSON() {
+    return { _id: "Supervisor", name: this.name, children: Object.keys(this.children) }
+  }
+  toString() {
+    return Inspectable.format(this.toJSON())
+  }
+  [Inspectable.NodeInspectSymbol]() {
+    return this.toJSON()
+  }
+}
+
+/** Starts one member of `group` under `key` (`undefined`: its own name). Call it uninterruptibly. */
+const startMember = (
+  group: SupervisorGroup,
+  key: string | undefined,
+  member: GroupMember
+): Effect.Effect<Actor.ActorRef<never> | StartedGroup, StartChildError, ActorSystemModule.ActorSystem | Scope.Scope> =>
+  member._tag === "Actor"
+    ? spawnIn(member.behavior, member.options, { group, key, restart: member.restart })
+    : startGroup(member.spec, { group, key, restart: "transient" })
+
+/** The group whose handle (or ref) this is. @internal */
+export const groupOf = (handle: StartedGroup): SupervisorGroup => cellOf(handle.ref).supervising!
+
+/** @internal */
+export const isStartedGroup = (u: unknown): u is StartedGroup =>
+  Predicate.hasProperty(u, "ref") && isActorRef(u.ref) && cellOf(u.ref).supervising !== undefined
+
+/**
+ * Starts a child in a running group: registered under its name (or its generated one), last in
+ * the start order, in one uninterruptible step. An interruption that arrives while it starts kills
+ * the child again before `startChild` ends.
+ *
+ * @internal
+ */
+export const startChild: {
+  (member: GroupMember): (self: StartedGroup) => Effect.Effect<Actor.ActorRef<never> | StartedGroup, StartChildError>
+  (self: StartedGroup, member: GroupMember): Effect.Effect<Actor.ActorRef<never> | StartedGroup, StartChildError>
+} = dual(2, (self: StartedGroup, member: GroupMember) =>
+  Effect.uninterruptibleMask((restore) => {
+    const group = groupOf(self)
+    // A group member adds no finalizer to the scope: the group stops it.
+    const started = startMember(group, undefined, member).pipe(
+      Effect.scoped,
+      Effect.provideService(SystemTag, group.cell.runtime)
+    )
+    return Effect.flatMap(started, (handle) => {
+      const ref = isActorRef(handle) ? handle : handle.ref
+      // The last thing before handing the child over: an interruption that arrived meanwhile lands
+      // here and takes the child back out.
+      return Effect.as(Effect.onInterrupt(restore(Effect.void), () => stop(ref, { mode: "kill" })), handle)
+    })
+  }))
+
+/**
+ * Stops a child for good: it is marked as leaving (no restart, whatever its restart type, and no
+ * sibling restarts), then stopped like `Actor.stop`; it leaves the group's order once terminated.
+ *
+ * @internal
+ */
+export const stopChild: {
+  (
+    child: string | Actor.ActorRef<never>,
+    options?: Actor.StopOptions
+  ): (self: StartedGroup) => Effect.Effect<Terminated, ChildNotFound>
+  (
+    self: StartedGroup,
+    child: string | Actor.ActorRef<never>,
+    options?: Actor.StopOptions
+  ): Effect.Effect<Terminated, ChildNotFound>
+} = dual(
+  (args) => isStartedGroup(args[0]),
+  (self: StartedGroup, child: string | Actor.ActorRef<never>, options?: Actor.StopOptions) =>
+    Effect.suspend(() => {
+      const group = groupOf(self)
+      const cell = typeof child === "string" ? group.byName.get(child) : cellOf(child)
+      if (cell === undefined || cell.group !== group || cell.status === TERMINATED) {
+        const name = typeof child === "string" ? child : child.name
+        return Effect.fail(new ChildNotFound({ group: group.cell.name, child: name }))
+      }
+      cell.leaving = true
+      return stop(cell.ref, options)
+    })
+)
 
 let nextGroupId = 0
 
@@ -1324,7 +1571,10 @@ const stopChildren = (
     const clock = yield* Effect.clock
     const deadline = clock.unsafeCurrentTimeMillis() + Duration.toMillis(timeout)
     let killed = false
-    for (const child of group.children.slice().reverse()) {
+    const children = group.children.slice().reverse()
+    // Stopped by their group, they are not restarted (a permanent child would be, after a stop).
+    for (const child of children) child.leaving = true
+    for (const child of children) {
       const remaining = deadline - clock.unsafeCurrentTimeMillis()
       const terminated = yield* stop(child.ref, { mode: remaining > 0 ? mode : "kill", timeout: remaining })
       if (terminated.reason._tag === "Killed") killed = true
@@ -1436,21 +1686,18 @@ export const stop: {
       const mode = options?.mode ?? "stop"
       const timeout = options?.timeout === undefined ? cell.runtime.stopTimeout : Duration.decode(options.timeout)
       if (mode === "kill") return kill(cell, timeout)
-      cell.status = STOPPING
       cell.stopTimeout = timeout
-      if (mode === "stop") {
-        cell.stopMode = "stop"
-        cell.system.push(stopMessage)
-      }
-      Deferred.unsafeDone(cell.stopRequested, Exit.void)
+      requestStop(cell, mode)
       const closeLane = Mpsc.close(cell.tx)
       // From its own handler the actor cannot wait for itself: the stop happens after this message.
       if (fiber.getFiberRef(currentActor) === cell) {
         return Effect.as(closeLane, new Terminated({ actor: self, reason: TerminationReason.Stopped() }))
       }
+      // Terminated, or — a permanent group child — this incarnation ended and its group took over.
+      const stopped = cell.stopped
       return closeLane.pipe(
         Effect.zipRight(
-          awaitTermination(self).pipe(Effect.timeoutTo({
+          Deferred.await(stopped).pipe(Effect.timeoutTo({
             duration: timeout,
             onSuccess: (terminated) => Option.some(terminated),
             onTimeout: () => Option.none<Terminated>()

@@ -1,10 +1,12 @@
 import type { Effect, Scope } from "effect"
+import { dual } from "effect/Function"
 import type * as Actor from "../Actor.js"
-import type { SpawnError } from "../ActorError.js"
+import type { ChildNotFound, SpawnError, StartChildError } from "../ActorError.js"
 import type { ActorSystem } from "../ActorSystem.js"
 import type * as Supervisor from "../Supervisor.js"
-import type { GroupMember } from "./actor.js"
-import { startGroup } from "./actor.js"
+import type { Terminated } from "../Terminated.js"
+import type { GroupMember, StartedGroup } from "./actor.js"
+import * as actor from "./actor.js"
 
 /** @internal */
 export const ChildTypeId: Supervisor.ChildTypeId = Symbol.for("@weft/actor/Supervisor/Child") as Supervisor.ChildTypeId
@@ -28,16 +30,19 @@ class GroupSpecImpl {
 /** @internal */
 export const child = <M extends Actor.Message, S, R>(
   behavior: Actor.Behavior<M, S, R>,
-  options?: Omit<Actor.SpawnOptions, "supervision">
+  options?: Supervisor.ChildOptions
 ): Supervisor.ChildSpec<M, Exclude<R, Scope.Scope>> =>
-  new ChildSpecImpl({ _tag: "Actor", behavior: behavior as never, options })
+  new ChildSpecImpl({ _tag: "Actor", behavior: behavior as never, options, restart: options?.restart ?? "transient" })
+
+const memberOf = (spec: Supervisor.ChildSpec<never, unknown> | Supervisor.GroupSpec<unknown, unknown>): GroupMember =>
+  (spec as unknown as ChildSpecImpl | GroupSpecImpl).member
 
 const members = (spec: Supervisor.Spec<Supervisor.Children>) => ({
   name: spec.name,
   strategy: spec.strategy,
   restarts: spec.restarts,
   children: Object.fromEntries(
-    Object.entries(spec.children).map(([key, value]) => [key, (value as unknown as ChildSpecImpl).member])
+    Object.entries(spec.children).map(([key, value]) => [key, memberOf(value)])
   )
 })
 
@@ -54,8 +59,42 @@ export const group = <const C extends Supervisor.Children>(
 export const start = <const C extends Supervisor.Children>(
   spec: Supervisor.Spec<C>
 ): Effect.Effect<Supervisor.Supervisor<C>, SpawnError, Supervisor.Requirements<C> | ActorSystem | Scope.Scope> =>
-  startGroup(members(spec), undefined) as unknown as Effect.Effect<
+  actor.startGroup(members(spec), undefined) as unknown as Effect.Effect<
     Supervisor.Supervisor<C>,
     SpawnError,
     Supervisor.Requirements<C> | ActorSystem | Scope.Scope
   >
+
+/** @internal */
+export const startChild: {
+  <S extends Supervisor.ChildSpec<never, unknown> | Supervisor.GroupSpec<unknown, unknown>>(
+    spec: S
+  ): <C>(
+    self: Supervisor.Supervisor<C>
+  ) => Effect.Effect<Supervisor.Handle<S>, StartChildError, Supervisor.Requirements<{ readonly child: S }>>
+  <C, S extends Supervisor.ChildSpec<never, unknown> | Supervisor.GroupSpec<unknown, unknown>>(
+    self: Supervisor.Supervisor<C>,
+    spec: S
+  ): Effect.Effect<Supervisor.Handle<S>, StartChildError, Supervisor.Requirements<{ readonly child: S }>>
+} = dual(
+  2,
+  (self: Supervisor.Supervisor<unknown>, spec: Supervisor.ChildSpec<never, unknown>) =>
+    actor.startChild(self as unknown as StartedGroup, memberOf(spec))
+)
+
+/** @internal */
+export const stopChild: {
+  (
+    child: string | Actor.ActorRef<never>,
+    options?: Actor.StopOptions
+  ): <C>(self: Supervisor.Supervisor<C>) => Effect.Effect<Terminated, ChildNotFound>
+  <C>(
+    self: Supervisor.Supervisor<C>,
+    child: string | Actor.ActorRef<never>,
+    options?: Actor.StopOptions
+  ): Effect.Effect<Terminated, ChildNotFound>
+} = dual(
+  (args) => actor.isStartedGroup(args[0]),
+  (self: Supervisor.Supervisor<unknown>, child: string | Actor.ActorRef<never>, options?: Actor.StopOptions) =>
+    actor.stopChild(self as unknown as StartedGroup, child, options)
+)

@@ -43,6 +43,13 @@ export class SystemLane<A> implements Readiness.Readable<A> {
     }
   }
 
+  /** Takes every queued `value` out (compared by identity): a control message gone stale. */
+  remove(value: A): void {
+    const kept = this.items.slice(this.head).filter((item) => item !== value)
+    this.items = kept
+    this.head = 0
+  }
+
   poll(): A | undefined {
     if (this.head === this.items.length) return undefined
     const value = this.items[this.head]!
