@@ -233,7 +233,7 @@ const serveOptions = {
     0,
     Number.MAX_SAFE_INTEGER,
     gatewayDefaults.chaosEvery,
-    "the chaos plugin crashes on every k-th message (0: never)"
+    "the chaos plugin crashes on the batch holding every k-th frame (0: never)"
   ),
   sink: Options.text("sink").pipe(
     Options.withPseudoName("path"),

@@ -3,12 +3,13 @@
  * plugin actors. `Gateway.layer(config)` owns everything; closing it shuts down gracefully.
  */
 import { Actor, ActorSystem, Dispatcher } from "@weft/actor"
-import { MessageArena } from "@weft/arena"
+import { MessageArena, type MessageRef } from "@weft/arena"
 import { Bytes, LengthDelimited } from "@weft/bytes"
 import { Broadcast } from "@weft/channel"
 import { NodeBridge } from "@weft/stream"
 import type { Duration } from "effect"
 import {
+  Cause,
   Chunk,
   Clock,
   Context,
@@ -48,15 +49,18 @@ export interface Config {
   readonly arenaCapacity: number
   /** Bytes the arena may hold at once. */
   readonly arenaMaxBytes: number
-  /** Capacity of each plugin's mailbox. */
+  /** Capacity of each plugin's mailbox, in batches (the arena bounds the frames). */
   readonly mailboxCapacity: number
   /** Which plugins run. */
   readonly plugins: ReadonlyArray<Plugins.PluginName>
   /** The sink's log file (created, appended to). */
   readonly sinkPath: string
-  /** The sink writes and fsyncs at least every this many frames. */
+  /**
+   * The sink writes and fsyncs once it holds this many frames, or when its mailbox is empty. It
+   * writes whole batches, so one write can hold more.
+   */
   readonly sinkBatch: number
-  /** The chaos plugin crashes on every this-many-th message (0: never). */
+  /** The chaos plugin crashes on the batch holding every this-many-th frame (0: never). */
   readonly chaosEvery: number
   /** Time the `slow` plugin spends per frame. */
   readonly slowDelay: Duration.DurationInput
@@ -182,7 +186,7 @@ export interface ConnectionFailure {
 export interface Counters {
   framesIn: number
   bytesIn: number
-  /** Frames that reached only some plugins (a plugin was removed while they waited for it). */
+  /** Frames whose batch reached only some plugins (a "fail" lane turned it away, or a plugin was stopping). */
   framesPartial: number
   connectionsAccepted: number
   connectionsActive: number
@@ -279,7 +283,7 @@ export class Gateway extends Context.Tag("@weft/demo/Gateway")<Gateway, {
 
 interface Running {
   readonly name: Plugins.PluginName
-  readonly ref: Actor.ActorRef<Dispatcher.Delivery>
+  readonly ref: Actor.ActorRef<Dispatcher.Deliveries>
   readonly state: Plugins.Processed
 }
 
@@ -352,12 +356,13 @@ const make = (config: Config) =>
     const chaosState = Plugins.makeChaosState(config.chaosEvery)
     const slowState = Plugins.makeSlowState(config.slowDelay)
 
-    const dispatcher = yield* Dispatcher.make<Dispatcher.Delivery>(Dispatcher.broadcast)
+    const dispatcher = yield* Dispatcher.make<Dispatcher.Deliveries>(Dispatcher.broadcast)
     const spawnOptions = (name: string) => ({
       name: `plugin-${name}`,
       mailbox: { capacity: config.mailboxCapacity, strategy: "suspend" as const },
       // Restart at once, without limit: chaos crashes on purpose, and a crash costs only the
-      // crashing message (dead-lettered with reason "Crashed").
+      // crashing message — one batch, in that plugin only (dead-lettered with reason "Crashed").
+      // The lane bound counts batches; the arena bounds the frames in flight.
       supervision: { strategy: "restart" as const, restarts: Schedule.forever }
     })
     const plugins = {
@@ -420,49 +425,85 @@ const make = (config: Config) =>
         )
       }))
 
-    // A frame counts as in once every plugin has it. A frame cut off by shutdown while waiting
-    // for a full lane reached only some plugins: it is not counted, and never acked.
-    // A plugin whose lane turns a frame away (a "fail" lane that is full) makes that frame reach
-    // only some plugins: it is counted in `framesPartial`, never acked by a sink that missed it,
-    // and the connection goes on. (A plugin removed mid-dispatch no longer does this: the
-    // dispatcher dead-letters its copy and delivers to the others.)
-    const ingest = (connection: Acks.Connection, decodedAt: number, frame: Bytes.Bytes) =>
-      arena.alloc(frame).pipe(
-        Effect.flatMap((ref) => {
-          // The frame's ack facts go into its slot's row before any plugin can see it.
-          const toSink = Acks.admit(acks, connection, ref.index, decodedAt)
-          return Effect.matchEffect(Dispatcher.dispatchRef(dispatcher, arena, ref), {
-            onFailure: (error) =>
-              error._tag === "ActorStopping" || error._tag === "MailboxFull"
-                ? Effect.sync(() => {
-                  counters.framesPartial++
-                  if (toSink) Acks.unadmit(connection)
-                })
-                : Effect.fail(error),
-            onSuccess: () =>
-              Effect.suspend(() => {
-                counters.framesIn++
-                counters.bytesIn += frame.length
-                return watch.publish(frame, counters.framesIn)
-              })
-          })
-        })
-      )
+    // A run of data frames: stored in the arena a batch at a time (as many as fit now; a full
+    // arena waits, so the bridge stops reading and TCP pushes back on the client), and each batch
+    // handed to every plugin as one `Deliveries` message. A frame counts as in once every plugin
+    // has its batch. A batch cut off by shutdown while waiting for a full lane reached only some
+    // plugins: it is not counted, and never acked. A batch a lane turns away ("fail" lane full)
+    // is counted in `framesPartial` and the connection goes on.
+    const ingestData = (connection: Acks.Connection, decodedAt: number, frames: ReadonlyArray<Bytes.Bytes>) => {
+      let next = 0
+      return Effect.whileLoop({
+        while: () => next < frames.length,
+        body: () =>
+          Effect.map(ingestBatch(connection, decodedAt, frames, next), (stored) => {
+            next += stored
+          }),
+        step: () => {}
+      })
+    }
 
-    type IngestError = Effect.Effect.Error<ReturnType<typeof ingest>>
+    // One batch from `frames[from..]` (see `handOff`), with its ack facts and counters.
+    const ingestBatch = (
+      connection: Acks.Connection,
+      decodedAt: number,
+      frames: ReadonlyArray<Bytes.Bytes>,
+      from: number
+    ) => {
+      let toSink = 0
+      const unadmit = () => {
+        for (let i = 0; i < toSink; i++) Acks.unadmit(connection)
+      }
+      return handOff(arena, dispatcher, from === 0 ? frames : frames.slice(from), {
+        // Each frame's ack facts go into its slot's row before any plugin can see it.
+        stored: (refs) => {
+          toSink = 0
+          for (const ref of refs) if (Acks.admit(acks, connection, ref.index, decodedAt)) toSink++
+        },
+        notDispatched: unadmit,
+        partial: (refs) => {
+          counters.framesPartial += refs.length
+          unadmit()
+        },
+        dispatched: (refs) => {
+          const to = from + refs.length
+          const firstSeq = counters.framesIn + 1
+          for (let i = from; i < to; i++) counters.bytesIn += frames[i]!.length
+          counters.framesIn += refs.length
+          // Never waits: a watcher that falls behind loses frames instead.
+          return watch.publishAll(frames, from, to, firstSeq)
+        }
+      })
+    }
 
-    // Each chunk of decoded frames is stamped once ("decoded at"); frames are checked without an
-    // Effect each. A full arena or lane suspends this loop, so the bridge stops reading and TCP
-    // pushes back on the client.
-    const ingestChunk = (connection: Acks.Connection, frames: Chunk.Chunk<Bytes.Bytes>) =>
+    type IngestError = Effect.Effect.Error<ReturnType<typeof ingestData>>
+
+    // Each chunk of decoded frames is stamped once ("decoded at") and checked without an Effect
+    // per frame; its runs of data frames are ingested in batches, in order with ack requests.
+    const ingestChunk = (connection: Acks.Connection, chunk: Chunk.Chunk<Bytes.Bytes>) =>
       Effect.suspend(() => {
         const decodedAt = acks.now()
-        return Effect.forEach(frames, (frame): Effect.Effect<void, IngestError | Frame.MalformedFrame> => {
-          const kind = Frame.classify(frame)
-          if (kind === "data") return ingest(connection, decodedAt, frame)
-          if (kind === "ackRequest") return Effect.sync(() => Acks.requestAcks(connection))
-          return Effect.fail(kind)
-        }, { discard: true })
+        const frames = Chunk.toReadonlyArray(chunk)
+        let start = 0
+        const loop = (): Effect.Effect<void, IngestError | Frame.MalformedFrame> => {
+          for (let i = start; i < frames.length; i++) {
+            const kind = Frame.classify(frames[i]!)
+            if (kind === "data") continue
+            const run = frames.slice(start, i)
+            start = i + 1
+            return Effect.zipRight(
+              ingestData(connection, decodedAt, run),
+              kind === "ackRequest"
+                ? Effect.suspend(() => {
+                  Acks.requestAcks(connection)
+                  return loop()
+                })
+                : Effect.fail(kind)
+            )
+          }
+          return ingestData(connection, decodedAt, start === 0 ? frames : frames.slice(start))
+        }
+        return loop()
       })
 
     // The client half-closed and all its frames are in. If it asked for acks, it gets the last
@@ -603,7 +644,7 @@ const make = (config: Config) =>
           },
           sink: {
             acked: sinkState.acked,
-            pending: sinkState.pending.length,
+            pending: sinkState.frames.length,
             syncs: sinkState.syncs,
             bytes: sinkState.bytesWritten,
             writeFailures: sinkState.writeFailures
@@ -630,6 +671,72 @@ const make = (config: Config) =>
       watchStats: watch.stats
     }
   })
+
+/** What {@link handOff} tells its caller about one batch; each is a synchronous step. */
+export interface HandOffEvents {
+  /** The refs were stored (before any plugin can see them). */
+  readonly stored: (refs: ReadonlyArray<MessageRef.MessageRef>) => void
+  /** They never reached the dispatcher (interrupted first) and were released. */
+  readonly notDispatched: (refs: ReadonlyArray<MessageRef.MessageRef>) => void
+  /** A lane turned the batch away ("fail" lane full, or a stopping plugin): only some plugins have it. */
+  readonly partial: (refs: ReadonlyArray<MessageRef.MessageRef>) => void
+  /** Every plugin has the batch. The effect it returns must not wait (it runs uninterruptibly). */
+  readonly dispatched: (refs: ReadonlyArray<MessageRef.MessageRef>) => Effect.Effect<void>
+}
+
+/**
+ * Stores the longest prefix of `frames` that fits in the arena now (waiting for room when not even
+ * the first fits) and hands it to the dispatcher as one `Deliveries` batch per plugin. Returns how
+ * many frames were stored (call again with the rest).
+ *
+ * The refs go from the arena to the dispatcher with no interruption point in between, so shutdown
+ * cannot strand a stored frame (it used to: `arena "ingest" closed with N leaked message(s)`).
+ *
+ * Cancellation safety: only two waits are interruptible — the arena's (which then has stored
+ * nothing) and the dispatcher's wait for room in a lane (which then releases every ref it did not
+ * hand to a plugin). An interruption already pending when the dispatch would start strikes before
+ * the dispatcher has taken the refs over: then they are released here (`notDispatched`). No
+ * scheduler yield can fall between the dispatcher taking them over and its own uninterruptible
+ * step. Either way no slot is leaked and no plugin gets a batch twice.
+ */
+export const handOff = (
+  arena: MessageArena.MessageArena.Service,
+  dispatcher: Dispatcher.Dispatcher<Dispatcher.Deliveries>,
+  frames: ReadonlyArray<Bytes.Bytes>,
+  events: HandOffEvents
+) =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(restore(arena.allocMany(frames)), (refs) => {
+      events.stored(refs)
+      let handedOver = false
+      // Between `handedOver` and the dispatcher's own uninterruptible step there are a few steps
+      // where the scheduler could yield (every `maxOpsBeforeYield` steps), and an interruption
+      // arriving in that yield would strand the refs: no yield here. The dispatch is a short
+      // synchronous loop but for its wait, which suspends anyway.
+      const dispatch = Effect.withMaxOpsBeforeYield(
+        restore(Effect.suspend(() => {
+          handedOver = true
+          return Dispatcher.dispatchBatch(dispatcher, arena, refs)
+        })),
+        Number.MAX_SAFE_INTEGER
+      )
+      return Effect.matchCauseEffect(dispatch, {
+        onFailure: (cause) => {
+          if (!handedOver) {
+            events.notDispatched(refs)
+            return Effect.zipRight(Effect.ignore(arena.releaseMany(refs)), Effect.failCause(cause))
+          }
+          const error = Cause.failureOption(cause)
+          if (Option.isSome(error) && (error.value._tag === "ActorStopping" || error.value._tag === "MailboxFull")) {
+            events.partial(refs)
+            return Effect.succeed(refs.length)
+          }
+          return Effect.failCause(cause)
+        },
+        onSuccess: () => Effect.as(events.dispatched(refs), refs.length)
+      })
+    })
+  )
 
 /**
  * The gateway, with its own actor system and message arena. Closing the layer shuts down
@@ -695,7 +802,7 @@ export interface WatchStats {
   readonly published: number
   /** Frames handed to watchers, once per watcher. */
   readonly delivered: number
-  /** Frames watchers lost because they fell behind, once per watcher (counted as it reads on). */
+  /** Frames watchers lost because they fell behind, once per watcher. */
   readonly skipped: number
 }
 
@@ -716,6 +823,19 @@ const makeWatch = Effect.gen(function*() {
   const counts = { watchers: 0, published: 0, delivered: 0, skipped: 0 }
   // Feeds are created and removed under this lock, so two first watchers of a topic share one.
   const lock = yield* Effect.makeSemaphore(1)
+
+  /** `publish` for `frames[from..to)`, whose seqs start at `firstSeq`: nothing to do without watchers. */
+  const publishAll = (frames: ReadonlyArray<Bytes.Bytes>, from: number, to: number, firstSeq: number) => {
+    if (feeds.size === 0) return Effect.void
+    let i = from
+    return Effect.whileLoop({
+      while: () => i < to,
+      body: () => publish(frames[i]!, firstSeq + i - from),
+      step: () => {
+        i++
+      }
+    })
+  }
 
   /** Called by ingest for every frame counted in `framesIn` (`seq` is its new value). */
   const publish = (frame: Bytes.Bytes, seq: number): Effect.Effect<void> => {
@@ -821,5 +941,5 @@ const makeWatch = Effect.gen(function*() {
   )
 
   const stats = (): WatchStats => ({ ...counts, topics: feeds.size })
-  return { publish, watchTopic, stats } as const
+  return { publish, publishAll, watchTopic, stats } as const
 })

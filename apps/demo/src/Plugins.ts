@@ -1,6 +1,10 @@
 /**
- * The gateway's plugins. Each is an actor whose messages are `Dispatcher.Delivery`s: a
- * `MessageRef` into the gateway's arena and the `settle` that releases this plugin's share.
+ * The gateway's plugins. Each is an actor whose messages are `Dispatcher.Deliveries`: a batch of
+ * `MessageRef`s into the gateway's arena (the frames of one decoded chunk that fit in the arena
+ * at once, see `Gateway`) and the `settle` that releases this plugin's share of all of them. One
+ * handler run per batch: a plugin reads the batch with `getMany` and loops over the frames, with
+ * no Effect per frame. A batch is settled as a whole, once the plugin is done with every frame of
+ * it (for the sink: once they are durable).
  *
  * A plugin's results live in a plain mutable object owned by the plugin (only its handler
  * writes it). Readers outside the actor (`Gateway.snapshot`) copy what they need in one
@@ -35,27 +39,25 @@ export interface Processed {
   processed: number
 }
 
-/** A plugin handler's view of one delivery: read the frame, do the work, settle. */
-const readFrame = (arena: Arena, delivery: Dispatcher.Delivery): Effect.Effect<Frame.Frame> =>
-  arena.get(delivery.ref).pipe(
-    Effect.orDie,
-    // Ingest checked the frame (Frame.classify), so it always parses; the fallback keeps this total.
-    Effect.map((bytes) => Option.getOrElse(Frame.parse(bytes), () => ({ topic: "", payload: bytes })))
-  )
+const parseFrame = (bytes: Bytes.Bytes): Frame.Frame =>
+  // Ingest checked the frame (Frame.classify), so it always parses; the fallback keeps this total.
+  Option.getOrElse(Frame.parse(bytes), () => ({ topic: "", payload: bytes }))
 
-/** A plugin that does synchronous work per frame and settles at once. */
+/** A plugin that does synchronous work per frame and settles each batch at once. */
 const synchronous = (arena: Arena, state: Processed, onFrame: (frame: Frame.Frame) => void) =>
-  Actor.behavior<Dispatcher.Delivery>()({
+  Actor.behavior<Dispatcher.Deliveries>()({
     initialState: 0,
     handlers: {
-      Delivery: (delivery, handled) =>
-        readFrame(arena, delivery).pipe(
-          Effect.map((frame) => {
-            onFrame(frame)
-            state.processed++
-          }),
-          Effect.zipRight(delivery.settle),
-          Effect.as(handled + 1)
+      Deliveries: (batch, handled) =>
+        arena.getMany(batch.refs).pipe(
+          Effect.orDie,
+          Effect.flatMap((frames) => {
+            for (const bytes of frames) {
+              onFrame(parseFrame(bytes))
+              state.processed++
+            }
+            return Effect.as(batch.settle, handled + frames.length)
+          })
         )
     }
   })
@@ -162,43 +164,65 @@ export const checksum = (arena: Arena, state: ChecksumState) =>
 // chaos
 
 /** The defect the `chaos` plugin crashes with. */
-export class ChaosCrash extends Data.TaggedError("ChaosCrash")<{ readonly sequence: number }> {
+export class ChaosCrash extends Data.TaggedError("ChaosCrash")<{
+  /** The every-th frame the crash is for (counted from 1, over every frame chaos has seen). */
+  readonly sequence: number
+  /** Frames in the batch that crashed with it. */
+  readonly frames: number
+}> {
   override get message() {
-    return `chaos: deliberate crash on message #${this.sequence}`
+    return `chaos: deliberate crash on frame #${this.sequence} (its batch of ${this.frames} frames is lost to chaos)`
   }
 }
 
 /** The `chaos` plugin's results. */
 export interface ChaosState extends Processed {
-  /** Messages seen, including the ones it crashed on. */
+  /** Frames seen, including the ones of the batches it crashed on. */
   seen: number
+  /** Batches it crashed on (each one `Crashed` dead letter and one restart). */
   crashes: number
-  /** Crash on every `every`-th message; 0 never crashes. */
+  /** Frames of the batches it crashed on: `processed + crashedFrames === seen`. */
+  crashedFrames: number
+  /** Crash on the batch holding every `every`-th frame; 0 never crashes. */
   readonly every: number
 }
 
-export const makeChaosState = (every: number): ChaosState => ({ processed: 0, seen: 0, crashes: 0, every })
+export const makeChaosState = (every: number): ChaosState => ({
+  processed: 0,
+  seen: 0,
+  crashes: 0,
+  crashedFrames: 0,
+  every
+})
 
 /**
- * `chaos`: crashes on every `every`-th message. The crashing delivery becomes a `Crashed` dead
- * letter (which settles it) and supervision restarts the actor.
+ * `chaos`: crashes on the batch that holds every `every`-th frame it sees. The whole batch is lost
+ * to chaos (none of its frames counts as processed here; the other plugins got their own copy of
+ * it and are unaffected): it becomes one `Crashed` dead letter (which settles it) and supervision
+ * restarts the actor. A batch holding several every-th frames (a batch longer than `every`) is
+ * still one crash.
  */
 export const chaos = (arena: Arena, state: ChaosState) =>
-  Actor.behavior<Dispatcher.Delivery>()({
+  Actor.behavior<Dispatcher.Deliveries>()({
     initialState: 0,
     handlers: {
-      Delivery: (delivery, handled) => {
-        const sequence = ++state.seen
-        if (state.every > 0 && sequence % state.every === 0) {
+      Deliveries: (batch, handled) => {
+        const before = state.seen
+        state.seen += batch.refs.length
+        // The batch holds an every-th frame: the whole batch crashes with it.
+        if (state.every > 0 && Math.floor(state.seen / state.every) > Math.floor(before / state.every)) {
           state.crashes++
-          return Effect.die(new ChaosCrash({ sequence }))
+          state.crashedFrames += batch.refs.length
+          const sequence = (Math.floor(before / state.every) + 1) * state.every
+          return Effect.die(new ChaosCrash({ sequence, frames: batch.refs.length }))
         }
-        return readFrame(arena, delivery).pipe(
-          Effect.map(() => {
-            state.processed++
+        return arena.getMany(batch.refs).pipe(
+          Effect.orDie,
+          Effect.map((frames) => {
+            state.processed += frames.length
           }),
-          Effect.zipRight(delivery.settle),
-          Effect.as(handled + 1)
+          Effect.zipRight(batch.settle),
+          Effect.as(handled + batch.refs.length)
         )
       }
     }
@@ -219,21 +243,22 @@ export const makeSlowState = (delay: Duration.DurationInput): SlowState => ({
 })
 
 /**
- * `slow`: spends `delay` (on the Clock) on every frame. Its lane fills, the dispatcher waits for
+ * `slow`: spends `delay` (on the Clock) per frame, one sleep per batch. Its lane fills, the dispatcher waits for
  * it, the arena fills, ingest stops reading: it shows backpressure reaching the TCP clients.
  */
 export const slow = (arena: Arena, state: SlowState) =>
-  Actor.behavior<Dispatcher.Delivery>()({
+  Actor.behavior<Dispatcher.Deliveries>()({
     initialState: 0,
     handlers: {
-      Delivery: (delivery, handled) =>
-        readFrame(arena, delivery).pipe(
-          Effect.zipRight(Effect.sleep(state.delay)),
+      Deliveries: (batch, handled) =>
+        arena.getMany(batch.refs).pipe(
+          Effect.orDie,
+          Effect.zipRight(Effect.sleep(Duration.times(state.delay, batch.refs.length))),
           Effect.map(() => {
-            state.processed++
+            state.processed += batch.refs.length
           }),
-          Effect.zipRight(delivery.settle),
-          Effect.as(handled + 1)
+          Effect.zipRight(batch.settle),
+          Effect.as(handled + batch.refs.length)
         )
     }
   })
@@ -275,13 +300,16 @@ export interface SinkState extends Processed {
    * in the file twice, nor in it without having been acked.
    */
   dirty: boolean
-  /** Received, not yet durable deliveries, in arrival order (the sink still holds their refs). */
-  pending: Array<Dispatcher.Delivery>
-  /** Their frames. */
+  /**
+   * Received batches whose frames are not yet durable, in arrival order (the sink still holds
+   * their refs; each is settled once all its frames are durable).
+   */
+  pending: Array<{ readonly settle: Effect.Effect<void> }>
+  /** The frames not yet durable, in arrival order (every frame of every pending batch). */
   frames: Array<Bytes.Bytes>
   /**
-   * Their ack facts, copied from the frame table on arrival: after a crash a delivery is
-   * dead-lettered and its slot may be reused, but its frame is still written and acked.
+   * Their ack facts, copied from the frame table on arrival: after a crash a batch is
+   * dead-lettered and its slots may be reused, but its frames are still written and acked.
    */
   facts: {
     connectionOf: Uint32Array
@@ -312,22 +340,21 @@ export const makeSinkState = (batch: number, durableSize = 0): SinkState => ({
   batch
 })
 
-/** Takes a delivery into the pending batch, with its ack facts (no allocation but the pushes). */
-const enqueue = (state: SinkState, acks: Acks.Ledger, delivery: Dispatcher.Delivery, frame: Bytes.Bytes) => {
-  const i = state.pending.length
+/** Takes a frame (in arena slot `slot`) into the pending write, with its ack facts. */
+const enqueue = (state: SinkState, acks: Acks.Ledger, slot: number, frame: Bytes.Bytes) => {
+  const i = state.frames.length
   if (i === state.facts.connectionOf.length) {
-    // Only after a crash between taking a delivery and flushing a full batch.
+    // Batches are as long as a decoded chunk, so one can carry the pending frames past `batch`
+    // (and a crash between taking a batch and flushing can too): grow by doubling.
     const grown = makeFacts(i * 2)
     grown.connectionOf.set(state.facts.connectionOf)
     grown.sequenceOf.set(state.facts.sequenceOf)
     grown.decodedAt.set(state.facts.decodedAt)
     state.facts = grown
   }
-  const slot = delivery.ref.index
   state.facts.connectionOf[i] = acks.connectionOf[slot]!
   state.facts.sequenceOf[i] = acks.sequenceOf[slot]!
   state.facts.decodedAt[i] = acks.decodedAt[slot]!
-  state.pending.push(delivery)
   state.frames.push(frame)
 }
 
@@ -367,7 +394,7 @@ const retrySchedule = Schedule.exponential("10 millis").pipe(Schedule.union(Sche
  */
 export const flushSink = (file: SinkFile, state: SinkState, acks: Acks.Ledger): Effect.Effect<void> =>
   Effect.suspend(() => {
-    const count = state.pending.length
+    const count = state.frames.length
     if (count === 0) return Effect.void
     let size = 0
     for (const frame of state.frames) size += 4 + Bytes.size(frame)
@@ -380,7 +407,7 @@ export const flushSink = (file: SinkFile, state: SinkState, acks: Acks.Ledger): 
     }
     const commit = Effect.suspend(() => {
       // The frames are durable: only now are they acked, and their arena shares released.
-      const deliveries = state.pending
+      const batches = state.pending
       state.pending = []
       state.frames = []
       state.durableSize += size
@@ -388,7 +415,7 @@ export const flushSink = (file: SinkFile, state: SinkState, acks: Acks.Ledger): 
       state.bytesWritten += size
       state.syncs++
       Acks.confirm(acks, state.facts, count)
-      return Effect.forEach(deliveries, (delivery) => delivery.settle, { discard: true })
+      return Effect.forEach(batches, (batch) => batch.settle, { discard: true })
     })
     return appendDurably(file, state, buffer, count).pipe(
       Effect.zipRight(commit),
@@ -414,16 +441,17 @@ export const flushSink = (file: SinkFile, state: SinkState, acks: Acks.Ledger): 
  * flushes what is left.
  */
 export const sink = (arena: Arena, file: SinkFile, state: SinkState, acks: Acks.Ledger) =>
-  Actor.behavior<Dispatcher.Delivery>()({
+  Actor.behavior<Dispatcher.Deliveries>()({
     initialState: 0,
     handlers: {
-      Delivery: (delivery, handled, { self }) =>
-        arena.get(delivery.ref).pipe(
+      Deliveries: (batch, handled, { self }) =>
+        arena.getMany(batch.refs).pipe(
           Effect.orDie,
-          Effect.flatMap((frame) => {
-            enqueue(state, acks, delivery, frame)
-            state.processed++
-            return state.pending.length >= state.batch
+          Effect.flatMap((frames) => {
+            for (let i = 0; i < frames.length; i++) enqueue(state, acks, batch.refs[i]!.index, frames[i]!)
+            state.pending.push(batch)
+            state.processed += frames.length
+            return state.frames.length >= state.batch
               ? flushSink(file, state, acks)
               : Effect.flatMap(
                 Actor.mailboxSize(self),

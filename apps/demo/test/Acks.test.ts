@@ -7,7 +7,7 @@ import type * as Net from "node:net"
 import * as Acks from "../src/Acks.js"
 import * as Frame from "../src/Frame.js"
 import * as Load from "../src/Load.js"
-import { connect, get, readSink, start, waitUntil, write } from "./helpers.js"
+import { connect, get, readSink, sendInBatches, start, waitUntil, write } from "./helpers.js"
 
 const frames = (n: number, prefix: string, topics = 3) =>
   Array.from({ length: n }, (_, i) => [`topic-${i % topics}`, `${prefix}-${i}`] as const)
@@ -140,16 +140,20 @@ describe("acks to TCP clients", () => {
       const { gateway } = running
       const client = yield* ackClient(gateway.tcpAddress.port, { prefix: "m" })
       const sent = frames(1000, "m", 4)
-      yield* write(client.socket, encodeAll(sent))
+      // Batches of 50 frames: frames 100, 200, ... end the 2nd, 4th, ... batch, one crash each.
+      yield* sendInBatches(client.socket, sent, 50, () => gateway.counters.framesIn)
       yield* halfClose(client.socket)
       yield* Fiber.join(client.reader)
-      yield* waitUntil("chaos saw 1000 messages", Effect.sync(() => gateway.chaos.seen === 1000))
+      yield* waitUntil("chaos saw 1000 frames", Effect.sync(() => gateway.chaos.seen === 1000))
       yield* running.shutdown
       // The client: every frame acked (the crashes were in another plugin).
       expect(client.acks.at(-1)).toMatchObject({ durable: 1000, through: 1000 })
       expectCumulative(client.acks)
-      // Chaos: each frame processed or dead-lettered, with its reason.
-      expect(gateway.chaos.processed + (gateway.counters.deadLetters.get("Crashed") ?? 0)).toBe(1000)
+      // Chaos: each frame processed, or in a batch dead-lettered with its reason (once per batch).
+      expect(gateway.chaos.processed + gateway.chaos.crashedFrames).toBe(1000)
+      expect(gateway.chaos.crashedFrames).toBe(10 * 50)
+      expect(gateway.counters.deadLetters.get("Crashed")).toBe(gateway.chaos.crashes)
+      expect(gateway.chaos.crashes).toBe(10)
       expect([...gateway.counters.deadLetters.keys()]).toEqual(["Crashed"])
       expect(gateway.counters.restarts.get("plugin-chaos")).toBe(10)
       expect(yield* readSink(running.config.sinkPath)).toEqual(sent)

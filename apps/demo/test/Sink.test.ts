@@ -63,7 +63,7 @@ const setup = (batch: number) =>
     const acks = Acks.make(64, () => performance.now())
     const state = Plugins.makeSinkState(batch)
     const injected = faultyFile(file)
-    const dispatcher = yield* Dispatcher.make<Dispatcher.Delivery>(Dispatcher.broadcast)
+    const dispatcher = yield* Dispatcher.make<Dispatcher.Deliveries>(Dispatcher.broadcast)
     const spawnSink = Effect.gen(function*() {
       const ref = yield* Actor.spawn(Plugins.sink(arena, injected.sinkFile, state, acks), {
         mailbox: { capacity: 64, strategy: "suspend" }
@@ -71,12 +71,15 @@ const setup = (batch: number) =>
       yield* Dispatcher.add(dispatcher, ref)
       return ref
     })
+    // One batch (one `Deliveries` message), as ingest sends a decoded chunk.
     const send = (payloads: ReadonlyArray<string>) =>
-      Effect.forEach(payloads, (payload) =>
-        Effect.flatMap(
-          arena.alloc(Bytes.fromUint8Array(Frame.make("t", payload))),
-          (ref) => Dispatcher.dispatchRef(dispatcher, arena, ref)
-        ), { discard: true })
+      Effect.flatMap(
+        arena.allocMany(payloads.map((payload) => Bytes.fromUint8Array(Frame.make("t", payload)))),
+        (refs) => {
+          expect(refs).toHaveLength(payloads.length)
+          return Dispatcher.dispatchBatch(dispatcher, arena, refs)
+        }
+      )
     const live = Effect.map(arena.stats, (stats) => stats.live)
     return { path, file, arena, acks, state, dispatcher, spawnSink, send, live, ...injected } as const
   })
@@ -119,7 +122,8 @@ describe("sink crash safety", () => {
       yield* sink.send(payloads(8, "a"))
       yield* waitUntil("three failed attempts", Effect.sync(() => sink.state.writeFailures >= 3))
       expect(sink.state.acked).toBe(0)
-      expect(sink.state.pending).toHaveLength(8)
+      expect(sink.state.pending).toHaveLength(1)
+      expect(sink.state.frames).toHaveLength(8)
       expect(sink.state.dirty).toBe(true)
       expect(sink.acks.latency.count).toBe(0)
       expect(yield* sink.live).toBe(8)
@@ -142,13 +146,45 @@ describe("sink crash safety", () => {
       yield* Dispatcher.remove(sink.dispatcher, first)
       yield* Actor.stop(first, { mode: "kill" })
       expect(sink.state.acked).toBe(0)
-      expect(sink.state.pending).toHaveLength(8)
+      expect(sink.state.frames).toHaveLength(8)
 
       sink.faults.failingSyncs = 0
       yield* sink.spawnSink
       yield* sink.send(payloads(4, "b"))
       yield* waitUntil("every frame acked", Effect.sync(() => sink.state.acked === 12))
       expect(yield* readSink(sink.path)).toEqual(asWritten([...payloads(8, "a"), ...payloads(4, "b")]))
+      expect(yield* sink.live).toBe(0)
+    })))
+
+  it.live("batches: a batch is held until every frame of it is durable; a flush writes whole batches", () =>
+    run(Effect.gen(function*() {
+      const sink = yield* setup(8)
+      yield* sink.spawnSink
+      sink.faults.failingSyncs = Number.MAX_SAFE_INTEGER
+      // Three batches of 3, 7 and 12 frames: the first is being retried while the others queue.
+      yield* sink.send(payloads(3, "a"))
+      yield* waitUntil("a failed attempt", Effect.sync(() => sink.state.writeFailures >= 1))
+      yield* sink.send(payloads(7, "b"))
+      yield* sink.send(payloads(12, "c"))
+      yield* waitUntil("another failed attempt", Effect.sync(() => sink.state.writeFailures >= 2))
+      expect(sink.state.pending).toHaveLength(1)
+      expect(sink.state.frames).toHaveLength(3)
+      expect(sink.state.acked).toBe(0)
+      // Nothing settled: every frame of every batch (taken or still queued) holds its slot.
+      expect(yield* sink.live).toBe(22)
+      sink.faults.failingSyncs = 0
+      yield* waitUntil("every frame acked", Effect.sync(() => sink.state.acked === 22))
+      // The first batch alone (it was being written when the others came), then "b" (7 < 8, more
+      // queued: no flush) and "c" together (19 >= 8): two durable writes, of whole batches.
+      expect(sink.state.syncs).toBe(2)
+      expect(sink.calls.filter((call) => call === "datasync")).toHaveLength(2)
+      expect(sink.state.durableSize).toBe(sink.state.bytesWritten)
+      expect(yield* readSink(sink.path)).toEqual(
+        asWritten([...payloads(3, "a"), ...payloads(7, "b"), ...payloads(12, "c")])
+      )
+      expect(sink.state.pending).toEqual([])
+      expect(sink.state.frames).toEqual([])
+      expect(sink.acks.latency.count).toBe(22)
       expect(yield* sink.live).toBe(0)
     })))
 

@@ -107,6 +107,26 @@ export const sendFrames = (port: number, frames: ReadonlyArray<readonly [topic: 
     yield* endAndAwaitClose(socket)
   }))
 
+/**
+ * Writes `frames` in writes of `size` frames, each one only once the gateway has ingested the
+ * previous ones (`ingested()` counts them), so each write reaches the plugins as one batch.
+ */
+export const sendInBatches = (
+  socket: Net.Socket,
+  frames: ReadonlyArray<readonly [topic: string, payload: string]>,
+  size: number,
+  ingested: () => number
+) =>
+  Effect.gen(function*() {
+    const before = ingested()
+    for (let from = 0; from < frames.length; from += size) {
+      const batch = frames.slice(from, from + size)
+      yield* write(socket, Buffer.concat(batch.map(([topic, payload]) => Frame.encode(topic, payload))))
+      const expected = before + from + batch.length
+      yield* waitUntil(`${expected} frames ingested`, Effect.sync(() => ingested() >= expected))
+    }
+  })
+
 /** Reads a sink file back as `[topic, payload]` pairs. */
 export const readSink = (path: string) =>
   Effect.gen(function*() {
