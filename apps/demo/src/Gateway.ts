@@ -9,7 +9,6 @@ import { Broadcast } from "@weft/channel"
 import { NodeBridge } from "@weft/stream"
 import type { Duration } from "effect"
 import {
-  Cause,
   Chunk,
   Clock,
   Context,
@@ -451,19 +450,15 @@ const make = (config: Config) =>
       from: number
     ) => {
       let toSink = 0
-      const unadmit = () => {
-        for (let i = 0; i < toSink; i++) Acks.unadmit(connection)
-      }
       return handOff(arena, dispatcher, from === 0 ? frames : frames.slice(from), {
         // Each frame's ack facts go into its slot's row before any plugin can see it.
         stored: (refs) => {
           toSink = 0
           for (const ref of refs) if (Acks.admit(acks, connection, ref.index, decodedAt)) toSink++
         },
-        notDispatched: unadmit,
         partial: (refs) => {
           counters.framesPartial += refs.length
-          unadmit()
+          for (let i = 0; i < toSink; i++) Acks.unadmit(connection)
         },
         dispatched: (refs) => {
           const to = from + refs.length
@@ -676,8 +671,6 @@ const make = (config: Config) =>
 export interface HandOffEvents {
   /** The refs were stored (before any plugin can see them). */
   readonly stored: (refs: ReadonlyArray<MessageRef.MessageRef>) => void
-  /** They never reached the dispatcher (interrupted first) and were released. */
-  readonly notDispatched: (refs: ReadonlyArray<MessageRef.MessageRef>) => void
   /** A lane turned the batch away ("fail" lane full, or a stopping plugin): only some plugins have it. */
   readonly partial: (refs: ReadonlyArray<MessageRef.MessageRef>) => void
   /** Every plugin has the batch. The effect it returns must not wait (it runs uninterruptibly). */
@@ -689,15 +682,12 @@ export interface HandOffEvents {
  * the first fits) and hands it to the dispatcher as one `Deliveries` batch per plugin. Returns how
  * many frames were stored (call again with the rest).
  *
- * The refs go from the arena to the dispatcher with no interruption point in between, so shutdown
- * cannot strand a stored frame (it used to: `arena "ingest" closed with N leaked message(s)`).
+ * The refs go from the arena to the dispatcher with no interruption point in between (the
+ * hand-over the Dispatcher module documents), so shutdown cannot strand a stored frame.
  *
  * Cancellation safety: only two waits are interruptible — the arena's (which then has stored
  * nothing) and the dispatcher's wait for room in a lane (which then releases every ref it did not
- * hand to a plugin). An interruption already pending when the dispatch would start strikes before
- * the dispatcher has taken the refs over: then they are released here (`notDispatched`). No
- * scheduler yield can fall between the dispatcher taking them over and its own uninterruptible
- * step. Either way no slot is leaked and no plugin gets a batch twice.
+ * hand to a plugin). No slot is leaked and no plugin gets a batch twice.
  */
 export const handOff = (
   arena: MessageArena.MessageArena.Service,
@@ -708,30 +698,11 @@ export const handOff = (
   Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(restore(arena.allocMany(frames)), (refs) => {
       events.stored(refs)
-      let handedOver = false
-      // Between `handedOver` and the dispatcher's own uninterruptible step there are a few steps
-      // where the scheduler could yield (every `maxOpsBeforeYield` steps), and an interruption
-      // arriving in that yield would strand the refs: no yield here. The dispatch is a short
-      // synchronous loop but for its wait, which suspends anyway.
-      const dispatch = Effect.withMaxOpsBeforeYield(
-        restore(Effect.suspend(() => {
-          handedOver = true
-          return Dispatcher.dispatchBatch(dispatcher, arena, refs)
-        })),
-        Number.MAX_SAFE_INTEGER
-      )
-      return Effect.matchCauseEffect(dispatch, {
-        onFailure: (cause) => {
-          if (!handedOver) {
-            events.notDispatched(refs)
-            return Effect.zipRight(Effect.ignore(arena.releaseMany(refs)), Effect.failCause(cause))
-          }
-          const error = Cause.failureOption(cause)
-          if (Option.isSome(error) && (error.value._tag === "ActorStopping" || error.value._tag === "MailboxFull")) {
-            events.partial(refs)
-            return Effect.succeed(refs.length)
-          }
-          return Effect.failCause(cause)
+      return Effect.matchEffect(Dispatcher.dispatchBatch(dispatcher, arena, refs), {
+        onFailure: (error) => {
+          if (error._tag !== "ActorStopping" && error._tag !== "MailboxFull") return Effect.fail(error)
+          events.partial(refs)
+          return Effect.succeed(refs.length)
         },
         onSuccess: () => Effect.as(events.dispatched(refs), refs.length)
       })

@@ -17,6 +17,17 @@
  * the same per ref in a few steps per batch, and {@link dispatchBatch} hands each plugin the whole
  * batch as one {@link Deliveries} message — the cheapest way through.
  *
+ * Handing fresh refs over with no gap: the arena fan-outs are uninterruptible but for their wait
+ * for room in a lane, and that wait stays interruptible even inside an uninterruptible region.
+ * So allocate and dispatch in one `Effect.uninterruptibleMask`, restoring only the allocation:
+ * no interruption can then fall between the refs existing and the dispatcher owning them.
+ *
+ * ```ts
+ * Effect.uninterruptibleMask((restore) =>
+ *   Effect.flatMap(restore(Arena.allocMany(arena, values)), (refs) => Dispatcher.dispatchBatch(dispatcher, arena, refs))
+ * )
+ * ```
+ *
  * @since 0.1.0
  */
 import type { Arena, MessageRef } from "@weft/arena"
@@ -198,7 +209,9 @@ export class Delivery extends Data.TaggedClass("Delivery")<{
  * (dead letter `"NoRoute"`).
  *
  * Cancellation safety: the caller's reference is released however this ends; a plugin whose
- * tell was interrupted never got its delivery and its reference is released.
+ * tell was interrupted never got its delivery and its reference is released. The only wait (for
+ * room in a lane) is interruptible even when called uninterruptibly, so a caller can allocate and
+ * dispatch in one uninterruptible region with no gap (see the module docs).
  *
  * @since 0.1.0
  * @category arena fan-out

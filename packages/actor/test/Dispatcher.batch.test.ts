@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Actor, ActorSystem, Dispatcher } from "@weft/actor"
 import { Arena, type MessageRef } from "@weft/arena"
 import type { Scope } from "effect"
-import { Data, Deferred, Effect, FastCheck as fc, Fiber } from "effect"
+import { Data, Deferred, Effect, Exit, FastCheck as fc, Fiber } from "effect"
 
 class Hold extends Data.TaggedClass("Hold")<{ readonly gate: Deferred.Deferred<void> }> {}
 type Plugin = Dispatcher.Delivery | Dispatcher.Deliveries | Hold
@@ -342,6 +342,35 @@ describe("Dispatcher.dispatchBatch: a batch as one message per plugin", () => {
       assert.deepStrictEqual([before.read, stuck.read, after.read], [payloads(3), [], []])
       assert.strictEqual((yield* stats(arena)).live, 3)
       yield* before.kept[0]!.settle
+      const end = yield* stats(arena)
+      assert.deepStrictEqual([end.live, end.frees, end.staleAccesses], [0, 3, 0])
+    })))
+
+  it.effect("allocated and dispatched in one uninterruptible region: the lane wait still ends on interrupt; nothing leaks", () =>
+    run(Effect.gen(function*() {
+      const arena = yield* Arena.make<string>({ capacity: 8 })
+      const dispatcher = yield* Dispatcher.make<Plugin>(Dispatcher.broadcast)
+      const before = seen()
+      const stuck = seen()
+      const first = yield* Actor.spawn(collector(arena, before))
+      const held = yield* blocked(arena, stuck)
+      for (const plugin of [first, held.plugin]) yield* Dispatcher.add(dispatcher, plugin)
+      // The hand-over the module docs recommend: no interruption point between allocMany's refs
+      // and the dispatcher owning them, yet the wait for the blocked lane can be interrupted.
+      const handOver = Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(
+          restore(Arena.allocMany(arena, payloads(3))),
+          (refs) => Dispatcher.dispatchBatch(dispatcher, arena, refs)
+        )
+      )
+      const fanOut = yield* Effect.fork(handOver)
+      for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
+      assert.isNull(fanOut.unsafePoll())
+      const exit = yield* Fiber.interrupt(fanOut)
+      assert.isTrue(Exit.isInterrupted(exit))
+      yield* Deferred.succeed(held.gate, undefined)
+      for (const plugin of [first, held.plugin]) yield* Actor.stop(plugin, { mode: "drain" })
+      assert.deepStrictEqual([before.read, stuck.read], [payloads(3), []])
       const end = yield* stats(arena)
       assert.deepStrictEqual([end.live, end.frees, end.staleAccesses], [0, 3, 0])
     })))

@@ -207,7 +207,7 @@ export const dispatchCarrying = <A, D extends Actor.Message>(
     // reference ends with a plugin or released, exactly once.
     let owned = 1
     let next = 0
-    const fanOut = Effect.uninterruptibleMask((restore) => {
+    const fanOut = Effect.uninterruptible(Effect.suspend(() => {
       const tellRest = (): Effect.Effect<void, TellError> => {
         while (next < targets.length) {
           const settle = settleAll(arena, refs)
@@ -217,15 +217,20 @@ export const dispatchCarrying = <A, D extends Actor.Message>(
           const offered = offerMessage(targets[next++]!, message(settle))
           if (!Exit.isExit(offered)) {
             return Effect.zipRight(
-              Effect.catchIf(Effect.onInterrupt(restore(offered), () => settle), isLeaving, () => Effect.void),
+              Effect.catchIf(Effect.onInterrupt(Effect.interruptible(offered), () => settle), isLeaving, () =>
+                Effect.void),
               Effect.suspend(tellRest)
             )
           }
-          if (failedForGood(offered)) return offered
+          if (failedForGood(offered)) {
+            return offered
+          }
         }
         return Effect.void
       }
-      if (targets.length <= 1) return Effect.suspend(tellRest)
+      if (targets.length <= 1) {
+        return Effect.suspend(tellRest)
+      }
       const extra = targets.length - 1
       return Effect.zipRight(
         // The count is positive here, so InvalidCount would be a bug.
@@ -235,12 +240,15 @@ export const dispatchCarrying = <A, D extends Actor.Message>(
           return tellRest()
         })
       )
-    })
+    }))
     const releaseOwned = Effect.suspend(() => {
-      if (owned <= 0) return Effect.void
+      if (owned <= 0) {
+        return Effect.void
+      }
       const times = owned
       owned = 0
-      const all = times === 1 ? refs : Array.from({ length: times }, () => refs).flat()
+      const all = times === 1 ? refs : Array.from({ length: times }, () =>
+        refs).flat()
       return Effect.ignore(Arena.releaseMany(arena, all))
     })
     return Effect.ensuring(fanOut, releaseOwned)
@@ -335,7 +343,7 @@ export const dispatchRefs = <A, D extends Actor.Message>(
     // owned here and released at the end, however the fan-out ends; every entry offered belongs
     // to its delivery (a delivery that became a dead letter settled itself).
     let retained = false
-    const fanOut = Effect.uninterruptibleMask((restore) => {
+    const fanOut = Effect.uninterruptible(Effect.suspend(() => {
       /** Offers each lane all it has room for now, then waits for room in the first full one. */
       const pass = (): Effect.Effect<void, TellError> => {
         let waitForRoom: Effect.Effect<void, TellError> | undefined
@@ -364,7 +372,11 @@ export const dispatchRefs = <A, D extends Actor.Message>(
         if (waitForRoom === undefined) return Effect.void
         // Interrupted while waiting, that delivery was never made: its reference is released.
         return Effect.zipRight(
-          Effect.catchIf(Effect.onInterrupt(restore(waitForRoom), () => settleWaiting), isLeaving, () => Effect.void),
+          Effect.catchIf(
+            Effect.onInterrupt(Effect.interruptible(waitForRoom), () => settleWaiting),
+            isLeaving,
+            () => Effect.void
+          ),
           Effect.suspend(pass)
         )
       }
@@ -378,7 +390,7 @@ export const dispatchRefs = <A, D extends Actor.Message>(
         : Arena.retainMany(arena, plan.extraEach, 1)
       // The counts are never negative here, so InvalidCount would be a bug.
       return Effect.zipRight(Effect.catchTag(retain, "InvalidCount", Effect.die), start)
-    })
+    }))
     const releaseOwned = Effect.suspend(() => {
       // Not retained (a stale ref, a closed arena): nothing was sent and the caller's references
       // are all still here.
