@@ -469,7 +469,12 @@ const sum = (values: Iterable<number>) => {
 const formatLatency = (latency: Acks.LatencySummary | undefined) =>
   latency === undefined || latency.count === 0
     ? "no frames measured"
-    : `p50 ${latency.p50Ms} ms · p99 ${latency.p99Ms} ms · max ${latency.maxMs} ms (${latency.count} frames)`
+    : `p50 ${milliseconds(latency.p50Ms)} · p99 ${milliseconds(latency.p99Ms)} · max ${
+      milliseconds(latency.maxMs)
+    } (${latency.count} frames)`
+
+/** Three significant digits at most: the histogram behind it is within ±4.5% anyway. */
+const milliseconds = (ms: number) => `${Number(ms.toPrecision(3))} ms`
 
 /**
  * The last lines `serve` and `weft-demo` print, read after the graceful shutdown (so `acked` is
