@@ -227,87 +227,100 @@ const weftBatchFanOut = batchedFanOut(batchReader, dispatchBatch)
 /** Batches of refs in, one `Delivery` per ref per plugin, sent a lane at a time (`dispatchRefs`). */
 const weftRefsFanOut = batchedFanOut(reader, dispatchRefs)
 
+/** A consumer's running totals. */
+interface Totals {
+  count: number
+  sum: number
+}
+
+/**
+ * 8 `Queue.bounded`s of refs, each drained by its own fiber: `take` reads what one step of the
+ * consumer gets (reading and releasing the refs), `add` counts it, `produce` fills the queues.
+ */
+const queuesFanOut = <V>(
+  n: number,
+  take: (queue: Queue.Queue<MessageRef.MessageRef>, arena: Arena.Arena<number>) => Effect.Effect<V, unknown>,
+  add: (totals: Totals, taken: V) => void,
+  produce: (
+    arena: Arena.Arena<number>,
+    queues: ReadonlyArray<Queue.Queue<MessageRef.MessageRef>>
+  ) => Effect.Effect<unknown, unknown>
+) =>
+  Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+    const arena = yield* Arena.make<number>({ capacity: arenaCapacity })
+    const queues = yield* Effect.forEach(
+      Array.from({ length: fanOut }),
+      () => Queue.bounded<MessageRef.MessageRef>(capacity)
+    )
+    const consumers = yield* Effect.forEach(queues, (queue) =>
+      Effect.fork(Effect.suspend(() => {
+        const totals: Totals = { count: 0, sum: 0 }
+        return Effect.whileLoop({
+          while: () => totals.count < n,
+          body: () => take(queue, arena),
+          step: (taken: V) => add(totals, taken)
+        }).pipe(Effect.map(() => totals.sum))
+      })))
+    yield* produce(arena, queues)
+    const sums = yield* Effect.forEach(consumers, Fiber.join)
+    const stats = yield* Arena.stats(arena)
+    return { sum: sums.reduce((a, b) => a + b, 0), live: stats.live } satisfies FanOutResult
+  })))
+
 /**
  * The batched peer: the same batches through 8 `Queue.bounded`s with `offerAll` (after one
  * `retainMany` per batch), each consumer taking up to a batch at once (`takeBetween`), reading it
  * with `getMany` and releasing it with `releaseMany`.
  */
 const queueBatchedFanOut = (n: number) =>
-  Effect.runPromise(Effect.scoped(Effect.gen(function*() {
-    const arena = yield* Arena.make<number>({ capacity: arenaCapacity })
-    const queues = yield* Effect.forEach(
-      Array.from({ length: fanOut }),
-      () => Queue.bounded<MessageRef.MessageRef>(capacity)
-    )
-    const consumers = yield* Effect.forEach(queues, (queue) =>
-      Effect.fork(Effect.suspend(() => {
-        let count = 0
-        let sum = 0
-        return Effect.whileLoop({
-          while: () => count < n,
-          body: () =>
-            Effect.flatMap(Queue.takeBetween(queue, 1, fanOutBatch), (chunk) => {
-              const refs = Chunk.toReadonlyArray(chunk)
-              return Effect.flatMap(getMany(arena, refs), (values) => Effect.as(releaseMany(arena, refs), values))
-            }),
-          step: (values: ReadonlyArray<number>) => {
-            count += values.length
-            for (let i = 0; i < values.length; i++) sum += values[i]!
-          }
-        }).pipe(Effect.map(() => sum))
-      })))
-    yield* batchedProducer(arena, n, (refs) =>
-      Effect.zipRight(
-        Arena.retainMany(arena, refs, fanOut - 1),
-        Effect.forEach(queues, (queue) => Queue.offerAll(queue, refs), { discard: true })
-      ))
-    const sums = yield* Effect.forEach(consumers, Fiber.join)
-    const stats = yield* Arena.stats(arena)
-    return { sum: sums.reduce((a, b) => a + b, 0), live: stats.live } satisfies FanOutResult
-  })))
+  queuesFanOut(
+    n,
+    (queue, arena) =>
+      Effect.flatMap(Queue.takeBetween(queue, 1, fanOutBatch), (chunk) => {
+        const refs = Chunk.toReadonlyArray(chunk)
+        return Effect.flatMap(getMany(arena, refs), (values) => Effect.as(releaseMany(arena, refs), values))
+      }),
+    (totals, values: ReadonlyArray<number>) => {
+      totals.count += values.length
+      for (let i = 0; i < values.length; i++) totals.sum += values[i]!
+    },
+    (arena, queues) =>
+      batchedProducer(arena, n, (refs) =>
+        Effect.zipRight(
+          Arena.retainMany(arena, refs, fanOut - 1),
+          Effect.forEach(queues, (queue) => Queue.offerAll(queue, refs), { discard: true })
+        ))
+  )
 
 /** The same fan-out with 8 `Queue.bounded`s of refs: retain once per queue, each consumer reads and releases. */
 const queueFanOut = (n: number) =>
-  Effect.runPromise(Effect.scoped(Effect.gen(function*() {
-    const arena = yield* Arena.make<number>({ capacity: arenaCapacity })
-    const queues = yield* Effect.forEach(
-      Array.from({ length: fanOut }),
-      () => Queue.bounded<MessageRef.MessageRef>(capacity)
-    )
-    const consumers = yield* Effect.forEach(queues, (queue) =>
-      Effect.fork(Effect.suspend(() => {
-        let count = 0
-        let sum = 0
-        return Effect.whileLoop({
-          while: () => count < n,
-          body: () =>
-            Effect.flatMap(
-              take(queue),
-              (ref) => Effect.flatMap(get(arena, ref), (value) => Effect.as(release(arena, ref), value))
-            ),
-          step: (value: number) => {
-            count++
-            sum += value
-          }
-        }).pipe(Effect.map(() => sum))
-      })))
-    let i = 0
-    yield* Effect.whileLoop({
-      while: () => i < n,
-      body: () =>
-        Effect.flatMap(alloc(arena, i), (ref) =>
-          Effect.zipRight(
-            Effect.forEach(queues, (queue) => Effect.zipRight(retain(arena, ref), offer(queue, ref)), {
-              discard: true
-            }),
-            release(arena, ref)
-          )),
-      step: () => i++
-    })
-    const sums = yield* Effect.forEach(consumers, Fiber.join)
-    const stats = yield* Arena.stats(arena)
-    return { sum: sums.reduce((a, b) => a + b, 0), live: stats.live } satisfies FanOutResult
-  })))
+  queuesFanOut(
+    n,
+    (queue, arena) =>
+      Effect.flatMap(
+        take(queue),
+        (ref) => Effect.flatMap(get(arena, ref), (value) => Effect.as(release(arena, ref), value))
+      ),
+    (totals, value: number) => {
+      totals.count++
+      totals.sum += value
+    },
+    (arena, queues) => {
+      let i = 0
+      return Effect.whileLoop({
+        while: () => i < n,
+        body: () =>
+          Effect.flatMap(alloc(arena, i), (ref) =>
+            Effect.zipRight(
+              Effect.forEach(queues, (queue) => Effect.zipRight(retain(arena, ref), offer(queue, ref)), {
+                discard: true
+              }),
+              release(arena, ref)
+            )),
+        step: () => i++
+      })
+    }
+  )
 
 interface AskResult {
   readonly replies: number
