@@ -3,7 +3,11 @@
  * `weft-demo` (and `pnpm demo`): see `Cli.ts` for the commands.
  *
  * Ctrl-C / SIGTERM interrupt the command (NodeRuntime.runMain), which shuts the gateway down
- * gracefully, prints the summary and exits 0. Bad arguments print what is wrong and exit 2
+ * gracefully, prints the summary and exits 0. Further signals during that shutdown are absorbed:
+ * a terminal's Ctrl-C reaches every process of `pnpm demo` (npm exec, pnpm, pnpm, tsx) and each
+ * forwards it once more, so one key press arrives two or three times, and runMain's handler is
+ * gone after the first (the default action would kill the process mid-drain). The shutdown is
+ * bounded by `--drain-timeout`, so absorbing them cannot hang it. Bad arguments print what is wrong and exit 2
  * (`--help` shows the usage); a gateway, load or RPC error prints its message and exits 1. Never
  * a stack trace for either.
  */
@@ -16,6 +20,10 @@ const exitWith = (code: number) =>
   Effect.sync(() => {
     process.exitCode = code
   })
+
+const absorbRepeatedSignal = () => {}
+process.on("SIGINT", absorbRepeatedSignal)
+process.on("SIGTERM", absorbRepeatedSignal)
 
 NodeRuntime.runMain(
   Cli.run(process.argv).pipe(
