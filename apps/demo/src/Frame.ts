@@ -152,10 +152,66 @@ const crcTable = (() => {
   return table
 })()
 
-/** CRC-32 (IEEE 802.3, as zlib) of some bytes. */
-export const crc32 = (bytes: Bytes.Bytes): number => {
-  const array = Bytes.toUint8Array(bytes)
+/** CRC-32 (IEEE 802.3, as zlib) of `array[start..end)`. */
+export const crc32 = (array: Uint8Array, start = 0, end = array.length): number => {
   let crc = 0xffffffff
-  for (let i = 0; i < array.length; i++) crc = crcTable[(crc ^ array[i]!) & 0xff]! ^ (crc >>> 8)
+  for (let i = start; i < end; i++) crc = crcTable[(crc ^ array[i]!) & 0xff]! ^ (crc >>> 8)
   return (crc ^ 0xffffffff) >>> 0
+}
+
+// ---------------------------------------------------------------------------------------------
+// the frame index: each frame parsed once, at ingest, for every plugin
+
+/**
+ * What ingest learned about each stored data frame, by arena slot index: its topic (decoded once,
+ * for every plugin) and where its payload starts. Ingest writes a slot's row after storing the
+ * frame and before dispatching its ref, and the row is read only through a live ref: the arena
+ * does not reuse a slot before every plugin has settled it, so a row never changes under a reader.
+ */
+export interface Index {
+  readonly topics: Array<string>
+  readonly payloadStarts: Uint32Array
+  /** Recently decoded topics (a gateway sees few distinct ones), by a hash of their bytes. */
+  readonly recentTopics: Array<{ readonly bytes: Uint8Array; readonly topic: string } | undefined>
+}
+
+/** Recently decoded topics remembered (a power of two). */
+const recentTopicSlots = 64
+
+/** An index for an arena of `slots` slots. */
+export const makeIndex = (slots: number): Index => ({
+  topics: new Array<string>(slots).fill(""),
+  payloadStarts: new Uint32Array(slots),
+  recentTopics: new Array(recentTopicSlots).fill(undefined)
+})
+
+const utf8 = new TextDecoder()
+
+/**
+ * The topic `array[0..end)` as a string: the one decoded before for the same bytes when it is
+ * still remembered, so the common case decodes nothing and allocates nothing.
+ */
+const decodeTopic = (index: Index, array: Uint8Array, end: number): string => {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < end; i++) hash = Math.imul(hash ^ array[i]!, 0x01000193)
+  const slot = hash & (recentTopicSlots - 1)
+  const recent = index.recentTopics[slot]
+  if (recent !== undefined && recent.bytes.length === end) {
+    let same = true
+    for (let i = 0; i < end && same; i++) same = recent.bytes[i] === array[i]
+    if (same) return recent.topic
+  }
+  // A copy of the topic's bytes (`new Uint8Array(view)`: a Buffer's `slice` would be a view).
+  const bytes = new Uint8Array(array.subarray(0, end))
+  const topic = utf8.decode(bytes)
+  index.recentTopics[slot] = { bytes, topic }
+  return topic
+}
+
+/** Fills `slot`'s row for a data frame (one `classify` found to be `"data"`). */
+export const indexFrame = (index: Index, slot: number, frame: Bytes.Bytes): void => {
+  const array = Bytes.toUint8Array(frame)
+  const separator = array.indexOf(0)
+  index.topics[slot] = decodeTopic(index, array, separator)
+  index.payloadStarts[slot] = separator + 1
 }

@@ -348,6 +348,7 @@ const make = (config: Config) =>
     // Per-frame ack facts, indexed by arena slot; the clock is read once per decoded chunk.
     const clock = yield* Effect.clock
     const acks = Acks.make(config.arenaCapacity, () => Number(clock.unsafeCurrentTimeNanos()) / 1e6)
+    const frameIndex = Frame.makeIndex(config.arenaCapacity)
 
     const statsState = Plugins.makeStatsState()
     const topicsState = Plugins.makeTopicsState()
@@ -365,9 +366,9 @@ const make = (config: Config) =>
       supervision: { strategy: "restart" as const, restarts: Schedule.forever }
     })
     const plugins = {
-      stats: { behavior: Plugins.stats(arena, statsState), state: statsState },
-      topics: { behavior: Plugins.topics(arena, topicsState), state: topicsState },
-      checksum: { behavior: Plugins.checksum(arena, checksumState), state: checksumState },
+      stats: { behavior: Plugins.stats(arena, frameIndex, statsState), state: statsState },
+      topics: { behavior: Plugins.topics(arena, frameIndex, topicsState), state: topicsState },
+      checksum: { behavior: Plugins.checksum(arena, frameIndex, checksumState), state: checksumState },
       sink: { behavior: Plugins.sink(arena, file, sinkState, acks), state: sinkState },
       chaos: { behavior: Plugins.chaos(arena, chaosState), state: chaosState },
       slow: { behavior: Plugins.slow(arena, slowState), state: slowState }
@@ -454,7 +455,11 @@ const make = (config: Config) =>
         // Each frame's ack facts go into its slot's row before any plugin can see it.
         stored: (refs) => {
           toSink = 0
-          for (const ref of refs) if (Acks.admit(acks, connection, ref.index, decodedAt)) toSink++
+          for (let i = 0; i < refs.length; i++) {
+            const slot = refs[i]!.index
+            Frame.indexFrame(frameIndex, slot, frames[from + i]!)
+            if (Acks.admit(acks, connection, slot, decodedAt)) toSink++
+          }
         },
         partial: (refs) => {
           counters.framesPartial += refs.length
@@ -725,7 +730,9 @@ const layer_ = (config: Config): Layer.Layer<Gateway, InvalidConfig | ListenFail
       MessageArena.layer({
         capacity: config.arenaCapacity,
         maxBytes: config.arenaMaxBytes,
-        copyIn: { belowBytes: 1024 },
+        // Small frames are copied out of their socket chunk, a batch per buffer: every plugin
+        // settles a batch as a whole, so its frames are released together.
+        copyIn: { belowBytes: 1024, batched: true },
         name: "ingest"
       }).pipe(Layer.orDie)
     ))

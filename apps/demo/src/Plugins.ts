@@ -15,7 +15,7 @@
 import { Actor, type Dispatcher } from "@weft/actor"
 import type { MessageArena } from "@weft/arena"
 import { Bytes } from "@weft/bytes"
-import { Data, Duration, Effect, Option, Schedule } from "effect"
+import { Data, Duration, Effect, Schedule } from "effect"
 import type * as FileSystem from "node:fs/promises"
 import * as Acks from "./Acks.js"
 import * as Frame from "./Frame.js"
@@ -39,12 +39,17 @@ export interface Processed {
   processed: number
 }
 
-const parseFrame = (bytes: Bytes.Bytes): Frame.Frame =>
-  // Ingest checked the frame (Frame.classify), so it always parses; the fallback keeps this total.
-  Option.getOrElse(Frame.parse(bytes), () => ({ topic: "", payload: bytes }))
-
-/** A plugin that does synchronous work per frame and settles each batch at once. */
-const synchronous = (arena: Arena, state: Processed, onFrame: (frame: Frame.Frame) => void) =>
+/**
+ * A plugin that does synchronous work per frame and settles each batch at once. It reads each
+ * frame's topic and payload start from the gateway's frame index (ingest parsed the frame once
+ * for every plugin), so a frame costs it no parsing and no allocation.
+ */
+const synchronous = (
+  arena: Arena,
+  index: Frame.Index,
+  state: Processed,
+  onFrame: (frame: Uint8Array, topic: string, payloadStart: number) => void
+) =>
   Actor.behavior<Dispatcher.Deliveries>()({
     initialState: 0,
     handlers: {
@@ -52,8 +57,9 @@ const synchronous = (arena: Arena, state: Processed, onFrame: (frame: Frame.Fram
         arena.getMany(batch.refs).pipe(
           Effect.orDie,
           Effect.flatMap((frames) => {
-            for (const bytes of frames) {
-              onFrame(parseFrame(bytes))
+            for (let i = 0; i < frames.length; i++) {
+              const slot = batch.refs[i]!.index
+              onFrame(Bytes.toUint8Array(frames[i]!), index.topics[slot]!, index.payloadStarts[slot]!)
               state.processed++
             }
             return Effect.as(batch.settle, handled + frames.length)
@@ -79,11 +85,11 @@ export interface StatsState extends Processed {
 export const makeStatsState = (): StatsState => ({ processed: 0, topics: new Map() })
 
 /** `stats`: frames and payload bytes per topic. */
-export const stats = (arena: Arena, state: StatsState) =>
-  synchronous(arena, state, (frame) => {
-    const entry = state.topics.get(frame.topic)
-    const size = Bytes.size(frame.payload)
-    if (entry === undefined) state.topics.set(frame.topic, { frames: 1, bytes: size })
+export const stats = (arena: Arena, index: Frame.Index, state: StatsState) =>
+  synchronous(arena, index, state, (frame, topic, payloadStart) => {
+    const entry = state.topics.get(topic)
+    const size = frame.length - payloadStart
+    if (entry === undefined) state.topics.set(topic, { frames: 1, bytes: size })
     else {
       entry.frames++
       entry.bytes += size
@@ -103,9 +109,9 @@ export interface TopicsState extends Processed {
 export const makeTopicsState = (window = 10_000): TopicsState => ({ processed: 0, scores: new Map(), window })
 
 /** `topics`: a rolling top-N of topics by recent frame count. */
-export const topics = (arena: Arena, state: TopicsState) =>
-  synchronous(arena, state, (frame) => {
-    state.scores.set(frame.topic, (state.scores.get(frame.topic) ?? 0) + 1)
+export const topics = (arena: Arena, index: Frame.Index, state: TopicsState) =>
+  synchronous(arena, index, state, (_, topic) => {
+    state.scores.set(topic, (state.scores.get(topic) ?? 0) + 1)
     if ((state.processed + 1) % state.window === 0) {
       for (const [topic, score] of state.scores) {
         if (score < 1) state.scores.delete(topic)
@@ -147,9 +153,9 @@ export const makeChecksumState = (remember = 4096): ChecksumState => ({
 })
 
 /** `checksum`: CRC-32 of each payload, with duplicate detection over a bounded window. */
-export const checksum = (arena: Arena, state: ChecksumState) =>
-  synchronous(arena, state, (frame) => {
-    const crc = Frame.crc32(frame.payload)
+export const checksum = (arena: Arena, index: Frame.Index, state: ChecksumState) =>
+  synchronous(arena, index, state, (frame, _, payloadStart) => {
+    const crc = Frame.crc32(frame, payloadStart)
     state.combined = (state.combined ^ crc) >>> 0
     if (state.recent.has(crc)) {
       state.duplicates++

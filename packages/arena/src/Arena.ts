@@ -154,6 +154,12 @@ export interface Options<A> {
    * must not change the value's weight.
    */
   readonly adopt?: ((value: A) => A) | undefined
+  /**
+   * Applied instead of `adopt` to the values one `allocMany` stores at once (every value it stores
+   * without waiting), e.g. to copy them all with one allocation. It returns one value per value,
+   * in order, and must not change any value's weight. Default: `adopt` on each.
+   */
+  readonly adoptMany?: ((values: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined
   /** Names the arena in its metrics (tag `arena`), its close report and `ArenaClosed`. Default "arena". */
   readonly name?: string | undefined
 }

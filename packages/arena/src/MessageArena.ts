@@ -12,6 +12,13 @@
  * as they are; `"always"` copies every frame; `{ belowBytes: n }` copies frames under `n` bytes.
  * Frames that already span their whole buffer pin nothing extra and are never copied.
  *
+ * `{ belowBytes: n, batched: true }` copies the frames one `allocMany` stores into one buffer they
+ * share, with one allocation instead of one per frame (the cost that dominates for small frames).
+ * The shared buffer lives until the last of its frames is released, so `maxBytes` stays exact
+ * when a batch is released together — as a `Dispatcher.dispatchBatch` batch is, each plugin
+ * settling it as a whole — while a frame that outlives its batch keeps the batch's copied bytes
+ * alive (at most the batch's frames under `n` bytes each).
+ *
  * The service is an `Arena<Bytes>`: use its methods, or the `Arena` module's functions on it. The
  * layer is scoped: closing it frees every message, reports leaks and fails later calls with
  * `ArenaClosed`.
@@ -83,7 +90,7 @@ export declare namespace MessageArena {
  * @since 0.1.0
  * @category models
  */
-export type CopyIn = "never" | "always" | { readonly belowBytes: number }
+export type CopyIn = "never" | "always" | { readonly belowBytes: number; readonly batched?: boolean | undefined }
 
 /**
  * @since 0.1.0

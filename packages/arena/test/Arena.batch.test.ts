@@ -33,6 +33,28 @@ describe("Arena.allocMany", () => {
       assert.deepStrictEqual(yield* Arena.allocMany(arena, []), [])
     }))
 
+  it.scoped("adoptMany adopts the run allocMany stores at once, in one call; alloc uses adopt", () =>
+    Effect.gen(function*() {
+      const calls: Array<ReadonlyArray<string>> = []
+      const arena = yield* textArena({
+        capacity: 3,
+        adopt: (s) => [...s].reverse().join(""),
+        adoptMany: (run) => {
+          calls.push(run)
+          return run.map((s) => s.toUpperCase())
+        }
+      })
+      // Only the prefix that fits is adopted, and weighed as it was given.
+      const refs = yield* Arena.allocMany(arena, ["ab", "cd", "ef", "gh"])
+      assert.deepStrictEqual(calls, [["ab", "cd", "ef"]])
+      assert.deepStrictEqual(yield* values(arena, refs), ["AB", "CD", "EF"])
+      assert.strictEqual((yield* arena.stats).bytes, 6)
+      yield* Arena.releaseMany(arena, refs)
+      const single = yield* arena.alloc("xy")
+      assert.strictEqual(yield* Arena.get(arena, single), "yx")
+      assert.deepStrictEqual(calls.length, 1)
+    }))
+
   it.scoped("stores only the prefix that fits, by slots and by bytes; nothing beyond it", () =>
     Effect.gen(function*() {
       const bySlots = yield* textArena({ capacity: 2 })

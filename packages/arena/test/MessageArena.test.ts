@@ -34,6 +34,8 @@ describe("MessageArena", () => {
       assert.strictEqual((yield* build({ capacity: 4, maxBytes: -1 })).option, "maxBytes")
       const error = yield* build({ capacity: 4, copyIn: { belowBytes: -1 } })
       assert.strictEqual(error.option, "copyIn")
+      const notBoolean = { belowBytes: 8, batched: "yes" } as unknown as MessageArena.CopyIn
+      assert.strictEqual((yield* build({ capacity: 4, copyIn: notBoolean })).option, "copyIn")
       assert.match(error.message, /belowBytes/)
     }))
 
@@ -89,6 +91,32 @@ describe("MessageArena", () => {
       const viaTry = yield* arena.tryAlloc(chunkAndFrame(8).frame)
       const storedTry = yield* arena.get(Option.getOrThrow(viaTry))
       assert.strictEqual(Bytes.toUint8Array(storedTry).buffer.byteLength, 8)
+    }))
+
+  it.scoped("copyIn { belowBytes, batched }: one allocMany's small frames share one buffer of exactly their size", () =>
+    Effect.gen(function*() {
+      const arena = yield* MessageArena.make({ capacity: 8, copyIn: { belowBytes: 128, batched: true } })
+      const chunk = Bytes.fromUint8Array(new Uint8Array(64 * 1024).map((_, i) => i % 251))
+      const frames = [
+        Bytes.slice(chunk, 0, 10),
+        Bytes.slice(chunk, 10, 210), // 200 bytes: not copied
+        Bytes.slice(chunk, 210, 237),
+        Bytes.fromUint8Array(new Uint8Array([1, 2, 3])) // spans its buffer: not copied
+      ]
+      const stored = yield* Effect.flatMap(
+        arena.allocMany(frames),
+        (refs) => Effect.forEach(refs, (ref) => arena.get(ref))
+      )
+      for (let i = 0; i < frames.length; i++) assert.isTrue(Bytes.equals(stored[i]!, frames[i]!))
+      assert.strictEqual(stored[1], frames[1])
+      assert.strictEqual(stored[3], frames[3])
+      assert.isFalse(Bytes.sharesBuffer(stored[0]!, chunk))
+      assert.isTrue(Bytes.sharesBuffer(stored[0]!, stored[2]!))
+      assert.strictEqual(Bytes.toUint8Array(stored[0]!).buffer.byteLength, 10 + 27)
+      assert.strictEqual((yield* arena.stats).bytes, 10 + 200 + 27 + 3)
+      // A single alloc copies its frame on its own.
+      const alone = yield* arena.get(yield* arena.alloc(Bytes.slice(chunk, 300, 305)))
+      assert.strictEqual(Bytes.toUint8Array(alone).buffer.byteLength, 5)
     }))
 
   it.effect("closing the layer frees everything and later calls fail with ArenaClosed", () =>

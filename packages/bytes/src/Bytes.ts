@@ -264,6 +264,38 @@ export const splitAt: {
 export const copy: (self: Bytes) => Bytes = internal.copy
 
 /**
+ * Copies of all `parts`, made with one allocation: every part is copied into one fresh buffer of
+ * exactly their total size, and the i-th result views the i-th part's copy. **Copies**, like
+ * {@link copy}, but the copies share their buffer, which stays alive until the last of them is
+ * gone: use it for parts that are released together (one batch of frames), where it costs one
+ * allocation instead of one per part.
+ *
+ * @example
+ * ```ts
+ * import { Bytes } from "@weft/bytes"
+ *
+ * const chunk = Bytes.fromString("hello world")
+ * const [hello, world] = Bytes.copyShared([Bytes.take(chunk, 5), Bytes.drop(chunk, 6)])
+ * Bytes.decodeUtf8(world!) // "world"
+ * Bytes.sharesBuffer(hello!, world!) // true: one buffer of 10 bytes
+ * Bytes.sharesBuffer(hello!, chunk) // false
+ * ```
+ *
+ * @since 0.1.0
+ * @category copying
+ */
+export const copyShared: (parts: ReadonlyArray<Bytes>) => Array<Bytes> = internal.copyShared
+
+/**
+ * Whether `self` views its whole `ArrayBuffer`, so that holding it keeps no other bytes alive (a
+ * zero-copy slice of a larger chunk does not; a {@link copy} does).
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const spansBuffer: (self: Bytes) => boolean = internal.spansBuffer
+
+/**
  * `self` followed by `that`. **Copies** both into one fresh buffer.
  *
  * @since 0.1.0

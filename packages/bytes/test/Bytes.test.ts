@@ -59,6 +59,35 @@ describe("Bytes", () => {
     assert.deepStrictEqual(Array.from(Bytes.toUint8Array(copied)), Array(10).fill(7))
   })
 
+  it.prop(
+    "copyShared copies every part into one fresh buffer of exactly their total size",
+    [fc.array(arbitraryArray, { maxLength: 8 })],
+    ([arrays]) => {
+      const chunk = Buffer.concat(arrays)
+      let at = 0
+      const parts = arrays.map((array) => Bytes.slice(Bytes.fromUint8Array(chunk), at, at += array.length))
+      const copies = Bytes.copyShared(parts)
+      chunk.fill(0)
+      assert.strictEqual(copies.length, parts.length)
+      const total = arrays.reduce((n, array) => n + array.length, 0)
+      for (let i = 0; i < copies.length; i++) {
+        assert.deepStrictEqual(Array.from(Bytes.toUint8Array(copies[i]!)), Array.from(arrays[i]!))
+        assert.isFalse(Bytes.sharesBuffer(copies[i]!, chunk))
+        assert.strictEqual(Bytes.toUint8Array(copies[i]!).buffer.byteLength, total)
+      }
+    }
+  )
+
+  it("spansBuffer: only a Bytes viewing its whole ArrayBuffer pins nothing else", () => {
+    const chunk = Buffer.alloc(1024)
+    assert.isFalse(Bytes.spansBuffer(Bytes.slice(Bytes.fromUint8Array(chunk), 0, 10)))
+    // A Node Buffer from the pool views part of a larger ArrayBuffer.
+    assert.isFalse(Bytes.spansBuffer(Bytes.fromUint8Array(Buffer.from("pooled"))))
+    assert.isTrue(Bytes.spansBuffer(Bytes.fromUint8Array(new Uint8Array(4))))
+    assert.isTrue(Bytes.spansBuffer(Bytes.copy(Bytes.slice(Bytes.fromUint8Array(chunk), 5, 9))))
+    assert.isTrue(Bytes.spansBuffer(Bytes.empty))
+  })
+
   it.prop("Equal and Hash follow content, not location", [arbitraryArray], ([array]) => {
     const a = Bytes.fromUint8Array(array)
     const padded = new Uint8Array(array.length + 2)

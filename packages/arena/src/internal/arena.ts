@@ -67,6 +67,7 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
   private readonly maxBytes: number
   private readonly bytesOf: (value: A) => number
   private readonly adopt: (value: A) => A
+  private readonly adoptMany: ((values: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined
   private readonly failWhenFull: boolean
   private head: Waiter<A> | undefined = undefined
   private tail: Waiter<A> | undefined = undefined
@@ -85,6 +86,7 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
     this.maxBytes = options.maxBytes ?? Infinity
     this.bytesOf = options.bytesOf ?? (() => 0)
     this.adopt = options.adopt ?? identity
+    this.adoptMany = options.adoptMany
     this.failWhenFull = options.onFull === "fail"
     this.metrics = metricsFor(this.name)
     this.metrics.capacity.unsafeUpdate(options.capacity, noTags)
@@ -446,15 +448,24 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
    * and metrics are updated once for the whole run.
    */
   private insertFitting(values: ReadonlyArray<A>, from: number, refs: Array<MessageRef.MessageRef>): void {
-    if (this.closed) return
-    let i = from
-    for (; i < values.length; i++) {
-      const value = values[i]!
-      const size = this.bytesOf(value)
-      if (size > this.maxBytes || !this.hasRoomNow(size)) break
-      refs.push(this.slots.insert(this.adopt(value), size))
+    if (this.closed || this.head !== undefined) return
+    // First how many fit, then adopt them (all at once with `adoptMany`), then store them.
+    let free = this.slots.freeCount
+    let bytes = this.slots.bytes
+    let to = from
+    for (; to < values.length && free > 0; to++, free--) {
+      const size = this.bytesOf(values[to]!)
+      if (size > this.maxBytes || bytes + size > this.maxBytes) break
+      bytes += size
     }
-    if (i > from) this.inserted(i - from)
+    if (to === from) return
+    if (this.adoptMany === undefined) {
+      for (let i = from; i < to; i++) refs.push(this.slots.insert(this.adopt(values[i]!), this.bytesOf(values[i]!)))
+    } else {
+      const adopted = this.adoptMany(from === 0 && to === values.length ? values : values.slice(from, to))
+      for (let i = from; i < to; i++) refs.push(this.slots.insert(adopted[i - from]!, this.bytesOf(values[i]!)))
+    }
+    this.inserted(to - from)
   }
 
   private inserted(count: number): void {

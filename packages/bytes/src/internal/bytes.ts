@@ -240,6 +240,28 @@ export const indexOf: {
 export const copy = (self: Bytes.Bytes): Bytes.Bytes => whole(new Uint8Array(arr(self)))
 
 /** @internal */
+export const copyShared = (parts: ReadonlyArray<Bytes.Bytes>): Array<Bytes.Bytes> => {
+  let total = 0
+  for (const part of parts) total += part.length
+  const buffer = new Uint8Array(total)
+  const copies = new Array<Bytes.Bytes>(parts.length)
+  let at = 0
+  for (let i = 0; i < parts.length; i++) {
+    const { length, offset, source } = impl(parts[i]!)
+    buffer.set(length === source.length ? source : source.subarray(offset, offset + length), at)
+    copies[i] = new BytesImpl(buffer, at, length)
+    at += length
+  }
+  return copies
+}
+
+/** @internal */
+export const spansBuffer = (self: Bytes.Bytes): boolean => {
+  const { length, source } = impl(self)
+  return length === source.length && source.byteLength === source.buffer.byteLength
+}
+
+/** @internal */
 export const concatAll = (all: Iterable<Bytes.Bytes | Uint8Array>): Bytes.Bytes => {
   const parts = Array.from(all, (part) => (isBytes(part) ? arr(part) : part))
   let total = 0
