@@ -2,8 +2,9 @@
  * apps/demo end to end: frames/s through the real gateway over loopback TCP (decode → arena →
  * dispatcher → 4 plugin actors: stats, topics, checksum, sink with fsync batching), with 64 B and
  * 4 KiB payloads, beside a plain Node `net` server that only decodes and counts the same frames
- * (the limit: no arena, no plugins, no Effect). And the gateway's RSS under 10× overload: a child
- * process running the gateway with the `slow` plugin, fed ten times faster than it acks.
+ * (the limit: no arena, no plugins, no Effect). And the gateway's RSS under 10× overload: the
+ * compiled `weft-demo serve` (`pnpm build`) as a child process with the `slow` plugin, fed ten
+ * times faster than it acks.
  */
 import { Context, Effect, Exit, Layer, Logger, LogLevel, Scope } from "effect"
 import * as ChildProcess from "node:child_process"
@@ -13,7 +14,6 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Gateway from "../../demo/src/Gateway.js"
-import type { ChildMessage } from "./demoOverload.js"
 import { connect, endAndAwaitClose, makeWire, type Wire, writeFrames } from "./demoWire.js"
 import { benchmark, type BenchmarkFile, expect } from "./harness.js"
 
@@ -181,10 +181,12 @@ const slowDelayMs = 1
 /** The producer's pace: ten times what a `slow` plugin sleeping `slowDelayMs` per frame can ack. */
 const overloadRate = 10 * (1000 / slowDelayMs)
 const mib = 2 ** 20
+/** How often the gateway's `/stats` (its RSS included) is sampled. */
+const sampleMs = 100
 
 interface OverloadResult {
   readonly frames: number
-  /** The child's RSS once the gateway was up, before any load. */
+  /** The gateway's RSS once it was up, before any load. */
   readonly idleRssBytes: number
   readonly acked: number
   /** RSS samples (bytes) taken while the producer was still sending. */
@@ -193,64 +195,93 @@ interface OverloadResult {
   readonly maxArenaLive: number
 }
 
-const overloadChild = fileURLToPath(new URL("./demoOverload.ts", import.meta.url))
+/** The compiled demo (`pnpm build`): the gateway as it ships, run by plain Node, no loader. */
+const demoMain = fileURLToPath(new URL("../../demo/dist/main.js", import.meta.url))
 
+interface Sample {
+  readonly framesIn: number
+  readonly acked: number
+  readonly arena: { readonly live: number }
+  readonly memory: { readonly rssBytes: number }
+}
+
+/**
+ * `weft-demo serve` (compiled) as a child process, with the `slow` plugin; fed over TCP ten times
+ * faster than it can ack, with its `/stats` (frames, arena, RSS) sampled every `sampleMs`.
+ */
 const weftOverload = async (wire: Wire, frames: number): Promise<OverloadResult> => {
-  const child = ChildProcess.fork(overloadChild, [], {
-    execArgv: process.execArgv,
-    env: { ...process.env, WEFT_OVERLOAD_SLOW_MS: String(slowDelayMs), WEFT_OVERLOAD_SAMPLE_MS: "100" },
-    stdio: ["ignore", "inherit", "inherit", "ipc"]
-  })
+  if (!FileSystem.existsSync(demoMain)) throw new Error(`${demoMain} is missing: run \`pnpm build\` first`)
+  const dir = FileSystem.mkdtempSync(Path.join(Os.tmpdir(), "weft-bench-overload-"))
+  // dprint-ignore
+  const args = [demoMain, "serve", "--tcp-port", "0", "--http-port", "0", "--plugins", "stats,checksum,sink,slow",
+    "--slow-delay", String(slowDelayMs), "--chaos-every", "0", "--drain-timeout", "5", "--sink", Path.join(dir, "sink.log")]
+  const child = ChildProcess.spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] })
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve))
-  const samples: Array<Extract<ChildMessage, { _tag: "Sample" }>> = []
-  let producing = true
-  const overloaded: Array<number> = []
-  let idleRssBytes = 0
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`overload child exited early (${code})`)))
-    child.on("message", (message: ChildMessage) => {
-      if (message._tag === "Ready") {
-        idleRssBytes = message.rssBytes
-        resolve(message.port)
-      } else {
-        samples.push(message)
-        if (producing) overloaded.push(message.rssBytes)
-      }
-    })
-  })
+  let out = ""
+  child.stdout.on("data", (chunk: Buffer) => out += chunk.toString())
+  let result: OverloadResult
+  let exitCode: number | null
   try {
-    const socket = await connect(port)
-    const start = Date.now()
-    await writeFrames(socket, wire, frames, async (sent) => {
-      const due = start + (sent / overloadRate) * 1000
-      const now = Date.now()
-      if (due > now) await sleep(due - now)
-    })
-    producing = false
-    await endAndAwaitClose(socket)
-    await waitFor("the sink to ack every frame", () => (samples.at(-1)?.acked ?? 0) >= frames, {
-      everyMs: 10,
-      timeoutMs: 600_000
-    })
+    await waitFor(
+      "the gateway to print its addresses",
+      () => child.exitCode === null && /TCP ingest +\S+:\d+/.test(out),
+      {
+        everyMs: 20,
+        timeoutMs: 60_000
+      }
+    )
+    const port = Number(/TCP ingest +\S+:(\d+)/.exec(out)![1])
+    const url = /dashboard +(http:\/\/\S+)\//.exec(out)![1]!
+    const sample = async (): Promise<Sample> => (await fetch(`${url}/stats?top=1`)).json() as Promise<Sample>
+    const idleRssBytes = (await sample()).memory.rssBytes
+    const samples: Array<Sample> = []
+    const overloaded: Array<number> = []
+    let producing = true
+    const sampler = setInterval(() => {
+      void sample().then((s) => {
+        samples.push(s)
+        if (producing) overloaded.push(s.memory.rssBytes)
+      }, () => {})
+    }, sampleMs)
+    try {
+      const socket = await connect(port)
+      const start = Date.now()
+      await writeFrames(socket, wire, frames, async (sent) => {
+        const due = start + (sent / overloadRate) * 1000
+        const now = Date.now()
+        if (due > now) await sleep(due - now)
+      })
+      producing = false
+      await endAndAwaitClose(socket)
+      await waitFor("the sink to ack every frame", () => (samples.at(-1)?.acked ?? 0) >= frames, {
+        everyMs: 10,
+        timeoutMs: 600_000
+      })
+    } finally {
+      clearInterval(sampler)
+    }
+    result = {
+      frames,
+      idleRssBytes,
+      acked: samples.at(-1)?.acked ?? 0,
+      overloaded,
+      maxRssBytes: Math.max(...samples.map((s) => s.memory.rssBytes)),
+      maxArenaLive: Math.max(...samples.map((s) => s.arena.live))
+    }
   } finally {
-    child.send("stop")
-    await exited
+    child.kill("SIGTERM")
+    exitCode = await exited
+    FileSystem.rmSync(dir, { recursive: true, force: true })
   }
-  return {
-    frames,
-    idleRssBytes,
-    acked: samples.at(-1)?.acked ?? 0,
-    overloaded,
-    maxRssBytes: Math.max(...samples.map((s) => s.rssBytes)),
-    maxArenaLive: Math.max(...samples.map((s) => s.arenaLive))
-  }
+  if (exitCode !== 0) throw new Error(`the gateway exited with ${exitCode} after SIGTERM, expected 0`)
+  return result
 }
 
 /** Plateaued: the second half of the overloaded phase never rose 10% above the first half's peak. */
 const overloadReport = (r: OverloadResult): string => {
   const rss = `max RSS ${(r.maxRssBytes / mib).toFixed(0)} MiB (goal < 256 MiB; ${
     (r.idleRssBytes / mib).toFixed(0)
-  } MiB idle, under tsx); arena peak ${r.maxArenaLive} live slots`
+  } MiB idle, compiled, plain node); arena peak ${r.maxArenaLive} live slots`
   if (r.overloaded.length < 4) return `${rss}; overloaded too briefly to judge a plateau`
   const half = Math.floor(r.overloaded.length / 2)
   const first = Math.max(...r.overloaded.slice(0, half))
@@ -274,7 +305,7 @@ const overload = (frames: number) => {
     goal: "RSS plateaus under 256 MiB",
     check: (r) => expect(r.acked === frames, () => `sink acked ${r.acked}, expected ${frames}`),
     contenders: [{
-      name: "weft gateway (child process): stats, checksum, sink, slow 1 ms/frame",
+      name: "weft-demo serve (compiled, child process): stats, checksum, sink, slow 1 ms/frame",
       role: "weft",
       run: () => weftOverload(wire ??= makeWire(4096), frames),
       report: overloadReport

@@ -10,8 +10,14 @@
  * Parsing is separate from running: `make(handlers)` builds the command tree over any handlers
  * (the tests parse with handlers that only record what they got), `run` is it over the real ones.
  */
-import { Args, Command, HelpDoc, Options, Span, ValidationError } from "@effect/cli"
-import { FetchHttpClient, Terminal } from "@effect/platform"
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as Span from "@effect/cli/HelpDoc/Span"
+import * as Options from "@effect/cli/Options"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as Terminal from "@effect/platform/Terminal"
 import {
   Cause,
   Clock,
@@ -51,6 +57,8 @@ export interface ServeOptions {
   readonly mailbox: number
   readonly plugins: ReadonlyArray<Plugins.PluginName>
   readonly chaosEvery: number
+  /** Milliseconds the `slow` plugin spends per frame. */
+  readonly slowDelayMs: number
   /** The sink file; a new temp dir when absent. */
   readonly sink: Option.Option<string>
   readonly maxFrame: number
@@ -235,6 +243,13 @@ const serveOptions = {
     gatewayDefaults.chaosEvery,
     "the chaos plugin crashes on the batch holding every k-th frame (0: never)"
   ),
+  slowDelayMs: integerIn(
+    "slow-delay",
+    0,
+    60_000,
+    Duration.toMillis(gatewayDefaults.slowDelay),
+    "milliseconds the slow plugin spends per frame"
+  ),
   sink: Options.text("sink").pipe(
     Options.withPseudoName("path"),
     Options.optional,
@@ -389,6 +404,7 @@ const gatewayConfig = (options: ServeOptions, sinkPath: string): Gateway.Config 
   mailboxCapacity: options.mailbox,
   plugins: options.plugins,
   chaosEvery: options.chaosEvery,
+  slowDelay: Duration.millis(options.slowDelayMs),
   maxFrameLength: options.maxFrame,
   maxConnections: options.maxConnections,
   maxSseClients: options.maxSseClients,

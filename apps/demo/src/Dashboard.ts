@@ -31,6 +31,7 @@ export const dashboard = `<!doctype html>
   <div class="card"><div class="label">connections</div><div class="value" id="connections">–</div></div>
   <div class="card"><div class="label">p50 to fsync, ms</div><div class="value" id="p50">–</div></div>
   <div class="card"><div class="label">p99 to fsync, ms</div><div class="value" id="p99">–</div></div>
+  <div class="card"><div class="label">memory (RSS), MiB</div><div class="value" id="rss">–</div></div>
 </div>
 <table>
   <thead><tr><th>plugin</th><th>mailbox</th><th>processed</th><th>restarts</th></tr></thead>
@@ -61,6 +62,7 @@ export const dashboard = `<!doctype html>
     $("connections").textContent = fmt(s.connections.active)
     $("p50").textContent = s.latency.count === 0 ? "–" : s.latency.p50Ms.toFixed(1)
     $("p99").textContent = s.latency.count === 0 ? "–" : s.latency.p99Ms.toFixed(1)
+    $("rss").textContent = fmt(Math.round(s.memory.rssBytes / 1048576))
     $("plugins").innerHTML = Object.entries(s.plugins)
       .map(([name, p]) => row([name, fmt(p.mailbox), fmt(p.processed), fmt(s.restarts["plugin-" + name] || 0)]))
       .join("")

@@ -235,6 +235,8 @@ export interface Snapshot {
   }
   /** Ingest (decoded) → durable in the sink (written and fsynced), per frame, since the start. */
   readonly latency: Acks.LatencySummary
+  /** The gateway process's memory when the snapshot was taken (`process.memoryUsage()`). */
+  readonly memory: { readonly rssBytes: number; readonly heapUsedBytes: number }
 }
 
 const framesInMetric = Metric.counter("weft_demo_frames_in_total", { incremental: true })
@@ -242,6 +244,8 @@ const bytesInMetric = Metric.gauge("weft_demo_bytes_in")
 const connectionsMetric = Metric.gauge("weft_demo_connections_active")
 const connectionErrorsMetric = Metric.counter("weft_demo_connection_errors_total", { incremental: true })
 const ackedMetric = Metric.gauge("weft_demo_sink_acked")
+/** The standard Prometheus name for a process's resident memory. */
+const residentMemoryMetric = Metric.gauge("process_resident_memory_bytes")
 
 // ---------------------------------------------------------------------------------------------
 // the service
@@ -598,7 +602,8 @@ const make = (config: Config) =>
       return Effect.all([
         Metric.incrementBy(framesInMetric, delta),
         Metric.set(bytesInMetric, counters.bytesIn),
-        Metric.set(ackedMetric, sinkState.acked)
+        Metric.set(ackedMetric, sinkState.acked),
+        Metric.set(residentMemoryMetric, process.memoryUsage.rss())
       ], { discard: true })
     })
 
@@ -609,6 +614,7 @@ const make = (config: Config) =>
         const arenaStats = yield* arena.stats
         const mailboxes = yield* Effect.forEach(running, ({ ref }) => Actor.mailboxSize(ref))
         const deadLetterTotal = yield* ActorSystem.deadLetterCount
+        const memory = process.memoryUsage()
         const plugins: Record<string, { mailbox: number; processed: number }> = {}
         running.forEach(({ name, state }, i) => {
           plugins[name] = { mailbox: mailboxes[i]!, processed: state.processed }
@@ -649,7 +655,8 @@ const make = (config: Config) =>
             bytes: sinkState.bytesWritten,
             writeFailures: sinkState.writeFailures
           },
-          latency: Acks.summarize(acks.latency)
+          latency: Acks.summarize(acks.latency),
+          memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed }
         }
         return result
       }).pipe(Effect.provideService(ActorSystem.ActorSystem, system))

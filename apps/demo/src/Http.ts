@@ -2,9 +2,12 @@
  * The HTTP API: `/health`, `/metrics` (Prometheus), `/stats` (JSON), `/events` (SSE of owned
  * snapshots, conflated to the latest), `/rpc` (the typed RPC API, see `Rpc.ts`), `/` (the dashboard).
  */
-import { Sse } from "@effect/experimental"
-import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as Sse from "@effect/experimental/Sse"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { SnapshotStream } from "@weft/stream"
 import { Clock, Data, Effect, Exit, Layer, Schedule, Scope, Stream } from "effect"
 import * as NodeHttp from "node:http"

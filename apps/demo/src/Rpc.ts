@@ -16,15 +16,19 @@
  * })).pipe(Effect.provide(FetchHttpClient.layer))
  * ```
  */
-import {
-  type HttpApp,
-  HttpClient,
-  HttpClientRequest,
-  HttpRouter,
-  HttpServerRequest,
-  HttpServerResponse
-} from "@effect/platform"
-import { Rpc, RpcClient, type RpcClientError, RpcGroup, RpcMessage, RpcSerialization, RpcServer } from "@effect/rpc"
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Rpc from "@effect/rpc/Rpc"
+import * as RpcClient from "@effect/rpc/RpcClient"
+import type * as RpcClientError from "@effect/rpc/RpcClientError"
+import * as RpcGroup from "@effect/rpc/RpcGroup"
+import * as RpcMessage from "@effect/rpc/RpcMessage"
+import * as RpcSerialization from "@effect/rpc/RpcSerialization"
+import * as RpcServer from "@effect/rpc/RpcServer"
 import { Chunk, Context, Effect, Layer, Mailbox, Option, Schema, Scope, Stream } from "effect"
 import * as Gateway from "./Gateway.js"
 import * as Plugins from "./Plugins.js"
@@ -86,7 +90,8 @@ export const Snapshot = Schema.Struct({
     bytes: Schema.Number,
     writeFailures: Schema.Number
   }),
-  latency: Schema.Struct({ count: Schema.Number, p50Ms: Schema.Number, p99Ms: Schema.Number, maxMs: Schema.Number })
+  latency: Schema.Struct({ count: Schema.Number, p50Ms: Schema.Number, p99Ms: Schema.Number, maxMs: Schema.Number }),
+  memory: Schema.Struct({ rssBytes: Schema.Number, heapUsedBytes: Schema.Number })
 })
 
 /** `Gateway.WatchStats` as a schema. */

@@ -11,8 +11,9 @@
  * (`--help` shows the usage); a gateway, load or RPC error prints its message and exits 1. Never
  * a stack trace for either.
  */
-import { ValidationError } from "@effect/cli"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Console, Effect } from "effect"
 import * as Cli from "./Cli.js"
 

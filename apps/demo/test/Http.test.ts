@@ -58,6 +58,8 @@ describe("HTTP API", () => {
       expect(response.text).toMatch(/^weft_demo_frames_in_total \d+$/m)
       expect(response.text).toMatch(/^weft_arena_capacity\{arena="ingest"\} 8192$/m)
       expect(response.text).toMatch(/^weft_actor_processed\{actor="plugin-stats"\} \d+$/m)
+      const rss = /^process_resident_memory_bytes (\d+)$/m.exec(response.text)
+      expect(Number(rss?.[1])).toBeGreaterThan(1 << 20)
       expect(response.text).not.toContain("undefined")
     }))
 
@@ -77,6 +79,8 @@ describe("HTTP API", () => {
       const body = JSON.parse(response.text)
       expect(body.framesIn).toBe(6)
       expect(body.topTopics).toEqual([{ topic: "a", score: 3 }, { topic: "b", score: 2 }])
+      expect(body.memory.rssBytes).toBeGreaterThan(body.memory.heapUsedBytes)
+      expect(body.memory.heapUsedBytes).toBeGreaterThan(1 << 20)
     }))
 
   it.scopedLive("GET /events streams SSE snapshots; a closed client frees its subscription", () =>
