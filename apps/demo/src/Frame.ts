@@ -142,20 +142,36 @@ export const encode = (topic: string, payload: Uint8Array | string): Uint8Array 
   return out
 }
 
-const crcTable = (() => {
-  const table = new Uint32Array(256)
+/**
+ * CRC-32 lookup tables for slicing by 4 (four bytes per step): table 0 is the classic byte-wise
+ * table, table k (at `256 * k`) advances a byte's contribution through k more bytes.
+ */
+const crcTables = (() => {
+  const tables = new Uint32Array(4 * 256)
   for (let n = 0; n < 256; n++) {
     let c = n
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-    table[n] = c >>> 0
+    tables[n] = c >>> 0
   }
-  return table
+  for (let n = 0; n < 256; n++) {
+    for (let k = 1; k < 4; k++) {
+      const previous = tables[256 * (k - 1) + n]!
+      tables[256 * k + n] = (previous >>> 8) ^ tables[previous & 0xff]!
+    }
+  }
+  return tables
 })()
 
 /** CRC-32 (IEEE 802.3, as zlib) of `array[start..end)`. */
 export const crc32 = (array: Uint8Array, start = 0, end = array.length): number => {
+  const t = crcTables
   let crc = 0xffffffff
-  for (let i = start; i < end; i++) crc = crcTable[(crc ^ array[i]!) & 0xff]! ^ (crc >>> 8)
+  let i = start
+  for (; i + 4 <= end; i += 4) {
+    crc ^= array[i]! | (array[i + 1]! << 8) | (array[i + 2]! << 16) | (array[i + 3]! << 24)
+    crc = t[768 + (crc & 0xff)]! ^ t[512 + ((crc >>> 8) & 0xff)]! ^ t[256 + ((crc >>> 16) & 0xff)]! ^ t[crc >>> 24]!
+  }
+  for (; i < end; i++) crc = t[(crc ^ array[i]!) & 0xff]! ^ (crc >>> 8)
   return (crc ^ 0xffffffff) >>> 0
 }
 

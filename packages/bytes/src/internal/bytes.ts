@@ -247,10 +247,10 @@ export const copyShared = (parts: ReadonlyArray<Bytes.Bytes>): Array<Bytes.Bytes
   const copies = new Array<Bytes.Bytes>(parts.length)
   let at = 0
   for (let i = 0; i < parts.length; i++) {
-    const { length, offset, source } = impl(parts[i]!)
-    buffer.set(length === source.length ? source : source.subarray(offset, offset + length), at)
-    copies[i] = new BytesImpl(buffer, at, length)
-    at += length
+    const part = parts[i]!
+    buffer.set(arr(part), at)
+    copies[i] = new BytesImpl(buffer, at, part.length)
+    at += part.length
   }
   return copies
 }
