@@ -13,7 +13,7 @@ import { benchmark, type BenchmarkFile, expect } from "./harness.js"
 
 // Module-level references, so the loops measure the actors and not namespace getters that the
 // TypeScript loader puts on workspace re-exports.
-const { ask, behavior, reply, spawn, tell } = Actor
+const { ask, behavior, reply, spawn, tell, tellMany } = Actor
 const { dispatchBatch, dispatchRef, dispatchRefs } = Dispatcher
 const { alloc, allocMany, get, getMany, release, releaseMany, retain } = Arena
 const { offer, take } = Queue
@@ -70,18 +70,34 @@ const queueTell = (n: number) =>
   }))
 
 /**
+ * The runtime's floor for a tell that is a lazy effect able to wait (as a tell to a bounded
+ * mailbox must be): `Effect.suspend` per tell, which queues and returns `Effect.void` — two
+ * run-loop steps, as `Actor.tell` takes when its lane has room — and the handler run over each
+ * round of `capacity` in a plain loop: no mailbox, no fiber switch, no waiting.
+ */
+const lazyFloorTell = (n: number) =>
+  floorTell(n, (enqueue) =>
+    Effect.suspend(() => {
+      enqueue()
+      return Effect.void
+    }))
+
+/**
  * The runtime's floor for any Effect actor: one `Effect.sync` per tell (each builds the message and
  * queues it in a plain array), and the handler run over each round of `capacity` in a plain loop —
  * no mailbox, no fiber switch, no waiting.
  */
-const effectFloorTell = (n: number) =>
+const effectFloorTell = (n: number) => floorTell(n, Effect.sync)
+
+/** The floor loop: each tell is `step(enqueue)`, the handler a plain loop per round of `capacity`. */
+const floorTell = (n: number, step: (enqueue: () => void) => Effect.Effect<void>) =>
   Effect.runPromise(Effect.suspend(() => {
     const queued = new Array<Add>(capacity)
     let sent = 0
     let handled = 0
     let sum = 0
     let roundEnd = 0
-    const enqueue = Effect.sync(() => {
+    const enqueue = step(() => {
       queued[sent % capacity] = new Add({ n: sent })
     })
     const handleRound = Effect.sync(() => {
@@ -99,6 +115,54 @@ const effectFloorTell = (n: number) =>
       },
       step: () => {}
     }).pipe(Effect.map(() => sum))
+  }))
+
+/** Messages per batch in the batched tell rows (a decoded chunk's worth). */
+const tellBatch = 256
+
+/** Runs `sendBatch` over 0..n-1 in batches of `tellBatch` messages, built as the batch is sent. */
+const inBatches = <E, R>(n: number, sendBatch: (batch: Array<Add>) => Effect.Effect<unknown, E, R>) =>
+  Effect.suspend(() => {
+    let next = 0
+    return Effect.whileLoop({
+      while: () => next < n,
+      body: () => {
+        const end = Math.min(n, next + tellBatch)
+        const batch = new Array<Add>(end - next)
+        for (let i = next; i < end; i++) batch[i - next] = new Add({ n: i })
+        next = end
+        return sendBatch(batch)
+      },
+      step: () => {}
+    })
+  })
+
+/** The tell workload in batches: `Actor.tellMany` per batch, then the sum. */
+const weftTellMany = (n: number) =>
+  withSystem(Effect.gen(function*() {
+    const ref = yield* spawn(summer, { mailbox: { capacity } })
+    yield* inBatches(n, (batch) => tellMany(ref, batch))
+    return yield* ask(ref, new Sum(), { timeout: "1 minute" })
+  }))
+
+/** The same batches through `Queue.bounded`: `offerAll` per batch, the consumer taking up to a batch at once. */
+const queueTellBatched = (n: number) =>
+  Effect.runPromise(Effect.gen(function*() {
+    const queue = yield* Queue.bounded<Add>(capacity)
+    const consumer = yield* Effect.fork(Effect.suspend(() => {
+      let count = 0
+      let sum = 0
+      return Effect.whileLoop({
+        while: () => count < n,
+        body: () => Queue.takeBetween(queue, 1, tellBatch),
+        step: (messages: Chunk.Chunk<Add>) => {
+          for (const message of messages) sum += message.n
+          count += messages.length
+        }
+      }).pipe(Effect.map(() => sum))
+    }))
+    yield* inBatches(n, (batch) => Queue.offerAll(queue, batch))
+    return yield* Fiber.join(consumer)
   }))
 
 /** The same workload as an xstate v5 actor: `send` runs the transition synchronously. */
@@ -400,7 +464,30 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
           name: "Effect floor: one Effect.sync per tell, handler in a plain loop",
           role: "limit",
           run: () => effectFloorTell(n)
+        },
+        {
+          name: "Effect floor for a lazy tell: Effect.suspend per tell (2 steps), handler in a plain loop",
+          role: "limit",
+          run: () => lazyFloorTell(n)
         }
+      ]
+    }),
+    benchmark<number>({
+      package: "actor",
+      name: `tell throughput in batches of ${tellBatch}, 1 actor, trivial handler, mailbox 1024`,
+      unit: "message",
+      opsPerRun: n,
+      goal: "≥ 2× Queue.bounded fiber loop, ≥ 1× xstate send (the per-message goals, met with batches)",
+      check: (sum) => expect(sum === expectedSum, () => `sum ${sum}, expected ${expectedSum}`),
+      contenders: [
+        { name: `weft Actor.tellMany (${tellBatch})`, role: "weft", run: () => weftTellMany(n) },
+        { name: "effect Queue.bounded fiber loop (one offer/take per message)", role: "peer", run: () => queueTell(n) },
+        {
+          name: `effect Queue.bounded, offerAll/takeBetween (${tellBatch})`,
+          role: "peer",
+          run: () => queueTellBatched(n)
+        },
+        { name: "xstate v5 actor send", role: "peer", run: () => xstateTell(n) }
       ]
     }),
     benchmark<FanOutResult>({

@@ -369,6 +369,45 @@ export const tell: {
 } = internal.tell
 
 /**
+ * Tells every message, in order, as one effect: the batch form of {@link tell}. Messages go into
+ * the mailbox in one fiber step for as long as there is room; only a full `"suspend"` mailbox
+ * waits, then the rest follow. Each message is decided exactly as `tell` would decide it: one
+ * that is turned away (`"fail"` mailbox full, a stopping actor) becomes a dead letter with its
+ * reason, and the rest are still offered; once every message is decided, `tellMany` fails with
+ * the first error, if any. To an actor that has terminated, every message is dead-lettered and
+ * `tellMany` succeeds.
+ *
+ * Use it where messages arrive in batches (a decoded chunk, a page of results): it costs one
+ * effect per batch instead of one per message.
+ *
+ * Cancellation safety: if interrupted while waiting for room, the messages before the one that
+ * waited are in the mailbox, in order; that one and the rest were not sent (nor dead-lettered) —
+ * never a message twice.
+ *
+ * @example
+ * ```ts
+ * import { Data, Effect } from "effect"
+ * import { Actor, ActorSystem } from "@weft/actor"
+ *
+ * class Add extends Data.TaggedClass("Add")<{ readonly n: number }> {}
+ *
+ * const program = Effect.gen(function* () {
+ *   const counter = yield* Actor.spawn(
+ *     Actor.behavior<Add>()({ initialState: 0, handlers: { Add: (add, sum) => Effect.succeed(sum + add.n) } })
+ *   )
+ *   yield* Actor.tellMany(counter, [1, 2, 3].map((n) => new Add({ n })))
+ * }).pipe(Effect.scoped, Effect.provide(ActorSystem.layer()))
+ * ```
+ *
+ * @since 0.1.0
+ * @category messaging
+ */
+export const tellMany: {
+  <Msg extends Message>(messages: Iterable<Msg>): (self: ActorRef<Msg>) => Effect.Effect<void, TellError>
+  <Msg extends Message>(self: ActorRef<Msg>, messages: Iterable<Msg>): Effect.Effect<void, TellError>
+} = internal.tellMany
+
+/**
  * @since 0.1.0
  * @category models
  */

@@ -108,6 +108,16 @@ describe("Actor types", () => {
     ref.pipe(Actor.tell(new Other()))
   })
 
+  it("tellMany accepts only batches of the protocol's messages", () => {
+    expectTypeOf(Actor.tellMany(ref, [new Add({ n: 1 }), new Get()])).toEqualTypeOf<
+      Effect.Effect<void, ActorError.TellError>
+    >()
+    // @ts-expect-error Other is not in the protocol
+    Actor.tellMany(ref, [new Add({ n: 1 }), new Other()])
+    // @ts-expect-error Other is not in the protocol (data-last)
+    ref.pipe(Actor.tellMany([new Other()]))
+  })
+
   it("ask returns the reply type and the reply's failure plus AskError", () => {
     expectTypeOf(Actor.ask(ref, new Get())).toEqualTypeOf<Effect.Effect<number, ActorError.AskError>>()
     expectTypeOf(Actor.ask(ref, new Divide({ by: 2 }))).toEqualTypeOf<

@@ -683,6 +683,46 @@ export const failedForGood = (exit: Exit.Exit<unknown, unknown>): boolean =>
   Exit.isFailure(exit) && !(exit.cause._tag === "Fail" && Predicate.isTagged(exit.cause.error, "ActorStopping"))
 
 /**
+ * Runs `offerAt(0)`, `offerAt(1)`, … `offerAt(count - 1)` in order, in one fiber step for every
+ * offer decided now: only a full `"suspend"` lane waits, then the rest follow. A failed offer is
+ * passed over (`"skip"`), ends the run with its error (`"stop"`), or is reported once every offer
+ * is decided (`"report"`: the first such error).
+ */
+const offerEach = (
+  count: number,
+  offerAt: (index: number) => Effect.Effect<void, TellError>,
+  onFailure: (error: TellError) => "skip" | "stop" | "report"
+): Effect.Effect<void, TellError> =>
+  Effect.suspend(() => {
+    let next = 0
+    let reported: TellError | undefined
+    /** The effect that ends the run for `error`, if it does. */
+    const decide = (error: TellError): Effect.Effect<never, TellError> | undefined => {
+      const action = onFailure(error)
+      if (action === "stop") return Exit.fail(error)
+      if (action === "report") reported ??= error
+      return undefined
+    }
+    const loop: Effect.Effect<void, TellError> = Effect.suspend(() => {
+      while (next < count) {
+        const offered: Effect.Effect<void, TellError> = offerAt(next++)
+        if (!Exit.isExit(offered)) {
+          return Effect.zipRight(Effect.catchAll(offered, (error) => decide(error) ?? Effect.void), loop)
+        }
+        if (Exit.isFailure(offered)) {
+          const failure = Cause.failureOption(offered.cause as Cause.Cause<TellError>)
+          // A defect or an interruption ends the run as it is.
+          if (Option.isNone(failure)) return offered
+          const end = decide(failure.value)
+          if (end !== undefined) return end
+        }
+      }
+      return reported === undefined ? Exit.void : Exit.fail(reported)
+    })
+    return loop
+  })
+
+/**
  * Tells `message` to each of `targets` in order, in one fiber step for every lane with room: only
  * a full `"suspend"` lane waits, then the rest follow. A target that is stopping (removed from a
  * dispatcher and draining, even while this tell waited on its lane) dead-letters its copy and the
@@ -695,18 +735,31 @@ export const tellAll = (
   targets: ReadonlyArray<Actor.ActorRef<never>>,
   message: Actor.Message
 ): Effect.Effect<void, TellError> =>
-  Effect.suspend(() => {
-    let next = 0
-    const loop: Effect.Effect<void, TellError> = Effect.suspend(() => {
-      while (next < targets.length) {
-        const offered = offer(cellOf(targets[next++]!), message, sendWhenRoom) as Effect.Effect<void, TellError>
-        if (!Exit.isExit(offered)) return Effect.zipRight(Effect.catchIf(offered, isLeaving, () => Effect.void), loop)
-        if (failedForGood(offered)) return offered
-      }
-      return Exit.void
+  offerEach(
+    targets.length,
+    (i) => offer(cellOf(targets[i]!), message, sendWhenRoom) as Effect.Effect<void, TellError>,
+    (error) => isLeaving(error) ? "skip" : "stop"
+  )
+
+/** @internal */
+export const tellMany: {
+  <Msg extends Actor.Message>(messages: Iterable<Msg>): (self: Actor.ActorRef<Msg>) => Effect.Effect<void, TellError>
+  <Msg extends Actor.Message>(self: Actor.ActorRef<Msg>, messages: Iterable<Msg>): Effect.Effect<void, TellError>
+} = dual(
+  2,
+  <Msg extends Actor.Message>(self: Actor.ActorRef<Msg>, messages: Iterable<Msg>): Effect.Effect<void, TellError> =>
+    Effect.suspend(() => {
+      const cell = cellOf(self)
+      const all = Array.isArray(messages) ? messages as ReadonlyArray<Msg> : Array.from(messages)
+      // Every message is decided, each as `tell` would decide it: a turned-away one is a dead
+      // letter, and the first error is reported once all are decided.
+      return offerEach(
+        all.length,
+        (i) => offer(cell, all[i]!, sendWhenRoom) as Effect.Effect<void, TellError>,
+        () => "report"
+      )
     })
-    return loop
-  })
+)
 
 /**
  * Tells `target` synchronously when its lane has room (call it inside a step of your own):
