@@ -39,33 +39,54 @@ const summer = behavior<Add | Sum>()({
 const withSystem = <A, E>(body: Effect.Effect<A, E, ActorSystem.ActorSystem | Scope.Scope>) =>
   Effect.runPromise(body.pipe(Effect.scoped, Effect.provide(ActorSystem.layer())) as Effect.Effect<A, E>)
 
-/** Tells 0..n-1, then asks for the sum (which also waits for every tell to be handled). */
-const weftTell = (n: number) =>
+/** Tells 0..n-1 with `send`, then asks for the sum (which also waits for every tell to be handled). */
+const weftTellWith = (send: (ref: Actor.ActorRef<Add | Sum>) => Effect.Effect<void, unknown>) =>
   withSystem(Effect.gen(function*() {
     const ref = yield* spawn(summer, { mailbox: { capacity } })
-    let i = 0
-    yield* Effect.whileLoop({ while: () => i < n, body: () => tell(ref, new Add({ n: i })), step: () => i++ })
+    yield* send(ref)
     return yield* ask(ref, new Sum(), { timeout: "1 minute" })
   }))
 
-/** The same workload as a consumer fiber looping over `Queue.bounded`. */
-const queueTell = (n: number) =>
+/** One `Actor.tell` per message. */
+const weftTell = (n: number) =>
+  weftTellWith((ref) => {
+    let i = 0
+    return Effect.whileLoop({ while: () => i < n, body: () => tell(ref, new Add({ n: i })), step: () => i++ })
+  })
+
+/**
+ * The same workload as a consumer fiber looping over `Queue.bounded`: one `offer` and one `take`
+ * per message, or with `batch`, `offerAll` per batch and `takeBetween(1, batch)`.
+ */
+const queueTell = (n: number, batch?: number) =>
   Effect.runPromise(Effect.gen(function*() {
     const queue = yield* Queue.bounded<Add>(capacity)
-    const consumer = yield* Effect.fork(Effect.suspend(() => {
-      let count = 0
-      let sum = 0
-      return Effect.whileLoop({
+    let count = 0
+    let sum = 0
+    const consume = batch === undefined
+      ? Effect.whileLoop({
         while: () => count < n,
         body: () => take(queue),
         step: (message: Add) => {
           count++
           sum += message.n
         }
-      }).pipe(Effect.map(() => sum))
-    }))
-    let i = 0
-    yield* Effect.whileLoop({ while: () => i < n, body: () => offer(queue, new Add({ n: i })), step: () => i++ })
+      })
+      : Effect.whileLoop({
+        while: () => count < n,
+        body: () => Queue.takeBetween(queue, 1, batch),
+        step: (messages: Chunk.Chunk<Add>) => {
+          for (const message of messages) sum += message.n
+          count += messages.length
+        }
+      })
+    const consumer = yield* Effect.fork(Effect.map(consume, () => sum))
+    if (batch === undefined) {
+      let i = 0
+      yield* Effect.whileLoop({ while: () => i < n, body: () => offer(queue, new Add({ n: i })), step: () => i++ })
+    } else {
+      yield* inBatches(n, (messages) => Queue.offerAll(queue, messages))
+    }
     return yield* Fiber.join(consumer)
   }))
 
@@ -137,33 +158,8 @@ const inBatches = <E, R>(n: number, sendBatch: (batch: Array<Add>) => Effect.Eff
     })
   })
 
-/** The tell workload in batches: `Actor.tellMany` per batch, then the sum. */
-const weftTellMany = (n: number) =>
-  withSystem(Effect.gen(function*() {
-    const ref = yield* spawn(summer, { mailbox: { capacity } })
-    yield* inBatches(n, (batch) => tellMany(ref, batch))
-    return yield* ask(ref, new Sum(), { timeout: "1 minute" })
-  }))
-
-/** The same batches through `Queue.bounded`: `offerAll` per batch, the consumer taking up to a batch at once. */
-const queueTellBatched = (n: number) =>
-  Effect.runPromise(Effect.gen(function*() {
-    const queue = yield* Queue.bounded<Add>(capacity)
-    const consumer = yield* Effect.fork(Effect.suspend(() => {
-      let count = 0
-      let sum = 0
-      return Effect.whileLoop({
-        while: () => count < n,
-        body: () => Queue.takeBetween(queue, 1, tellBatch),
-        step: (messages: Chunk.Chunk<Add>) => {
-          for (const message of messages) sum += message.n
-          count += messages.length
-        }
-      }).pipe(Effect.map(() => sum))
-    }))
-    yield* inBatches(n, (batch) => Queue.offerAll(queue, batch))
-    return yield* Fiber.join(consumer)
-  }))
+/** The tell workload in batches: `Actor.tellMany` per batch. */
+const weftTellMany = (n: number) => weftTellWith((ref) => inBatches(n, (batch) => tellMany(ref, batch)))
 
 /** The same workload as an xstate v5 actor: `send` runs the transition synchronously. */
 const xstateTell = async (n: number): Promise<number> => {
@@ -485,7 +481,7 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
         {
           name: `effect Queue.bounded, offerAll/takeBetween (${tellBatch})`,
           role: "peer",
-          run: () => queueTellBatched(n)
+          run: () => queueTell(n, tellBatch)
         },
         { name: "xstate v5 actor send", role: "peer", run: () => xstateTell(n) }
       ]
