@@ -81,7 +81,7 @@ export const defaults = (sinkPath: string): Config => ({
   mailboxCapacity: 1024,
   plugins: Plugins.defaultPlugins,
   sinkPath,
-  sinkBatch: 512,
+  sinkBatch: 4096,
   chaosEvery: 1000,
   slowDelay: "10 millis",
   maxConnections: 64,
