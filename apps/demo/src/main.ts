@@ -4,12 +4,13 @@
  *
  * Ctrl-C / SIGTERM interrupt the command (NodeRuntime.runMain), which shuts the gateway down
  * gracefully, prints the summary and exits 0. Further signals during that shutdown are absorbed:
- * a terminal's Ctrl-C reaches every process of `pnpm demo` (npm exec, pnpm, pnpm, tsx) and each
- * forwards it once more, so one key press arrives two or three times, and runMain's handler is
- * gone after the first (the default action would kill the process mid-drain). The shutdown is
- * bounded by `--drain-timeout`, so absorbing them cannot hang it. Bad arguments print what is wrong and exit 2
- * (`--help` shows the usage); a gateway, load or RPC error prints its message and exits 1. Never
- * a stack trace for either.
+ * a terminal's Ctrl-C reaches every process of `npx pnpm@10 demo` (npm exec, two pnpm, node),
+ * and each pnpm forwards it once more, so one key press arrives up to three times, while
+ * runMain's handler is gone after the first (the default action would kill the process
+ * mid-drain). The shutdown is bounded by `--drain-timeout`, so absorbing them cannot hang it.
+ *
+ * Bad arguments print what is wrong and exit 2 (`--help` shows the usage); a gateway, load or
+ * RPC error prints its message and exits 1. Never a stack trace for either.
  */
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
