@@ -134,9 +134,11 @@ const writeReports = (rows: ReadonlyArray<Row>) => {
     `Written by \`pnpm bench\` on ${date} (${machine}). Each benchmark runs weft and its peers in one`,
     "process; every result is checked for correctness before it is timed. **weft ×** is weft's",
     "ops/s divided by that row's: above 1 means weft is faster. Timings vary from run to run by a",
-    "few percent; compare ratios, not absolute numbers, across machines. Roles: `weft`, the row",
-    "the ratios are taken against; `peer`, what weft is compared with; `limit`, the best plain JS",
-    "can do without Effect; `variant`, weft used another way, to show what that way costs.",
+    "few percent on a quiet machine, and more on a shared one; compare ratios, not absolute numbers,",
+    "across machines. Roles: `weft`, the row the ratios are taken against; `peer`, what weft is",
+    "compared with; `limit`, a bound no contender can beat (plain JS without Effect, or the Effect",
+    "runtime's own floor for the same loop); `variant`, weft used another way, to show what that",
+    "way costs.",
     ""
   ]
   for (const pkg of [...new Set(merged.map((r) => r.package))]) {
