@@ -5,8 +5,8 @@
 
 /**
  * Who a contender is: weft itself, a peer to beat, a "limit" row (a bound: plain JS without Effect,
- * or the Effect runtime's floor for the same loop), or a
- * "variant": weft used another way, shown to say what that way costs (e.g. inside a Stream).
+ * or the Effect runtime's floor for the same loop), or a "variant": weft used another way, shown
+ * to say what that way costs (e.g. inside a Stream).
  */
 export type Role = "weft" | "peer" | "limit" | "variant"
 
