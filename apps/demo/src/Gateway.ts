@@ -59,6 +59,8 @@ export interface Config {
    * writes whole batches, so one write can hold more.
    */
   readonly sinkBatch: number
+  /** The sink also writes once the frames it holds weigh this many bytes. */
+  readonly sinkBatchBytes: number
   /** The chaos plugin crashes on the batch holding every this-many-th frame (0: never). */
   readonly chaosEvery: number
   /** Time the `slow` plugin spends per frame. */
@@ -82,6 +84,7 @@ export const defaults = (sinkPath: string): Config => ({
   plugins: Plugins.defaultPlugins,
   sinkPath,
   sinkBatch: 4096,
+  sinkBatchBytes: 4 * 1024 * 1024,
   chaosEvery: 1000,
   slowDelay: "10 millis",
   maxConnections: 64,
@@ -159,6 +162,7 @@ const validate = (config: Config): Effect.Effect<void, InvalidConfig> =>
     checkInt("arenaMaxBytes", config.arenaMaxBytes, config.maxFrameLength),
     checkInt("mailboxCapacity", config.mailboxCapacity, 1),
     checkInt("sinkBatch", config.sinkBatch, 1),
+    checkInt("sinkBatchBytes", config.sinkBatchBytes, 1),
     checkInt("chaosEvery", config.chaosEvery, 0),
     checkInt("maxConnections", config.maxConnections, 1),
     checkInt("maxSseClients", config.maxSseClients, 0)
@@ -339,7 +343,7 @@ const make = (config: Config) =>
           const file = await FileSystem.open(config.sinkPath, "a")
           try {
             const { size } = await file.stat()
-            return { file, sinkState: Plugins.makeSinkState(config.sinkBatch, size) }
+            return { file, sinkState: Plugins.makeSinkState(config.sinkBatch, size, config.sinkBatchBytes) }
           } catch (error) {
             await file.close()
             throw error

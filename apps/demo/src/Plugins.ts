@@ -322,7 +322,12 @@ export interface SinkState extends Processed {
     sequenceOf: Float64Array
     decodedAt: Float64Array
   }
+  /** Frames pending make a write once they are this many (or the mailbox is empty). */
   readonly batch: number
+  /** The bytes of the frames pending (not yet durable). */
+  pendingBytes: number
+  /** Frames pending make a write once they weigh this much, however few they are. */
+  readonly batchBytes: number
 }
 
 const makeFacts = (size: number) => ({
@@ -332,7 +337,7 @@ const makeFacts = (size: number) => ({
 })
 
 /** The sink's state for a file whose current length is `durableSize`. */
-export const makeSinkState = (batch: number, durableSize = 0): SinkState => ({
+export const makeSinkState = (batch: number, durableSize = 0, batchBytes = Number.POSITIVE_INFINITY): SinkState => ({
   processed: 0,
   acked: 0,
   bytesWritten: 0,
@@ -343,7 +348,9 @@ export const makeSinkState = (batch: number, durableSize = 0): SinkState => ({
   pending: [],
   frames: [],
   facts: makeFacts(batch),
-  batch
+  batch,
+  pendingBytes: 0,
+  batchBytes
 })
 
 /** Takes a frame (in arena slot `slot`) into the pending write, with its ack facts. */
@@ -362,6 +369,7 @@ const enqueue = (state: SinkState, acks: Acks.Ledger, slot: number, frame: Bytes
   state.facts.sequenceOf[i] = acks.sequenceOf[slot]!
   state.facts.decodedAt[i] = acks.decodedAt[slot]!
   state.frames.push(frame)
+  state.pendingBytes += Bytes.size(frame)
 }
 
 /** One attempt to append `buffer` and fsync it, undoing first what a failed attempt left. */
@@ -416,6 +424,7 @@ export const flushSink = (file: SinkFile, state: SinkState, acks: Acks.Ledger): 
       const batches = state.pending
       state.pending = []
       state.frames = []
+      state.pendingBytes = 0
       state.durableSize += size
       state.acked += count
       state.bytesWritten += size
@@ -457,7 +466,7 @@ export const sink = (arena: Arena, file: SinkFile, state: SinkState, acks: Acks.
             for (let i = 0; i < frames.length; i++) enqueue(state, acks, batch.refs[i]!.index, frames[i]!)
             state.pending.push(batch)
             state.processed += frames.length
-            return state.frames.length >= state.batch
+            return state.frames.length >= state.batch || state.pendingBytes >= state.batchBytes
               ? flushSink(file, state, acks)
               : Effect.flatMap(
                 Actor.mailboxSize(self),

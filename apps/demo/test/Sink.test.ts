@@ -52,7 +52,7 @@ const faultyFile = (file: FileSystem.FileHandle) => {
   return { sinkFile, faults, calls }
 }
 
-const setup = (batch: number) =>
+const setup = (batch: number, batchBytes?: number) =>
   Effect.gen(function*() {
     const path = Path.join(yield* tempDir, "sink.log")
     const file = yield* Effect.acquireRelease(
@@ -61,7 +61,7 @@ const setup = (batch: number) =>
     )
     const arena = yield* MessageArena.make({ capacity: 64 })
     const acks = Acks.make(64, () => performance.now())
-    const state = Plugins.makeSinkState(batch)
+    const state = Plugins.makeSinkState(batch, 0, batchBytes)
     const injected = faultyFile(file)
     const dispatcher = yield* Dispatcher.make<Dispatcher.Deliveries>(Dispatcher.broadcast)
     const spawnSink = Effect.gen(function*() {
@@ -186,6 +186,27 @@ describe("sink crash safety", () => {
       expect(sink.state.frames).toEqual([])
       expect(sink.acks.latency.count).toBe(22)
       expect(yield* sink.live).toBe(0)
+    })))
+
+  it.live("batches: frames that weigh batchBytes are written at once, however few and whatever is queued", () =>
+    run(Effect.gen(function*() {
+      // Frames are "t\0b-0" and so on: 5 or 6 bytes. 7 of them pass 30 bytes; 1000 frames never come.
+      const sink = yield* setup(1000, 30)
+      yield* sink.spawnSink
+      sink.faults.failingSyncs = Number.MAX_SAFE_INTEGER
+      yield* sink.send(payloads(3, "a"))
+      yield* waitUntil("a failed attempt", Effect.sync(() => sink.state.writeFailures >= 1))
+      yield* sink.send(payloads(7, "b"))
+      yield* sink.send(payloads(12, "c"))
+      sink.faults.failingSyncs = 0
+      yield* waitUntil("every frame acked", Effect.sync(() => sink.state.acked === 22))
+      // "a" alone, then "b" alone (its 7 frames weigh more than 30 bytes, though "c" was queued),
+      // then "c": three durable writes. By frame count alone "b" would have waited for "c".
+      expect(sink.state.syncs).toBe(3)
+      expect(sink.state.pendingBytes).toBe(0)
+      expect(yield* readSink(sink.path)).toEqual(
+        asWritten([...payloads(3, "a"), ...payloads(7, "b"), ...payloads(12, "c")])
+      )
     })))
 
   it.live("closing the file drops a batch that never became durable", () =>
