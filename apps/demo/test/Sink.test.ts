@@ -90,6 +90,20 @@ const run = <A, E>(effect: Effect.Effect<A, E, ActorSystem.ActorSystem | Scope.S
 const payloads = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`)
 const asWritten = (list: ReadonlyArray<string>) => list.map((payload) => ["t", payload] as const)
 
+/**
+ * Starts the sink with fsync failing, and sends three batches of 3, 7 and 12 frames ("a", "b",
+ * "c"): the first is being retried while the others queue behind it. fsync keeps failing.
+ */
+const queueBehindRetry = (sink: Effect.Effect.Success<ReturnType<typeof setup>>) =>
+  Effect.gen(function*() {
+    yield* sink.spawnSink
+    sink.faults.failingSyncs = Number.MAX_SAFE_INTEGER
+    yield* sink.send(payloads(3, "a"))
+    yield* waitUntil("a failed attempt", Effect.sync(() => sink.state.writeFailures >= 1))
+    yield* sink.send(payloads(7, "b"))
+    yield* sink.send(payloads(12, "c"))
+  })
+
 describe("sink crash safety", () => {
   it.live("a write that fails half-way is truncated away and retried: every frame is in the file once", () =>
     run(Effect.gen(function*() {
@@ -159,13 +173,7 @@ describe("sink crash safety", () => {
   it.live("batches: a batch is held until every frame of it is durable; a flush writes whole batches", () =>
     run(Effect.gen(function*() {
       const sink = yield* setup(8)
-      yield* sink.spawnSink
-      sink.faults.failingSyncs = Number.MAX_SAFE_INTEGER
-      // Three batches of 3, 7 and 12 frames: the first is being retried while the others queue.
-      yield* sink.send(payloads(3, "a"))
-      yield* waitUntil("a failed attempt", Effect.sync(() => sink.state.writeFailures >= 1))
-      yield* sink.send(payloads(7, "b"))
-      yield* sink.send(payloads(12, "c"))
+      yield* queueBehindRetry(sink)
       yield* waitUntil("another failed attempt", Effect.sync(() => sink.state.writeFailures >= 2))
       expect(sink.state.pending).toHaveLength(1)
       expect(sink.state.frames).toHaveLength(3)
@@ -192,12 +200,7 @@ describe("sink crash safety", () => {
     run(Effect.gen(function*() {
       // Frames are "t\0b-0" and so on: 5 or 6 bytes. 7 of them pass 30 bytes; 1000 frames never come.
       const sink = yield* setup(1000, 30)
-      yield* sink.spawnSink
-      sink.faults.failingSyncs = Number.MAX_SAFE_INTEGER
-      yield* sink.send(payloads(3, "a"))
-      yield* waitUntil("a failed attempt", Effect.sync(() => sink.state.writeFailures >= 1))
-      yield* sink.send(payloads(7, "b"))
-      yield* sink.send(payloads(12, "c"))
+      yield* queueBehindRetry(sink)
       sink.faults.failingSyncs = 0
       yield* waitUntil("every frame acked", Effect.sync(() => sink.state.acked === 22))
       // "a" alone, then "b" alone (its 7 frames weigh more than 30 bytes, though "c" was queued),
