@@ -1,0 +1,77 @@
+// A consumer outside the workspace: every @weft package installed from its packed tarball, used
+// together through the package roots (the subpath exports are checked by subpaths.ts).
+import { Actor, ActorSystem } from "@weft/actor"
+import { Arena } from "@weft/arena"
+import { Bytes, LengthDelimited } from "@weft/bytes"
+import { Mpsc } from "@weft/channel"
+import { Select } from "@weft/select"
+import { Backpressure, SnapshotStream } from "@weft/stream"
+import { Chunk, Data, Effect, Schema, Stream } from "effect"
+import * as assert from "node:assert/strict"
+
+class Add extends Data.TaggedClass("Add")<{ readonly n: number }> {}
+class Total extends Schema.TaggedRequest<Total>()("Total", {
+  failure: Schema.Never,
+  success: Schema.Number,
+  payload: {}
+}) {}
+
+const summer = Actor.behavior<Add | Total>()({
+  initialState: 0,
+  handlers: {
+    Add: (message, state) => Effect.succeed(state + message.n),
+    Total: (_, state) => Effect.succeed(Actor.reply(state, state))
+  }
+})
+
+const program = Effect.gen(function*() {
+  // bytes: two length-delimited frames cut across reads.
+  const frames = yield* Stream.make(new Uint8Array([0, 0, 0, 1, 7, 0, 0]), new Uint8Array([0, 2, 8, 9])).pipe(
+    LengthDelimited.decode({ maxFrameLength: 1024 }),
+    Stream.runCollect
+  )
+  assert.deepEqual(Chunk.toArray(frames).map((frame) => Array.from(Bytes.toUint8Array(frame))), [[7], [8, 9]])
+
+  // arena: store each frame once, read it back by ref.
+  const arena = yield* Arena.make<Bytes.Bytes>({ capacity: 4 })
+  const refs = yield* Effect.forEach(frames, (frame) => arena.alloc(frame))
+
+  // channel + select: the refs travel over an mpsc channel, received through select.
+  const [tx, rx] = yield* Mpsc.bounded<number>(8)
+  const summed = yield* Actor.spawn(summer, { name: "summer", mailbox: { capacity: 8 } })
+  for (const ref of refs) {
+    const frame = yield* arena.get(ref)
+    yield* Mpsc.send(tx, Bytes.toUint8Array(frame).reduce((sum, byte) => sum + byte, 0))
+    yield* arena.release(ref)
+  }
+  for (let i = 0; i < refs.length; i++) {
+    const next = yield* Select.select({ value: rx, idle: Select.sleep("1 second") })
+    assert.equal(next._tag, "value")
+    if (next._tag === "value") yield* Actor.tell(summed, new Add({ n: next.value }))
+  }
+  // actor: ask for the total (7 + 8 + 9).
+  assert.equal(yield* Actor.ask(summed, new Total(), { timeout: "1 second" }), 24)
+
+  // stream: a snapshot stream of running totals through mapConcurrent.
+  const totals = yield* SnapshotStream.make({
+    initial: 0,
+    step: (total: number, amount: number) => [total + amount, total + amount] as const,
+    capacity: 8,
+    strategy: "suspend"
+  })
+  yield* Effect.fork(Effect.zipRight(totals.sendAll([5, 10, 20]), totals.end))
+  const labels = yield* totals.stream.pipe(
+    Backpressure.mapConcurrent(4, (total) => Effect.succeed(`total ${total}`)),
+    Stream.runCollect
+  )
+  assert.deepEqual(Chunk.toArray(labels), ["total 5", "total 15", "total 35"])
+  return "every @weft package works from its tarball"
+}).pipe(Effect.scoped, Effect.provide(ActorSystem.layer()))
+
+Effect.runPromise(program).then(
+  (message) => console.log(message),
+  (error: unknown) => {
+    console.error(error)
+    process.exitCode = 1
+  }
+)
