@@ -8,7 +8,7 @@ import { Effect, Fiber, Mailbox, Queue } from "effect"
 import { benchmark, type BenchmarkFile, expect } from "./harness.js"
 
 // Module-level references, so the loops measure the channels and not namespace getters that the
-// TypeScript loader puts on workspace re-exports.
+// `export * as` re-exports resolve through on every access.
 const { recv, recvMany, send, sendAll } = Mpsc
 const { offer, take } = Queue
 

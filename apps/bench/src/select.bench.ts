@@ -1,15 +1,16 @@
 /**
  * @weft/select: a consumer that selects over 3 channels, against the same consumer receiving from
- * one channel (what the select costs on top of a receive), and against `Effect.raceAll` of
- * `Queue.take`s (which loses messages: its losses are reported next to weft's 0).
+ * one channel (what the select costs on top of a receive), against `Stream.mergeAll` of three
+ * `Stream.fromQueue`s (how an Effect user merges queues for throughput), and against
+ * `Effect.raceAll` of `Queue.take`s (which loses messages: its losses are reported next to weft's 0).
  */
 import { Mpsc } from "@weft/channel"
 import { Select } from "@weft/select"
-import { Effect, Fiber, Queue } from "effect"
+import { Effect, Fiber, Queue, Stream } from "effect"
 import { benchmark, type BenchmarkFile, expect } from "./harness.js"
 
 // Module-level references, so the loops measure the operations and not namespace getters that the
-// TypeScript loader puts on workspace re-exports.
+// `export * as` re-exports resolve through on every access.
 const { recv, send } = Mpsc
 const { select } = Select
 
@@ -23,12 +24,16 @@ interface Totals {
 const channels = 3
 const capacity = 1024
 
-/** Sends 0..n-1, message i to channel i mod 3 (or all to one channel). */
-const produce = (n: number, senders: ReadonlyArray<Mpsc.Sender<number>>) => {
+/** Sends 0..n-1, message i to target i mod 3 (or all to one target). */
+const produce = <T>(
+  n: number,
+  targets: ReadonlyArray<T>,
+  offer: (target: T, value: number) => Effect.Effect<unknown, unknown>
+) => {
   let i = 0
   return Effect.whileLoop({
     while: () => i < n,
-    body: () => send(senders[i % senders.length]!, i),
+    body: () => offer(targets[i % targets.length]!, i),
     step: () => i++
   })
 }
@@ -57,7 +62,7 @@ const pipeline = <X>(
   Effect.gen(function*() {
     const ends = yield* Effect.forEach(Array.from({ length: width }), () => Mpsc.bounded<number>(capacity))
     const consuming = yield* Effect.fork(consume(n, next(ends.map(([, rx]) => rx)), read))
-    const producing = yield* Effect.fork(produce(n, ends.map(([tx]) => tx)))
+    const producing = yield* Effect.fork(produce(n, ends.map(([tx]) => tx), (tx, value: number) => send(tx, value)))
     yield* Fiber.join(producing)
     return yield* Fiber.join(consuming)
   })
@@ -67,6 +72,27 @@ const weftSelect = (n: number) =>
   pipeline(n, channels, ([a, b, c]) => select({ a: a!, b: b!, c: c! }), (selected) => selected.value)
 
 const weftRecvAlone = (n: number) => pipeline(n, 1, ([rx]) => recv(rx!), (value) => value)
+
+/**
+ * What a competent Effect user writes to consume three queues as one: `Stream.mergeAll` of
+ * `Stream.fromQueue`s (each pull takes a whole chunk of what is buffered).
+ */
+const streamMergeAll = (n: number) =>
+  Effect.gen(function*() {
+    const queues = yield* Effect.forEach(Array.from({ length: channels }), () => Queue.bounded<number>(capacity))
+    const producing = yield* Effect.fork(produce(n, queues, (queue, value: number) => Queue.offer(queue, value)))
+    const totals = yield* Stream.mergeAll(queues.map((queue) => Stream.fromQueue(queue)), { concurrency: channels })
+      .pipe(
+        Stream.take(n),
+        Stream.runFold({ count: 0, sum: 0, lost: 0 }, (totals: Totals, value) => ({
+          count: totals.count + 1,
+          sum: totals.sum + value,
+          lost: 0
+        }))
+      )
+    yield* Fiber.join(producing)
+    return totals
+  })
 
 /**
  * A consumer that is already waiting while a producer sends bursts of 3 messages (one per
@@ -144,7 +170,12 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
       check: expectAll(n),
       contenders: [
         { name: "weft select over 3 channels", role: "weft", run: run(weftSelect(n)) },
-        { name: "weft Mpsc recv from 1 channel", role: "peer", run: run(weftRecvAlone(n)) }
+        { name: "weft Mpsc recv from 1 channel", role: "peer", run: run(weftRecvAlone(n)) },
+        {
+          name: "Stream.mergeAll of 3 Stream.fromQueue (Queue.bounded(1024))",
+          role: "peer",
+          run: run(streamMergeAll(n))
+        }
       ]
     }),
     benchmark<Totals>({
