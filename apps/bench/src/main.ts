@@ -1,34 +1,23 @@
 /**
- * `pnpm bench` runs every `src/*.bench.ts`, prints a table per benchmark, and writes
- * docs/benchmarks.md and docs/benchmarks.json. `pnpm bench --quick` runs each contender once on
- * tiny inputs and checks its result: CI's smoke run, with no timings asserted or written.
- * `--only <package>` limits the run to one package's file.
+ * `pnpm bench` runs every `src/*.bench.ts` against the built packages, prints a table per
+ * benchmark, and writes docs/benchmarks.md, docs/benchmarks.svg and docs/benchmarks.json.
+ * `pnpm bench --quick` runs each contender once on tiny inputs and checks its result: CI's smoke
+ * run, with no timings asserted or written. `--only <package>` limits the run to one package's
+ * file. `--compare` prints each row's change against the committed docs/benchmarks.json and
+ * writes nothing, so that file stays the baseline.
  */
 import { measure } from "mitata"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
+import { compareReports } from "./compare.js"
 import type { Benchmark, BenchmarkFile, Contender } from "./harness.js"
-
-interface Row {
-  readonly package: string
-  readonly benchmark: string
-  readonly contender: string
-  readonly role: string
-  readonly unit: string
-  readonly opsPerSecond: number
-  readonly nsPerOp: number
-  readonly p50Ms: number
-  readonly p99Ms: number
-  /** weft ops/s ÷ this contender's ops/s: above 1 means weft is faster. */
-  readonly weftRatio: number
-  readonly goal: string
-  readonly notes: string
-}
+import { formatNumber, readReport, type Row, writeReports } from "./report.js"
 
 const args = process.argv.slice(2)
 const quick = args.includes("--quick")
+const compare = args.includes("--compare")
 const onlyIndex = args.indexOf("--only")
 const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined
 
@@ -55,9 +44,6 @@ const runChecked = async (bench: Benchmark<unknown>, contender: Contender<unknow
   }
   return contender.report?.(result) ?? ""
 }
-
-const formatNumber = (n: number): string =>
-  n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1)
 
 const main = async () => {
   const benchmarks = await loadBenchmarks()
@@ -112,58 +98,14 @@ const main = async () => {
     console.log(`\nbench smoke: ${benchmarks.length} benchmarks, every contender's result checked`)
     return
   }
-  writeReports(rows)
-}
-
-const writeReports = (rows: ReadonlyArray<Row>) => {
   const machine = `${os.cpus()[0]?.model ?? "unknown CPU"} × ${os.cpus().length}, ${
     Math.round(os.totalmem() / 2 ** 30)
   } GiB, Node ${process.version}`
-  const date = new Date().toISOString().slice(0, 10)
-  // A partial run (--only) refreshes its own package's rows and keeps the others.
-  const jsonPath = path.join(docs, "benchmarks.json")
-  const previous: ReadonlyArray<Row> = only !== undefined && fs.existsSync(jsonPath)
-    ? (JSON.parse(fs.readFileSync(jsonPath, "utf8")) as { rows: ReadonlyArray<Row> }).rows
-    : []
-  const merged = [...previous.filter((r) => !rows.some((n) => n.package === r.package)), ...rows]
-  fs.writeFileSync(jsonPath, JSON.stringify({ date, machine, rows: merged }, null, 2) + "\n")
-
-  const lines = [
-    "# Benchmarks",
-    "",
-    `Written by \`pnpm bench\` on ${date} (${machine}). Each benchmark runs weft and its peers in one`,
-    "process; every result is checked for correctness before it is timed. **weft ×** is weft's",
-    "ops/s divided by that row's: above 1 means weft is faster. Timings vary from run to run by a",
-    "few percent on a quiet machine, and more on a shared one; compare ratios, not absolute numbers,",
-    "across machines. Roles: `weft`, the row the ratios are taken against; `peer`, what weft is",
-    "compared with; `limit`, a bound no contender can beat (plain JS without Effect, or the Effect",
-    "runtime's own floor for the same loop); `variant`, weft used another way, to show what that",
-    "way costs.",
-    ""
-  ]
-  for (const pkg of [...new Set(merged.map((r) => r.package))]) {
-    lines.push(`## ${pkg}`, "")
-    for (const name of [...new Set(merged.filter((r) => r.package === pkg).map((r) => r.benchmark))]) {
-      const group = merged.filter((r) => r.package === pkg && r.benchmark === name)
-      const first = group[0]!
-      lines.push(`### ${name}`, "")
-      if (first.goal) lines.push(`Goal: ${first.goal}.`, "")
-      lines.push(
-        `| contender | role | ${first.unit}/s | ns/${first.unit} | weft × | notes |`,
-        "|---|---|---:|---:|---:|---|"
-      )
-      for (const r of group) {
-        lines.push(
-          `| ${r.contender} | ${r.role} | ${formatNumber(r.opsPerSecond)} | ${r.nsPerOp.toFixed(1)} | ${
-            r.weftRatio.toFixed(2)
-          } | ${r.notes} |`
-        )
-      }
-      lines.push("")
-    }
-  }
-  fs.writeFileSync(path.join(docs, "benchmarks.md"), lines.join("\n"))
-  console.log(`\nwrote docs/benchmarks.md and docs/benchmarks.json (${rows.length} rows)`)
+  const report = { date: new Date().toISOString().slice(0, 10), machine, rows }
+  if (!compare) return writeReports(docs, report, only !== undefined)
+  const baseline = readReport(path.join(docs, "benchmarks.json"))
+  if (baseline === undefined) throw new Error("--compare needs a committed docs/benchmarks.json")
+  compareReports(baseline, rows)
 }
 
 main().catch((error: unknown) => {

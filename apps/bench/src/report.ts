@@ -1,0 +1,104 @@
+/**
+ * What a timed run leaves behind: docs/benchmarks.json (every row), docs/benchmarks.md (a table
+ * per benchmark) and docs/benchmarks.svg (the weft × ratios as a chart, linked from the table).
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { chartSvg } from "./chart.js"
+
+export interface Row {
+  readonly package: string
+  readonly benchmark: string
+  readonly contender: string
+  readonly role: string
+  readonly unit: string
+  readonly opsPerSecond: number
+  readonly nsPerOp: number
+  readonly p50Ms: number
+  readonly p99Ms: number
+  /** weft ops/s ÷ this contender's ops/s: above 1 means weft is faster. */
+  readonly weftRatio: number
+  readonly goal: string
+  readonly notes: string
+}
+
+export interface Report {
+  readonly date: string
+  readonly machine: string
+  readonly rows: ReadonlyArray<Row>
+}
+
+export const formatNumber = (n: number): string =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1)
+
+export const readReport = (jsonPath: string): Report | undefined =>
+  fs.existsSync(jsonPath) ? (JSON.parse(fs.readFileSync(jsonPath, "utf8")) as Report) : undefined
+
+/** Groups rows by package, then benchmark, in the order they first appear. */
+export const groupRows = (rows: ReadonlyArray<Row>): ReadonlyArray<ReadonlyArray<Row>> => {
+  const groups = new Map<string, Array<Row>>()
+  for (const row of rows) {
+    const key = `${row.package}\u0000${row.benchmark}`
+    const group = groups.get(key)
+    if (group === undefined) groups.set(key, [row])
+    else group.push(row)
+  }
+  return [...groups.values()]
+}
+
+/**
+ * Writes the three files. A partial run (`--only`) refreshes its own package's rows and keeps the
+ * others from the previous report.
+ */
+export const writeReports = (docs: string, report: Report, partial: boolean) => {
+  const jsonPath = path.join(docs, "benchmarks.json")
+  const previous = partial ? readReport(jsonPath)?.rows ?? [] : []
+  const rows = [...previous.filter((r) => !report.rows.some((n) => n.package === r.package)), ...report.rows]
+  const merged: Report = { ...report, rows }
+  fs.writeFileSync(jsonPath, JSON.stringify(merged, null, 2) + "\n")
+  fs.writeFileSync(path.join(docs, "benchmarks.md"), markdown(merged))
+  fs.writeFileSync(path.join(docs, "benchmarks.svg"), chartSvg(merged))
+  console.log(`\nwrote docs/benchmarks.md, docs/benchmarks.svg and docs/benchmarks.json (${report.rows.length} rows)`)
+}
+
+const markdown = ({ date, machine, rows }: Report): string => {
+  const lines = [
+    "# Benchmarks",
+    "",
+    `Written by \`pnpm bench\` on ${date} (${machine}), timing the built packages (\`dist\`) that`,
+    "users install. Each benchmark runs weft and its peers in one process; every result is checked",
+    "for correctness before it is timed. **weft ×** is weft's ops/s divided by that row's: above 1",
+    "means weft is faster. Timings vary from run to run by a few percent on a quiet machine, and",
+    "more on a shared one; compare ratios, not absolute numbers, across machines. Roles: `weft`, the",
+    "row the ratios are taken against; `peer`, what weft is compared with; `limit`, a bound no",
+    "contender can beat (plain JS without Effect, or the Effect runtime's own floor for the same",
+    "loop); `variant`, weft used another way, to show what that way costs. `pnpm bench --compare`",
+    "prints each row's change against this file's JSON twin and flags drops over 15%.",
+    "",
+    "![weft × each peer, per benchmark](benchmarks.svg)",
+    ""
+  ]
+  let currentPackage = ""
+  for (const group of groupRows(rows)) {
+    const first = group[0]!
+    if (first.package !== currentPackage) {
+      currentPackage = first.package
+      lines.push(`## ${currentPackage}`, "")
+    }
+    lines.push(`### ${first.benchmark}`, "")
+    if (first.goal) lines.push(`Goal: ${first.goal}.`, "")
+    lines.push(
+      `| contender | role | ${first.unit}/s | ns/${first.unit} | weft × | notes |`,
+      "|---|---|---:|---:|---:|---|"
+    )
+    for (const r of group) {
+      lines.push(
+        `| ${r.contender} | ${r.role} | ${formatNumber(r.opsPerSecond)} | ${r.nsPerOp.toFixed(1)} | ${
+          r.weftRatio.toFixed(2)
+        } | ${r.notes} |`
+      )
+    }
+    lines.push("")
+  }
+  return lines.join("\n")
+}
