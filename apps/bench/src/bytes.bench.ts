@@ -40,6 +40,15 @@ interface Input {
   readonly bytes: number
 }
 
+/** `wire` cut into 16 KiB chunks that each own their `ArrayBuffer`, as socket reads do. */
+const socketReads = (wire: Uint8Array): Array<Uint8Array> => {
+  const chunks: Array<Uint8Array> = []
+  for (let offset = 0; offset < wire.length; offset += chunkSize) {
+    chunks.push(wire.slice(offset, offset + chunkSize))
+  }
+  return chunks
+}
+
 /** `count` frames of `payload` bytes behind 4-byte big-endian lengths, cut into 16 KiB chunks. */
 const makeInput = (payload: number, count: number): Input => {
   const wire = new Uint8Array((4 + payload) * count)
@@ -48,11 +57,14 @@ const makeInput = (payload: number, count: number): Input => {
     view.setUint32(offset, payload)
     wire.fill(i & 0xff, offset + 4, offset + 4 + payload)
   }
-  const chunks: Array<Uint8Array> = []
-  for (let offset = 0; offset < wire.length; offset += chunkSize) {
-    chunks.push(wire.slice(offset, offset + chunkSize))
-  }
-  return { chunks, frames: count, bytes: payload * count }
+  return { chunks: socketReads(wire), frames: count, bytes: payload * count }
+}
+
+/** The same frames behind varint lengths, written by it-length-prefixed's own default encoder. */
+const makeVarintInput = (payload: number, count: number): Input => {
+  const payloads = Array.from({ length: count }, (_, i) => new Uint8Array(payload).fill(i & 0xff))
+  const wire = Bytes.toUint8Array(Bytes.concatAll(lp.encode(payloads)))
+  return { chunks: socketReads(wire), frames: count, bytes: payload * count }
 }
 
 /**
@@ -92,8 +104,8 @@ const weftStream = (input: Input) => {
 }
 
 /** weft's synchronous core without the Stream around it: what the Stream layer costs. */
-const weftCore = (input: Input) => () => {
-  const decoder = Either.getOrThrow(makeDecoder())
+const weftCore = (input: Input, options?: LengthDelimited.Options) => () => {
+  const decoder = Either.getOrThrow(makeDecoder(options))
   const out: Array<Bytes.Bytes> = []
   let frames = 0
   let bytes = 0
@@ -159,11 +171,11 @@ const itLpAsync = (input: Input) => async () => {
   return { frames, bytes }
 }
 
-/** it-length-prefixed's synchronous path (given an array), its fastest. */
-const itLpSync = (input: Input) => () => {
+/** it-length-prefixed's synchronous path (given an array), its fastest; its default length is a varint. */
+const itLpSync = (input: Input, options: lp.DecoderOptions = { lengthDecoder }) => () => {
   let frames = 0
   let bytes = 0
-  for (const frame of lp.decode(input.chunks, { lengthDecoder })) {
+  for (const frame of lp.decode(input.chunks, options)) {
     frames++
     bytes += frame.subarray().length
   }
@@ -251,6 +263,28 @@ const sliceBenchmark = (quick: boolean) => {
   })
 }
 
+/** Varint lengths, it-length-prefixed's default and protobuf's delimited format. */
+const varintBenchmark = (input: Input) =>
+  benchmark<Totals>({
+    package: "bytes",
+    name: "decode 64 B frames with varint lengths from 16 KiB chunks",
+    unit: "frame",
+    opsPerRun: input.frames,
+    goal: "≥ 2× it-length-prefixed's varint decoder",
+    contenders: [
+      {
+        name: `weft LengthDelimited.makeDecoder({ lengthFieldLength: "varint" })`,
+        role: "weft",
+        run: weftCore(input, { lengthFieldLength: "varint" })
+      },
+      { name: "it-length-prefixed, default varint length (sync iterable)", role: "peer", run: itLpSync(input, {}) }
+    ],
+    check: (result) => {
+      expect(result.frames === input.frames, () => `${result.frames} frames, expected ${input.frames}`)
+      expect(result.bytes === input.bytes, () => `${result.bytes} payload bytes, expected ${input.bytes}`)
+    }
+  })
+
 export const benchmarks: BenchmarkFile = ({ quick }) => [
   decodeBenchmark(
     "decode 64 B frames from 16 KiB chunks",
@@ -262,5 +296,6 @@ export const benchmarks: BenchmarkFile = ({ quick }) => [
     makeInput(64 * 1024, quick ? 3 : 64),
     "≥ 1.5× it-length-prefixed (sync)"
   ),
+  varintBenchmark(makeVarintInput(64, quick ? 600 : 64 * 1024)),
   sliceBenchmark(quick)
 ]

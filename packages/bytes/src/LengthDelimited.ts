@@ -12,6 +12,13 @@
  * yields the `length` bytes that follow the first `numSkip` bytes of the frame (by default
  * `numSkip` skips the offset and the length field, so only the payload is yielded).
  *
+ * `lengthFieldLength: "varint"` reads an unsigned LEB128 length instead (1 to 8 bytes, 7 bits a
+ * byte, least significant first): the framing of protobuf's delimited streams and of
+ * it-length-prefixed's default. Reading such a stream with a fixed-size field would yield garbage
+ * frames, so say which one the peer writes. `maxFrameLength` guards the varint too: a frame is
+ * refused as soon as the part of its varint that has arrived exceeds the limit, and a varint that
+ * continues past 8 bytes fails with `VarintTooLong`.
+ *
  * Guarantees:
  * - **Zero copy where possible.** A frame that lies inside one input chunk is yielded as a view of
  *   that chunk. A frame that spans chunks is copied exactly once, into a buffer of its size.
@@ -20,7 +27,8 @@
  *   soon as it arrives; an oversized frame fails with `FrameTooLarge` before any of its payload
  *   is kept, and no buffer of that size is allocated.
  * - **Typed errors.** `FrameTooLarge`, `TruncatedFrame` (input ended mid-frame),
- *   `InvalidFrameLength` (a length that is negative after adjustment), `InvalidOptions`.
+ *   `InvalidFrameLength` (a length that is negative after adjustment), `VarintTooLong`,
+ *   `InvalidOptions`.
  *   Frames decoded before an error are still emitted, in order, before the failure.
  *
  * Cancellation safety: the transforms hold no resources of their own. Interrupting the stream
@@ -34,7 +42,13 @@
 import type * as Either from "effect/Either"
 import type * as Stream from "effect/Stream"
 import type * as Bytes from "./Bytes.js"
-import type { FrameTooLarge, InvalidFrameLength, InvalidOptions, TruncatedFrame } from "./internal/errors.js"
+import type {
+  FrameTooLarge,
+  InvalidFrameLength,
+  InvalidOptions,
+  TruncatedFrame,
+  VarintTooLong
+} from "./internal/errors.js"
 import * as internal from "./internal/lengthDelimited.js"
 
 export {
@@ -65,7 +79,14 @@ export {
    * @since 0.1.0
    * @category errors
    */
-  TruncatedFrame
+  TruncatedFrame,
+  /**
+   * A varint length field that continues past 8 bytes.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  VarintTooLong
 } from "./internal/errors.js"
 
 /**
@@ -74,7 +95,7 @@ export {
  * @since 0.1.0
  * @category errors
  */
-export type DecodeError = FrameTooLarge | TruncatedFrame | InvalidFrameLength | InvalidOptions
+export type DecodeError = FrameTooLarge | TruncatedFrame | InvalidFrameLength | VarintTooLong | InvalidOptions
 
 /**
  * What `encode` can fail with.
@@ -101,8 +122,11 @@ export type FramingError = DecodeError | EncodeError
 export interface Options {
   /** Bytes before the length field. Default 0. */
   readonly lengthFieldOffset?: number
-  /** Size of the length field, 1 to 8 bytes. Default 4. */
-  readonly lengthFieldLength?: number
+  /**
+   * Size of the length field, 1 to 8 bytes, or `"varint"` for an unsigned LEB128 field of 1 to 8
+   * bytes (then `numSkip` and `endianness` must be left unset). Default 4.
+   */
+  readonly lengthFieldLength?: number | "varint"
   /** Added to the length field's value to get the number of bytes after `numSkip`. Default 0. */
   readonly lengthAdjustment?: number
   /** Bytes dropped from the start of each frame. Default `lengthFieldOffset + lengthFieldLength`. */

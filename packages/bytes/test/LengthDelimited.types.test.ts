@@ -23,11 +23,19 @@ describe("framing types", () => {
           return error.expected - error.received
         case "InvalidFrameLength":
           return error.lengthAdjustment
+        case "VarintTooLong":
+          return error.maxBytes
         case "InvalidOptions":
           return 0
       }
     }
     expectTypeOf(describe).returns.toEqualTypeOf<number>()
+  })
+
+  it("the length field is a byte count or \"varint\"", () => {
+    expectTypeOf(LengthDelimited.decode({ lengthFieldLength: "varint" })).toBeFunction()
+    // @ts-expect-error: only "varint" names a variable-length field
+    LengthDelimited.decode({ lengthFieldLength: "leb128" })
   })
 
   it("encode and Lines.decode have the same shape", () => {

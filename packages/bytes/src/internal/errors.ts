@@ -91,6 +91,22 @@ export class InvalidFrameLength extends Data.TaggedError("InvalidFrameLength")<{
 }
 
 /**
+ * A varint length field that still continues after `maxBytes` bytes: no frame length needs that
+ * many, so the input is not varint-framed (or is hostile). Raised without reading further.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class VarintTooLong extends Data.TaggedError("VarintTooLong")<{
+  /** The most bytes a varint length field may take. */
+  readonly maxBytes: number
+}> {
+  override get message() {
+    return `varint length field continues past ${this.maxBytes} bytes`
+  }
+}
+
+/**
  * Codec options that cannot work, e.g. `lengthFieldLength: 9`. Reported when the stream runs,
  * before any input is read.
  *

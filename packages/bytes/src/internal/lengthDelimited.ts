@@ -4,11 +4,12 @@ import * as Stream from "effect/Stream"
 import type * as Bytes from "../Bytes.js"
 import type * as LengthDelimited from "../LengthDelimited.js"
 import { BytesImpl } from "./bytes.js"
-import { FrameTooLarge, InvalidFrameLength, InvalidOptions, TruncatedFrame } from "./errors.js"
+import { FrameTooLarge, InvalidFrameLength, InvalidOptions, TruncatedFrame, VarintTooLong } from "./errors.js"
 import type { Input } from "./framing.js"
 import { asUint8Array, decodeWith } from "./framing.js"
 import type { UintReader } from "./uint.js"
 import { maxUint, uintReader, writeUint } from "./uint.js"
+import { maxVarintBytes, readVarint, varintSize, writeVarint } from "./varint.js"
 
 /** @internal */
 export const defaultMaxFrameLength = 8 * 1024 * 1024
@@ -16,14 +17,20 @@ export const defaultMaxFrameLength = 8 * 1024 * 1024
 /** Validated options, with every default filled in. @internal */
 export interface Config {
   readonly lengthFieldOffset: number
+  /** Bytes of a fixed-size length field; for a varint field, its shortest size (1). */
   readonly lengthFieldLength: number
+  /** The length field is an unsigned LEB128 varint rather than a fixed-size integer. */
+  readonly varint: boolean
   readonly lengthAdjustment: number
   readonly numSkip: number
   readonly littleEndian: boolean
   readonly maxFrameLength: number
-  /** Bytes needed to read the length field: `lengthFieldOffset + lengthFieldLength`. */
+  /** Bytes needed to read the length field: `lengthFieldOffset + lengthFieldLength` (for a
+   * varint field, the fewest that can hold one). */
   readonly headerLength: number
-  /** Reads the length field's value at the offset of the field itself. */
+  /** The most bytes a header can take: `headerLength`, or with a varint field its longest form. */
+  readonly maxHeaderLength: number
+  /** Reads a fixed-size length field's value at the offset of the field itself. */
   readonly readLength: UintReader
 }
 
@@ -39,13 +46,15 @@ const check = (
 
 /** @internal */
 export const validate = (options: LengthDelimited.Options = {}): Either.Either<Config, InvalidOptions> => {
+  const varint = options.lengthFieldLength === "varint"
   const lengthFieldOffset = options.lengthFieldOffset ?? 0
-  const lengthFieldLength = options.lengthFieldLength ?? 4
+  const lengthFieldLength = varint ? 1 : options.lengthFieldLength ?? 4
   const lengthAdjustment = options.lengthAdjustment ?? 0
   const numSkip = options.numSkip ?? lengthFieldOffset + lengthFieldLength
   const maxFrameLength = options.maxFrameLength ?? defaultMaxFrameLength
   const endianness = options.endianness ?? "big"
-  const error = check("lengthFieldLength", lengthFieldLength, "an integer from 1 to 8", (n) => n >= 1 && n <= 8)
+  const error = varintConflict(options)
+    ?? check("lengthFieldLength", lengthFieldLength, `an integer from 1 to 8, or "varint"`, (n) => n >= 1 && n <= 8)
     ?? check("lengthFieldOffset", lengthFieldOffset, "a non-negative integer", (n) => n >= 0)
     ?? check("lengthAdjustment", lengthAdjustment, "a safe integer", () => true)
     ?? check("numSkip", numSkip, "a non-negative integer", (n) => n >= 0)
@@ -56,14 +65,37 @@ export const validate = (options: LengthDelimited.Options = {}): Either.Either<C
   return error !== undefined ? Either.left(error) : Either.right({
     lengthFieldOffset,
     lengthFieldLength,
+    varint,
     lengthAdjustment,
     numSkip,
     littleEndian: endianness === "little",
     maxFrameLength,
     headerLength: lengthFieldOffset + lengthFieldLength,
+    maxHeaderLength: lengthFieldOffset + (varint ? maxVarintBytes : lengthFieldLength),
     readLength: uintReader(lengthFieldLength, endianness === "little")
   })
 }
+
+/** A varint's size varies per frame and its byte order is fixed: neither can be configured. */
+const varintConflict = (options: LengthDelimited.Options): InvalidOptions | undefined =>
+  options.lengthFieldLength !== "varint"
+    ? undefined
+    : options.numSkip !== undefined
+    ? new InvalidOptions({
+      option: "numSkip",
+      value: options.numSkip,
+      expected: "left at its default with a varint length field (it skips the offset and the varint)"
+    })
+    : options.endianness !== undefined
+    ? new InvalidOptions({
+      option: "endianness",
+      value: options.endianness,
+      expected: "left unset with a varint length field (LEB128 has one byte order)"
+    })
+    : undefined
+
+/** `frameEndAt`'s answer when the varint length field has not fully arrived. */
+const headerIncomplete = -1
 
 /**
  * Memory for a frame that is about to be overwritten in full. Under Node, large buffers skip the
@@ -107,26 +139,66 @@ export class DecoderImpl implements LengthDelimited.Decoder {
   private pendingLength = 0
   /** Bytes the unfinished frame spans from its first header byte, or -1 while its header is incomplete. */
   private frameEnd = -1
-  /** Where a header split across chunks is reassembled: `headerLength` bytes, allocated once. */
+  /** Where a header split across chunks is reassembled: `maxHeaderLength` bytes, allocated once. */
   private readonly header: Uint8Array
+  /** Bytes before the payload of the frame `frameEndAt` last read: `numSkip`, or for a varint
+   * field the offset and that frame's varint. */
+  private skip: number
+  /** The varint reader's output, reused. */
+  private readonly varint = { value: 0 }
 
   constructor(readonly config: Config, stats?: LengthDelimited.Stats) {
     // Callers see `Stats` as read-only; the decoder is the one writer of the object it was given.
     this.stats = (stats ?? makeStats()) as MutableStats
-    this.header = new Uint8Array(config.headerLength)
+    this.header = new Uint8Array(config.maxHeaderLength)
+    this.skip = config.numSkip
   }
 
   /**
-   * The end of the frame whose header starts at `offset` in `array`, counted from `offset`, or an
-   * error when the header is not acceptable.
+   * The end of the frame whose header starts at `offset` in `array` (with `available` bytes from
+   * there, at least `headerLength`), counted from `offset`; `headerIncomplete` when a varint
+   * length field needs more bytes; or an error when the header is not acceptable. Sets `skip`.
    */
-  private frameEndAt(array: Uint8Array, offset: number): number | FrameTooLarge | InvalidFrameLength {
+  private frameEndAt(
+    array: Uint8Array,
+    offset: number,
+    available: number
+  ): number | FrameTooLarge | InvalidFrameLength | VarintTooLong {
+    return this.config.varint ? this.varintFrameEndAt(array, offset, available) : this.fixedFrameEndAt(array, offset)
+  }
+
+  /** `frameEndAt` for a fixed-size length field: the hot path, kept free of the varint's work. */
+  private fixedFrameEndAt(array: Uint8Array, offset: number): number | FrameTooLarge | InvalidFrameLength {
     const config = this.config
     const raw = config.readLength(array, offset + config.lengthFieldOffset)
+    return this.checkLength(raw, config.numSkip, config.headerLength)
+  }
+
+  private varintFrameEndAt(
+    array: Uint8Array,
+    offset: number,
+    available: number
+  ): number | FrameTooLarge | InvalidFrameLength | VarintTooLong {
+    const config = this.config
+    const size = readVarint(array, offset + config.lengthFieldOffset, offset + available, this.varint)
+    const raw = this.varint.value
+    if (size <= 0) {
+      // What has arrived is already a lower bound on the length: refuse an oversized frame now.
+      const atLeast = raw + config.lengthAdjustment
+      if (atLeast > config.maxFrameLength) return new FrameTooLarge({ length: atLeast, max: config.maxFrameLength })
+      return size === 0 ? headerIncomplete : new VarintTooLong({ maxBytes: maxVarintBytes })
+    }
+    this.skip = config.lengthFieldOffset + size
+    return this.checkLength(raw, this.skip, this.skip)
+  }
+
+  /** The frame's end from a length field's raw value, or why that value is not acceptable. */
+  private checkLength(raw: number, skip: number, headerEnd: number): number | FrameTooLarge | InvalidFrameLength {
+    const config = this.config
     const length = raw + config.lengthAdjustment
     if (length > config.maxFrameLength) return new FrameTooLarge({ length, max: config.maxFrameLength })
-    const end = config.numSkip + length
-    if (length < 0 || end < config.headerLength) {
+    const end = skip + length
+    if (length < 0 || end < headerEnd) {
       return new InvalidFrameLength({ length: raw, lengthAdjustment: config.lengthAdjustment })
     }
     return end
@@ -139,20 +211,24 @@ export class DecoderImpl implements LengthDelimited.Decoder {
       if (typeof resumed !== "number") return resumed
       position = resumed
     }
-    const { headerLength, numSkip } = this.config
+    const { headerLength, numSkip, varint } = this.config
     const length = chunk.length
     let frames = 0
     while (length - position >= headerLength) {
-      const end = this.frameEndAt(chunk, position)
+      const end = varint
+        ? this.varintFrameEndAt(chunk, position, length - position)
+        : this.fixedFrameEndAt(chunk, position)
       if (typeof end !== "number") {
         this.stats.frames += frames
         return end
       }
+      if (end === headerIncomplete) break
       if (length - position < end) {
         this.frameEnd = end
         break
       }
-      out.push(new BytesImpl(chunk, position + numSkip, end - numSkip))
+      const skip = varint ? this.skip : numSkip
+      out.push(new BytesImpl(chunk, position + skip, end - skip))
       frames++
       position += end
     }
@@ -166,21 +242,22 @@ export class DecoderImpl implements LengthDelimited.Decoder {
 
   /** Continues the unfinished frame with `chunk`; returns how much of `chunk` it used. */
   private resume(chunk: Uint8Array, out: Array<Bytes.Bytes>): number | LengthDelimited.DecodeError {
-    const { headerLength } = this.config
     if (this.frameEnd < 0) {
-      if (this.pendingLength + chunk.length < headerLength) {
-        this.pending.push(chunk)
-        this.pendingLength += chunk.length
-        return chunk.length
-      }
+      const available = Math.min(this.pendingLength + chunk.length, this.header.length)
+      // The pending bytes are all header bytes here: fewer than the longest header.
       let filled = 0
       for (const part of this.pending) {
         this.header.set(part, filled)
         filled += part.length
       }
-      this.header.set(chunk.subarray(0, headerLength - filled), filled)
-      const end = this.frameEndAt(this.header, 0)
+      this.header.set(chunk.subarray(0, available - filled), filled)
+      const end = available < this.config.headerLength ? headerIncomplete : this.frameEndAt(this.header, 0, available)
       if (typeof end !== "number") return end
+      if (end === headerIncomplete) {
+        this.pending.push(chunk)
+        this.pendingLength += chunk.length
+        return chunk.length
+      }
       this.frameEnd = end
     }
     const needed = this.frameEnd - this.pendingLength
@@ -200,7 +277,7 @@ export class DecoderImpl implements LengthDelimited.Decoder {
 
   /** The payload of the completed pending frame: a view if it lies in one part, else one copy. */
   private assemble(): Bytes.Bytes {
-    const from = this.config.numSkip
+    const from = this.skip
     const to = this.frameEnd
     let start = 0
     for (const part of this.pending) {
@@ -224,7 +301,8 @@ export class DecoderImpl implements LengthDelimited.Decoder {
 
   finish(): TruncatedFrame | undefined {
     if (this.pendingLength === 0) return undefined
-    const expected = this.frameEnd >= 0 ? this.frameEnd : this.config.headerLength
+    // While the header is incomplete: the header's length (for a varint, at least one more byte).
+    const expected = this.frameEnd >= 0 ? this.frameEnd : Math.max(this.config.headerLength, this.pendingLength + 1)
     return new TruncatedFrame({ expected, received: this.pendingLength })
   }
 }
@@ -252,8 +330,8 @@ const encodeChunk = (
   config: Config,
   payloads: ReadonlyArray<Input>
 ): Either.Either<Bytes.Bytes, FrameTooLarge | InvalidFrameLength> => {
-  const { lengthAdjustment, lengthFieldLength, littleEndian, maxFrameLength } = config
-  const fieldMax = maxUint(lengthFieldLength)
+  const { lengthAdjustment, lengthFieldLength, littleEndian, maxFrameLength, varint } = config
+  const fieldMax = varint ? Number.MAX_SAFE_INTEGER : maxUint(lengthFieldLength)
   let total = 0
   for (const payload of payloads) {
     const length = payload.length
@@ -261,13 +339,18 @@ const encodeChunk = (
     const field = length - lengthAdjustment
     if (field > fieldMax) return Either.left(new FrameTooLarge({ length, max: fieldMax + lengthAdjustment }))
     if (field < 0) return Either.left(new InvalidFrameLength({ length: field, lengthAdjustment }))
-    total += lengthFieldLength + length
+    total += (varint ? varintSize(field) : lengthFieldLength) + length
   }
   const out = new Uint8Array(total)
   let offset = 0
   for (const payload of payloads) {
-    writeUint(out, offset, payload.length - lengthAdjustment, lengthFieldLength, littleEndian)
-    offset += lengthFieldLength
+    const field = payload.length - lengthAdjustment
+    if (varint) {
+      offset = writeVarint(out, offset, field)
+    } else {
+      writeUint(out, offset, field, lengthFieldLength, littleEndian)
+      offset += lengthFieldLength
+    }
     out.set(asUint8Array(payload), offset)
     offset += payload.length
   }
