@@ -27,8 +27,9 @@ import type { InvalidArgument } from "./internal/errors.js"
 
 export {
   /**
-   * A size, a concurrency or a number of permits that is not a positive integer. Returned in the
-   * error channel of the stream (or effect), never thrown.
+   * A size, a concurrency or a number of permits that is not a positive integer, or a duration
+   * that is negative, NaN or malformed. Returned in the error channel of the stream (or effect),
+   * never thrown.
    *
    * @since 0.1.0
    * @category errors
@@ -159,7 +160,8 @@ export const forEachConcurrent: {
  * since its first element was taken. Never emits an empty chunk. The upstream is pulled by its own
  * fiber into a channel of capacity `size`, so it keeps running while a chunk waits for its
  * deadline, and at most `size` elements wait beyond the chunk being filled. Time is the `Clock`'s,
- * so `TestClock` drives it.
+ * so `TestClock` drives it. A `size` that is not a positive integer, or a `duration` that is
+ * negative, NaN or malformed, fails the stream with `InvalidArgument`.
  *
  * Cancellation safety: the deadline wait never consumes an element, so a timeout cannot lose
  * one; interrupting the consumer interrupts the upstream fiber and drops the partial chunk.

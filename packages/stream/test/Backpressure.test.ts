@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Backpressure } from "@weft/stream"
+import type { Duration } from "effect"
 import {
   Chunk,
   Deferred,
@@ -427,6 +428,26 @@ describe("Backpressure.chunksTimeout", () => {
         Effect.flatMap(Fiber.join)
       )
       assert.deepStrictEqual(exit, Exit.fail("late failure" as const))
+    }))
+
+  it.effect("a negative, NaN or malformed duration is a typed InvalidArgument, like a bad size", () =>
+    Effect.gen(function*() {
+      const invalid: ReadonlyArray<Duration.DurationInput> = [
+        -1,
+        Number.NaN,
+        "-5 millis",
+        [-1, 0],
+        -1n,
+        "soon" as Duration.DurationInput
+      ]
+      for (const duration of invalid) {
+        const error = yield* Effect.flip(Stream.runDrain(Backpressure.chunksTimeout(Stream.make(1), 4, duration)))
+        assert.strictEqual(error._tag, "InvalidArgument")
+        assert.deepInclude(error, { operation: "chunksTimeout", argument: "duration", value: duration })
+      }
+      // Zero is allowed: every chunk is emitted with what is there.
+      const out = yield* Stream.runCollect(Backpressure.chunksTimeout(Stream.make(1, 2), 4, 0))
+      assert.deepStrictEqual(Chunk.toReadonlyArray(out).flatMap((chunk) => Chunk.toReadonlyArray(chunk)), [1, 2])
     }))
 
   it.effect("a size below 1 is a typed InvalidArgument", () =>

@@ -3,7 +3,7 @@ import type { Fiber } from "effect"
 import { Cause, Chunk, Clock, Duration, Effect, Exit, FiberId, Option, Predicate, Stream } from "effect"
 import { dual } from "effect/Function"
 import type { Scope } from "effect/Scope"
-import { InvalidArgument, isPositiveInteger } from "./errors.js"
+import { InvalidArgument, isNonNegativeDuration, isPositiveInteger } from "./errors.js"
 
 /** @internal */
 export interface ConcurrencyOptions {
@@ -430,6 +430,16 @@ export const chunksTimeout = dual(
           argument: "size",
           value: size,
           expected: "a positive integer"
+        })
+      )
+    }
+    if (!isNonNegativeDuration(duration)) {
+      return Stream.fail(
+        new InvalidArgument({
+          operation: "chunksTimeout",
+          argument: "duration",
+          value: duration,
+          expected: "a non-negative duration"
         })
       )
     }
