@@ -16,6 +16,12 @@
  * - Interrupting the consumer (or ending it early, e.g. with `Stream.take`) interrupts the
  *   producer and the workers and waits for their finalizers.
  *
+ * Synchronous work runs inline, and Effect's scheduler yields between fibers through microtasks,
+ * which Node's timers and I/O never get between. So the pool keeps a time budget on the `Clock`
+ * (10 ms): once it is spent, the producer, the consumer and every worker (checking every 1024
+ * elements) wait for the next macrotask, and the event loop turns. An interrupt driven by a timer
+ * reaches even an infinite synchronous stream.
+ *
  * Cancellation safety: all fibers are forked into the stream's scope; whatever ends the stream,
  * its scope closes and nothing keeps running.
  *

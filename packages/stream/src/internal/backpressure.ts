@@ -4,6 +4,7 @@ import { Cause, Chunk, Clock, Duration, Effect, Exit, FiberId, Option, Predicate
 import { dual } from "effect/Function"
 import type { Scope } from "effect/Scope"
 import { InvalidArgument, isNonNegativeDuration, isPositiveInteger } from "./errors.js"
+import { elementsPerCheck, EventLoopBudget } from "./eventLoopBudget.js"
 
 /** @internal */
 export interface ConcurrencyOptions {
@@ -61,6 +62,8 @@ abstract class Pool<A, J, B, E> {
   fetching = false
   drained = false
   readonly jobsLatch = Effect.unsafeMakeLatch(false)
+  /** Set by `start`, from the `Clock` of the fiber that runs the stream. */
+  budget!: EventLoopBudget
 
   constructor(
     readonly concurrency: number,
@@ -76,6 +79,16 @@ abstract class Pool<A, J, B, E> {
   abstract admit(chunk: ReadonlyArray<A>, from: number, count: number): ReadonlyArray<J>
   abstract input(job: J): A
   abstract complete(job: J, value: B): void
+
+  /**
+   * Runs `effect` now, or after a turn of the event loop once the pool's time budget is spent.
+   * The producer (per upstream chunk), the consumer (per pull) and the workers (every
+   * `elementsPerCheck` elements) all check it: an infinite synchronous stream otherwise keeps
+   * Node's timers and I/O from ever running, since Effect's scheduler yields through microtasks.
+   */
+  afterBudget<X, E2, R>(effect: Effect.Effect<X, E2, R>): Effect.Effect<X, E2, R> {
+    return this.budget.spent() ? Effect.zipRight(this.budget.yieldToEventLoop, effect) : effect
+  }
 
   release(count: number): void {
     this.released += count
@@ -113,7 +126,7 @@ abstract class Pool<A, J, B, E> {
 
   produce<R>(upstream: Stream.Stream<A, E, R>): Effect.Effect<void, E, R> {
     return Effect.zipRight(
-      Stream.runForEachChunk(upstream, (chunk) => this.offer(Chunk.toReadonlyArray(chunk), 0)),
+      Stream.runForEachChunk(upstream, (chunk) => this.afterBudget(this.offer(Chunk.toReadonlyArray(chunk), 0))),
       Effect.suspend(() => {
         this.upstreamDone = true
         this.consumerLatch.unsafeOpen()
@@ -161,8 +174,14 @@ abstract class Pool<A, J, B, E> {
     // The job this worker is running. The continuations are allocated once per worker, not per
     // element: the hot path allocates only what `f` itself allocates.
     let current: J
+    let sinceCheck = 0
     const step = (): Effect.Effect<void, E, R> => {
       while (this.claimed < this.shared.length) {
+        // Inline synchronous work never returns to Node on its own: on a budget, step aside.
+        if (++sinceCheck === elementsPerCheck) {
+          sinceCheck = 0
+          if (this.budget.spent()) return Effect.flatMap(this.budget.yieldToEventLoop, step)
+        }
         const job = this.shared[this.claimed++]!
         const effect = f(this.input(job))
         // `Effect.succeed`/`fail` are already exits: no need to step through the run loop, and the
@@ -206,10 +225,13 @@ abstract class Pool<A, J, B, E> {
         ),
         (fiber) => Effect.sync(() => void this.fibers.push(fiber))
       )
-    return Effect.zipRight(
-      Effect.forEach(Array.from({ length: this.concurrency }), () => supervise(this.work(f)), { discard: true }),
-      supervise(this.produce(upstream))
-    )
+    return Effect.clockWith((clock) => {
+      this.budget = new EventLoopBudget(clock)
+      return Effect.zipRight(
+        Effect.forEach(Array.from({ length: this.concurrency }), () => supervise(this.work(f)), { discard: true }),
+        supervise(this.produce(upstream))
+      )
+    })
   }
 }
 
@@ -250,6 +272,7 @@ class OrderedPool<A, B, E> extends Pool<A, number, B, E> {
 
   readonly pull: Effect.Effect<Chunk.Chunk<B>, Option.Option<E>> = Effect.suspend(() => {
     if (this.failure !== undefined) return Effect.failCause(Cause.map(this.failure, Option.some))
+    if (this.budget.spent()) return Effect.zipRight(this.budget.yieldToEventLoop, this.pull)
     let end = this.released
     while (end < this.admitted && this.done[end % this.window] === 1) end++
     if (end > this.released) {
@@ -288,6 +311,7 @@ class UnorderedPool<A, B, E> extends Pool<A, A, B, E> {
 
   readonly pull: Effect.Effect<Chunk.Chunk<B>, Option.Option<E>> = Effect.suspend(() => {
     if (this.failure !== undefined) return Effect.failCause(Cause.map(this.failure, Option.some))
+    if (this.budget.spent()) return Effect.zipRight(this.budget.yieldToEventLoop, this.pull)
     if (this.results.length > 0) {
       const out = this.results
       this.results = []
