@@ -10,7 +10,10 @@
  * Guarantees of every combinator here:
  * - At most `n` calls of `f` are in flight at once.
  * - Memory is bounded: at most `n + bufferSize` elements have been pulled from the upstream and
- *   not yet emitted downstream.
+ *   not yet emitted downstream when the upstream emits single-element chunks; with upstream chunks
+ *   of `c` elements, `n + bufferSize + c - 1`. An upstream hands over a whole chunk (already in
+ *   memory); its rest waits for room, and the next chunk is pulled only once there is room.
+ *   Emitted chunks (up to `n + bufferSize` results each) are the consumer's memory.
  * - The first failure (of `f` or of the upstream) interrupts all in-flight work and fails the
  *   stream with that error; no fiber outlives the stream.
  * - Interrupting the consumer (or ending it early, e.g. with `Stream.take`) interrupts the

@@ -75,3 +75,52 @@ describe("SnapshotStream: closing the scope at any moment", () => {
       }))
   }
 })
+
+describe("SnapshotStream (suspend) bounds, measured from the outside", () => {
+  it.effect("sent − handed downstream ≤ 3 × capacity; sent − processed ≤ 4 × capacity, and both are reached", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const capacity = 8
+      const handle = yield* SnapshotStream.make({
+        initial: 0,
+        step: (total: number, n: number) => [total + n, total + n] as const,
+        capacity,
+        strategy: "suspend"
+      })
+      let sent = 0
+      let handedDown = 0
+      let processed = 0
+      let worstHanded = 0
+      let worstProcessed = 0
+      const events = 50 * capacity
+      const sender = yield* Effect.fork(
+        Effect.forEach(Array.from({ length: events }, (_, i) => i), (event) =>
+          Effect.map(handle.send(event), () => {
+            sent++
+            worstHanded = Math.max(worstHanded, sent - handedDown)
+            worstProcessed = Math.max(worstProcessed, sent - processed)
+          }), { discard: true })
+      )
+      // A slow consumer: every element takes a while, so everything upstream of it fills up.
+      yield* handle.stream.pipe(
+        Stream.mapChunks((chunk) => {
+          handedDown += chunk.length
+          return chunk
+        }),
+        Stream.take(events),
+        Stream.runForEach(() =>
+          Effect.andThen(Effect.repeatN(Effect.yieldNow(), 20), () => {
+            processed++
+          })
+        ),
+        Effect.fork,
+        Effect.flatMap((consumer) =>
+          Effect.zipRight(Fiber.join(sender), Effect.zipRight(handle.end, Fiber.join(consumer)))
+        )
+      )
+      assert.strictEqual(processed, events)
+      // The events channel, the worker's batch and the snapshot channel: capacity each.
+      assert.strictEqual(worstHanded, 3 * capacity)
+      // Plus the chunk the consumer is working through, taken from the snapshot channel at once.
+      assert.strictEqual(worstProcessed, 4 * capacity)
+    })))
+})

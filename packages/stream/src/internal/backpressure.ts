@@ -106,21 +106,30 @@ abstract class Pool<A, J, B, E> {
     this.consumerLatch.unsafeOpen()
   }
 
-  /** Admits `chunk[from..]`, waiting for room in the window. */
+  /** Waits until the window has a free slot. */
+  readonly awaitRoom: Effect.Effect<void> = Effect.suspend(() => {
+    if (this.admitted - this.released < this.window) return Effect.void
+    this.spaceLatch.unsafeClose()
+    return Effect.zipRight(this.spaceLatch.await, this.awaitRoom)
+  })
+
+  /**
+   * Admits `chunk[from..]`, waiting for room in the window, and returns once there is room for
+   * the next element: the upstream is pulled only when something it gives can be admitted. So
+   * with single-element upstream chunks at most `window` elements are held, and with chunks of
+   * `c` elements at most `window + c - 1` (the rest of a chunk already pulled waits for room).
+   */
   offer(chunk: ReadonlyArray<A>, from: number): Effect.Effect<void> {
     return Effect.suspend(() => {
       const room = this.window - (this.admitted - this.released)
-      if (room === 0) {
-        this.spaceLatch.unsafeClose()
-        return Effect.zipRight(this.spaceLatch.await, this.offer(chunk, from))
-      }
+      if (room === 0) return Effect.zipRight(this.awaitRoom, this.offer(chunk, from))
       const count = Math.min(room, chunk.length - from)
       const jobs = this.admit(chunk, from, count)
       this.admitted += count
       // Never waits, never fails: the channel's capacity is the window, the window has room for
       // these, and only the producer closes the channel, after its last send.
       const sent = Effect.orDie(Mpsc.sendAll(this.tx, jobs))
-      return from + count === chunk.length ? sent : Effect.zipRight(sent, this.offer(chunk, from + count))
+      return Effect.zipRight(sent, from + count === chunk.length ? this.awaitRoom : this.offer(chunk, from + count))
     })
   }
 
