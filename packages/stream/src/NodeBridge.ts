@@ -167,7 +167,7 @@ export const fromSocket: (socket: Net.Socket, options?: ReadOptions) => Stream.S
 /**
  * A sink that writes every `Bytes` to a `net.Socket` with the same `drain` discipline as
  * {@link toWritable}; when the stream ends it half-closes the socket (`end()`) and waits until
- * everything was flushed.
+ * everything was flushed (with `endOnDone: false`: until every write was called back).
  *
  * Cancellation safety: interruption destroys the socket; bytes already handed to the kernel may
  * or may not have been delivered.
