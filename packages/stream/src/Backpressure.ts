@@ -10,11 +10,20 @@
  * Guarantees of every combinator here:
  * - At most `n` calls of `f` are in flight at once.
  * - Memory is bounded: at most `n + bufferSize` elements have been pulled from the upstream and
- *   not yet emitted downstream.
+ *   not yet emitted downstream when the upstream emits single-element chunks; with upstream chunks
+ *   of `c` elements, `n + bufferSize + c - 1`. An upstream hands over a whole chunk (already in
+ *   memory); its rest waits for room, and the next chunk is pulled only once there is room.
+ *   Emitted chunks (up to `n + bufferSize` results each) are the consumer's memory.
  * - The first failure (of `f` or of the upstream) interrupts all in-flight work and fails the
  *   stream with that error; no fiber outlives the stream.
  * - Interrupting the consumer (or ending it early, e.g. with `Stream.take`) interrupts the
  *   producer and the workers and waits for their finalizers.
+ *
+ * Synchronous work runs inline, and Effect's scheduler yields between fibers through microtasks,
+ * which Node's timers and I/O never get between. So the pool keeps a time budget on the `Clock`
+ * (10 ms): once it is spent, the producer, the consumer and every worker (checking every 1024
+ * elements) wait for the next macrotask, and the event loop turns. An interrupt driven by a timer
+ * reaches even an infinite synchronous stream.
  *
  * Cancellation safety: all fibers are forked into the stream's scope; whatever ends the stream,
  * its scope closes and nothing keeps running.
@@ -27,8 +36,9 @@ import type { InvalidArgument } from "./internal/errors.js"
 
 export {
   /**
-   * A size, a concurrency or a number of permits that is not a positive integer. Returned in the
-   * error channel of the stream (or effect), never thrown.
+   * A size, a concurrency or a number of permits that is not a positive integer, or a duration
+   * that is negative, NaN or malformed. Returned in the error channel of the stream (or effect),
+   * never thrown.
    *
    * @since 0.1.0
    * @category errors
@@ -159,7 +169,8 @@ export const forEachConcurrent: {
  * since its first element was taken. Never emits an empty chunk. The upstream is pulled by its own
  * fiber into a channel of capacity `size`, so it keeps running while a chunk waits for its
  * deadline, and at most `size` elements wait beyond the chunk being filled. Time is the `Clock`'s,
- * so `TestClock` drives it.
+ * so `TestClock` drives it. A `size` that is not a positive integer, or a `duration` that is
+ * negative, NaN or malformed, fails the stream with `InvalidArgument`.
  *
  * Cancellation safety: the deadline wait never consumes an element, so a timeout cannot lose
  * one; interrupting the consumer interrupts the upstream fiber and drops the partial chunk.

@@ -17,9 +17,14 @@
  *   the peer. {@link fromSocket}/{@link toSocket} treat the `net.Socket` as the readable and
  *   writable it is.
  *
+ * A source that finished before the stream started (ended, destroyed, errored) is read from its
+ * state: an empty stream, or a `ReadError` at once.
+ *
  * Cancellation safety: interrupting a reading stream removes its listeners and destroys the
- * readable (for a socket: the connection); interrupting a writing sink destroys the writable.
- * Nothing is left listening.
+ * readable (for a socket: the connection); interrupting a writing sink destroys the writable
+ * (unless `destroyOnAbort: false`). An error Node reports after the bridge let go (a failing
+ * `destroy`, a write still in flight) finds a listener that ignores it until the stream closes, so
+ * it never becomes an uncaught exception.
  *
  * @since 0.1.0
  */
@@ -54,7 +59,12 @@ export {
  * @category models
  */
 export interface ReadOptions {
-  /** Destroy the readable when the stream ends (default `true`). It is always destroyed on interruption. */
+  /**
+   * Destroy the readable when the stream ends (default `true`; `false` for {@link fromSocket}).
+   * It is always destroyed on interruption or failure. With `false` the readable is read on
+   * demand, one chunk per pull, and handed back paused when the stream ends: a consumer that
+   * stops early (`Stream.take`) leaves every byte it was not given to the next reader.
+   */
   readonly closeOnDone?: boolean | undefined
 }
 
@@ -63,7 +73,11 @@ export interface ReadOptions {
  * @category models
  */
 export interface WriteOptions {
-  /** Call `end()` and wait for `finish` when the stream ends (default `true`). */
+  /**
+   * Call `end()` and wait for `finish` when the stream ends (default `true`). With `false` the
+   * sink waits until Node called back every write it made, and fails if one of them failed; the
+   * writable stays open, and its later errors are the caller's to listen for.
+   */
   readonly endOnDone?: boolean | undefined
   /** Destroy the writable when the sink is interrupted or its input fails (default `true`). */
   readonly destroyOnAbort?: boolean | undefined
@@ -73,10 +87,13 @@ export interface WriteOptions {
  * Reads a Node `Readable` as a stream of `Bytes`. Each `Buffer` the source pushed becomes a
  * `Bytes` view over the same memory, with no copy. At most the readable's `highWaterMark` of data
  * waits for the consumer; beyond that the readable is paused, so a slow consumer stops the
- * source. A readable closed before its end fails the stream (`ERR_STREAM_PREMATURE_CLOSE`).
+ * source. A readable closed before its end fails the stream (`ERR_STREAM_PREMATURE_CLOSE`); one
+ * that had already ended gives an empty stream, one already destroyed or errored a `ReadError`.
  *
- * Cancellation safety: on interruption the listeners are removed and the readable is destroyed;
- * bytes Node had buffered but nobody pulled are dropped with it.
+ * Cancellation safety: on interruption the listeners are removed and the readable is destroyed
+ * (an error its `destroy` reports is ignored); bytes Node had buffered but nobody pulled are
+ * dropped with it. With `closeOnDone: false`, a stream that ends early hands the readable back
+ * paused, with the bytes the consumer was not given still in it.
  *
  * @example
  * ```ts
@@ -104,9 +121,13 @@ export const fromReadable: (
  * returns `false`, so the writable buffers at most its `highWaterMark` plus one element. When the
  * stream ends it calls `end()` and waits for `finish`.
  *
+ * With `endOnDone: false` it waits instead until every write was called back, so a write that
+ * fails late fails the sink rather than going unheard.
+ *
  * Cancellation safety: interruption while waiting for `drain` or `finish` removes the listeners
- * and destroys the writable (unless `destroyOnAbort: false`); bytes already handed to `write`
- * may or may not have reached the destination.
+ * and destroys the writable (unless `destroyOnAbort: false`: then writes still in flight keep an
+ * error listener until they are called back); bytes already handed to `write` may or may not
+ * have reached the destination.
  *
  * @example
  * ```ts
@@ -131,19 +152,22 @@ export const toWritable: (
 /**
  * Reads a connected `net.Socket` as a stream of zero-copy `Bytes`, with TCP backpressure: while
  * the stream is not pulled, the socket stops reading and the peer's writes eventually block.
- * The stream ends when the peer half-closes; the socket is then left open for writing.
+ * The stream ends when the peer half-closes; the socket is then left open for writing (the
+ * default `closeOnDone: false`, with the on-demand reading described there). A socket destroyed
+ * before the call fails the stream at once.
  *
  * Cancellation safety: interrupting the stream (or a read error) destroys the socket.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const fromSocket: (socket: Net.Socket) => Stream.Stream<Bytes.Bytes, ReadError> = internal.fromSocket
+export const fromSocket: (socket: Net.Socket, options?: ReadOptions) => Stream.Stream<Bytes.Bytes, ReadError> =
+  internal.fromSocket
 
 /**
  * A sink that writes every `Bytes` to a `net.Socket` with the same `drain` discipline as
  * {@link toWritable}; when the stream ends it half-closes the socket (`end()`) and waits until
- * everything was flushed.
+ * everything was flushed (with `endOnDone: false`: until every write was called back).
  *
  * Cancellation safety: interruption destroys the socket; bytes already handed to the kernel may
  * or may not have been delivered.

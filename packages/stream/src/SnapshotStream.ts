@@ -112,10 +112,12 @@ export interface SnapshotStream<in Event, out A, out E> {
 
 /**
  * Starts a worker in the current `Scope` and returns its event input and its snapshot stream.
- * Fails with `InvalidArgument` unless `capacity` is a positive integer.
+ * Fails with `InvalidArgument` unless `capacity` is a positive integer. A strategy known only as
+ * `"suspend" | "latest"` gives a stream of `Snapshot | Conflated<Snapshot>`.
  *
- * Cancellation safety: closing the scope interrupts the worker (its finalizers run) and ends the
- * stream; interrupting `make` itself leaves no worker behind.
+ * Cancellation safety: closing the scope, at any moment (also before the worker has started),
+ * interrupts the worker (its finalizers run), ends the stream and fails senders with
+ * `ChannelClosed`; interrupting `make` itself leaves no worker behind.
  *
  * @example
  * ```ts
@@ -145,4 +147,11 @@ export const make: {
   <S, Event, Snapshot, E = never, R = never>(
     options: Options<S, Event, Snapshot, E, R> & { readonly strategy: "latest" }
   ): Effect.Effect<SnapshotStream<Event, Conflated<Snapshot>, E>, InvalidArgument, Scope | Exclude<R, Scope>>
+  <S, Event, Snapshot, E = never, R = never>(
+    options: Options<S, Event, Snapshot, E, R>
+  ): Effect.Effect<
+    SnapshotStream<Event, Snapshot | Conflated<Snapshot>, E>,
+    InvalidArgument,
+    Scope | Exclude<R, Scope>
+  >
 } = internal.make

@@ -2,16 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Bytes } from "@weft/bytes"
 import { NodeBridge } from "@weft/stream"
 import { Chunk, Deferred, Effect, Exit, Fiber, Stream } from "effect"
-import * as Net from "node:net"
 import { Readable, Writable } from "node:stream"
-
-// One turn of Node's event loop: lets real I/O callbacks run. Not a timer.
-const nextTurn = Effect.async<void>((resume) => {
-  const handle = setImmediate(() => resume(Effect.void))
-  return Effect.sync(() => clearImmediate(handle))
-})
-
-const turns = (n: number) => Effect.repeatN(nextTurn, n - 1)
+import { nextTurn, socketPair, turns } from "./nodeFixtures.js"
 
 // A readable that produces `total` bytes in `chunk`-sized pushes, counting what Node asked for.
 const countingReadable = (options: { total: number; chunk: number; highWaterMark: number }) => {
@@ -200,25 +192,6 @@ describe("NodeBridge.toWritable", () => {
       assert.strictEqual(stuck.listenerCount("drain"), 0)
     }))
 })
-
-// A connected TCP pair on 127.0.0.1 (ephemeral port); closed by the scope.
-const socketPair = Effect.acquireRelease(
-  Effect.async<{ server: Net.Server; client: Net.Socket; accepted: Net.Socket }, Error>((resume) => {
-    const server = Net.createServer()
-    server.once("error", (error) => resume(Effect.fail(error)))
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as Net.AddressInfo
-      server.once("connection", (accepted) => resume(Effect.succeed({ server, client, accepted })))
-      const client = Net.createConnection({ port, host: "127.0.0.1" })
-    })
-  }),
-  ({ accepted, client, server }) =>
-    Effect.async<void>((resume) => {
-      client.destroy()
-      accepted.destroy()
-      server.close(() => resume(Effect.void))
-    })
-)
 
 describe("NodeBridge sockets", () => {
   it.live("a slow reader pushes back through TCP to the writing sink", () =>

@@ -16,4 +16,9 @@ describe("NodeBridge types", () => {
     Stream.run(Stream.make("text"), NodeBridge.toWritable(() => process.stdout))
     expectTypeOf(Sink.drain).not.toEqualTypeOf(NodeBridge.toWritable(() => process.stdout))
   })
+
+  it("fromSocket takes the same options as fromReadable", () => {
+    expectTypeOf(NodeBridge.fromSocket).parameter(1).toEqualTypeOf<NodeBridge.ReadOptions | undefined>()
+    expectTypeOf(NodeBridge.fromReadable).parameter(1).toEqualTypeOf<NodeBridge.ReadOptions | undefined>()
+  })
 })

@@ -40,6 +40,23 @@ describe("SnapshotStream types", () => {
     expectTypeOf<Handle["stream"]>().toEqualTypeOf<Stream.Stream<string, Boom>>()
   })
 
+  it("a strategy typed as the union is accepted, and the stream carries either shape", () => {
+    const chosen = (conflate: boolean): "suspend" | "latest" => conflate ? "latest" : "suspend"
+    const either = SnapshotStream.make({
+      initial: 0,
+      step: (total: number, n: number) => [total + n, total + n] as const,
+      capacity: 8,
+      strategy: chosen(true)
+    })
+    expectTypeOf(either).toEqualTypeOf<
+      Effect.Effect<
+        SnapshotStream.SnapshotStream<number, number | SnapshotStream.Conflated<number>, never>,
+        SnapshotStream.InvalidArgument,
+        Scope.Scope
+      >
+    >()
+  })
+
   it("the strategy is one of two", () => {
     SnapshotStream.make({
       initial: 0,

@@ -3,7 +3,8 @@ import type { Fiber } from "effect"
 import { Cause, Chunk, Clock, Duration, Effect, Exit, FiberId, Option, Predicate, Stream } from "effect"
 import { dual } from "effect/Function"
 import type { Scope } from "effect/Scope"
-import { InvalidArgument, isPositiveInteger } from "./errors.js"
+import { InvalidArgument, isNonNegativeDuration, isPositiveInteger } from "./errors.js"
+import { elementsPerCheck, EventLoopBudget } from "./eventLoopBudget.js"
 
 /** @internal */
 export interface ConcurrencyOptions {
@@ -61,6 +62,8 @@ abstract class Pool<A, J, B, E> {
   fetching = false
   drained = false
   readonly jobsLatch = Effect.unsafeMakeLatch(false)
+  /** Set by `start`, from the `Clock` of the fiber that runs the stream. */
+  budget!: EventLoopBudget
 
   constructor(
     readonly concurrency: number,
@@ -76,6 +79,16 @@ abstract class Pool<A, J, B, E> {
   abstract admit(chunk: ReadonlyArray<A>, from: number, count: number): ReadonlyArray<J>
   abstract input(job: J): A
   abstract complete(job: J, value: B): void
+
+  /**
+   * Runs `effect` now, or after a turn of the event loop once the pool's time budget is spent.
+   * The producer (per upstream chunk), the consumer (per pull) and the workers (every
+   * `elementsPerCheck` elements) all check it: an infinite synchronous stream otherwise keeps
+   * Node's timers and I/O from ever running, since Effect's scheduler yields through microtasks.
+   */
+  afterBudget<X, E2, R>(effect: Effect.Effect<X, E2, R>): Effect.Effect<X, E2, R> {
+    return this.budget.spent() ? Effect.zipRight(this.budget.yieldToEventLoop, effect) : effect
+  }
 
   release(count: number): void {
     this.released += count
@@ -93,27 +106,36 @@ abstract class Pool<A, J, B, E> {
     this.consumerLatch.unsafeOpen()
   }
 
-  /** Admits `chunk[from..]`, waiting for room in the window. */
+  /** Waits until the window has a free slot. */
+  readonly awaitRoom: Effect.Effect<void> = Effect.suspend(() => {
+    if (this.admitted - this.released < this.window) return Effect.void
+    this.spaceLatch.unsafeClose()
+    return Effect.zipRight(this.spaceLatch.await, this.awaitRoom)
+  })
+
+  /**
+   * Admits `chunk[from..]`, waiting for room in the window, and returns once there is room for
+   * the next element: the upstream is pulled only when something it gives can be admitted. So
+   * with single-element upstream chunks at most `window` elements are held, and with chunks of
+   * `c` elements at most `window + c - 1` (the rest of a chunk already pulled waits for room).
+   */
   offer(chunk: ReadonlyArray<A>, from: number): Effect.Effect<void> {
     return Effect.suspend(() => {
       const room = this.window - (this.admitted - this.released)
-      if (room === 0) {
-        this.spaceLatch.unsafeClose()
-        return Effect.zipRight(this.spaceLatch.await, this.offer(chunk, from))
-      }
+      if (room === 0) return Effect.zipRight(this.awaitRoom, this.offer(chunk, from))
       const count = Math.min(room, chunk.length - from)
       const jobs = this.admit(chunk, from, count)
       this.admitted += count
       // Never waits, never fails: the channel's capacity is the window, the window has room for
       // these, and only the producer closes the channel, after its last send.
       const sent = Effect.orDie(Mpsc.sendAll(this.tx, jobs))
-      return from + count === chunk.length ? sent : Effect.zipRight(sent, this.offer(chunk, from + count))
+      return Effect.zipRight(sent, from + count === chunk.length ? this.awaitRoom : this.offer(chunk, from + count))
     })
   }
 
   produce<R>(upstream: Stream.Stream<A, E, R>): Effect.Effect<void, E, R> {
     return Effect.zipRight(
-      Stream.runForEachChunk(upstream, (chunk) => this.offer(Chunk.toReadonlyArray(chunk), 0)),
+      Stream.runForEachChunk(upstream, (chunk) => this.afterBudget(this.offer(Chunk.toReadonlyArray(chunk), 0))),
       Effect.suspend(() => {
         this.upstreamDone = true
         this.consumerLatch.unsafeOpen()
@@ -161,8 +183,14 @@ abstract class Pool<A, J, B, E> {
     // The job this worker is running. The continuations are allocated once per worker, not per
     // element: the hot path allocates only what `f` itself allocates.
     let current: J
+    let sinceCheck = 0
     const step = (): Effect.Effect<void, E, R> => {
       while (this.claimed < this.shared.length) {
+        // Inline synchronous work never returns to Node on its own: on a budget, step aside.
+        if (++sinceCheck === elementsPerCheck) {
+          sinceCheck = 0
+          if (this.budget.spent()) return Effect.flatMap(this.budget.yieldToEventLoop, step)
+        }
         const job = this.shared[this.claimed++]!
         const effect = f(this.input(job))
         // `Effect.succeed`/`fail` are already exits: no need to step through the run loop, and the
@@ -206,10 +234,13 @@ abstract class Pool<A, J, B, E> {
         ),
         (fiber) => Effect.sync(() => void this.fibers.push(fiber))
       )
-    return Effect.zipRight(
-      Effect.forEach(Array.from({ length: this.concurrency }), () => supervise(this.work(f)), { discard: true }),
-      supervise(this.produce(upstream))
-    )
+    return Effect.clockWith((clock) => {
+      this.budget = new EventLoopBudget(clock)
+      return Effect.zipRight(
+        Effect.forEach(Array.from({ length: this.concurrency }), () => supervise(this.work(f)), { discard: true }),
+        supervise(this.produce(upstream))
+      )
+    })
   }
 }
 
@@ -250,6 +281,7 @@ class OrderedPool<A, B, E> extends Pool<A, number, B, E> {
 
   readonly pull: Effect.Effect<Chunk.Chunk<B>, Option.Option<E>> = Effect.suspend(() => {
     if (this.failure !== undefined) return Effect.failCause(Cause.map(this.failure, Option.some))
+    if (this.budget.spent()) return Effect.zipRight(this.budget.yieldToEventLoop, this.pull)
     let end = this.released
     while (end < this.admitted && this.done[end % this.window] === 1) end++
     if (end > this.released) {
@@ -288,6 +320,7 @@ class UnorderedPool<A, B, E> extends Pool<A, A, B, E> {
 
   readonly pull: Effect.Effect<Chunk.Chunk<B>, Option.Option<E>> = Effect.suspend(() => {
     if (this.failure !== undefined) return Effect.failCause(Cause.map(this.failure, Option.some))
+    if (this.budget.spent()) return Effect.zipRight(this.budget.yieldToEventLoop, this.pull)
     if (this.results.length > 0) {
       const out = this.results
       this.results = []
@@ -430,6 +463,16 @@ export const chunksTimeout = dual(
           argument: "size",
           value: size,
           expected: "a positive integer"
+        })
+      )
+    }
+    if (!isNonNegativeDuration(duration)) {
+      return Stream.fail(
+        new InvalidArgument({
+          operation: "chunksTimeout",
+          argument: "duration",
+          value: duration,
+          expected: "a non-negative duration"
         })
       )
     }

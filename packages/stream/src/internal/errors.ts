@@ -1,4 +1,4 @@
-import { Data } from "effect"
+import { Data, Duration, Option } from "effect"
 
 /** @internal */
 export class InvalidArgument extends Data.TaggedError("InvalidArgument")<{
@@ -14,3 +14,17 @@ export class InvalidArgument extends Data.TaggedError("InvalidArgument")<{
 
 /** @internal */
 export const isPositiveInteger = (n: number): boolean => Number.isSafeInteger(n) && n > 0
+
+// `Duration.decode` turns a negative or NaN number into zero and throws on a malformed string, so
+// the sign is read from the input itself.
+const isNegativeInput = (input: Duration.DurationInput): boolean => {
+  if (typeof input === "number") return !(input >= 0)
+  if (typeof input === "bigint") return input < 0n
+  if (typeof input === "string") return input.trimStart().startsWith("-")
+  if (Array.isArray(input)) return !(input[0] >= 0 && input[1] >= 0)
+  return false
+}
+
+/** @internal */
+export const isNonNegativeDuration = (input: Duration.DurationInput): boolean =>
+  !isNegativeInput(input) && Option.isSome(Duration.decodeUnknown(input))

@@ -4,7 +4,10 @@ import type { Scope } from "effect/Scope"
 import type { Conflated, Options, SnapshotStream as Handle, Step } from "../SnapshotStream.js"
 import { InvalidArgument, isPositiveInteger } from "./errors.js"
 
-/** Where the worker puts snapshots; `publish` returns `false` once the consumer is gone. */
+/**
+ * Where the worker puts snapshots; `publish` returns `false` once the consumer is gone. The first
+ * `finish` wins: the worker's own, or the one the scope of `make` runs when it closes.
+ */
 interface Output<Snapshot, A, E> {
   readonly publish: (snapshots: Array<Snapshot>) => Effect.Effect<boolean>
   readonly finish: (failure: Cause.Cause<E> | undefined) => Effect.Effect<void>
@@ -18,10 +21,13 @@ const suspendOutput = <Snapshot, E>(
   capacity: number
 ): Output<Snapshot, Snapshot, E> => {
   let failure: Cause.Cause<E> | undefined = undefined
+  let finished = false
   return {
     publish: (snapshots) => Effect.map(Effect.exit(Mpsc.sendAll(tx, snapshots)), Exit.isSuccess),
     finish: (cause) =>
       Effect.suspend(() => {
+        if (finished) return Effect.void
+        finished = true
         failure = cause
         return Mpsc.close(tx)
       }),
@@ -70,6 +76,7 @@ const latestOutput = <Snapshot, E>(): Output<Snapshot, Conflated<Snapshot>, E> =
       }),
     finish: (cause) =>
       Effect.sync(() => {
+        if (done) return
         failure = cause
         done = true
         latch.unsafeOpen()
@@ -127,6 +134,10 @@ export function make<S, Event, Snapshot, E, R>(
 export function make<S, Event, Snapshot, E, R>(
   options: Options<S, Event, Snapshot, E, R> & { readonly strategy: "latest" }
 ): Effect.Effect<Handle<Event, Conflated<Snapshot>, E>, InvalidArgument, Scope | Exclude<R, Scope>>
+/** @internal */
+export function make<S, Event, Snapshot, E, R>(
+  options: Options<S, Event, Snapshot, E, R>
+): Effect.Effect<Handle<Event, Snapshot | Conflated<Snapshot>, E>, InvalidArgument, Scope | Exclude<R, Scope>>
 export function make<S, Event, Snapshot, E, R>(
   options: Options<S, Event, Snapshot, E, R>
 ): Effect.Effect<Handle<Event, unknown, E>, InvalidArgument, Scope | Exclude<R, Scope>> {
@@ -149,6 +160,10 @@ export function make<S, Event, Snapshot, E, R>(
           Effect.orDie(Mpsc.bounded<Snapshot>(options.capacity)),
           ([tx, rx]) => suspendOutput<Snapshot, E>(tx, rx, options.capacity)
         )
+      // A worker interrupted before its first instruction runs none of its own finalizers, so the
+      // scope of `make` ends the stream and closes the events itself. Added before the fork, it
+      // runs after the worker was interrupted (finalizers run in reverse order).
+      yield* Effect.addFinalizer(() => Effect.zipRight(output.finish(undefined), Mpsc.close(eventsTx)))
       const worker = yield* Effect.forkScoped(runWorker(options, eventsRx, output))
       return {
         send: (event: Event) => Mpsc.send(eventsTx, event),
