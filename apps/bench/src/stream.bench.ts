@@ -1,6 +1,7 @@
 /**
- * @weft/stream against Effect's own operators and Node streams, on trivial work so that what is
- * measured is the machinery, not the work.
+ * @weft/stream against Effect's own operators and Node streams: on trivial work, so that what is
+ * measured is the machinery, and on asynchronous work (a `setImmediate` turn; a 1 ms timer), where
+ * weft cannot run the work inline and every contender waits on the event loop.
  */
 import { Backpressure, SnapshotStream } from "@weft/stream"
 import { Effect, Stream } from "effect"
@@ -58,10 +59,51 @@ const nodeTransformSum = async (count: number): Promise<number> => {
 
 const sum = (acc: number, n: number) => acc + n
 
+/** Work that completes on the next event-loop turn. */
+const nextTurn = (n: number) => Effect.async<number>((resume) => void setImmediate(() => resume(Effect.succeed(n * 2))))
+
+/** Work that waits 1 ms on a real timer. */
+const oneMillisecond = (n: number) => Effect.as(Effect.sleep("1 millis"), n * 2)
+
+/** The same 1 ms timers with plain promises, 8 in flight: the floor the Effect rows approach. */
+const promisePoolSum = async (count: number, concurrency: number): Promise<number> => {
+  let next = 0
+  let total = 0
+  const worker = async () => {
+    while (next < count) {
+      const n = next++
+      await new Promise((resolve) => setTimeout(resolve, 1))
+      total += n * 2
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker))
+  return total
+}
+
+/** `mapConcurrent(8)` and `Stream.mapEffect({ concurrency: 8 })` over `count` elements of `work`. */
+const mapRows = (count: number, work: (n: number) => Effect.Effect<number>) => [
+  {
+    name: "Backpressure.mapConcurrent(8)",
+    role: "weft" as const,
+    run: () =>
+      Effect.runPromise(Stream.range(0, count - 1).pipe(Backpressure.mapConcurrent(8, work), Stream.runFold(0, sum)))
+  },
+  {
+    name: "Stream.mapEffect({ concurrency: 8 })",
+    role: "peer" as const,
+    run: () =>
+      Effect.runPromise(
+        Stream.range(0, count - 1).pipe(Stream.mapEffect(work, { concurrency: 8 }), Stream.runFold(0, sum))
+      )
+  }
+]
+
 export const benchmarks: BenchmarkFile = ({ quick }) => {
   const elements = quick ? 200 : 100_000
   // Effect's unordered mapEffect runs at a few thousand elements/s: 10^4 keeps a run near seconds.
   const unorderedElements = quick ? 200 : 10_000
+  const turnElements = quick ? 64 : 20_000
+  const timerElements = quick ? 16 : 800
   const events = quick ? 200 : 100_000
   const eventArray = Array.from({ length: events }, (_, i) => i)
   // Running sums, the snapshot after each event: sum of k(k+1)/2 for k in [0, events).
@@ -74,22 +116,7 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
       opsPerRun: elements,
       goal: "≥ 50× Stream.mapEffect({ concurrency: 8 })",
       contenders: [
-        {
-          name: "Backpressure.mapConcurrent(8)",
-          role: "weft",
-          run: () =>
-            Effect.runPromise(
-              Stream.range(0, elements - 1).pipe(Backpressure.mapConcurrent(8, double), Stream.runFold(0, sum))
-            )
-        },
-        {
-          name: "Stream.mapEffect({ concurrency: 8 })",
-          role: "peer",
-          run: () =>
-            Effect.runPromise(
-              Stream.range(0, elements - 1).pipe(Stream.mapEffect(double, { concurrency: 8 }), Stream.runFold(0, sum))
-            )
-        },
+        ...mapRows(elements, double),
         {
           name: "node stream.Transform, 8 in flight",
           role: "peer",
@@ -97,6 +124,34 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
         }
       ],
       check: (result) => expect(result === expectedSum(elements), () => `sum ${result} ≠ ${expectedSum(elements)}`)
+    }),
+    benchmark<number>({
+      package: "stream",
+      name: "mapConcurrent(8), work that completes on the next event-loop turn (setImmediate)",
+      unit: "element",
+      opsPerRun: turnElements,
+      goal: "≥ 5× Stream.mapEffect({ concurrency: 8 })",
+      contenders: mapRows(turnElements, nextTurn),
+      check: (result) =>
+        expect(result === expectedSum(turnElements), () => `sum ${result} ≠ ${expectedSum(turnElements)}`)
+    }),
+    benchmark<number>({
+      package: "stream",
+      name: "mapConcurrent(8), 1 ms timer per element (ideal: 8 per ms)",
+      unit: "element",
+      opsPerRun: timerElements,
+      // Each run waits on timers for about timerElements / 8 ms: a fixed count keeps the run short.
+      samples: 8,
+      contenders: [
+        ...mapRows(timerElements, oneMillisecond),
+        {
+          name: "plain promises, 8 in flight, setTimeout(1)",
+          role: "limit",
+          run: () => promisePoolSum(timerElements, 8)
+        }
+      ],
+      check: (result) =>
+        expect(result === expectedSum(timerElements), () => `sum ${result} ≠ ${expectedSum(timerElements)}`)
     }),
     benchmark<number>({
       package: "stream",
@@ -152,13 +207,15 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
             })))
         },
         {
-          name: "Stream.buffer(1024) + Stream.mapAccum",
+          // The state is folded where the events arrive, and whole chunks cross the buffer, as a
+          // competent user keeps them (Stream.buffer would re-chunk into single elements).
+          name: "Stream.mapAccum + Stream.bufferChunks(4 chunks)",
           role: "peer",
           run: () =>
             Effect.runPromise(
               Stream.fromIterable(eventArray).pipe(
-                Stream.buffer({ capacity: 1024 }),
                 Stream.mapAccum(0, (total, n) => [total + n, total + n] as const),
+                Stream.bufferChunks({ capacity: 4 }),
                 Stream.runFold(0, sum)
               )
             )
