@@ -65,6 +65,8 @@ export interface ServeOptions {
   readonly maxConnections: number
   readonly maxSseClients: number
   readonly drainTimeout: Duration.Duration
+  readonly idleTimeout: Duration.Duration
+  readonly frameDeadline: Duration.Duration
   /** Stop after this long; run until Ctrl-C / SIGTERM when absent. */
   readonly duration: Option.Option<Duration.Duration>
 }
@@ -278,6 +280,22 @@ const serveOptions = {
       })`
     )
   ),
+  idleTimeout: positiveSeconds("idle-timeout").pipe(
+    Options.withDefault(Duration.decode(gatewayDefaults.idleTimeout)),
+    Options.withDescription(
+      `seconds a TCP connection may send nothing before it is closed (default ${
+        Duration.toSeconds(gatewayDefaults.idleTimeout)
+      })`
+    )
+  ),
+  frameDeadline: positiveSeconds("frame-deadline").pipe(
+    Options.withDefault(Duration.decode(gatewayDefaults.frameDeadline)),
+    Options.withDescription(
+      `seconds a frame may take to arrive whole after its first byte, else its connection is closed (default ${
+        Duration.toSeconds(gatewayDefaults.frameDeadline)
+      })`
+    )
+  ),
   duration
 } as const
 
@@ -408,7 +426,9 @@ const gatewayConfig = (options: ServeOptions, sinkPath: string): Gateway.Config 
   maxFrameLength: options.maxFrame,
   maxConnections: options.maxConnections,
   maxSseClients: options.maxSseClients,
-  drainTimeout: options.drainTimeout
+  drainTimeout: options.drainTimeout,
+  idleTimeout: options.idleTimeout,
+  frameDeadline: options.frameDeadline
 })
 
 /**

@@ -64,7 +64,9 @@ export const Snapshot = Schema.Struct({
     active: Schema.Number,
     accepted: Schema.Number,
     refused: Schema.Number,
-    failed: Schema.Number
+    failed: Schema.Number,
+    idleTimeouts: Schema.Number,
+    frameDeadlines: Schema.Number
   }),
   arena: Schema.Struct({
     capacity: Schema.Number,

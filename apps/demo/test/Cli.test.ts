@@ -103,6 +103,8 @@ describe("weft-demo: parsing", () => {
         payload: { _tag: "List", sizes: [64] }
       })
       expect(Duration.toMillis(options.drainTimeout)).toBe(10_000)
+      expect(Duration.toMillis(options.idleTimeout)).toBe(60_000)
+      expect(Duration.toMillis(options.frameDeadline)).toBe(10_000)
       expect(Option.isNone(options.duration)).toBe(true)
       expect(Option.isNone(options.sink)).toBe(true)
     }))
@@ -178,6 +180,10 @@ describe("weft-demo: parsing", () => {
         "0",
         "--drain-timeout",
         "0.5",
+        "--idle-timeout",
+        "20",
+        "--frame-deadline",
+        "1.5",
         "--duration",
         "3"
       )
@@ -197,6 +203,8 @@ describe("weft-demo: parsing", () => {
         maxSseClients: 0
       })
       expect(Duration.toMillis(options.drainTimeout)).toBe(500)
+      expect(Duration.toMillis(options.idleTimeout)).toBe(20_000)
+      expect(Duration.toMillis(options.frameDeadline)).toBe(1500)
       expect(Option.map(options.duration, Duration.toMillis)).toEqual(Option.some(3000))
       // serve has no load generator options
       expect(options).not.toHaveProperty("connections")
