@@ -82,6 +82,22 @@ interface Rates {
 }
 
 /**
+ * Takes one of the `maxSseClients` subscriber slots until the scope closes. The limit is checked
+ * and the slot counted in one synchronous step, so concurrent connects cannot all pass the check
+ * before any of them is counted.
+ */
+const admitSubscriber = (gateway: Gateway.Gateway["Type"]) =>
+  Effect.acquireRelease(
+    Effect.suspend(() => {
+      const max = gateway.config.maxSseClients
+      if (gateway.sseClients >= max) return Effect.fail(new TooManySubscribers({ max }))
+      gateway.sseClients++
+      return Effect.void
+    }),
+    () => Effect.sync(() => gateway.sseClients--)
+  )
+
+/**
  * One subscriber's stream: a ticker sends "tick" events to a `SnapshotStream` worker, which owns
  * the previous counters (to compute rates) and emits owned `Tick`s. The "latest" strategy means
  * a slow browser only ever gets the newest tick — it never slows the gateway down.
@@ -91,10 +107,7 @@ const ticks = (gateway: Gateway.Gateway["Type"], intervalMs: number, top: number
     const scope = yield* Scope.make()
     const snapshots = yield* Scope.extend(
       Effect.gen(function*() {
-        yield* Effect.acquireRelease(
-          Effect.sync(() => gateway.sseClients++),
-          () => Effect.sync(() => gateway.sseClients--)
-        )
+        yield* admitSubscriber(gateway)
         const snapshots = yield* SnapshotStream.make({
           initial: { at: 0, framesIn: 0, bytesIn: 0 } as Rates,
           step: (previous: Rates, _: "tick") =>
@@ -122,7 +135,7 @@ const ticks = (gateway: Gateway.Gateway["Type"], intervalMs: number, top: number
         return snapshots
       }),
       scope
-    )
+    ).pipe(Effect.onExit((exit) => Exit.isFailure(exit) ? Scope.close(scope, exit) : Effect.void))
     // The response owns the scope: when the client goes away, the stream is interrupted and the
     // worker, the ticker and the subscriber count are released.
     return snapshots.stream.pipe(Stream.ensuring(Scope.close(scope, Exit.void)))
@@ -167,9 +180,6 @@ export const router = HttpRouter.empty.pipe(
       const gateway = yield* Gateway.Gateway
       const intervalMs = yield* intParam("interval", 500, 50, 60_000)
       const top = yield* intParam("top", 10, 1, 1000)
-      if (gateway.sseClients >= gateway.config.maxSseClients) {
-        return yield* new TooManySubscribers({ max: gateway.config.maxSseClients })
-      }
       let id = 0
       const body = (yield* ticks(gateway, intervalMs, top)).pipe(
         Stream.map(({ skipped, snapshot }) =>

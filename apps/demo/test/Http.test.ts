@@ -1,6 +1,9 @@
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Layer, Stream } from "effect"
+import * as Gateway from "../src/Gateway.js"
 import * as Http from "../src/Http.js"
+import * as Rpc from "../src/Rpc.js"
 import { get, request, sendFrames, start, waitUntil } from "./helpers.js"
 
 /** Reads `count` SSE events from a real HTTP response, then cancels it. */
@@ -113,6 +116,50 @@ describe("HTTP API", () => {
       const second = yield* get(`${url}/events`)
       expect(second.status).toBe(503)
       expect(JSON.parse(second.text)).toMatchObject({ error: "TooManySubscribers", max: 1 })
+    }))
+
+  it.scopedLive("N + k simultaneous /events connects: exactly N are admitted, the others get a 503", () =>
+    Effect.gen(function*() {
+      const max = 3
+      const { gateway, url } = yield* start({ plugins: ["stats"], maxSseClients: max })
+      const controller = new AbortController()
+      yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
+      const responses = yield* Effect.promise(() =>
+        Promise.all(
+          Array.from({ length: max + 5 }, () => fetch(`${url}/events?interval=60000`, { signal: controller.signal }))
+        )
+      )
+      const statuses = responses.map((response) => response.status).sort()
+      expect(statuses).toEqual([200, 200, 200, 503, 503, 503, 503, 503])
+      expect(gateway.sseClients).toBe(max)
+      controller.abort()
+      yield* waitUntil("every slot was released", Effect.sync(() => gateway.sseClients === 0))
+    }))
+
+  it.scopedLive("/events admission is atomic when the connecting fibers interleave", () =>
+    Effect.gen(function*() {
+      const max = 2
+      const { gateway } = yield* start({ plugins: ["stats"], maxSseClients: max })
+      const endpoint = yield* Layer.build(Rpc.layerHttp).pipe(Effect.provideService(Gateway.Gateway, gateway))
+      const connect = Http.app.pipe(
+        Effect.provideService(
+          HttpServerRequest.HttpServerRequest,
+          HttpServerRequest.fromWeb(new Request("http://gateway/events?interval=60000"))
+        ),
+        Effect.provide(endpoint),
+        Effect.provideService(Gateway.Gateway, gateway)
+      )
+      // A turn of 64 ops: the connects interleave (with 2048, the default, each one runs to its end).
+      const responses = yield* Effect.all(Array.from({ length: max + 4 }, () => connect), {
+        concurrency: "unbounded"
+      }).pipe(Effect.withMaxOpsBeforeYield(64))
+      expect(responses.map((response) => response.status).sort()).toEqual([200, 200, 503, 503, 503, 503])
+      expect(gateway.sseClients).toBe(max)
+      // Reading one event and stopping ends a response's stream, which releases its slot.
+      for (const response of responses) {
+        if (response.body._tag === "Stream") yield* Stream.runDrain(Stream.take(response.body.stream, 1))
+      }
+      expect(gateway.sseClients).toBe(0)
     }))
 
   it.scopedLive("bad parameters are a 400 with a JSON error; unknown routes a 404", () =>
