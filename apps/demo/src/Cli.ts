@@ -67,6 +67,7 @@ export interface ServeOptions {
   readonly drainTimeout: Duration.Duration
   readonly idleTimeout: Duration.Duration
   readonly frameDeadline: Duration.Duration
+  readonly maxRequestBody: number
   /** Stop after this long; run until Ctrl-C / SIGTERM when absent. */
   readonly duration: Option.Option<Duration.Duration>
 }
@@ -296,6 +297,13 @@ const serveOptions = {
       })`
     )
   ),
+  maxRequestBody: integerIn(
+    "max-request-body",
+    1,
+    Number.MAX_SAFE_INTEGER,
+    gatewayDefaults.maxRequestBodyBytes,
+    "largest /rpc request body, in bytes; a larger one gets a 413"
+  ),
   duration
 } as const
 
@@ -428,7 +436,8 @@ const gatewayConfig = (options: ServeOptions, sinkPath: string): Gateway.Config 
   maxSseClients: options.maxSseClients,
   drainTimeout: options.drainTimeout,
   idleTimeout: options.idleTimeout,
-  frameDeadline: options.frameDeadline
+  frameDeadline: options.frameDeadline,
+  maxRequestBodyBytes: options.maxRequestBody
 })
 
 /**

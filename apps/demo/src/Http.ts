@@ -223,7 +223,7 @@ export const router = HttpRouter.empty.pipe(
   HttpRouter.get("/", Effect.succeed(HttpServerResponse.html(dashboard)))
 )
 
-/** The routes with every failure as a JSON response: 400, 404, 503 — never a stack trace. */
+/** The routes with every failure as a JSON response: 400, 404, 409, 413, 503 — never a stack trace. */
 export const app = router.pipe(
   Effect.catchTags({
     InvalidParameter: (error) =>
@@ -234,6 +234,22 @@ export const app = router.pipe(
     UnknownPlugin: (error) => Effect.succeed(errorResponse(404, error, { plugin: error.plugin, known: error.known })),
     PluginAlreadyRunning: (error) => Effect.succeed(errorResponse(409, error, { plugin: error.plugin })),
     PluginNotRunning: (error) => Effect.succeed(errorResponse(409, error, { plugin: error.plugin })),
+    // The rest of the body is left unread: closing the connection discards it.
+    BodyTooLarge: (error) =>
+      Effect.succeed(
+        HttpServerResponse.setHeader(
+          errorResponse(413, error, { limit: error.limit, bytes: error.bytes, declared: error.declared }),
+          "connection",
+          "close"
+        )
+      ),
+    BodyReadFailed: (error) =>
+      Effect.succeed(HttpServerResponse.setHeader(errorResponse(400, error, {}), "connection", "close")),
+    InvalidRpcRequest: (error) => Effect.succeed(errorResponse(400, error, { line: error.line, reason: error.reason })),
+    UnknownProcedure: (error) =>
+      Effect.succeed(errorResponse(404, error, { line: error.line, procedure: error.procedure, known: error.known })),
+    InvalidPayload: (error) =>
+      Effect.succeed(errorResponse(400, error, { line: error.line, procedure: error.procedure, issue: error.issue })),
     RouteNotFound: (error) =>
       Effect.succeed(
         errorResponse(

@@ -98,6 +98,7 @@ describe("weft-demo: parsing", () => {
         maxFrame: 65536,
         maxConnections: 64,
         maxSseClients: 16,
+        maxRequestBody: 1024 * 1024,
         connections: 4,
         rate: 20_000,
         payload: { _tag: "List", sizes: [64] }
@@ -184,6 +185,8 @@ describe("weft-demo: parsing", () => {
         "20",
         "--frame-deadline",
         "1.5",
+        "--max-request-body",
+        "4096",
         "--duration",
         "3"
       )
@@ -200,7 +203,8 @@ describe("weft-demo: parsing", () => {
         chaosEvery: 0,
         maxFrame: 1024,
         maxConnections: 2,
-        maxSseClients: 0
+        maxSseClients: 0,
+        maxRequestBody: 4096
       })
       expect(Duration.toMillis(options.drainTimeout)).toBe(500)
       expect(Duration.toMillis(options.idleTimeout)).toBe(20_000)
