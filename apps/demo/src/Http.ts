@@ -9,7 +9,7 @@ import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { SnapshotStream } from "@weft/stream"
-import { Clock, Data, Effect, Exit, Layer, Schedule, Scope, Stream } from "effect"
+import { Chunk, Clock, Data, Effect, Exit, Layer, Schedule, Scope, Stream } from "effect"
 import * as NodeHttp from "node:http"
 import { dashboard } from "./Dashboard.js"
 import * as Gateway from "./Gateway.js"
@@ -32,6 +32,28 @@ export class InvalidParameter extends Data.TaggedError("InvalidParameter")<{
 export class TooManySubscribers extends Data.TaggedError("TooManySubscribers")<{ readonly max: number }> {
   override get message() {
     return `too many /events subscribers (at most ${this.max})`
+  }
+}
+
+/** A route that exists, asked with a method it does not answer (a 405 with `Allow`). */
+export class MethodNotAllowed extends Data.TaggedError("MethodNotAllowed")<{
+  readonly method: string
+  readonly path: string
+  readonly allowed: ReadonlyArray<string>
+}> {
+  override get message() {
+    return `${this.method} is not allowed on ${this.path} (allowed: ${this.allowed.join(", ")})`
+  }
+}
+
+/** The HTTP server could not start (port in use, bad address, …). */
+export class HttpListenFailed extends Data.TaggedError("HttpListenFailed")<{
+  readonly host: string
+  readonly port: number
+  readonly cause: unknown
+}> {
+  override get message() {
+    return `cannot listen for HTTP on ${this.host}:${this.port}: ${Gateway.describeListenError(this.cause)}`
   }
 }
 
@@ -223,7 +245,37 @@ export const router = HttpRouter.empty.pipe(
   HttpRouter.get("/", Effect.succeed(HttpServerResponse.html(dashboard)))
 )
 
-/** The routes with every failure as a JSON response: 400, 404, 409, 413, 503 — never a stack trace. */
+/**
+ * The methods the router answers on a path (empty: no route has it), for a 405's `Allow`. Built
+ * once from the routes: a `:param` segment matches any one segment.
+ */
+const allowedMethods = (() => {
+  const routes = Chunk.toReadonlyArray(router.routes).map((route) => ({
+    method: route.method,
+    pattern: new RegExp(
+      `^${route.path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:[^/]+/g, "[^/]+").replace(/\*/g, ".*")}$`
+    )
+  }))
+  return (path: string): ReadonlyArray<string> =>
+    Array.from(new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.method))).sort()
+})()
+
+/** A request no route answers: a 405 when the path has routes for other methods, else a 404. */
+const routeNotFound = (request: HttpServerRequest.HttpServerRequest) => {
+  const path = new URL(request.url, "http://gateway").pathname
+  const allowed = allowedMethods(path)
+  if (allowed.length === 0) {
+    return errorResponse(404, { _tag: "NotFound", message: `no route for ${request.method} ${request.url}` }, {})
+  }
+  const error = new MethodNotAllowed({ method: request.method, path, allowed })
+  return HttpServerResponse.setHeader(
+    errorResponse(405, error, { method: error.method, path, allowed }),
+    "allow",
+    allowed.join(", ")
+  )
+}
+
+/** The routes with every failure as a JSON response: 400, 404, 405, 409, 413, 503 — never a stack trace. */
 export const app = router.pipe(
   Effect.catchTags({
     InvalidParameter: (error) =>
@@ -250,14 +302,7 @@ export const app = router.pipe(
       Effect.succeed(errorResponse(404, error, { line: error.line, procedure: error.procedure, known: error.known })),
     InvalidPayload: (error) =>
       Effect.succeed(errorResponse(400, error, { line: error.line, procedure: error.procedure, issue: error.issue })),
-    RouteNotFound: (error) =>
-      Effect.succeed(
-        errorResponse(
-          404,
-          { _tag: "NotFound", message: `no route for ${error.request.method} ${error.request.url}` },
-          {}
-        )
-      )
+    RouteNotFound: (error) => Effect.succeed(routeNotFound(error.request))
   })
 )
 
@@ -272,7 +317,13 @@ export const layer = (config: Gateway.Config) => {
     Layer.provide(Rpc.layerHttp),
     // Released before the Node server's own release, which then finds it closed already.
     Layer.merge(Layer.scopedDiscard(Effect.addFinalizer(() => closeGracefully(server)))),
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: config.httpPort, host: config.host })),
+    Layer.provideMerge(
+      NodeHttpServer.layer(createServer, { port: config.httpPort, host: config.host }).pipe(
+        Layer.mapError((error) =>
+          new HttpListenFailed({ host: config.host, port: config.httpPort, cause: error.cause })
+        )
+      )
+    ),
     Layer.provideMerge(Gateway.layer(config))
   )
 }

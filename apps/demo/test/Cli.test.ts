@@ -455,6 +455,34 @@ describe("weft-demo: end to end", () => {
       expect(child.stdout()).not.toContain("weft gateway")
     }), 120_000)
 
+  // The port is held by a plain listener here; serve must say which port, and why, and exit 1.
+  for (const busy of ["--http-port", "--tcp-port"] as const) {
+    it.scopedLive(
+      `${busy} already in use: serve names the port and EADDRINUSE, exits 1 (child process)`,
+      () =>
+        Effect.gen(function*() {
+          const server = yield* Effect.acquireRelease(
+            Effect.async<Net.Server>((resume) => {
+              const server = Net.createServer()
+              server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+            }),
+            (server) => Effect.sync(() => server.close())
+          )
+          const port = String((server.address() as Net.AddressInfo).port)
+          const other = busy === "--http-port" ? "--tcp-port" : "--http-port"
+          const child = yield* spawn("serve", busy, port, other, "0", "--plugins", "stats")
+          yield* waitUntil("the process exited", Effect.sync(() => child.process.exitCode !== null), 60_000)
+          expect(child.process.exitCode).toBe(1)
+          const what = busy === "--http-port" ? "HTTP" : "TCP ingest"
+          expect(child.stderr()).toContain(
+            `weft-demo: cannot listen for ${what} on 127.0.0.1:${port}: the port is already in use (EADDRINUSE)`
+          )
+          expect(child.stderr()).not.toMatch(/\n\s+at /)
+        }),
+      120_000
+    )
+  }
+
   // A terminal's Ctrl-C under `pnpm demo` reaches the process more than once: from the terminal
   // and again from each runner that forwards it. The repeats must not cut the drain short.
   for (const signals of [["SIGTERM"], ["SIGINT", "SIGINT", "SIGTERM"]] as const) {

@@ -179,6 +179,37 @@ describe("HTTP API", () => {
       expect(JSON.parse(missing.text)).toMatchObject({ error: "NotFound" })
     }))
 
+  it.scopedLive("a wrong method on any route is a 405 with Allow; an unknown path stays a 404", () =>
+    Effect.gen(function*() {
+      const { url } = yield* start({ plugins: ["stats"] })
+      const cases: Array<readonly [method: string, path: string, allow: string]> = [
+        ["POST", "/health", "GET"],
+        ["DELETE", "/metrics", "GET"],
+        ["PUT", "/stats?top=3", "GET"],
+        ["POST", "/events", "GET"],
+        ["POST", "/plugins", "GET"],
+        ["GET", "/plugins/stats", "DELETE, POST"],
+        ["PATCH", "/plugins/nope", "DELETE, POST"],
+        ["GET", "/rpc", "POST"],
+        ["DELETE", "/", "GET"]
+      ]
+      for (const [method, path, allow] of cases) {
+        const response = yield* Effect.promise(() => fetch(`${url}${path}`, { method }))
+        expect(response.status, `${method} ${path}`).toBe(405)
+        expect(response.headers.get("allow"), `${method} ${path}`).toBe(allow)
+        expect(yield* Effect.promise(() => response.json())).toMatchObject({
+          error: "MethodNotAllowed",
+          method,
+          path: path.replace(/\?.*/, ""),
+          allowed: allow.split(", ")
+        })
+      }
+      for (const path of ["/nope", "/plugins/stats/extra", "/health/"]) {
+        const response = yield* request("POST", `${url}${path}`)
+        expect(response.status, path).toBe(404)
+      }
+    }))
+
   it.scopedLive("plugins are removed and added at runtime; unknown names are a 404", () =>
     Effect.gen(function*() {
       const { gateway, url } = yield* start({ plugins: ["stats", "chaos"], chaosEvery: 0 })
