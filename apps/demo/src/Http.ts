@@ -286,15 +286,9 @@ export const app = router.pipe(
     UnknownPlugin: (error) => Effect.succeed(errorResponse(404, error, { plugin: error.plugin, known: error.known })),
     PluginAlreadyRunning: (error) => Effect.succeed(errorResponse(409, error, { plugin: error.plugin })),
     PluginNotRunning: (error) => Effect.succeed(errorResponse(409, error, { plugin: error.plugin })),
-    // The rest of the body is left unread: closing the connection discards it.
+    // The rest of the body is discarded as it comes (see RpcBody.read).
     BodyTooLarge: (error) =>
-      Effect.succeed(
-        HttpServerResponse.setHeader(
-          errorResponse(413, error, { limit: error.limit, bytes: error.bytes, declared: error.declared }),
-          "connection",
-          "close"
-        )
-      ),
+      Effect.succeed(errorResponse(413, error, { limit: error.limit, bytes: error.bytes, declared: error.declared })),
     BodyReadFailed: (error) =>
       Effect.succeed(HttpServerResponse.setHeader(errorResponse(400, error, {}), "connection", "close")),
     InvalidRpcRequest: (error) => Effect.succeed(errorResponse(400, error, { line: error.line, reason: error.reason })),
