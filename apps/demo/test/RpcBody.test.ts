@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, FastCheck as fc } from "effect"
+import { Effect, Either, FastCheck as fc, Fiber } from "effect"
 import * as NodeHttp from "node:http"
 import * as Net from "node:net"
+import { PassThrough } from "node:stream"
 import * as Rpc from "../src/Rpc.js"
 import * as RpcBody from "../src/RpcBody.js"
 import { start } from "./helpers.js"
@@ -179,4 +180,16 @@ describe("POST /rpc: the request body", () => {
       expect(Either.getOrThrow(parsed)).toEqual(requests)
     }
   )
+
+  it.live("read, interrupted while waiting for the body, stops reading: its listeners are gone", () =>
+    Effect.gen(function*() {
+      const source = Object.assign(new PassThrough(), { headers: {} }) as unknown as NodeHttp.IncomingMessage
+      const fiber = yield* Effect.fork(RpcBody.read(source, 1024))
+      yield* Effect.yieldNow()
+      source.push("{\"_tag\":")
+      yield* Effect.yieldNow()
+      expect(source.listenerCount("data")).toBe(1)
+      yield* Fiber.interrupt(fiber)
+      for (const event of ["data", "end", "error", "close"]) expect(source.listenerCount(event), event).toBe(0)
+    }))
 })
