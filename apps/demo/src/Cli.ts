@@ -65,6 +65,9 @@ export interface ServeOptions {
   readonly maxConnections: number
   readonly maxSseClients: number
   readonly drainTimeout: Duration.Duration
+  readonly idleTimeout: Duration.Duration
+  readonly frameDeadline: Duration.Duration
+  readonly maxRequestBody: number
   /** Stop after this long; run until Ctrl-C / SIGTERM when absent. */
   readonly duration: Option.Option<Duration.Duration>
 }
@@ -278,6 +281,29 @@ const serveOptions = {
       })`
     )
   ),
+  idleTimeout: positiveSeconds("idle-timeout").pipe(
+    Options.withDefault(Duration.decode(gatewayDefaults.idleTimeout)),
+    Options.withDescription(
+      `seconds a TCP connection may send nothing before it is closed (default ${
+        Duration.toSeconds(gatewayDefaults.idleTimeout)
+      })`
+    )
+  ),
+  frameDeadline: positiveSeconds("frame-deadline").pipe(
+    Options.withDefault(Duration.decode(gatewayDefaults.frameDeadline)),
+    Options.withDescription(
+      `seconds a frame may take to arrive whole after its first byte, else its connection is closed (default ${
+        Duration.toSeconds(gatewayDefaults.frameDeadline)
+      })`
+    )
+  ),
+  maxRequestBody: integerIn(
+    "max-request-body",
+    1,
+    Number.MAX_SAFE_INTEGER,
+    gatewayDefaults.maxRequestBodyBytes,
+    "largest /rpc request body, in bytes; a larger one gets a 413"
+  ),
   duration
 } as const
 
@@ -408,7 +434,10 @@ const gatewayConfig = (options: ServeOptions, sinkPath: string): Gateway.Config 
   maxFrameLength: options.maxFrame,
   maxConnections: options.maxConnections,
   maxSseClients: options.maxSseClients,
-  drainTimeout: options.drainTimeout
+  drainTimeout: options.drainTimeout,
+  idleTimeout: options.idleTimeout,
+  frameDeadline: options.frameDeadline,
+  maxRequestBodyBytes: options.maxRequestBody
 })
 
 /**

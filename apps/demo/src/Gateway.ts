@@ -7,12 +7,12 @@ import { MessageArena, type MessageRef } from "@weft/arena"
 import { Bytes, LengthDelimited } from "@weft/bytes"
 import { Broadcast } from "@weft/channel"
 import { NodeBridge } from "@weft/stream"
-import type { Duration } from "effect"
 import {
   Chunk,
   Clock,
   Context,
   Data,
+  Duration,
   Effect,
   Either,
   Layer,
@@ -30,6 +30,7 @@ import * as Path from "node:path"
 import * as Acks from "./Acks.js"
 import * as Frame from "./Frame.js"
 import * as Plugins from "./Plugins.js"
+import * as Timeouts from "./Timeouts.js"
 
 // ---------------------------------------------------------------------------------------------
 // configuration
@@ -71,6 +72,12 @@ export interface Config {
   readonly maxSseClients: number
   /** How long a graceful stop of each plugin may take before it is killed. */
   readonly drainTimeout: Duration.DurationInput
+  /** A connection that sends nothing for this long (while the gateway waits for it) is closed. */
+  readonly idleTimeout: Duration.DurationInput
+  /** A frame must arrive whole within this long of its first byte, or its connection is closed. */
+  readonly frameDeadline: Duration.DurationInput
+  /** The largest `/rpc` request body; a larger one is answered 413 without being read. */
+  readonly maxRequestBodyBytes: number
 }
 
 export const defaults = (sinkPath: string): Config => ({
@@ -89,7 +96,10 @@ export const defaults = (sinkPath: string): Config => ({
   slowDelay: "10 millis",
   maxConnections: 64,
   maxSseClients: 16,
-  drainTimeout: "10 seconds"
+  drainTimeout: "10 seconds",
+  idleTimeout: "60 seconds",
+  frameDeadline: "10 seconds",
+  maxRequestBodyBytes: 1024 * 1024
 })
 
 /** A configuration value out of range. */
@@ -110,8 +120,23 @@ export class ListenFailed extends Data.TaggedError("ListenFailed")<{
   readonly cause: unknown
 }> {
   override get message() {
-    return `cannot listen on ${this.host}:${this.port}: ${String(this.cause)}`
+    return `cannot listen for TCP ingest on ${this.host}:${this.port}: ${describeListenError(this.cause)}`
   }
+}
+
+/** A listen error as a person reads it: the reason, then Node's code (`EADDRINUSE`, `EACCES`, …). */
+export const describeListenError = (cause: unknown): string => {
+  const code = typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : undefined
+  const reason = code === "EADDRINUSE"
+    ? "the port is already in use"
+    : code === "EACCES"
+    ? "permission denied"
+    : code === "EADDRNOTAVAIL"
+    ? "the address is not available on this machine"
+    : cause instanceof Error
+    ? cause.message
+    : String(cause)
+  return code === undefined ? reason : `${reason} (${code})`
 }
 
 /** The sink file could not be opened. */
@@ -153,6 +178,13 @@ const checkInt = (option: keyof Config, value: number, min: number, max = Number
     ? Effect.void
     : Effect.fail(new InvalidConfig({ option, value, expected: `an integer from ${min} to ${max}` }))
 
+const checkDuration = (option: keyof Config, value: Duration.DurationInput) => {
+  const duration = Duration.decodeUnknown(value)
+  return Option.isSome(duration) && Duration.isFinite(duration.value) && Duration.toMillis(duration.value) > 0
+    ? Effect.void
+    : Effect.fail(new InvalidConfig({ option, value, expected: "a positive, finite duration" }))
+}
+
 const validate = (config: Config): Effect.Effect<void, InvalidConfig> =>
   Effect.all([
     checkInt("tcpPort", config.tcpPort, 0, 65535),
@@ -165,7 +197,10 @@ const validate = (config: Config): Effect.Effect<void, InvalidConfig> =>
     checkInt("sinkBatchBytes", config.sinkBatchBytes, 1),
     checkInt("chaosEvery", config.chaosEvery, 0),
     checkInt("maxConnections", config.maxConnections, 1),
-    checkInt("maxSseClients", config.maxSseClients, 0)
+    checkInt("maxSseClients", config.maxSseClients, 0),
+    checkDuration("idleTimeout", config.idleTimeout),
+    checkDuration("frameDeadline", config.frameDeadline),
+    checkInt("maxRequestBodyBytes", config.maxRequestBodyBytes, 1)
   ], { discard: true })
 
 // ---------------------------------------------------------------------------------------------
@@ -177,6 +212,7 @@ export type ConnectionError =
   | Frame.MalformedFrame
   | NodeBridge.ReadError
   | ConnectionLimit
+  | Timeouts.Expired
 
 /** One connection the gateway closed because of an error, as logged. */
 export interface ConnectionFailure {
@@ -194,6 +230,10 @@ export interface Counters {
   connectionsAccepted: number
   connectionsActive: number
   connectionsRefused: number
+  /** Connections closed because they sent nothing for `idleTimeout`. */
+  idleTimeouts: number
+  /** Connections closed because they did not complete a started frame within `frameDeadline`. */
+  frameDeadlines: number
   /** Dead letters, by reason, as the system reported them. */
   readonly deadLetters: Map<string, number>
   /** Supervised restarts, by plugin. */
@@ -217,6 +257,8 @@ export interface Snapshot {
     readonly accepted: number
     readonly refused: number
     readonly failed: number
+    readonly idleTimeouts: number
+    readonly frameDeadlines: number
   }
   readonly arena: {
     readonly capacity: number
@@ -306,6 +348,8 @@ const make = (config: Config) =>
       connectionsAccepted: 0,
       connectionsActive: 0,
       connectionsRefused: 0,
+      idleTimeouts: 0,
+      frameDeadlines: 0,
       deadLetters: new Map(),
       restarts: new Map(),
       failures: []
@@ -541,10 +585,36 @@ const make = (config: Config) =>
       )
     }
 
+    // Slow clients: the read path stamps each connection's clocks, one sweeper closes the late ones
+    // (destroying the socket, so the read fails and `watched.expired` says why).
+    const deadlines = yield* Timeouts.make({
+      idleTimeout: config.idleTimeout,
+      frameDeadline: config.frameDeadline,
+      headerBytes: Frame.framing.lengthFieldLength
+    }, counters)
+
+    const readFrames = (socket: Net.Socket, peer: string, connection: Acks.Connection) =>
+      Effect.suspend(() => {
+        const watched = deadlines.watch(peer, () => socket.destroy())
+        return NodeBridge.fromSocket(socket).pipe(
+          Stream.mapChunks((chunk) => {
+            deadlines.received(watched, Chunk.reduce(chunk, 0, (n, bytes) => n + bytes.length))
+            return chunk
+          }),
+          LengthDelimited.decode({ ...Frame.framing, maxFrameLength: config.maxFrameLength }),
+          Stream.runForEachChunk((frames) =>
+            Effect.suspend(() => {
+              deadlines.ingesting(watched, Chunk.toReadonlyArray(frames))
+              return Effect.zipLeft(ingestChunk(connection, frames), Effect.sync(() => deadlines.ingested(watched)))
+            })
+          ),
+          Effect.mapError((error) => error._tag === "ReadError" ? watched.expired ?? error : error),
+          Effect.ensuring(Effect.sync(() => deadlines.unwatch(watched)))
+        )
+      })
+
     const serve = (socket: Net.Socket, peer: string, connection: Acks.Connection) =>
-      NodeBridge.fromSocket(socket).pipe(
-        LengthDelimited.decode({ ...Frame.framing, maxFrameLength: config.maxFrameLength }),
-        Stream.runForEachChunk((frames) => ingestChunk(connection, frames)),
+      readFrames(socket, peer, connection).pipe(
         Effect.zipRight(finish(connection, socket)),
         Effect.catchTags({
           FrameTooLarge: (error) => fail(peer, error),
@@ -552,7 +622,9 @@ const make = (config: Config) =>
           InvalidFrameLength: (error) => fail(peer, error),
           InvalidOptions: (error) => fail(peer, error),
           MalformedFrame: (error) => fail(peer, error),
-          ReadError: (error) => fail(peer, error)
+          ReadError: (error) => fail(peer, error),
+          IdleTimeout: (error) => fail(peer, error),
+          FrameDeadline: (error) => fail(peer, error)
         }),
         // Only possible while shutting down: the plugins are stopping or the arena closed.
         Effect.catchAll((error) => Effect.logDebug(`connection ${peer} stopped: ${error._tag}`)),
@@ -636,7 +708,9 @@ const make = (config: Config) =>
             active: counters.connectionsActive,
             accepted: counters.connectionsAccepted,
             refused: counters.connectionsRefused,
-            failed: counters.failures.length
+            failed: counters.failures.length,
+            idleTimeouts: counters.idleTimeouts,
+            frameDeadlines: counters.frameDeadlines
           },
           arena: {
             capacity: arenaStats.capacity,

@@ -9,7 +9,7 @@ import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { SnapshotStream } from "@weft/stream"
-import { Clock, Data, Effect, Exit, Layer, Schedule, Scope, Stream } from "effect"
+import { Chunk, Clock, Data, Effect, Exit, Layer, Schedule, Scope, Stream } from "effect"
 import * as NodeHttp from "node:http"
 import { dashboard } from "./Dashboard.js"
 import * as Gateway from "./Gateway.js"
@@ -32,6 +32,28 @@ export class InvalidParameter extends Data.TaggedError("InvalidParameter")<{
 export class TooManySubscribers extends Data.TaggedError("TooManySubscribers")<{ readonly max: number }> {
   override get message() {
     return `too many /events subscribers (at most ${this.max})`
+  }
+}
+
+/** A route that exists, asked with a method it does not answer (a 405 with `Allow`). */
+export class MethodNotAllowed extends Data.TaggedError("MethodNotAllowed")<{
+  readonly method: string
+  readonly path: string
+  readonly allowed: ReadonlyArray<string>
+}> {
+  override get message() {
+    return `${this.method} is not allowed on ${this.path} (allowed: ${this.allowed.join(", ")})`
+  }
+}
+
+/** The HTTP server could not start (port in use, bad address, …). */
+export class HttpListenFailed extends Data.TaggedError("HttpListenFailed")<{
+  readonly host: string
+  readonly port: number
+  readonly cause: unknown
+}> {
+  override get message() {
+    return `cannot listen for HTTP on ${this.host}:${this.port}: ${Gateway.describeListenError(this.cause)}`
   }
 }
 
@@ -82,6 +104,22 @@ interface Rates {
 }
 
 /**
+ * Takes one of the `maxSseClients` subscriber slots until the scope closes. The limit is checked
+ * and the slot counted in one synchronous step, so concurrent connects cannot all pass the check
+ * before any of them is counted.
+ */
+const admitSubscriber = (gateway: Gateway.Gateway["Type"]) =>
+  Effect.acquireRelease(
+    Effect.suspend(() => {
+      const max = gateway.config.maxSseClients
+      if (gateway.sseClients >= max) return Effect.fail(new TooManySubscribers({ max }))
+      gateway.sseClients++
+      return Effect.void
+    }),
+    () => Effect.sync(() => gateway.sseClients--)
+  )
+
+/**
  * One subscriber's stream: a ticker sends "tick" events to a `SnapshotStream` worker, which owns
  * the previous counters (to compute rates) and emits owned `Tick`s. The "latest" strategy means
  * a slow browser only ever gets the newest tick — it never slows the gateway down.
@@ -91,10 +129,7 @@ const ticks = (gateway: Gateway.Gateway["Type"], intervalMs: number, top: number
     const scope = yield* Scope.make()
     const snapshots = yield* Scope.extend(
       Effect.gen(function*() {
-        yield* Effect.acquireRelease(
-          Effect.sync(() => gateway.sseClients++),
-          () => Effect.sync(() => gateway.sseClients--)
-        )
+        yield* admitSubscriber(gateway)
         const snapshots = yield* SnapshotStream.make({
           initial: { at: 0, framesIn: 0, bytesIn: 0 } as Rates,
           step: (previous: Rates, _: "tick") =>
@@ -122,7 +157,7 @@ const ticks = (gateway: Gateway.Gateway["Type"], intervalMs: number, top: number
         return snapshots
       }),
       scope
-    )
+    ).pipe(Effect.onExit((exit) => Exit.isFailure(exit) ? Scope.close(scope, exit) : Effect.void))
     // The response owns the scope: when the client goes away, the stream is interrupted and the
     // worker, the ticker and the subscriber count are released.
     return snapshots.stream.pipe(Stream.ensuring(Scope.close(scope, Exit.void)))
@@ -167,9 +202,6 @@ export const router = HttpRouter.empty.pipe(
       const gateway = yield* Gateway.Gateway
       const intervalMs = yield* intParam("interval", 500, 50, 60_000)
       const top = yield* intParam("top", 10, 1, 1000)
-      if (gateway.sseClients >= gateway.config.maxSseClients) {
-        return yield* new TooManySubscribers({ max: gateway.config.maxSseClients })
-      }
       let id = 0
       const body = (yield* ticks(gateway, intervalMs, top)).pipe(
         Stream.map(({ skipped, snapshot }) =>
@@ -213,7 +245,37 @@ export const router = HttpRouter.empty.pipe(
   HttpRouter.get("/", Effect.succeed(HttpServerResponse.html(dashboard)))
 )
 
-/** The routes with every failure as a JSON response: 400, 404, 503 — never a stack trace. */
+/**
+ * The methods the router answers on a path (empty: no route has it), for a 405's `Allow`. Built
+ * once from the routes: a `:param` segment matches any one segment.
+ */
+const allowedMethods = (() => {
+  const routes = Chunk.toReadonlyArray(router.routes).map((route) => ({
+    method: route.method,
+    pattern: new RegExp(
+      `^${route.path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:[^/]+/g, "[^/]+").replace(/\*/g, ".*")}$`
+    )
+  }))
+  return (path: string): ReadonlyArray<string> =>
+    Array.from(new Set(routes.filter((route) => route.pattern.test(path)).map((route) => route.method))).sort()
+})()
+
+/** A request no route answers: a 405 when the path has routes for other methods, else a 404. */
+const routeNotFound = (request: HttpServerRequest.HttpServerRequest) => {
+  const path = new URL(request.url, "http://gateway").pathname
+  const allowed = allowedMethods(path)
+  if (allowed.length === 0) {
+    return errorResponse(404, { _tag: "NotFound", message: `no route for ${request.method} ${request.url}` }, {})
+  }
+  const error = new MethodNotAllowed({ method: request.method, path, allowed })
+  return HttpServerResponse.setHeader(
+    errorResponse(405, error, { method: error.method, path, allowed }),
+    "allow",
+    allowed.join(", ")
+  )
+}
+
+/** The routes with every failure as a JSON response: 400, 404, 405, 409, 413, 503 — never a stack trace. */
 export const app = router.pipe(
   Effect.catchTags({
     InvalidParameter: (error) =>
@@ -224,14 +286,17 @@ export const app = router.pipe(
     UnknownPlugin: (error) => Effect.succeed(errorResponse(404, error, { plugin: error.plugin, known: error.known })),
     PluginAlreadyRunning: (error) => Effect.succeed(errorResponse(409, error, { plugin: error.plugin })),
     PluginNotRunning: (error) => Effect.succeed(errorResponse(409, error, { plugin: error.plugin })),
-    RouteNotFound: (error) =>
-      Effect.succeed(
-        errorResponse(
-          404,
-          { _tag: "NotFound", message: `no route for ${error.request.method} ${error.request.url}` },
-          {}
-        )
-      )
+    // The rest of the body is discarded as it comes (see RpcBody.read).
+    BodyTooLarge: (error) =>
+      Effect.succeed(errorResponse(413, error, { limit: error.limit, bytes: error.bytes, declared: error.declared })),
+    BodyReadFailed: (error) =>
+      Effect.succeed(HttpServerResponse.setHeader(errorResponse(400, error, {}), "connection", "close")),
+    InvalidRpcRequest: (error) => Effect.succeed(errorResponse(400, error, { line: error.line, reason: error.reason })),
+    UnknownProcedure: (error) =>
+      Effect.succeed(errorResponse(404, error, { line: error.line, procedure: error.procedure, known: error.known })),
+    InvalidPayload: (error) =>
+      Effect.succeed(errorResponse(400, error, { line: error.line, procedure: error.procedure, issue: error.issue })),
+    RouteNotFound: (error) => Effect.succeed(routeNotFound(error.request))
   })
 )
 
@@ -246,7 +311,13 @@ export const layer = (config: Gateway.Config) => {
     Layer.provide(Rpc.layerHttp),
     // Released before the Node server's own release, which then finds it closed already.
     Layer.merge(Layer.scopedDiscard(Effect.addFinalizer(() => closeGracefully(server)))),
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: config.httpPort, host: config.host })),
+    Layer.provideMerge(
+      NodeHttpServer.layer(createServer, { port: config.httpPort, host: config.host }).pipe(
+        Layer.mapError((error) =>
+          new HttpListenFailed({ host: config.host, port: config.httpPort, cause: error.cause })
+        )
+      )
+    ),
     Layer.provideMerge(Gateway.layer(config))
   )
 }

@@ -16,6 +16,7 @@
  * })).pipe(Effect.provide(FetchHttpClient.layer))
  * ```
  */
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -32,6 +33,7 @@ import * as RpcServer from "@effect/rpc/RpcServer"
 import { Chunk, Context, Effect, Layer, Mailbox, Option, Schema, Scope, Stream } from "effect"
 import * as Gateway from "./Gateway.js"
 import * as Plugins from "./Plugins.js"
+import * as RpcBody from "./RpcBody.js"
 
 // ---------------------------------------------------------------------------------------------
 // schemas
@@ -64,7 +66,9 @@ export const Snapshot = Schema.Struct({
     active: Schema.Number,
     accepted: Schema.Number,
     refused: Schema.Number,
-    failed: Schema.Number
+    failed: Schema.Number,
+    idleTimeouts: Schema.Number,
+    frameDeadlines: Schema.Number
   }),
   arena: Schema.Struct({
     capacity: Schema.Number,
@@ -254,6 +258,7 @@ interface Outgoing {
  * down never waits for a reader.
  */
 const makeProtocol = Effect.gen(function*() {
+  const { maxRequestBodyBytes } = (yield* Gateway.Gateway).config
   const serialization = yield* RpcSerialization.RpcSerialization
   const disconnects = yield* Mailbox.make<number>()
   const encoder = new TextEncoder()
@@ -265,10 +270,12 @@ const makeProtocol = Effect.gen(function*() {
   let nextClientId = 0
   let writeRequest!: (clientId: number, message: RpcMessage.FromClientEncoded) => Effect.Effect<void>
 
-  const httpApp: HttpApp.Default<never, Scope.Scope> = Effect.gen(function*() {
+  const httpApp: HttpApp.Default<RpcBody.RequestError, Scope.Scope> = Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
+    // Checked whole before any call starts: a bad body is a 4xx, and no procedure ran for it.
+    const body = yield* RpcBody.read(NodeHttpServerRequest.toIncomingMessage(request), maxRequestBodyBytes)
+    const messages = yield* RpcBody.parse(body, GatewayRpcs.requests)
     const scope = yield* Effect.scope
-    const body = yield* Effect.orDie(request.text)
     const headers = Object.entries(request.headers)
     const id = nextClientId++
     const outbox = yield* Mailbox.make<Outgoing>()
@@ -308,16 +315,10 @@ const makeProtocol = Effect.gen(function*() {
         })
       })
     )
-    const messages = Effect.try(() => parser.decode(body) as ReadonlyArray<RpcMessage.FromClientEncoded>)
-    yield* Effect.matchEffect(messages, {
-      onFailure: (error) => client.write(RpcMessage.ResponseDefectEncoded(error.error)),
-      onSuccess: (messages) =>
-        Effect.forEach(messages, (message) => {
-          if (message._tag !== "Request") return writeRequest(id, message)
-          requestIds.push(message.id)
-          return writeRequest(id, { ...message, headers: headers.concat(message.headers) })
-        }, { discard: true })
-    })
+    yield* Effect.forEach(messages, (message) => {
+      requestIds.push(message.id)
+      return writeRequest(id, { ...message, headers: headers.concat(message.headers) })
+    }, { discard: true })
     yield* writeRequest(id, RpcMessage.constEof)
     // The response starts with the first reply (a unary call's only one).
     const [first, done] = yield* outbox.takeAll
@@ -362,7 +363,10 @@ const concat = (chunks: Chunk.Chunk<Uint8Array>): Uint8Array => {
 }
 
 /** The RPC server's HTTP handler, built once by {@link layerHttp} and mounted by {@link route}. */
-export class Endpoint extends Context.Tag("@weft/demo/Rpc/Endpoint")<Endpoint, HttpApp.Default<never, Scope.Scope>>() {}
+export class Endpoint extends Context.Tag("@weft/demo/Rpc/Endpoint")<
+  Endpoint,
+  HttpApp.Default<RpcBody.RequestError, Scope.Scope>
+>() {}
 
 /**
  * The RPC server over the running gateway, NDJSON-serialized, as an HTTP handler.

@@ -98,11 +98,14 @@ describe("weft-demo: parsing", () => {
         maxFrame: 65536,
         maxConnections: 64,
         maxSseClients: 16,
+        maxRequestBody: 1024 * 1024,
         connections: 4,
         rate: 20_000,
         payload: { _tag: "List", sizes: [64] }
       })
       expect(Duration.toMillis(options.drainTimeout)).toBe(10_000)
+      expect(Duration.toMillis(options.idleTimeout)).toBe(60_000)
+      expect(Duration.toMillis(options.frameDeadline)).toBe(10_000)
       expect(Option.isNone(options.duration)).toBe(true)
       expect(Option.isNone(options.sink)).toBe(true)
     }))
@@ -178,6 +181,12 @@ describe("weft-demo: parsing", () => {
         "0",
         "--drain-timeout",
         "0.5",
+        "--idle-timeout",
+        "20",
+        "--frame-deadline",
+        "1.5",
+        "--max-request-body",
+        "4096",
         "--duration",
         "3"
       )
@@ -194,9 +203,12 @@ describe("weft-demo: parsing", () => {
         chaosEvery: 0,
         maxFrame: 1024,
         maxConnections: 2,
-        maxSseClients: 0
+        maxSseClients: 0,
+        maxRequestBody: 4096
       })
       expect(Duration.toMillis(options.drainTimeout)).toBe(500)
+      expect(Duration.toMillis(options.idleTimeout)).toBe(20_000)
+      expect(Duration.toMillis(options.frameDeadline)).toBe(1500)
       expect(Option.map(options.duration, Duration.toMillis)).toEqual(Option.some(3000))
       // serve has no load generator options
       expect(options).not.toHaveProperty("connections")
@@ -442,6 +454,34 @@ describe("weft-demo: end to end", () => {
       expect(child.stderr()).not.toMatch(/\n\s+at /)
       expect(child.stdout()).not.toContain("weft gateway")
     }), 120_000)
+
+  // The port is held by a plain listener here; serve must say which port, and why, and exit 1.
+  for (const busy of ["--http-port", "--tcp-port"] as const) {
+    it.scopedLive(
+      `${busy} already in use: serve names the port and EADDRINUSE, exits 1 (child process)`,
+      () =>
+        Effect.gen(function*() {
+          const server = yield* Effect.acquireRelease(
+            Effect.async<Net.Server>((resume) => {
+              const server = Net.createServer()
+              server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+            }),
+            (server) => Effect.sync(() => server.close())
+          )
+          const port = String((server.address() as Net.AddressInfo).port)
+          const other = busy === "--http-port" ? "--tcp-port" : "--http-port"
+          const child = yield* spawn("serve", busy, port, other, "0", "--plugins", "stats")
+          yield* waitUntil("the process exited", Effect.sync(() => child.process.exitCode !== null), 60_000)
+          expect(child.process.exitCode).toBe(1)
+          const what = busy === "--http-port" ? "HTTP" : "TCP ingest"
+          expect(child.stderr()).toContain(
+            `weft-demo: cannot listen for ${what} on 127.0.0.1:${port}: the port is already in use (EADDRINUSE)`
+          )
+          expect(child.stderr()).not.toMatch(/\n\s+at /)
+        }),
+      120_000
+    )
+  }
 
   // A terminal's Ctrl-C under `pnpm demo` reaches the process more than once: from the terminal
   // and again from each runner that forwards it. The repeats must not cut the drain short.

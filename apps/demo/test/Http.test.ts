@@ -1,6 +1,9 @@
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Layer, Stream } from "effect"
+import * as Gateway from "../src/Gateway.js"
 import * as Http from "../src/Http.js"
+import * as Rpc from "../src/Rpc.js"
 import { get, request, sendFrames, start, waitUntil } from "./helpers.js"
 
 /** Reads `count` SSE events from a real HTTP response, then cancels it. */
@@ -115,6 +118,50 @@ describe("HTTP API", () => {
       expect(JSON.parse(second.text)).toMatchObject({ error: "TooManySubscribers", max: 1 })
     }))
 
+  it.scopedLive("N + k simultaneous /events connects: exactly N are admitted, the others get a 503", () =>
+    Effect.gen(function*() {
+      const max = 3
+      const { gateway, url } = yield* start({ plugins: ["stats"], maxSseClients: max })
+      const controller = new AbortController()
+      yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
+      const responses = yield* Effect.promise(() =>
+        Promise.all(
+          Array.from({ length: max + 5 }, () => fetch(`${url}/events?interval=60000`, { signal: controller.signal }))
+        )
+      )
+      const statuses = responses.map((response) => response.status).sort()
+      expect(statuses).toEqual([200, 200, 200, 503, 503, 503, 503, 503])
+      expect(gateway.sseClients).toBe(max)
+      controller.abort()
+      yield* waitUntil("every slot was released", Effect.sync(() => gateway.sseClients === 0))
+    }))
+
+  it.scopedLive("/events admission is atomic when the connecting fibers interleave", () =>
+    Effect.gen(function*() {
+      const max = 2
+      const { gateway } = yield* start({ plugins: ["stats"], maxSseClients: max })
+      const endpoint = yield* Layer.build(Rpc.layerHttp).pipe(Effect.provideService(Gateway.Gateway, gateway))
+      const connect = Http.app.pipe(
+        Effect.provideService(
+          HttpServerRequest.HttpServerRequest,
+          HttpServerRequest.fromWeb(new Request("http://gateway/events?interval=60000"))
+        ),
+        Effect.provide(endpoint),
+        Effect.provideService(Gateway.Gateway, gateway)
+      )
+      // A turn of 64 ops: the connects interleave (with 2048, the default, each one runs to its end).
+      const responses = yield* Effect.all(Array.from({ length: max + 4 }, () => connect), {
+        concurrency: "unbounded"
+      }).pipe(Effect.withMaxOpsBeforeYield(64))
+      expect(responses.map((response) => response.status).sort()).toEqual([200, 200, 503, 503, 503, 503])
+      expect(gateway.sseClients).toBe(max)
+      // Reading one event and stopping ends a response's stream, which releases its slot.
+      for (const response of responses) {
+        if (response.body._tag === "Stream") yield* Stream.runDrain(Stream.take(response.body.stream, 1))
+      }
+      expect(gateway.sseClients).toBe(0)
+    }))
+
   it.scopedLive("bad parameters are a 400 with a JSON error; unknown routes a 404", () =>
     Effect.gen(function*() {
       const { url } = yield* start({ plugins: ["stats"] })
@@ -130,6 +177,37 @@ describe("HTTP API", () => {
       const missing = yield* get(`${url}/nope`)
       expect(missing.status).toBe(404)
       expect(JSON.parse(missing.text)).toMatchObject({ error: "NotFound" })
+    }))
+
+  it.scopedLive("a wrong method on any route is a 405 with Allow; an unknown path stays a 404", () =>
+    Effect.gen(function*() {
+      const { url } = yield* start({ plugins: ["stats"] })
+      const cases: Array<readonly [method: string, path: string, allow: string]> = [
+        ["POST", "/health", "GET"],
+        ["DELETE", "/metrics", "GET"],
+        ["PUT", "/stats?top=3", "GET"],
+        ["POST", "/events", "GET"],
+        ["POST", "/plugins", "GET"],
+        ["GET", "/plugins/stats", "DELETE, POST"],
+        ["PATCH", "/plugins/nope", "DELETE, POST"],
+        ["GET", "/rpc", "POST"],
+        ["DELETE", "/", "GET"]
+      ]
+      for (const [method, path, allow] of cases) {
+        const response = yield* Effect.promise(() => fetch(`${url}${path}`, { method }))
+        expect(response.status, `${method} ${path}`).toBe(405)
+        expect(response.headers.get("allow"), `${method} ${path}`).toBe(allow)
+        expect(yield* Effect.promise(() => response.json())).toMatchObject({
+          error: "MethodNotAllowed",
+          method,
+          path: path.replace(/\?.*/, ""),
+          allowed: allow.split(", ")
+        })
+      }
+      for (const path of ["/nope", "/plugins/stats/extra", "/health/"]) {
+        const response = yield* request("POST", `${url}${path}`)
+        expect(response.status, path).toBe(404)
+      }
     }))
 
   it.scopedLive("plugins are removed and added at runtime; unknown names are a 404", () =>

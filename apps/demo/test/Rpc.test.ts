@@ -141,10 +141,10 @@ describe("RPC", () => {
       expect(exit).toMatchObject({ _tag: "Exit", requestId: "8", exit: { _tag: "Success" } })
       expect(exit.exit.value).toMatchObject({ framesIn: 3, watch: { watchers: 0, published: 2 } })
 
-      // Only POST is RPC: the rest of the API keeps its JSON 404.
+      // Only POST is RPC: another method is the rest of the API's JSON 405.
       const getRpc = yield* get(`${url}/rpc`)
-      expect(getRpc.status).toBe(404)
-      expect(JSON.parse(getRpc.text)).toMatchObject({ error: "NotFound" })
+      expect(getRpc.status).toBe(405)
+      expect(JSON.parse(getRpc.text)).toMatchObject({ error: "MethodNotAllowed", allowed: ["POST"] })
 
       const failed = yield* rawCall(url, [watchRequest("9", "")], (messages) => messages.length > 0)
       expect(failed.messages[0]).toMatchObject({
