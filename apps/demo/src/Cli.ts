@@ -512,7 +512,7 @@ export const formatSummary = (
     `  acked (fsynced)   ${sink.acked}  → ${gateway.config.sinkPath}`,
     `  dead letters      ${sum(counters.deadLetters.values())}${reasons === "" ? "" : ` (${reasons})`}`,
     `  restarts          ${sum(counters.restarts.values())}`,
-    `  connection errors ${counters.failures.length}`,
+    `  connection errors ${counters.connectionsFailed}`,
     `  latency           ${formatLatency(facts.latency)}  (ingest → fsynced)`,
     ...(facts.load === undefined ? [] : [
       `  client latency    ${formatLatency(Load.latency(facts.load))}  (send → ack, ${facts.load.acked} acked)`

@@ -194,11 +194,13 @@ export interface Counters {
   connectionsAccepted: number
   connectionsActive: number
   connectionsRefused: number
+  /** Connections the gateway closed because of an error (refused ones included), since the start. */
+  connectionsFailed: number
   /** Dead letters, by reason, as the system reported them. */
   readonly deadLetters: Map<string, number>
   /** Supervised restarts, by plugin. */
   readonly restarts: Map<string, number>
-  /** The most recent connection failures (at most 64). */
+  /** The most recent connection failures (at most {@link recentFailures}); `connectionsFailed` counts them all. */
   readonly failures: Array<ConnectionFailure>
 }
 
@@ -243,13 +245,41 @@ export interface Snapshot {
   readonly memory: { readonly rssBytes: number; readonly heapUsedBytes: number }
 }
 
-const framesInMetric = Metric.counter("weft_demo_frames_in_total", { incremental: true })
-const bytesInMetric = Metric.gauge("weft_demo_bytes_in")
-const connectionsMetric = Metric.gauge("weft_demo_connections_active")
-const connectionErrorsMetric = Metric.counter("weft_demo_connection_errors_total", { incremental: true })
-const ackedMetric = Metric.gauge("weft_demo_sink_acked")
+/** How many failures `Counters.failures` keeps. */
+export const recentFailures = 64
+
+const framesInMetric = Metric.counter("weft_demo_frames_in_total", {
+  incremental: true,
+  description: "frames ingested: stored in the arena and handed to every plugin"
+})
+const bytesInMetric = Metric.counter("weft_demo_bytes_in_total", {
+  incremental: true,
+  description: "bytes of the frames ingested (length prefixes excluded)"
+})
+const connectionsMetric = Metric.gauge("weft_demo_connections_active", { description: "TCP connections open now" })
+const connectionErrorsMetric = Metric.counter("weft_demo_connection_errors_total", {
+  incremental: true,
+  description: "connections the gateway closed because of an error, by error"
+})
+const ackedMetric = Metric.counter("weft_demo_sink_acked_total", {
+  incremental: true,
+  description: "frames written and fsynced by the sink"
+})
 /** The standard Prometheus name for a process's resident memory. */
-const residentMemoryMetric = Metric.gauge("process_resident_memory_bytes")
+const residentMemoryMetric = Metric.gauge("process_resident_memory_bytes", {
+  description: "resident set size of the gateway process, in bytes"
+})
+
+/** Publishes a plain, growing field to an incremental counter: each call adds what it grew by. */
+const counterFeed = (metric: Metric.Metric.Counter<number>, read: () => number) => {
+  let published = 0
+  return Effect.suspend(() => {
+    const now = read()
+    const delta = now - published
+    published = now
+    return Metric.incrementBy(metric, delta)
+  })
+}
 
 // ---------------------------------------------------------------------------------------------
 // the service
@@ -306,6 +336,7 @@ const make = (config: Config) =>
       connectionsAccepted: 0,
       connectionsActive: 0,
       connectionsRefused: 0,
+      connectionsFailed: 0,
       deadLetters: new Map(),
       restarts: new Map(),
       failures: []
@@ -531,8 +562,9 @@ const make = (config: Config) =>
       )
 
     const fail = (peer: string, error: ConnectionError) => {
+      counters.connectionsFailed++
       counters.failures.push({ peer, error: error._tag, message: error.message })
-      if (counters.failures.length > 64) counters.failures.shift()
+      if (counters.failures.length > recentFailures) counters.failures.shift()
       return Effect.zipRight(
         Metric.increment(Metric.tagged(connectionErrorsMetric, "error", error._tag)),
         Effect.logWarning(`connection ${peer} closed: ${error.message}`).pipe(
@@ -598,18 +630,13 @@ const make = (config: Config) =>
     )
     const address = server.address() as Net.AddressInfo
 
-    // Frames counted by the connection loops are published to the metric here, in batches.
-    let published = 0
-    const publish = Effect.suspend(() => {
-      const delta = counters.framesIn - published
-      published = counters.framesIn
-      return Effect.all([
-        Metric.incrementBy(framesInMetric, delta),
-        Metric.set(bytesInMetric, counters.bytesIn),
-        Metric.set(ackedMetric, sinkState.acked),
-        Metric.set(residentMemoryMetric, process.memoryUsage.rss())
-      ], { discard: true })
-    })
+    // What the connection loops and the sink count in plain fields is published here, in batches.
+    const publish = Effect.all([
+      counterFeed(framesInMetric, () => counters.framesIn),
+      counterFeed(bytesInMetric, () => counters.bytesIn),
+      counterFeed(ackedMetric, () => sinkState.acked),
+      Effect.suspend(() => Metric.set(residentMemoryMetric, process.memoryUsage.rss()))
+    ], { discard: true })
 
     const snapshot = (options?: { readonly top?: number }) =>
       Effect.gen(function*() {
@@ -636,7 +663,7 @@ const make = (config: Config) =>
             active: counters.connectionsActive,
             accepted: counters.connectionsAccepted,
             refused: counters.connectionsRefused,
-            failed: counters.failures.length
+            failed: counters.connectionsFailed
           },
           arena: {
             capacity: arenaStats.capacity,

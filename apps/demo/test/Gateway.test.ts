@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Arena } from "@weft/arena"
 import { Context, Effect, Layer, Metric } from "effect"
 import * as Path from "node:path"
+import * as Cli from "../src/Cli.js"
 import * as Frame from "../src/Frame.js"
 import * as Gateway from "../src/Gateway.js"
 import * as Load from "../src/Load.js"
@@ -9,6 +10,7 @@ import {
   awaitClose,
   connect,
   endAndAwaitClose,
+  get,
   readSink,
   request,
   sendFrames,
@@ -284,6 +286,27 @@ describe("gateway over real TCP", () => {
       }),
     60_000
   )
+
+  it.scopedLive("connections.failed counts every failed connection, beyond the 64 recent ones kept", () =>
+    Effect.gen(function*() {
+      const { gateway, url } = yield* start({ plugins: ["stats"] })
+      const failing = Gateway.recentFailures + 6
+      for (let i = 0; i < failing; i++) {
+        yield* Effect.scoped(Effect.gen(function*() {
+          const socket = yield* connect(gateway.tcpAddress.port)
+          yield* write(socket, new Uint8Array([0, 0, 0, 3, 65, 66, 67]))
+          yield* awaitClose(socket)
+        }))
+      }
+      yield* waitUntil(
+        `${failing} failures counted`,
+        Effect.sync(() => gateway.counters.connectionsFailed === failing)
+      )
+      expect(gateway.counters.failures).toHaveLength(Gateway.recentFailures)
+      expect((yield* gateway.snapshot()).connections.failed).toBe(failing)
+      expect(JSON.parse((yield* get(`${url}/stats`)).text).connections.failed).toBe(failing)
+      expect(Cli.formatSummary(gateway, {})).toContain(`connection errors ${failing}\n`)
+    }))
 
   it.scopedLive("connections beyond maxConnections are refused and logged", () =>
     Effect.gen(function*() {
