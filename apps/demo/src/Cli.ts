@@ -634,7 +634,8 @@ export const demo = (options: DemoOptions) => runGateway(options, options)
 /**
  * `weft-demo load`: the load generator against a running gateway, with a live progress line, until
  * `--frames` are all acked, `--duration` passed, or interruption (which cuts the connections off:
- * frames not yet acked are reported as in flight). The summary is printed in every case.
+ * frames not yet acked are reported as unacked), or the gateway closing a connection first (then
+ * it fails with `ServerClosed`). The summary is printed in each of these cases.
  */
 export const load = (options: LoadOptions) =>
   Effect.gen(function*() {
@@ -657,20 +658,10 @@ export const load = (options: LoadOptions) =>
         `  ${perSecond} frames/s · ${progress.sent} sent · ${progress.acked} acked · `
         + `${progress.sent - progress.acked} in flight`)
     ))
-    const summary = Effect.suspend(() =>
-      Console.log([
-        "",
-        "summary",
-        `  frames sent       ${progress.sent}`,
-        `  acked             ${progress.acked}`,
-        `  in flight         ${progress.sent - progress.acked}${
-          progress.sent === progress.acked ? "" : " (no ack received before the load stopped)"
-        }`,
-        `  latency           ${formatLatency(Load.latency(progress))}  (send → ack)`
-      ].join("\n"))
-    )
     // With --frames, the load ends once every frame is acked (the gateway closes each connection
-    // after its last ack). Ctrl-C or --duration cut it off; the summary is printed in both cases.
+    // after its last ack). Ctrl-C or --duration cut it off, and the gateway going away ends it
+    // with ServerClosed; the summary is printed in all three cases (ServerClosed then fails the
+    // command: exit 1 with its message).
     yield* Option.match(options.duration, {
       onNone: () =>
         Fiber.join(generator.fiber),
@@ -679,11 +670,38 @@ export const load = (options: LoadOptions) =>
     }).pipe(Effect.onExit((exit) =>
       Effect.zipRight(
         Fiber.interrupt(line),
-        // A failure (e.g. ConnectFailed) is reported by itself, without a summary of nothing.
-        Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) ? Effect.void : summary
+        Exit.match(exit, {
+          onSuccess: () => Console.log(formatLoadSummary(progress, undefined)),
+          onFailure: (cause) => {
+            const closed = Cause.failureOption(cause).pipe(Option.filter(isServerClosed))
+            return Option.isSome(closed) || Cause.isInterruptedOnly(cause)
+              ? Console.log(formatLoadSummary(progress, Option.getOrUndefined(closed)))
+              // Any other failure (e.g. ConnectFailed) is reported by itself, without a summary of nothing.
+              : Effect.void
+          }
+        })
       )
     ))
   }).pipe(Effect.scoped)
+
+const isServerClosed = (error: unknown): error is Load.ServerClosed => error instanceof Load.ServerClosed
+
+/**
+ * The last lines `load` prints: frames sent, acked and unacked, and the send → ack latency; when
+ * the gateway went away (`closed`), that it closed the connection.
+ */
+export const formatLoadSummary = (progress: Load.Progress, closed: Load.ServerClosed | undefined): string => {
+  const unacked = progress.sent - progress.acked
+  return [
+    "",
+    "summary",
+    ...(closed === undefined ? [] : [`  ${closed.message}: the load stopped there`]),
+    `  frames sent       ${progress.sent}`,
+    `  acked             ${progress.acked}`,
+    `  unacked           ${unacked}${unacked === 0 ? "" : " (no ack received before the load stopped)"}`,
+    `  latency           ${formatLatency(Load.latency(progress))}  (send → ack)`
+  ].join("\n")
+}
 
 /** One watched frame as `watch` prints it: sequence, topic, size, the first bytes in hex. */
 export const formatWatched = (frame: typeof Rpc.WatchedFrame.Type): string => {

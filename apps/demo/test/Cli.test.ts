@@ -7,7 +7,8 @@ import * as Net from "node:net"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Cli from "../src/Cli.js"
-import { get, readSink, tempDir, waitUntil } from "./helpers.js"
+import * as Load from "../src/Load.js"
+import { get, readSink, start, tempDir, waitUntil } from "./helpers.js"
 
 /** Console output of one run, captured (ANSI colours removed). */
 const capture = Effect.map(Console.consoleWith(Effect.succeed), (console) => {
@@ -350,7 +351,7 @@ describe("weft-demo: end to end", () => {
       // --frames: load ends once every frame is acked (the gateway closes each connection after its last ack).
       expect(loadOutput.text()).toContain("frames sent       600")
       expect(loadOutput.text()).toContain("acked             600")
-      expect(loadOutput.text()).toContain("in flight         0\n")
+      expect(loadOutput.text()).toContain("unacked           0\n")
       expect(loadOutput.text()).toMatch(/latency {11}p50 [\d.]+ ms · p99 [\d.]+ ms · max [\d.]+ ms \(600 frames\)/)
       // Progress lines (stdout is not a terminal here): plain lines, none rewritten with \r.
       expect(loadOutput.out.some((line) => line.includes("\r"))).toBe(false)
@@ -432,6 +433,55 @@ describe("weft-demo: end to end", () => {
       expect(error.message).toContain("ECONNREFUSED")
       expect(output.text()).not.toContain("watched")
     }))
+
+  it.scopedLive("load against a gateway stopped mid-load prints its totals and fails with ServerClosed", () =>
+    Effect.gen(function*() {
+      const running = yield* start({ plugins: ["stats", "sink"] })
+      const output = yield* capture
+      const load = yield* Effect.fork(runInProcess(output, "load", "--port", String(running.gateway.tcpAddress.port)))
+      yield* waitUntil("2000 frames in", Effect.sync(() => running.gateway.counters.framesIn >= 2000))
+      yield* running.shutdown
+      const exit = yield* Fiber.await(load)
+      if (Exit.isSuccess(exit)) throw new Error("load succeeded although the gateway went away")
+      const error = Option.getOrThrow(Cause.failureOption(exit.cause))
+      if (!(error instanceof Load.ServerClosed)) throw new Error(`not a ServerClosed: ${String(error)}`)
+      const text = output.text()
+      expect(text).toContain(`  the gateway at 127.0.0.1:${running.gateway.tcpAddress.port} closed the connection`)
+      const total = (label: string) => Number(new RegExp(`^  ${label} +(\\d+)`, "m").exec(text)?.[1])
+      expect(total("frames sent")).toBeGreaterThanOrEqual(2000)
+      expect(total("acked")).toBeLessThanOrEqual(total("frames sent"))
+      expect(total("unacked")).toBe(total("frames sent") - total("acked"))
+    }))
+
+  it.scopedLive(
+    "load against a server that resets: the summary, then exit 1 with the reason (child process)",
+    () =>
+      Effect.gen(function*() {
+        // Reads a little, then resets the connection (RST), as a crashed peer would.
+        const port = yield* Effect.acquireRelease(
+          Effect.async<{ server: Net.Server; port: number }>((resume) => {
+            const server = Net.createServer((socket) => {
+              socket.once("data", () => setTimeout(() => socket.resetAndDestroy(), 50))
+            }).listen(
+              0,
+              "127.0.0.1",
+              () => resume(Effect.succeed({ server, port: (server.address() as Net.AddressInfo).port }))
+            )
+          }),
+          ({ server }) => Effect.sync(() => server.close())
+        ).pipe(Effect.map(({ port }) => port))
+        const child = yield* spawn("load", "--port", String(port), "--connections", "1")
+        yield* waitUntil("the process exited", Effect.sync(() => child.process.exitCode !== null), 60_000)
+        expect(child.process.exitCode).toBe(1)
+        expect(child.stdout()).toMatch(
+          new RegExp(`the gateway at 127\\.0\\.0\\.1:${port} closed the connection \\((ECONNRESET|EPIPE)\\)`)
+        )
+        expect(child.stdout()).toMatch(/frames sent {7}\d+\n {2}acked {13}0\n {2}unacked {11}\d+/)
+        expect(child.stderr()).toMatch(/^weft-demo: the gateway at .* closed the connection/m)
+        expect(child.stderr()).not.toMatch(/\n\s+at /)
+      }),
+    120_000
+  )
 
   it.scopedLive("a bad flag exits 2 with the message and no stack trace (child process)", () =>
     Effect.gen(function*() {
