@@ -93,7 +93,7 @@ export interface DemoOptions extends ServeOptions, LoadShape {}
 export interface LoadOptions extends LoadShape {
   readonly host: string
   readonly port: number
-  /** Stop after this many frames in total (split over the connections). */
+  /** Stop after this many frames in total (see {@link connectionFrames}). */
   readonly frames: Option.Option<number>
   /** Frames per socket write. */
   readonly batch: number
@@ -312,7 +312,10 @@ const loadCommand = Command.make("load", {
       n >= 1 ? Effect.succeed(n) : Effect.fail(invalid(`--frames must be a positive integer, got ${n}`))
     ),
     Options.optional,
-    Options.withDescription("stop after this many frames in total (default: no limit)")
+    Options.withDescription(
+      "stop after this many frames in total, shared out over the connections (the first ones send one more "
+        + "when it does not divide evenly) (default: no limit)"
+    )
   ),
   payload: payload("64"),
   batch: integerIn("batch", 1, 65536, 64, "frames per socket write"),
@@ -423,46 +426,49 @@ export const connectionPayloadSizes = (sizes: PayloadSizes, connections: number)
       ? sizes.min
       : sizes.min + Math.round(((sizes.max - sizes.min) * i) / (connections - 1)))
 
-/** `--frames` that cannot be split evenly over `--connections`, or a similar misfit. */
-export class UsageError extends Data.TaggedError("UsageError")<{ readonly reason: string }> {
-  override get message() {
-    return this.reason
-  }
-}
+/**
+ * How many of `frames` each of `connections` connections sends: an equal share, the first
+ * `frames % connections` connections one more.
+ */
+export const connectionFrames = (frames: number, connections: number): Array<number> =>
+  Array.from({ length: connections }, (_, i) => Math.floor(frames / connections) + (i < frames % connections ? 1 : 0))
 
 /**
- * The load as `Load.run` calls: one per payload size (a `Load.Options` has one size), all
- * reporting into one `Progress`. Connections of different sizes never send equal payloads, so
- * the checksum plugin still sees no duplicates.
+ * The load as `Load.run` calls: one per payload size and frame count (a `Load.Options` has one
+ * of each), all reporting into one `Progress`. Each run numbers its connections after the
+ * previous runs' (`firstConnection`), and that number is in every payload, so the checksum plugin
+ * sees no duplicates.
  */
 const loadRuns = (
   shape: LoadShape,
   target: { readonly host: string; readonly port: number },
   extra: { readonly batch: number; readonly topics: number; readonly frames?: number | undefined }
-): Effect.Effect<Array<Load.Options>, UsageError> => {
-  const { frames } = extra
-  if (frames !== undefined && frames % shape.connections !== 0) {
-    return Effect.fail(
-      new UsageError({
-        reason: `--frames ${frames} does not split evenly over ${shape.connections} connections: `
-          + `use a multiple of ${shape.connections}, or another --connections`
-      })
-    )
-  }
-  const bySize = new Map<number, number>()
-  for (const size of connectionPayloadSizes(shape.payload, shape.connections)) {
-    bySize.set(size, (bySize.get(size) ?? 0) + 1)
-  }
-  return Effect.succeed(Array.from(bySize, ([payloadSize, connections]) => ({
-    host: target.host,
-    port: target.port,
-    connections,
-    payloadSize,
-    batch: extra.batch,
-    topics: extra.topics,
-    ratePerConnection: shape.rate === 0 ? undefined : shape.rate / shape.connections,
-    framesPerConnection: frames === undefined ? undefined : frames / shape.connections
-  })))
+): Array<Load.Options> => {
+  const sizes = connectionPayloadSizes(shape.payload, shape.connections)
+  const frames = extra.frames === undefined ? undefined : connectionFrames(extra.frames, shape.connections)
+  const runs = new Map<string, { payloadSize: number; frames: number | undefined; connections: number }>()
+  sizes.forEach((payloadSize, i) => {
+    const key = `${payloadSize}/${frames?.[i]}`
+    const run = runs.get(key)
+    if (run === undefined) runs.set(key, { payloadSize, frames: frames?.[i], connections: 1 })
+    else run.connections++
+  })
+  let firstConnection = 0
+  return Array.from(runs.values(), (run) => {
+    const options: Load.Options = {
+      host: target.host,
+      port: target.port,
+      connections: run.connections,
+      firstConnection,
+      payloadSize: run.payloadSize,
+      batch: extra.batch,
+      topics: extra.topics,
+      ratePerConnection: shape.rate === 0 ? undefined : shape.rate / shape.connections,
+      framesPerConnection: run.frames
+    }
+    firstConnection += run.connections
+    return options
+  })
 }
 
 /** Runs the load in the background of the current scope; interrupting the fiber cuts it off. */
@@ -582,7 +588,7 @@ const runGateway = (options: ServeOptions, load: LoadShape | undefined) =>
       )
       const generator = load === undefined || load.connections === 0
         ? undefined
-        : yield* startLoad(yield* loadRuns(load, gateway.tcpAddress, { batch: 64, topics: 12 }))
+        : yield* startLoad(loadRuns(load, gateway.tcpAddress, { batch: 64, topics: 12 }))
       if (generator !== undefined) observed.load = generator.progress
       const framesPerSecond = yield* rateMeter(() => gateway.counters.framesIn)
       const line = yield* Effect.forkScoped(progressLine(
@@ -639,7 +645,7 @@ export const demo = (options: DemoOptions) => runGateway(options, options)
  */
 export const load = (options: LoadOptions) =>
   Effect.gen(function*() {
-    const runs = yield* loadRuns(options, options, {
+    const runs = loadRuns(options, options, {
       batch: options.batch,
       topics: options.topics,
       frames: Option.getOrUndefined(options.frames)

@@ -19,6 +19,11 @@ export interface Options {
   readonly host: string
   readonly port: number
   readonly connections: number
+  /**
+   * The number of this run's first connection (default 0). It is in every payload, so runs of one
+   * load that share a payload size must number their connections apart to send no duplicates.
+   */
+  readonly firstConnection?: number | undefined
   /** Payload bytes per frame. */
   readonly payloadSize: number
   /** Frames per socket write. */
@@ -211,7 +216,12 @@ export const run = (options: Options, progress: Progress) =>
         const closed = (code: string | undefined, cause: unknown) =>
           new ServerClosed({ host: options.host, port: options.port, code, cause })
         let sentAll = false
-        const frames = batches(options, connection, progress, (lastSeq) => track(inFlight, lastSeq, now()))
+        const frames = batches(
+          options,
+          (options.firstConnection ?? 0) + connection,
+          progress,
+          (lastSeq) => track(inFlight, lastSeq, now())
+        )
         // toSocket half-closes the connection when the frames end.
         const write = Stream.concat(Stream.succeed(ackRequest), frames).pipe(
           Stream.run(NodeBridge.toSocket(socket)),

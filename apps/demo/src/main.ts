@@ -33,7 +33,7 @@ NodeRuntime.runMain(
       ValidationError.isValidationError(error)
         // @effect/cli has already printed what is wrong.
         ? exitWith(2)
-        : Effect.zipRight(Console.error(`weft-demo: ${error.message}`), exitWith(error._tag === "UsageError" ? 2 : 1))
+        : Effect.zipRight(Console.error(`weft-demo: ${error.message}`), exitWith(1))
     ),
     Effect.provide(NodeContext.layer)
   )

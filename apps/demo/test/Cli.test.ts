@@ -257,22 +257,11 @@ describe("weft-demo: parsing", () => {
       }
     }))
 
-  it.effect("load: --frames that does not split evenly over the connections is a UsageError, before connecting", () =>
-    Effect.gen(function*() {
-      const output = yield* capture
-      // Port 1 has no gateway: had load tried to connect, it would fail with ConnectFailed instead.
-      const exit = yield* Effect.exit(
-        runInProcess(output, "load", "--port", "1", "--frames", "10", "--connections", "4")
-      )
-      expect(exit).toEqual(
-        Exit.fail(
-          new Cli.UsageError({
-            reason:
-              "--frames 10 does not split evenly over 4 connections: use a multiple of 4, or another --connections"
-          })
-        )
-      )
-      expect(output.out).toEqual([])
+  it.effect("--frames is shared out over the connections, the first ones sending one more", () =>
+    Effect.sync(() => {
+      expect(Cli.connectionFrames(10, 4)).toEqual([3, 3, 2, 2])
+      expect(Cli.connectionFrames(8, 4)).toEqual([2, 2, 2, 2])
+      expect(Cli.connectionFrames(2, 3)).toEqual([1, 1, 0])
     }))
 
   it.effect("payload sizes per connection: a list in turn, a range spread from min to max", () =>
@@ -432,6 +421,29 @@ describe("weft-demo: end to end", () => {
       expect(error.message).toContain(`cannot watch at http://127.0.0.1:${port}/rpc`)
       expect(error.message).toContain("ECONNREFUSED")
       expect(output.text()).not.toContain("watched")
+    }))
+
+  it.scopedLive("load --frames that does not divide by --connections sends exactly that many, no duplicates", () =>
+    Effect.gen(function*() {
+      const { gateway } = yield* start({ plugins: ["stats", "checksum", "sink"] })
+      const output = yield* capture
+      yield* runInProcess(
+        output,
+        "load",
+        "--port",
+        String(gateway.tcpAddress.port),
+        "--frames",
+        "1001",
+        "--connections",
+        "4",
+        "--payload",
+        "16,16,32,16"
+      )
+      expect(output.text()).toContain("frames sent       1001\n")
+      expect(output.text()).toContain("acked             1001\n")
+      const snapshot = yield* gateway.snapshot()
+      expect(snapshot.framesIn).toBe(1001)
+      expect(snapshot.checksum.duplicates).toBe(0)
     }))
 
   it.scopedLive("load against a gateway stopped mid-load prints its totals and fails with ServerClosed", () =>
