@@ -599,7 +599,13 @@ const runGateway = (options: ServeOptions, load: LoadShape | undefined) =>
       // After --duration, or on Ctrl-C / SIGTERM (interruption): the same graceful shutdown.
       yield* waitFor(options.duration).pipe(Effect.ensuring(Effect.gen(function*() {
         yield* Fiber.interrupt(line)
-        yield* Console.log("\nshutting down: stop load, stop accepting, drain plugins, fsync sink…")
+        const steps = [
+          ...(generator === undefined ? [] : ["stop load"]),
+          "stop accepting",
+          "drain plugins",
+          ...(gateway.plugins().includes("sink") ? ["fsync sink"] : [])
+        ]
+        yield* Console.log(`\nshutting down: ${steps.join(", ")}…`)
         // The load generator is cut off (frames it sent but was not acked for are reported), so
         // shutdown does not wait for the gateway to read what the kernel still buffers.
         if (generator !== undefined) {

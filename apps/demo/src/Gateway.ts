@@ -185,6 +185,15 @@ export interface ConnectionFailure {
   readonly message: string
 }
 
+/**
+ * The client's `address:port` as logged. A client that reset the connection before the gateway
+ * got to it has no address any more (Node's `remoteAddress` is then `undefined`).
+ */
+export const peerOf = (socket: Pick<Net.Socket, "remoteAddress" | "remotePort">): string =>
+  socket.remoteAddress === undefined
+    ? "unknown (reset before it was accepted)"
+    : `${socket.remoteAddress}:${socket.remotePort}`
+
 /** Counters that outlive the gateway, so a summary can be printed after shutdown. */
 export interface Counters {
   framesIn: number
@@ -602,7 +611,7 @@ const make = (config: Config) =>
     // allowHalfOpen: a client's half-close ends its stream, but the gateway closes the socket only
     // after every frame of it was ingested, so a client that sees "close" knows it is all in.
     const server = Net.createServer({ allowHalfOpen: true }, (socket) => {
-      const peer = `${socket.remoteAddress}:${socket.remotePort}`
+      const peer = peerOf(socket)
       if (counters.connectionsActive >= config.maxConnections) {
         counters.connectionsRefused++
         socket.destroy()

@@ -358,6 +358,8 @@ describe("weft-demo: end to end", () => {
 
       yield* Fiber.interrupt(server)
       const summary = serveOutput.text()
+      // serve ran no load: nothing to stop but the gateway.
+      expect(summary).toContain("\nshutting down: stop accepting, drain plugins, fsync sink…\n")
       expect(summary).toContain("frames in         600")
       expect(summary).toContain(`acked (fsynced)   600  → ${sink}`)
       expect(summary).toContain("dead letters      0")
@@ -421,6 +423,19 @@ describe("weft-demo: end to end", () => {
       expect(error.message).toContain(`cannot watch at http://127.0.0.1:${port}/rpc`)
       expect(error.message).toContain("ECONNREFUSED")
       expect(output.text()).not.toContain("watched")
+    }))
+
+  it.scopedLive("weft-demo --duration stops its built-in load first, then the gateway, and prints both", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const output = yield* capture
+      yield* runInProcess(
+        output,
+        ...["--tcp-port", "0", "--http-port", "0", "--duration", "1", "--connections", "1", "--rate", "500"],
+        ...["--plugins", "stats", "--sink", Path.join(dir, "sink.log")]
+      )
+      expect(output.text()).toContain("\nshutting down: stop load, stop accepting, drain plugins…\n")
+      expect(output.text()).toMatch(/frames sent {7}\d+ {2}\(built-in load\)/)
     }))
 
   it.scopedLive("load --frames that does not divide by --connections sends exactly that many, no duplicates", () =>

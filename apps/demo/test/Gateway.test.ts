@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Arena } from "@weft/arena"
 import { Context, Effect, Layer, Metric } from "effect"
+import * as Net from "node:net"
 import * as Path from "node:path"
 import * as Cli from "../src/Cli.js"
 import * as Frame from "../src/Frame.js"
@@ -306,6 +307,35 @@ describe("gateway over real TCP", () => {
       expect((yield* gateway.snapshot()).connections.failed).toBe(failing)
       expect(JSON.parse((yield* get(`${url}/stats`)).text).connections.failed).toBe(failing)
       expect(Cli.formatSummary(gateway, {})).toContain(`connection errors ${failing}\n`)
+    }))
+
+  it.scopedLive("a client that resets before it is accepted is logged without an undefined address", () =>
+    Effect.gen(function*() {
+      const { gateway } = yield* start({ plugins: ["stats"] })
+      const clients = yield* Effect.sync(() =>
+        Array.from({ length: 20 }, () => {
+          const client = Net.connect({ host: "127.0.0.1", port: gateway.tcpAddress.port })
+          client.on("error", () => {})
+          client.on("connect", () => client.resetAndDestroy())
+          return client
+        })
+      )
+      // The test shares the gateway's event loop: holding it lets the resets land before the
+      // gateway's accept callbacks run (bounded real time; the condition is observable below).
+      yield* Effect.sync(() => {
+        const until = Date.now() + 300
+        while (Date.now() < until || clients.some((client) => client.connecting)) {
+          // busy: no callback runs meanwhile
+          if (Date.now() > until + 2000) break
+        }
+      })
+      yield* waitUntil("the resets were seen", Effect.sync(() => gateway.counters.connectionsAccepted === 20))
+      yield* waitUntil("every connection closed", Effect.sync(() => gateway.counters.connectionsActive === 0))
+      expect(gateway.counters.failures.length).toBeGreaterThan(0)
+      for (const failure of gateway.counters.failures) expect(failure.peer).not.toContain("undefined")
+      expect(gateway.counters.failures.map((failure) => failure.peer)).toContain(
+        Gateway.peerOf({ remoteAddress: undefined, remotePort: undefined })
+      )
     }))
 
   it.scopedLive("connections beyond maxConnections are refused and logged", () =>
