@@ -13,7 +13,6 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
-import * as Span from "@effect/cli/HelpDoc/Span"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
@@ -39,6 +38,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import type * as Acks from "./Acks.js"
 import * as Gateway from "./Gateway.js"
+import * as Help from "./Help.js"
 import * as Http from "./Http.js"
 import * as Load from "./Load.js"
 import * as Plugins from "./Plugins.js"
@@ -378,10 +378,10 @@ export const version: string = (createRequire(import.meta.url)("../package.json"
  * `--version` print and succeed.
  */
 export const runWith = <E, R>(handlers: Handlers<E, R>) =>
-  Command.run(make(handlers), {
+  Help.run(make(handlers), {
     name: "weft-demo",
     version,
-    summary: Span.text("the weft gateway: TCP ingest → arena → plugin actors → HTTP, SSE and RPC")
+    summary: "the weft gateway: TCP ingest → arena → plugin actors → HTTP, SSE and RPC"
   })
 
 // ---------------------------------------------------------------------------------------------

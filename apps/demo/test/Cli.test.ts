@@ -1,12 +1,13 @@
 import { ValidationError } from "@effect/cli"
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Console, Duration, Effect, Exit, Fiber, Option } from "effect"
+import { Cause, Console, Context, Duration, Effect, Exit, Fiber, Option } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Net from "node:net"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Cli from "../src/Cli.js"
+import * as Help from "../src/Help.js"
 import * as Load from "../src/Load.js"
 import { get, readSink, start, tempDir, waitUntil } from "./helpers.js"
 
@@ -257,6 +258,13 @@ describe("weft-demo: parsing", () => {
       }
     }))
 
+  it.effect("--wizard (built into @effect/cli, not hideable from its parser) is refused", () =>
+    Effect.gen(function*() {
+      const { printed } = yield* parseRejected("--wizard")
+      expect(printed).toContain("weft-demo has no wizard mode: see weft-demo --help")
+      expect((yield* parseRejected("load", "--wizard")).printed).toContain("no wizard mode")
+    }))
+
   it.effect("--frames is shared out over the connections, the first ones sending one more", () =>
     Effect.sync(() => {
       expect(Cli.connectionFrames(10, 4)).toEqual([3, 3, 2, 2])
@@ -294,6 +302,12 @@ describe("weft-demo: parsing", () => {
         expect(loadHelp).toContain(text)
       }
       expect((yield* parse("watch", "--help")).output.text()).toContain("<topic>")
+      for (const [sub, text] of [["", help], ["serve ", serveHelp], ["load ", loadHelp]] as const) {
+        expect(text).toContain(`$ weft-demo ${sub}[--`)
+        expect(text).not.toContain("--wizard")
+        expect(text.split("\n").filter((line) => Help.isFiller(line.trim()))).toEqual([])
+      }
+      expect(help).toContain("weft-demo serve\n\n  run the gateway")
       const version = yield* parse("--version")
       expect(version.output.text().trim()).toBe(Cli.version)
       expect(version.parsed).toEqual([])
@@ -510,12 +524,53 @@ describe("weft-demo: end to end", () => {
     120_000
   )
 
+  it.scopedLive(
+    "--help of every command, piped with NO_COLOR unset: plain text, no filler, weft-demo <sub> usage",
+    () =>
+      Effect.gen(function*() {
+        const env = { ...globalThis.process.env }
+        delete env["NO_COLOR"]
+        delete env["FORCE_COLOR"]
+        // One child process (stdout a pipe) prints the four helps in turn: one tsx start-up, not four.
+        const script = [
+          "import * as NodeContext from '@effect/platform-node/NodeContext'",
+          "import { Effect } from 'effect'",
+          "import * as Cli from './src/Cli.ts'",
+          "for (const args of [[], ['serve'], ['load'], ['watch']]) {",
+          "  process.stdout.write('\\f')",
+          "  await Effect.runPromise(Cli.run(['node', 'weft-demo', ...args, '--help']).pipe(Effect.provide(NodeContext.layer)))",
+          "}"
+        ].join("\n")
+        const child = yield* spawnProcess(
+          globalThis.process.execPath,
+          ["--conditions=source", "--import", "tsx", "--input-type=module", "-e", script]
+        ).pipe(Effect.provideService(Env, env))
+        yield* waitUntil("the process exited", Effect.sync(() => child.process.exitCode !== null), 100_000)
+        expect(child.stderr()).toBe("")
+        expect(child.process.exitCode).toBe(0)
+        const helps = child.stdout().split("\f").slice(1)
+        expect(helps).toHaveLength(4)
+        helps.forEach((help, i) => {
+          const sub = ["", " serve", " load", " watch"][i]!
+          expect(help).not.toContain("\u001b")
+          expect(help).toContain(`\n$ weft-demo${sub} [--`)
+          for (
+            const filler of ["A user-defined piece of text", "This setting is optional", "An integer.", "--wizard"]
+          ) {
+            expect(help).not.toContain(filler)
+          }
+        })
+      }),
+    120_000
+  )
+
   it.scopedLive("a bad flag exits 2 with the message and no stack trace (child process)", () =>
     Effect.gen(function*() {
       const child = yield* spawn("serve", "--tcp-port", "-5")
       yield* waitUntil("the process exited", Effect.sync(() => child.process.exitCode !== null), 60_000)
       expect(child.process.exitCode).toBe(2)
       expect(child.stderr()).toContain("--tcp-port must be an integer from 0 to 65535, got -5")
+      expect(child.stderr()).not.toContain("\u001b")
       expect(child.stderr()).not.toMatch(/\n\s+at /)
       expect(child.stdout()).not.toContain("weft gateway")
     }), 120_000)
@@ -611,6 +666,48 @@ describe("weft-demo: on a terminal", () => {
   )
 })
 
+describe("weft-demo: colour", () => {
+  it.scopedLive.skipIf(!hasScript)(
+    "help is coloured on a terminal, and not with NO_COLOR set",
+    () =>
+      Effect.gen(function*() {
+        const command = [
+          globalThis.process.execPath,
+          "--conditions=source",
+          "--import",
+          "tsx",
+          Path.join(srcDir, "main.ts"),
+          "load",
+          "--help"
+        ]
+          .map((arg) => `'${arg}'`).join(" ")
+        const env = { ...globalThis.process.env }
+        delete env["NO_COLOR"]
+        const [coloured, plain] = yield* Effect.all([
+          spawnProcess("script", ["-qec", command, "/dev/null"]).pipe(Effect.provideService(Env, env)),
+          spawnProcess("script", ["-qec", command, "/dev/null"]).pipe(
+            Effect.provideService(Env, { ...env, NO_COLOR: "1" })
+          )
+        ])
+        yield* waitUntil(
+          "both exited",
+          Effect.sync(() => coloured.process.exitCode !== null && plain.process.exitCode !== null),
+          60_000
+        )
+        expect(coloured.stdout()).toContain("\u001b[")
+        expect(coloured.stdout()).toContain("weft-demo load")
+        expect(plain.stdout()).not.toContain("\u001b")
+        expect(plain.stdout()).toContain("$ weft-demo load [--")
+      }),
+    120_000
+  )
+})
+
+/** The environment of spawned processes (this process's unless provided). */
+class Env extends Context.Reference<Env>()("test/Env", {
+  defaultValue: (): NodeJS.ProcessEnv => globalThis.process.env
+}) {}
+
 /** `weft-demo <args>` as a child process (tsx, sources); killed when the scope closes. */
 const spawn = (...args: Array<string>) =>
   spawnProcess(
@@ -621,9 +718,10 @@ const spawn = (...args: Array<string>) =>
 /** A child process with its output collected; killed when the scope closes. */
 const spawnProcess = (file: string, args: ReadonlyArray<string>) =>
   Effect.acquireRelease(
-    Effect.sync(() => {
+    Effect.map(Env, (env) => {
       const process = ChildProcess.spawn(file, args, {
         cwd: Path.join(srcDir, ".."),
+        env,
         stdio: ["ignore", "pipe", "pipe"]
       })
       let stdout = ""
