@@ -29,6 +29,7 @@ import * as Net from "node:net"
 import * as Path from "node:path"
 import * as Acks from "./Acks.js"
 import * as Frame from "./Frame.js"
+import * as LatencyWindow from "./LatencyWindow.js"
 import * as Plugins from "./Plugins.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -250,9 +251,14 @@ export interface Snapshot {
   }
   /** Ingest (decoded) → durable in the sink (written and fsynced), per frame, since the start. */
   readonly latency: Acks.LatencySummary
+  /** The same latency over about the last `windowSeconds` (10 to 11 s: the window moves every second). */
+  readonly recentLatency: Acks.LatencySummary & { readonly windowSeconds: number }
   /** The gateway process's memory when the snapshot was taken (`process.memoryUsage()`). */
   readonly memory: { readonly rssBytes: number; readonly heapUsedBytes: number }
 }
+
+/** The window of `Snapshot.recentLatency`. */
+const recentLatencySeconds = 10
 
 /** How many failures `Counters.failures` keeps. */
 export const recentFailures = 64
@@ -397,6 +403,11 @@ const make = (config: Config) =>
     const clock = yield* Effect.clock
     const acks = Acks.make(config.arenaCapacity, () => Number(clock.unsafeCurrentTimeNanos()) / 1e6)
     const frameIndex = Frame.makeIndex(config.arenaCapacity)
+    // The recent latency, moved on every second.
+    const recentLatency = LatencyWindow.make(acks.latency, recentLatencySeconds)
+    yield* Effect.forkScoped(
+      Effect.repeat(Effect.sync(() => LatencyWindow.rotate(recentLatency)), Schedule.spaced("1 second"))
+    )
 
     const statsState = Plugins.makeStatsState()
     const topicsState = Plugins.makeTopicsState()
@@ -696,6 +707,7 @@ const make = (config: Config) =>
             writeFailures: sinkState.writeFailures
           },
           latency: Acks.summarize(acks.latency),
+          recentLatency: { ...LatencyWindow.summarize(recentLatency), windowSeconds: recentLatencySeconds },
           memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed }
         }
         return result
