@@ -285,14 +285,16 @@ const residentMemoryMetric = Metric.gauge("process_resident_memory_bytes", {
   description: "resident set size of the gateway process, in bytes"
 })
 
-/** Publishes a plain, growing field to an incremental counter: each call adds what it grew by. */
+/**
+ * Publishes a plain, growing field to an incremental counter: each call adds what it grew by, in
+ * one synchronous step, so an interrupted publish (a `/metrics` client gone) loses no delta.
+ */
 const counterFeed = (metric: Metric.Metric.Counter<number>, read: () => number) => {
   let published = 0
-  return Effect.suspend(() => {
+  return Effect.sync(() => {
     const now = read()
-    const delta = now - published
+    metric.unsafeUpdate(now - published, [])
     published = now
-    return Metric.incrementBy(metric, delta)
   })
 }
 

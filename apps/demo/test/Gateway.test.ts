@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Arena } from "@weft/arena"
-import { Context, Effect, Layer, Metric } from "effect"
+import { Context, Effect, Exit, Fiber, Layer, Metric } from "effect"
 import * as Net from "node:net"
 import * as Path from "node:path"
 import * as Cli from "../src/Cli.js"
@@ -336,6 +336,26 @@ describe("gateway over real TCP", () => {
       expect(gateway.counters.failures.map((failure) => failure.peer)).toContain(
         Gateway.peerOf({ remoteAddress: undefined, remotePort: undefined })
       )
+    }))
+
+  it.scopedLive("interrupting a load closes its connections and is not reported as the server closing them", () =>
+    Effect.gen(function*() {
+      const { gateway } = yield* start({ plugins: ["stats"] })
+      const progress = Load.makeProgress()
+      const load = yield* Effect.fork(Load.run({
+        host: "127.0.0.1",
+        port: gateway.tcpAddress.port,
+        connections: 4,
+        payloadSize: 16,
+        batch: 16,
+        topics: 2
+      }, progress))
+      yield* waitUntil("4 connections sending", Effect.sync(() => gateway.counters.connectionsActive === 4))
+      yield* waitUntil("frames in", Effect.sync(() => gateway.counters.framesIn > 100))
+      const exit = yield* Fiber.interrupt(load)
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      yield* waitUntil("every connection closed", Effect.sync(() => gateway.counters.connectionsActive === 0))
+      expect(progress.sent).toBeGreaterThan(100)
     }))
 
   it.scopedLive("connections beyond maxConnections are refused and logged", () =>
