@@ -13,7 +13,6 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as HelpDoc from "@effect/cli/HelpDoc"
-import * as Span from "@effect/cli/HelpDoc/Span"
 import * as Options from "@effect/cli/Options"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
@@ -39,6 +38,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import type * as Acks from "./Acks.js"
 import * as Gateway from "./Gateway.js"
+import * as Help from "./Help.js"
 import * as Http from "./Http.js"
 import * as Load from "./Load.js"
 import * as Plugins from "./Plugins.js"
@@ -96,7 +96,7 @@ export interface DemoOptions extends ServeOptions, LoadShape {}
 export interface LoadOptions extends LoadShape {
   readonly host: string
   readonly port: number
-  /** Stop after this many frames in total (split over the connections). */
+  /** Stop after this many frames in total (see {@link connectionFrames}). */
   readonly frames: Option.Option<number>
   /** Frames per socket write. */
   readonly batch: number
@@ -338,7 +338,10 @@ const loadCommand = Command.make("load", {
       n >= 1 ? Effect.succeed(n) : Effect.fail(invalid(`--frames must be a positive integer, got ${n}`))
     ),
     Options.optional,
-    Options.withDescription("stop after this many frames in total (default: no limit)")
+    Options.withDescription(
+      "stop after this many frames in total, shared out over the connections (the first ones send one more "
+        + "when it does not divide evenly) (default: no limit)"
+    )
   ),
   payload: payload("64"),
   batch: integerIn("batch", 1, 65536, 64, "frames per socket write"),
@@ -401,10 +404,10 @@ export const version: string = (createRequire(import.meta.url)("../package.json"
  * `--version` print and succeed.
  */
 export const runWith = <E, R>(handlers: Handlers<E, R>) =>
-  Command.run(make(handlers), {
+  Help.run(make(handlers), {
     name: "weft-demo",
     version,
-    summary: Span.text("the weft gateway: TCP ingest → arena → plugin actors → HTTP, SSE and RPC")
+    summary: "the weft gateway: TCP ingest → arena → plugin actors → HTTP, SSE and RPC"
   })
 
 // ---------------------------------------------------------------------------------------------
@@ -452,46 +455,49 @@ export const connectionPayloadSizes = (sizes: PayloadSizes, connections: number)
       ? sizes.min
       : sizes.min + Math.round(((sizes.max - sizes.min) * i) / (connections - 1)))
 
-/** `--frames` that cannot be split evenly over `--connections`, or a similar misfit. */
-export class UsageError extends Data.TaggedError("UsageError")<{ readonly reason: string }> {
-  override get message() {
-    return this.reason
-  }
-}
+/**
+ * How many of `frames` each of `connections` connections sends: an equal share, the first
+ * `frames % connections` connections one more.
+ */
+export const connectionFrames = (frames: number, connections: number): Array<number> =>
+  Array.from({ length: connections }, (_, i) => Math.floor(frames / connections) + (i < frames % connections ? 1 : 0))
 
 /**
- * The load as `Load.run` calls: one per payload size (a `Load.Options` has one size), all
- * reporting into one `Progress`. Connections of different sizes never send equal payloads, so
- * the checksum plugin still sees no duplicates.
+ * The load as `Load.run` calls: one per payload size and frame count (a `Load.Options` has one
+ * of each), all reporting into one `Progress`. Each run numbers its connections after the
+ * previous runs' (`firstConnection`), and that number is in every payload, so the checksum plugin
+ * sees no duplicates.
  */
 const loadRuns = (
   shape: LoadShape,
   target: { readonly host: string; readonly port: number },
   extra: { readonly batch: number; readonly topics: number; readonly frames?: number | undefined }
-): Effect.Effect<Array<Load.Options>, UsageError> => {
-  const { frames } = extra
-  if (frames !== undefined && frames % shape.connections !== 0) {
-    return Effect.fail(
-      new UsageError({
-        reason: `--frames ${frames} does not split evenly over ${shape.connections} connections: `
-          + `use a multiple of ${shape.connections}, or another --connections`
-      })
-    )
-  }
-  const bySize = new Map<number, number>()
-  for (const size of connectionPayloadSizes(shape.payload, shape.connections)) {
-    bySize.set(size, (bySize.get(size) ?? 0) + 1)
-  }
-  return Effect.succeed(Array.from(bySize, ([payloadSize, connections]) => ({
-    host: target.host,
-    port: target.port,
-    connections,
-    payloadSize,
-    batch: extra.batch,
-    topics: extra.topics,
-    ratePerConnection: shape.rate === 0 ? undefined : shape.rate / shape.connections,
-    framesPerConnection: frames === undefined ? undefined : frames / shape.connections
-  })))
+): Array<Load.Options> => {
+  const sizes = connectionPayloadSizes(shape.payload, shape.connections)
+  const frames = extra.frames === undefined ? undefined : connectionFrames(extra.frames, shape.connections)
+  const runs = new Map<string, { payloadSize: number; frames: number | undefined; connections: number }>()
+  sizes.forEach((payloadSize, i) => {
+    const key = `${payloadSize}/${frames?.[i]}`
+    const run = runs.get(key)
+    if (run === undefined) runs.set(key, { payloadSize, frames: frames?.[i], connections: 1 })
+    else run.connections++
+  })
+  let firstConnection = 0
+  return Array.from(runs.values(), (run) => {
+    const options: Load.Options = {
+      host: target.host,
+      port: target.port,
+      connections: run.connections,
+      firstConnection,
+      payloadSize: run.payloadSize,
+      batch: extra.batch,
+      topics: extra.topics,
+      ratePerConnection: shape.rate === 0 ? undefined : shape.rate / shape.connections,
+      framesPerConnection: run.frames
+    }
+    firstConnection += run.connections
+    return options
+  })
 }
 
 /** Runs the load in the background of the current scope; interrupting the fiber cuts it off. */
@@ -541,7 +547,7 @@ export const formatSummary = (
     `  acked (fsynced)   ${sink.acked}  → ${gateway.config.sinkPath}`,
     `  dead letters      ${sum(counters.deadLetters.values())}${reasons === "" ? "" : ` (${reasons})`}`,
     `  restarts          ${sum(counters.restarts.values())}`,
-    `  connection errors ${counters.failures.length}`,
+    `  connection errors ${counters.connectionsFailed}`,
     `  latency           ${formatLatency(facts.latency)}  (ingest → fsynced)`,
     ...(facts.load === undefined ? [] : [
       `  client latency    ${formatLatency(Load.latency(facts.load))}  (send → ack, ${facts.load.acked} acked)`
@@ -611,7 +617,7 @@ const runGateway = (options: ServeOptions, load: LoadShape | undefined) =>
       )
       const generator = load === undefined || load.connections === 0
         ? undefined
-        : yield* startLoad(yield* loadRuns(load, gateway.tcpAddress, { batch: 64, topics: 12 }))
+        : yield* startLoad(loadRuns(load, gateway.tcpAddress, { batch: 64, topics: 12 }))
       if (generator !== undefined) observed.load = generator.progress
       const framesPerSecond = yield* rateMeter(() => gateway.counters.framesIn)
       const line = yield* Effect.forkScoped(progressLine(
@@ -622,7 +628,13 @@ const runGateway = (options: ServeOptions, load: LoadShape | undefined) =>
       // After --duration, or on Ctrl-C / SIGTERM (interruption): the same graceful shutdown.
       yield* waitFor(options.duration).pipe(Effect.ensuring(Effect.gen(function*() {
         yield* Fiber.interrupt(line)
-        yield* Console.log("\nshutting down: stop load, stop accepting, drain plugins, fsync sink…")
+        const steps = [
+          ...(generator === undefined ? [] : ["stop load"]),
+          "stop accepting",
+          "drain plugins",
+          ...(gateway.plugins().includes("sink") ? ["fsync sink"] : [])
+        ]
+        yield* Console.log(`\nshutting down: ${steps.join(", ")}…`)
         // The load generator is cut off (frames it sent but was not acked for are reported), so
         // shutdown does not wait for the gateway to read what the kernel still buffers.
         if (generator !== undefined) {
@@ -663,11 +675,12 @@ export const demo = (options: DemoOptions) => runGateway(options, options)
 /**
  * `weft-demo load`: the load generator against a running gateway, with a live progress line, until
  * `--frames` are all acked, `--duration` passed, or interruption (which cuts the connections off:
- * frames not yet acked are reported as in flight). The summary is printed in every case.
+ * frames not yet acked are reported as unacked), or the gateway closing a connection first (then
+ * it fails with `ServerClosed`). The summary is printed in each of these cases.
  */
 export const load = (options: LoadOptions) =>
   Effect.gen(function*() {
-    const runs = yield* loadRuns(options, options, {
+    const runs = loadRuns(options, options, {
       batch: options.batch,
       topics: options.topics,
       frames: Option.getOrUndefined(options.frames)
@@ -686,20 +699,10 @@ export const load = (options: LoadOptions) =>
         `  ${perSecond} frames/s · ${progress.sent} sent · ${progress.acked} acked · `
         + `${progress.sent - progress.acked} in flight`)
     ))
-    const summary = Effect.suspend(() =>
-      Console.log([
-        "",
-        "summary",
-        `  frames sent       ${progress.sent}`,
-        `  acked             ${progress.acked}`,
-        `  in flight         ${progress.sent - progress.acked}${
-          progress.sent === progress.acked ? "" : " (no ack received before the load stopped)"
-        }`,
-        `  latency           ${formatLatency(Load.latency(progress))}  (send → ack)`
-      ].join("\n"))
-    )
     // With --frames, the load ends once every frame is acked (the gateway closes each connection
-    // after its last ack). Ctrl-C or --duration cut it off; the summary is printed in both cases.
+    // after its last ack). Ctrl-C or --duration cut it off, and the gateway going away ends it
+    // with ServerClosed; the summary is printed in all three cases (ServerClosed then fails the
+    // command: exit 1 with its message).
     yield* Option.match(options.duration, {
       onNone: () =>
         Fiber.join(generator.fiber),
@@ -708,11 +711,38 @@ export const load = (options: LoadOptions) =>
     }).pipe(Effect.onExit((exit) =>
       Effect.zipRight(
         Fiber.interrupt(line),
-        // A failure (e.g. ConnectFailed) is reported by itself, without a summary of nothing.
-        Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) ? Effect.void : summary
+        Exit.match(exit, {
+          onSuccess: () => Console.log(formatLoadSummary(progress, undefined)),
+          onFailure: (cause) => {
+            const closed = Cause.failureOption(cause).pipe(Option.filter(isServerClosed))
+            return Option.isSome(closed) || Cause.isInterruptedOnly(cause)
+              ? Console.log(formatLoadSummary(progress, Option.getOrUndefined(closed)))
+              // Any other failure (e.g. ConnectFailed) is reported by itself, without a summary of nothing.
+              : Effect.void
+          }
+        })
       )
     ))
   }).pipe(Effect.scoped)
+
+const isServerClosed = (error: unknown): error is Load.ServerClosed => error instanceof Load.ServerClosed
+
+/**
+ * The last lines `load` prints: frames sent, acked and unacked, and the send → ack latency; when
+ * the gateway went away (`closed`), that it closed the connection.
+ */
+export const formatLoadSummary = (progress: Load.Progress, closed: Load.ServerClosed | undefined): string => {
+  const unacked = progress.sent - progress.acked
+  return [
+    "",
+    "summary",
+    ...(closed === undefined ? [] : [`  ${closed.message}: the load stopped there`]),
+    `  frames sent       ${progress.sent}`,
+    `  acked             ${progress.acked}`,
+    `  unacked           ${unacked}${unacked === 0 ? "" : " (no ack received before the load stopped)"}`,
+    `  latency           ${formatLatency(Load.latency(progress))}  (send → ack)`
+  ].join("\n")
+}
 
 /** One watched frame as `watch` prints it: sequence, topic, size, the first bytes in hex. */
 export const formatWatched = (frame: typeof Rpc.WatchedFrame.Type): string => {

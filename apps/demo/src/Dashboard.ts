@@ -29,8 +29,10 @@ export const dashboard = `<!doctype html>
   <div class="card"><div class="label">dead letters</div><div class="value" id="deadLetters">–</div></div>
   <div class="card"><div class="label">restarts</div><div class="value" id="restarts">–</div></div>
   <div class="card"><div class="label">connections</div><div class="value" id="connections">–</div></div>
-  <div class="card"><div class="label">p50 to fsync, ms</div><div class="value" id="p50">–</div></div>
-  <div class="card"><div class="label">p99 to fsync, ms</div><div class="value" id="p99">–</div></div>
+  <div class="card"><div class="label">p50 to fsync, last 10 s, ms</div><div class="value" id="p50Recent">–</div></div>
+  <div class="card"><div class="label">p99 to fsync, last 10 s, ms</div><div class="value" id="p99Recent">–</div></div>
+  <div class="card"><div class="label">p50 to fsync, since start, ms</div><div class="value" id="p50">–</div></div>
+  <div class="card"><div class="label">p99 to fsync, since start, ms</div><div class="value" id="p99">–</div></div>
   <div class="card"><div class="label">memory (RSS), MiB</div><div class="value" id="rss">–</div></div>
 </div>
 <table>
@@ -60,8 +62,11 @@ export const dashboard = `<!doctype html>
     $("deadLetters").textContent = fmt(s.deadLetters)
     $("restarts").textContent = fmt(restarts)
     $("connections").textContent = fmt(s.connections.active)
-    $("p50").textContent = s.latency.count === 0 ? "–" : s.latency.p50Ms.toFixed(1)
-    $("p99").textContent = s.latency.count === 0 ? "–" : s.latency.p99Ms.toFixed(1)
+    const ms = (latency, key) => latency.count === 0 ? "–" : latency[key].toFixed(1)
+    $("p50Recent").textContent = ms(s.recentLatency, "p50Ms")
+    $("p99Recent").textContent = ms(s.recentLatency, "p99Ms")
+    $("p50").textContent = ms(s.latency, "p50Ms")
+    $("p99").textContent = ms(s.latency, "p99Ms")
     $("rss").textContent = fmt(Math.round(s.memory.rssBytes / 1048576))
     $("plugins").innerHTML = Object.entries(s.plugins)
       .map(([name, p]) => row([name, fmt(p.mailbox), fmt(p.processed), fmt(s.restarts["plugin-" + name] || 0)]))

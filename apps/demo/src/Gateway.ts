@@ -29,6 +29,7 @@ import * as Net from "node:net"
 import * as Path from "node:path"
 import * as Acks from "./Acks.js"
 import * as Frame from "./Frame.js"
+import * as LatencyWindow from "./LatencyWindow.js"
 import * as Plugins from "./Plugins.js"
 import * as Timeouts from "./Timeouts.js"
 
@@ -221,6 +222,15 @@ export interface ConnectionFailure {
   readonly message: string
 }
 
+/**
+ * The client's `address:port` as logged. A client that reset the connection before the gateway
+ * got to it has no address any more (Node's `remoteAddress` is then `undefined`).
+ */
+export const peerOf = (socket: Pick<Net.Socket, "remoteAddress" | "remotePort">): string =>
+  socket.remoteAddress === undefined
+    ? "unknown (reset before it was accepted)"
+    : `${socket.remoteAddress}:${socket.remotePort}`
+
 /** Counters that outlive the gateway, so a summary can be printed after shutdown. */
 export interface Counters {
   framesIn: number
@@ -230,6 +240,8 @@ export interface Counters {
   connectionsAccepted: number
   connectionsActive: number
   connectionsRefused: number
+  /** Connections the gateway closed because of an error (refused ones included), since the start. */
+  connectionsFailed: number
   /** Connections closed because they sent nothing for `idleTimeout`. */
   idleTimeouts: number
   /** Connections closed because they did not complete a started frame within `frameDeadline`. */
@@ -238,7 +250,7 @@ export interface Counters {
   readonly deadLetters: Map<string, number>
   /** Supervised restarts, by plugin. */
   readonly restarts: Map<string, number>
-  /** The most recent connection failures (at most 64). */
+  /** The most recent connection failures (at most {@link recentFailures}); `connectionsFailed` counts them all. */
   readonly failures: Array<ConnectionFailure>
 }
 
@@ -281,17 +293,52 @@ export interface Snapshot {
   }
   /** Ingest (decoded) → durable in the sink (written and fsynced), per frame, since the start. */
   readonly latency: Acks.LatencySummary
+  /** The same latency over about the last `windowSeconds` (10 to 11 s: the window moves every second). */
+  readonly recentLatency: Acks.LatencySummary & { readonly windowSeconds: number }
   /** The gateway process's memory when the snapshot was taken (`process.memoryUsage()`). */
   readonly memory: { readonly rssBytes: number; readonly heapUsedBytes: number }
 }
 
-const framesInMetric = Metric.counter("weft_demo_frames_in_total", { incremental: true })
-const bytesInMetric = Metric.gauge("weft_demo_bytes_in")
-const connectionsMetric = Metric.gauge("weft_demo_connections_active")
-const connectionErrorsMetric = Metric.counter("weft_demo_connection_errors_total", { incremental: true })
-const ackedMetric = Metric.gauge("weft_demo_sink_acked")
+/** The window of `Snapshot.recentLatency`. */
+const recentLatencySeconds = 10
+
+/** How many failures `Counters.failures` keeps. */
+export const recentFailures = 64
+
+const framesInMetric = Metric.counter("weft_demo_frames_in_total", {
+  incremental: true,
+  description: "frames ingested: stored in the arena and handed to every plugin"
+})
+const bytesInMetric = Metric.counter("weft_demo_bytes_in_total", {
+  incremental: true,
+  description: "bytes of the frames ingested (length prefixes excluded)"
+})
+const connectionsMetric = Metric.gauge("weft_demo_connections_active", { description: "TCP connections open now" })
+const connectionErrorsMetric = Metric.counter("weft_demo_connection_errors_total", {
+  incremental: true,
+  description: "connections the gateway closed because of an error, by error"
+})
+const ackedMetric = Metric.counter("weft_demo_sink_acked_total", {
+  incremental: true,
+  description: "frames written and fsynced by the sink"
+})
 /** The standard Prometheus name for a process's resident memory. */
-const residentMemoryMetric = Metric.gauge("process_resident_memory_bytes")
+const residentMemoryMetric = Metric.gauge("process_resident_memory_bytes", {
+  description: "resident set size of the gateway process, in bytes"
+})
+
+/**
+ * Publishes a plain, growing field to an incremental counter: each call adds what it grew by, in
+ * one synchronous step, so an interrupted publish (a `/metrics` client gone) loses no delta.
+ */
+const counterFeed = (metric: Metric.Metric.Counter<number>, read: () => number) => {
+  let published = 0
+  return Effect.sync(() => {
+    const now = read()
+    metric.unsafeUpdate(now - published, [])
+    published = now
+  })
+}
 
 // ---------------------------------------------------------------------------------------------
 // the service
@@ -348,6 +395,7 @@ const make = (config: Config) =>
       connectionsAccepted: 0,
       connectionsActive: 0,
       connectionsRefused: 0,
+      connectionsFailed: 0,
       idleTimeouts: 0,
       frameDeadlines: 0,
       deadLetters: new Map(),
@@ -401,6 +449,11 @@ const make = (config: Config) =>
     const clock = yield* Effect.clock
     const acks = Acks.make(config.arenaCapacity, () => Number(clock.unsafeCurrentTimeNanos()) / 1e6)
     const frameIndex = Frame.makeIndex(config.arenaCapacity)
+    // The recent latency, moved on every second.
+    const recentLatency = LatencyWindow.make(acks.latency, recentLatencySeconds)
+    yield* Effect.forkScoped(
+      Effect.repeat(Effect.sync(() => LatencyWindow.rotate(recentLatency)), Schedule.spaced("1 second"))
+    )
 
     const statsState = Plugins.makeStatsState()
     const topicsState = Plugins.makeTopicsState()
@@ -575,8 +628,9 @@ const make = (config: Config) =>
       )
 
     const fail = (peer: string, error: ConnectionError) => {
+      counters.connectionsFailed++
       counters.failures.push({ peer, error: error._tag, message: error.message })
-      if (counters.failures.length > 64) counters.failures.shift()
+      if (counters.failures.length > recentFailures) counters.failures.shift()
       return Effect.zipRight(
         Metric.increment(Metric.tagged(connectionErrorsMetric, "error", error._tag)),
         Effect.logWarning(`connection ${peer} closed: ${error.message}`).pipe(
@@ -642,7 +696,7 @@ const make = (config: Config) =>
     // allowHalfOpen: a client's half-close ends its stream, but the gateway closes the socket only
     // after every frame of it was ingested, so a client that sees "close" knows it is all in.
     const server = Net.createServer({ allowHalfOpen: true }, (socket) => {
-      const peer = `${socket.remoteAddress}:${socket.remotePort}`
+      const peer = peerOf(socket)
       if (counters.connectionsActive >= config.maxConnections) {
         counters.connectionsRefused++
         socket.destroy()
@@ -670,18 +724,13 @@ const make = (config: Config) =>
     )
     const address = server.address() as Net.AddressInfo
 
-    // Frames counted by the connection loops are published to the metric here, in batches.
-    let published = 0
-    const publish = Effect.suspend(() => {
-      const delta = counters.framesIn - published
-      published = counters.framesIn
-      return Effect.all([
-        Metric.incrementBy(framesInMetric, delta),
-        Metric.set(bytesInMetric, counters.bytesIn),
-        Metric.set(ackedMetric, sinkState.acked),
-        Metric.set(residentMemoryMetric, process.memoryUsage.rss())
-      ], { discard: true })
-    })
+    // What the connection loops and the sink count in plain fields is published here, in batches.
+    const publish = Effect.all([
+      counterFeed(framesInMetric, () => counters.framesIn),
+      counterFeed(bytesInMetric, () => counters.bytesIn),
+      counterFeed(ackedMetric, () => sinkState.acked),
+      Effect.suspend(() => Metric.set(residentMemoryMetric, process.memoryUsage.rss()))
+    ], { discard: true })
 
     const snapshot = (options?: { readonly top?: number }) =>
       Effect.gen(function*() {
@@ -708,7 +757,7 @@ const make = (config: Config) =>
             active: counters.connectionsActive,
             accepted: counters.connectionsAccepted,
             refused: counters.connectionsRefused,
-            failed: counters.failures.length,
+            failed: counters.connectionsFailed,
             idleTimeouts: counters.idleTimeouts,
             frameDeadlines: counters.frameDeadlines
           },
@@ -734,6 +783,7 @@ const make = (config: Config) =>
             writeFailures: sinkState.writeFailures
           },
           latency: Acks.summarize(acks.latency),
+          recentLatency: { ...LatencyWindow.summarize(recentLatency), windowSeconds: recentLatencySeconds },
           memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed }
         }
         return result

@@ -10,7 +10,7 @@
  */
 import { Bytes, LengthDelimited } from "@weft/bytes"
 import { NodeBridge } from "@weft/stream"
-import { Clock, Data, Effect, Fiber, Option, Stream } from "effect"
+import { Clock, Data, Effect, Option, Stream } from "effect"
 import * as Net from "node:net"
 import * as Acks from "./Acks.js"
 import * as Frame from "./Frame.js"
@@ -19,6 +19,11 @@ export interface Options {
   readonly host: string
   readonly port: number
   readonly connections: number
+  /**
+   * The number of this run's first connection (default 0). It is in every payload, so runs of one
+   * load that share a payload size must number their connections apart to send no duplicates.
+   */
+  readonly firstConnection?: number | undefined
   /** Payload bytes per frame. */
   readonly payloadSize: number
   /** Frames per socket write. */
@@ -39,6 +44,23 @@ export class ConnectFailed extends Data.TaggedError("ConnectFailed")<{
 }> {
   override get message() {
     return `cannot connect to ${this.host}:${this.port}: ${String(this.cause)}`
+  }
+}
+
+/**
+ * The gateway closed or reset a connection before the load was done with it: it was stopped, or
+ * it closed the connection because of an error of its own. `code` is the socket error
+ * (`ECONNRESET`, `EPIPE`, …), absent when the gateway closed the connection cleanly while frames
+ * were still being sent.
+ */
+export class ServerClosed extends Data.TaggedError("ServerClosed")<{
+  readonly host: string
+  readonly port: number
+  readonly code: string | undefined
+  readonly cause: unknown
+}> {
+  override get message() {
+    return `the gateway at ${this.host}:${this.port} closed the connection${this.code ? ` (${this.code})` : ""}`
   }
 }
 
@@ -178,7 +200,9 @@ const ackRequest = Bytes.fromUint8Array(Frame.ackRequest)
 
 /**
  * Runs the load until every connection sent `framesPerConnection` (forever when absent) and the
- * gateway closed it (after its last ack).
+ * gateway closed it (after its last ack). Fails with `ServerClosed` as soon as the gateway closes
+ * or resets any connection earlier (the other connections are then cut off); `progress` has the
+ * totals up to that point.
  */
 export const run = (options: Options, progress: Progress) =>
   Effect.forEach(
@@ -189,11 +213,31 @@ export const run = (options: Options, progress: Progress) =>
         const clock = yield* Effect.clock
         const now = () => Number(clock.unsafeCurrentTimeNanos()) / 1e6
         const inFlight: InFlight = { lastSeq: [], sentAt: [], head: 0, covered: 0, durable: 0 }
-        const reader = yield* Effect.fork(readAcks(socket, inFlight, progress, now))
-        const frames = batches(options, connection, progress, (lastSeq) => track(inFlight, lastSeq, now()))
+        const closed = (code: string | undefined, cause: unknown) =>
+          new ServerClosed({ host: options.host, port: options.port, code, cause })
+        let sentAll = false
+        const frames = batches(
+          options,
+          (options.firstConnection ?? 0) + connection,
+          progress,
+          (lastSeq) => track(inFlight, lastSeq, now())
+        )
         // toSocket half-closes the connection when the frames end.
-        yield* Stream.concat(Stream.succeed(ackRequest), frames).pipe(Stream.run(NodeBridge.toSocket(socket)))
-        yield* Fiber.join(reader)
+        const write = Stream.concat(Stream.succeed(ackRequest), frames).pipe(
+          Stream.run(NodeBridge.toSocket(socket)),
+          Effect.mapError((error) => closed(error.code, error)),
+          Effect.zipRight(Effect.sync(() => {
+            sentAll = true
+          }))
+        )
+        // The gateway closes the connection after its last ack; before everything was sent, it
+        // went away (a writer pacing itself with --rate would only find out at its next write).
+        const read = readAcks(socket, inFlight, progress, now).pipe(
+          Effect.mapError((error) => error._tag === "ReadError" ? closed(error.code, error) : error),
+          Effect.zipRight(Effect.suspend(() => sentAll ? Effect.void : Effect.fail(closed(undefined, "end of stream"))))
+        )
+        // Either failing interrupts the other.
+        yield* Effect.all([write, read], { concurrency: 2, discard: true })
       })),
     { concurrency: "unbounded", discard: true }
   )

@@ -95,6 +95,13 @@ export const Snapshot = Schema.Struct({
     writeFailures: Schema.Number
   }),
   latency: Schema.Struct({ count: Schema.Number, p50Ms: Schema.Number, p99Ms: Schema.Number, maxMs: Schema.Number }),
+  recentLatency: Schema.Struct({
+    count: Schema.Number,
+    p50Ms: Schema.Number,
+    p99Ms: Schema.Number,
+    maxMs: Schema.Number,
+    windowSeconds: Schema.Number
+  }),
   memory: Schema.Struct({ rssBytes: Schema.Number, heapUsedBytes: Schema.Number })
 })
 

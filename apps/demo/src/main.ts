@@ -15,8 +15,9 @@
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Console, Effect } from "effect"
+import { Console, Effect, Logger } from "effect"
 import * as Cli from "./Cli.js"
+import * as Help from "./Help.js"
 
 const exitWith = (code: number) =>
   Effect.sync(() => {
@@ -27,14 +28,19 @@ const absorbRepeatedSignal = () => {}
 process.on("SIGINT", absorbRepeatedSignal)
 process.on("SIGTERM", absorbRepeatedSignal)
 
+// Effect's pretty logger colours whenever stdout is a terminal; NO_COLOR turns that off too.
+const logger = Logger.replace(Logger.defaultLogger, Logger.prettyLogger({ colors: Help.colourFor(process.stdout) }))
+
 NodeRuntime.runMain(
   Cli.run(process.argv).pipe(
+    Effect.provide(logger),
     Effect.catchAll((error) =>
       ValidationError.isValidationError(error)
-        // @effect/cli has already printed what is wrong.
+        // Help.run has already printed what is wrong.
         ? exitWith(2)
-        : Effect.zipRight(Console.error(`weft-demo: ${error.message}`), exitWith(error._tag === "UsageError" ? 2 : 1))
+        : Effect.zipRight(Console.error(`weft-demo: ${error.message}`), exitWith(1))
     ),
     Effect.provide(NodeContext.layer)
-  )
+  ),
+  { disablePrettyLogger: true }
 )

@@ -80,6 +80,9 @@ describe.skipIf(!available)("dashboard in Chromium", () => {
       )
       yield* waitUntil("a latency to show", Effect.map(cardValue(page, "p99"), (n) => n > 0))
       expect(yield* cardValue(page, "p50")).toBeLessThanOrEqual(yield* cardValue(page, "p99"))
+      // The last 10 s beside since-start.
+      yield* waitUntil("a recent latency to show", Effect.map(cardValue(page, "p99Recent"), (n) => n > 0))
+      expect(yield* cardValue(page, "p50Recent")).toBeLessThanOrEqual(yield* cardValue(page, "p99Recent"))
       expect(yield* cardValue(page, "rss")).toBeGreaterThan(0)
       yield* waitUntil("a restart to show", Effect.map(cardValue(page, "restarts"), (n) => n > 0))
       yield* waitUntil("its dead letter to show", Effect.map(cardValue(page, "deadLetters"), (n) => n > 0))

@@ -1,13 +1,15 @@
 import { ValidationError } from "@effect/cli"
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Console, Duration, Effect, Exit, Fiber, Option } from "effect"
+import { Cause, Console, Context, Duration, Effect, Exit, Fiber, Option } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Net from "node:net"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Cli from "../src/Cli.js"
-import { get, readSink, tempDir, waitUntil } from "./helpers.js"
+import * as Help from "../src/Help.js"
+import * as Load from "../src/Load.js"
+import { get, readSink, start, tempDir, waitUntil } from "./helpers.js"
 
 /** Console output of one run, captured (ANSI colours removed). */
 const capture = Effect.map(Console.consoleWith(Effect.succeed), (console) => {
@@ -268,22 +270,18 @@ describe("weft-demo: parsing", () => {
       }
     }))
 
-  it.effect("load: --frames that does not split evenly over the connections is a UsageError, before connecting", () =>
+  it.effect("--wizard (built into @effect/cli, not hideable from its parser) is refused", () =>
     Effect.gen(function*() {
-      const output = yield* capture
-      // Port 1 has no gateway: had load tried to connect, it would fail with ConnectFailed instead.
-      const exit = yield* Effect.exit(
-        runInProcess(output, "load", "--port", "1", "--frames", "10", "--connections", "4")
-      )
-      expect(exit).toEqual(
-        Exit.fail(
-          new Cli.UsageError({
-            reason:
-              "--frames 10 does not split evenly over 4 connections: use a multiple of 4, or another --connections"
-          })
-        )
-      )
-      expect(output.out).toEqual([])
+      const { printed } = yield* parseRejected("--wizard")
+      expect(printed).toContain("weft-demo has no wizard mode: see weft-demo --help")
+      expect((yield* parseRejected("load", "--wizard")).printed).toContain("no wizard mode")
+    }))
+
+  it.effect("--frames is shared out over the connections, the first ones sending one more", () =>
+    Effect.sync(() => {
+      expect(Cli.connectionFrames(10, 4)).toEqual([3, 3, 2, 2])
+      expect(Cli.connectionFrames(8, 4)).toEqual([2, 2, 2, 2])
+      expect(Cli.connectionFrames(2, 3)).toEqual([1, 1, 0])
     }))
 
   it.effect("payload sizes per connection: a list in turn, a range spread from min to max", () =>
@@ -316,6 +314,12 @@ describe("weft-demo: parsing", () => {
         expect(loadHelp).toContain(text)
       }
       expect((yield* parse("watch", "--help")).output.text()).toContain("<topic>")
+      for (const [sub, text] of [["", help], ["serve ", serveHelp], ["load ", loadHelp]] as const) {
+        expect(text).toContain(`$ weft-demo ${sub}[--`)
+        expect(text).not.toContain("--wizard")
+        expect(text.split("\n").filter((line) => Help.isFiller(line.trim()))).toEqual([])
+      }
+      expect(help).toContain("weft-demo serve\n\n  run the gateway")
       const version = yield* parse("--version")
       expect(version.output.text().trim()).toBe(Cli.version)
       expect(version.parsed).toEqual([])
@@ -362,7 +366,7 @@ describe("weft-demo: end to end", () => {
       // --frames: load ends once every frame is acked (the gateway closes each connection after its last ack).
       expect(loadOutput.text()).toContain("frames sent       600")
       expect(loadOutput.text()).toContain("acked             600")
-      expect(loadOutput.text()).toContain("in flight         0\n")
+      expect(loadOutput.text()).toContain("unacked           0\n")
       expect(loadOutput.text()).toMatch(/latency {11}p50 [\d.]+ ms · p99 [\d.]+ ms · max [\d.]+ ms \(600 frames\)/)
       // Progress lines (stdout is not a terminal here): plain lines, none rewritten with \r.
       expect(loadOutput.out.some((line) => line.includes("\r"))).toBe(false)
@@ -380,6 +384,8 @@ describe("weft-demo: end to end", () => {
 
       yield* Fiber.interrupt(server)
       const summary = serveOutput.text()
+      // serve ran no load: nothing to stop but the gateway.
+      expect(summary).toContain("\nshutting down: stop accepting, drain plugins, fsync sink…\n")
       expect(summary).toContain("frames in         600")
       expect(summary).toContain(`acked (fsynced)   600  → ${sink}`)
       expect(summary).toContain("dead letters      0")
@@ -445,12 +451,138 @@ describe("weft-demo: end to end", () => {
       expect(output.text()).not.toContain("watched")
     }))
 
+  it.scopedLive("weft-demo --duration stops its built-in load first, then the gateway, and prints both", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const output = yield* capture
+      yield* runInProcess(
+        output,
+        ...["--tcp-port", "0", "--http-port", "0", "--duration", "1", "--connections", "1", "--rate", "500"],
+        ...["--plugins", "stats", "--sink", Path.join(dir, "sink.log")]
+      )
+      expect(output.text()).toContain("\nshutting down: stop load, stop accepting, drain plugins…\n")
+      expect(output.text()).toMatch(/frames sent {7}\d+ {2}\(built-in load\)/)
+    }))
+
+  it.scopedLive("load --frames that does not divide by --connections sends exactly that many, no duplicates", () =>
+    Effect.gen(function*() {
+      const { gateway } = yield* start({ plugins: ["stats", "checksum", "sink"] })
+      const output = yield* capture
+      yield* runInProcess(
+        output,
+        "load",
+        "--port",
+        String(gateway.tcpAddress.port),
+        "--frames",
+        "1001",
+        "--connections",
+        "4",
+        "--payload",
+        "16,16,32,16"
+      )
+      expect(output.text()).toContain("frames sent       1001\n")
+      expect(output.text()).toContain("acked             1001\n")
+      const snapshot = yield* gateway.snapshot()
+      expect(snapshot.framesIn).toBe(1001)
+      expect(snapshot.checksum.duplicates).toBe(0)
+    }))
+
+  it.scopedLive("load against a gateway stopped mid-load prints its totals and fails with ServerClosed", () =>
+    Effect.gen(function*() {
+      const running = yield* start({ plugins: ["stats", "sink"] })
+      const output = yield* capture
+      const load = yield* Effect.fork(runInProcess(output, "load", "--port", String(running.gateway.tcpAddress.port)))
+      yield* waitUntil("2000 frames in", Effect.sync(() => running.gateway.counters.framesIn >= 2000))
+      yield* running.shutdown
+      const exit = yield* Fiber.await(load)
+      if (Exit.isSuccess(exit)) throw new Error("load succeeded although the gateway went away")
+      const error = Option.getOrThrow(Cause.failureOption(exit.cause))
+      if (!(error instanceof Load.ServerClosed)) throw new Error(`not a ServerClosed: ${String(error)}`)
+      const text = output.text()
+      expect(text).toContain(`  the gateway at 127.0.0.1:${running.gateway.tcpAddress.port} closed the connection`)
+      const total = (label: string) => Number(new RegExp(`^  ${label} +(\\d+)`, "m").exec(text)?.[1])
+      expect(total("frames sent")).toBeGreaterThanOrEqual(2000)
+      expect(total("acked")).toBeLessThanOrEqual(total("frames sent"))
+      expect(total("unacked")).toBe(total("frames sent") - total("acked"))
+    }))
+
+  it.scopedLive(
+    "load against a server that resets: the summary, then exit 1 with the reason (child process)",
+    () =>
+      Effect.gen(function*() {
+        // Reads a little, then resets the connection (RST), as a crashed peer would.
+        const port = yield* Effect.acquireRelease(
+          Effect.async<{ server: Net.Server; port: number }>((resume) => {
+            const server = Net.createServer((socket) => {
+              socket.once("data", () => setTimeout(() => socket.resetAndDestroy(), 50))
+            }).listen(
+              0,
+              "127.0.0.1",
+              () => resume(Effect.succeed({ server, port: (server.address() as Net.AddressInfo).port }))
+            )
+          }),
+          ({ server }) => Effect.sync(() => server.close())
+        ).pipe(Effect.map(({ port }) => port))
+        const child = yield* spawn("load", "--port", String(port), "--connections", "1")
+        yield* waitUntil("the process exited", Effect.sync(() => child.process.exitCode !== null), 60_000)
+        expect(child.process.exitCode).toBe(1)
+        expect(child.stdout()).toMatch(
+          new RegExp(`the gateway at 127\\.0\\.0\\.1:${port} closed the connection \\((ECONNRESET|EPIPE)\\)`)
+        )
+        expect(child.stdout()).toMatch(/frames sent {7}\d+\n {2}acked {13}0\n {2}unacked {11}\d+/)
+        expect(child.stderr()).toMatch(/^weft-demo: the gateway at .* closed the connection/m)
+        expect(child.stderr()).not.toMatch(/\n\s+at /)
+      }),
+    120_000
+  )
+
+  it.scopedLive(
+    "--help of every command, piped with NO_COLOR unset: plain text, no filler, weft-demo <sub> usage",
+    () =>
+      Effect.gen(function*() {
+        const env = { ...globalThis.process.env }
+        delete env["NO_COLOR"]
+        delete env["FORCE_COLOR"]
+        // One child process (stdout a pipe) prints the four helps in turn: one tsx start-up, not four.
+        const script = [
+          "import * as NodeContext from '@effect/platform-node/NodeContext'",
+          "import { Effect } from 'effect'",
+          "import * as Cli from './src/Cli.ts'",
+          "for (const args of [[], ['serve'], ['load'], ['watch']]) {",
+          "  process.stdout.write('\\f')",
+          "  await Effect.runPromise(Cli.run(['node', 'weft-demo', ...args, '--help']).pipe(Effect.provide(NodeContext.layer)))",
+          "}"
+        ].join("\n")
+        const child = yield* spawnProcess(
+          globalThis.process.execPath,
+          ["--conditions=source", "--import", "tsx", "--input-type=module", "-e", script]
+        ).pipe(Effect.provideService(Env, env))
+        yield* waitUntil("the process exited", Effect.sync(() => child.process.exitCode !== null), 100_000)
+        expect(child.stderr()).toBe("")
+        expect(child.process.exitCode).toBe(0)
+        const helps = child.stdout().split("\f").slice(1)
+        expect(helps).toHaveLength(4)
+        helps.forEach((help, i) => {
+          const sub = ["", " serve", " load", " watch"][i]!
+          expect(help).not.toContain("\u001b")
+          expect(help).toContain(`\n$ weft-demo${sub} [--`)
+          for (
+            const filler of ["A user-defined piece of text", "This setting is optional", "An integer.", "--wizard"]
+          ) {
+            expect(help).not.toContain(filler)
+          }
+        })
+      }),
+    120_000
+  )
+
   it.scopedLive("a bad flag exits 2 with the message and no stack trace (child process)", () =>
     Effect.gen(function*() {
       const child = yield* spawn("serve", "--tcp-port", "-5")
       yield* waitUntil("the process exited", Effect.sync(() => child.process.exitCode !== null), 60_000)
       expect(child.process.exitCode).toBe(2)
       expect(child.stderr()).toContain("--tcp-port must be an integer from 0 to 65535, got -5")
+      expect(child.stderr()).not.toContain("\u001b")
       expect(child.stderr()).not.toMatch(/\n\s+at /)
       expect(child.stdout()).not.toContain("weft gateway")
     }), 120_000)
@@ -574,6 +706,48 @@ describe("weft-demo: on a terminal", () => {
   )
 })
 
+describe("weft-demo: colour", () => {
+  it.scopedLive.skipIf(!hasScript)(
+    "help is coloured on a terminal, and not with NO_COLOR set",
+    () =>
+      Effect.gen(function*() {
+        const command = [
+          globalThis.process.execPath,
+          "--conditions=source",
+          "--import",
+          "tsx",
+          Path.join(srcDir, "main.ts"),
+          "load",
+          "--help"
+        ]
+          .map((arg) => `'${arg}'`).join(" ")
+        const env = { ...globalThis.process.env }
+        delete env["NO_COLOR"]
+        const [coloured, plain] = yield* Effect.all([
+          spawnProcess("script", ["-qec", command, "/dev/null"]).pipe(Effect.provideService(Env, env)),
+          spawnProcess("script", ["-qec", command, "/dev/null"]).pipe(
+            Effect.provideService(Env, { ...env, NO_COLOR: "1" })
+          )
+        ])
+        yield* waitUntil(
+          "both exited",
+          Effect.sync(() => coloured.process.exitCode !== null && plain.process.exitCode !== null),
+          60_000
+        )
+        expect(coloured.stdout()).toContain("\u001b[")
+        expect(coloured.stdout()).toContain("weft-demo load")
+        expect(plain.stdout()).not.toContain("\u001b")
+        expect(plain.stdout()).toContain("$ weft-demo load [--")
+      }),
+    120_000
+  )
+})
+
+/** The environment of spawned processes (this process's unless provided). */
+class Env extends Context.Reference<Env>()("test/Env", {
+  defaultValue: (): NodeJS.ProcessEnv => globalThis.process.env
+}) {}
+
 /** `weft-demo <args>` as a child process (tsx, sources); killed when the scope closes. */
 const spawn = (...args: Array<string>) =>
   spawnProcess(
@@ -584,9 +758,10 @@ const spawn = (...args: Array<string>) =>
 /** A child process with its output collected; killed when the scope closes. */
 const spawnProcess = (file: string, args: ReadonlyArray<string>) =>
   Effect.acquireRelease(
-    Effect.sync(() => {
+    Effect.map(Env, (env) => {
       const process = ChildProcess.spawn(file, args, {
         cwd: Path.join(srcDir, ".."),
+        env,
         stdio: ["ignore", "pipe", "pipe"]
       })
       let stdout = ""

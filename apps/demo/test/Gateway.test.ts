@@ -1,7 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Arena } from "@weft/arena"
-import { Context, Effect, Layer, Metric } from "effect"
+import { Context, Effect, Exit, Fiber, Layer, Metric } from "effect"
+import * as Net from "node:net"
 import * as Path from "node:path"
+import * as Cli from "../src/Cli.js"
 import * as Frame from "../src/Frame.js"
 import * as Gateway from "../src/Gateway.js"
 import * as Load from "../src/Load.js"
@@ -9,6 +11,7 @@ import {
   awaitClose,
   connect,
   endAndAwaitClose,
+  get,
   readSink,
   request,
   sendFrames,
@@ -284,6 +287,76 @@ describe("gateway over real TCP", () => {
       }),
     60_000
   )
+
+  it.scopedLive("connections.failed counts every failed connection, beyond the 64 recent ones kept", () =>
+    Effect.gen(function*() {
+      const { gateway, url } = yield* start({ plugins: ["stats"] })
+      const failing = Gateway.recentFailures + 6
+      for (let i = 0; i < failing; i++) {
+        yield* Effect.scoped(Effect.gen(function*() {
+          const socket = yield* connect(gateway.tcpAddress.port)
+          yield* write(socket, new Uint8Array([0, 0, 0, 3, 65, 66, 67]))
+          yield* awaitClose(socket)
+        }))
+      }
+      yield* waitUntil(
+        `${failing} failures counted`,
+        Effect.sync(() => gateway.counters.connectionsFailed === failing)
+      )
+      expect(gateway.counters.failures).toHaveLength(Gateway.recentFailures)
+      expect((yield* gateway.snapshot()).connections.failed).toBe(failing)
+      expect(JSON.parse((yield* get(`${url}/stats`)).text).connections.failed).toBe(failing)
+      expect(Cli.formatSummary(gateway, {})).toContain(`connection errors ${failing}\n`)
+    }))
+
+  it.scopedLive("a client that resets before it is accepted is logged without an undefined address", () =>
+    Effect.gen(function*() {
+      const { gateway } = yield* start({ plugins: ["stats"] })
+      const clients = yield* Effect.sync(() =>
+        Array.from({ length: 20 }, () => {
+          const client = Net.connect({ host: "127.0.0.1", port: gateway.tcpAddress.port })
+          client.on("error", () => {})
+          client.on("connect", () => client.resetAndDestroy())
+          return client
+        })
+      )
+      // The test shares the gateway's event loop: holding it lets the resets land before the
+      // gateway's accept callbacks run (bounded real time; the condition is observable below).
+      yield* Effect.sync(() => {
+        const until = Date.now() + 300
+        while (Date.now() < until || clients.some((client) => client.connecting)) {
+          // busy: no callback runs meanwhile
+          if (Date.now() > until + 2000) break
+        }
+      })
+      yield* waitUntil("the resets were seen", Effect.sync(() => gateway.counters.connectionsAccepted === 20))
+      yield* waitUntil("every connection closed", Effect.sync(() => gateway.counters.connectionsActive === 0))
+      expect(gateway.counters.failures.length).toBeGreaterThan(0)
+      for (const failure of gateway.counters.failures) expect(failure.peer).not.toContain("undefined")
+      expect(gateway.counters.failures.map((failure) => failure.peer)).toContain(
+        Gateway.peerOf({ remoteAddress: undefined, remotePort: undefined })
+      )
+    }))
+
+  it.scopedLive("interrupting a load closes its connections and is not reported as the server closing them", () =>
+    Effect.gen(function*() {
+      const { gateway } = yield* start({ plugins: ["stats"] })
+      const progress = Load.makeProgress()
+      const load = yield* Effect.fork(Load.run({
+        host: "127.0.0.1",
+        port: gateway.tcpAddress.port,
+        connections: 4,
+        payloadSize: 16,
+        batch: 16,
+        topics: 2
+      }, progress))
+      yield* waitUntil("4 connections sending", Effect.sync(() => gateway.counters.connectionsActive === 4))
+      yield* waitUntil("frames in", Effect.sync(() => gateway.counters.framesIn > 100))
+      const exit = yield* Fiber.interrupt(load)
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      yield* waitUntil("every connection closed", Effect.sync(() => gateway.counters.connectionsActive === 0))
+      expect(progress.sent).toBeGreaterThan(100)
+    }))
 
   it.scopedLive("connections beyond maxConnections are refused and logged", () =>
     Effect.gen(function*() {

@@ -60,7 +60,7 @@ describe("HTTP API", () => {
       expect(response.text).toContain("# TYPE weft_demo_frames_in_total counter\n")
       expect(response.text).toMatch(/^weft_demo_frames_in_total \d+$/m)
       expect(response.text).toMatch(/^weft_arena_capacity\{arena="ingest"\} 8192$/m)
-      expect(response.text).toMatch(/^weft_actor_processed\{actor="plugin-stats"\} \d+$/m)
+      expect(response.text).toMatch(/^weft_actor_processed_total\{actor="plugin-stats"\} \d+$/m)
       const rss = /^process_resident_memory_bytes (\d+)$/m.exec(response.text)
       expect(Number(rss?.[1])).toBeGreaterThan(1 << 20)
       expect(response.text).not.toContain("undefined")
