@@ -674,6 +674,7 @@ const make = (config: Config) =>
           FrameTooLarge: (error) => fail(peer, error),
           TruncatedFrame: (error) => fail(peer, error),
           InvalidFrameLength: (error) => fail(peer, error),
+          VarintTooLong: (error) => fail(peer, error),
           InvalidOptions: (error) => fail(peer, error),
           MalformedFrame: (error) => fail(peer, error),
           ReadError: (error) => fail(peer, error),
