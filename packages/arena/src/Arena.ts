@@ -18,8 +18,11 @@
  * fail with `ArenaClosed`.
  *
  * Cancellation safety: every operation except a waiting `alloc` / `allocScoped` and the body of
- * `use` is a single synchronous step, so interruption finds it either not started or done. An
- * interrupted waiting allocation takes no slot and no bytes; `use` always returns its borrow.
+ * `use` is a single synchronous step, so interruption finds it either not started or done; an
+ * allocation's ref is the caller's result in the step that stores it. An interrupted waiting
+ * allocation keeps no slot and no bytes — a grant it did not take over goes to the next waiter, at
+ * the latest when the interrupted fiber ends — under any scheduler; `use` always returns its
+ * borrow.
  *
  * @since 0.1.0
  */

@@ -20,14 +20,21 @@ export type ChannelKind = "mpsc" | "oneshot" | "broadcast" | "watch"
 /**
  * End of channel: the channel was closed (and, for a receiver, is drained).
  *
+ * `accepted` is set by a batch send (`Mpsc.sendAll`) that the close cut short: how many of its
+ * messages — always the first ones, in order — the channel had accepted before. They are
+ * delivered to receivers like any others; the rest were not sent. Absent for every other
+ * operation.
+ *
  * @since 0.1.0
  * @category errors
  */
 export class ChannelClosed extends Data.TaggedError("ChannelClosed")<{
   readonly channel: ChannelKind
+  readonly accepted?: number | undefined
 }> {
   override get message() {
-    return `the ${this.channel} channel is closed`
+    const closed = `the ${this.channel} channel is closed`
+    return this.accepted === undefined ? closed : `${closed}; the first ${this.accepted} message(s) were accepted`
   }
 }
 

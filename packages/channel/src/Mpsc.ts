@@ -221,8 +221,13 @@ export const trySend: {
  * full. Messages from one `sendAll` stay in order, but other producers' messages may interleave
  * between batches.
  *
- * Cancellation safety: interrupted (or failed by a close) part-way, a prefix of the messages has
- * been delivered, each exactly once, and the rest has not been sent.
+ * Closed part-way, it fails with `ChannelClosed { accepted }`: the first `accepted` messages were
+ * accepted (and are received like any others), the rest were not sent.
+ *
+ * Cancellation safety: interrupted part-way, a prefix of the messages has been delivered, each
+ * exactly once, and the rest has not been sent. How long that prefix is cannot be reported — an
+ * interrupted fiber returns nothing — so a sender that must know sends in chunks it can account
+ * for, or with `reserve`.
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
-import { Broadcast, Oneshot, Watch } from "@weft/channel"
-import type { ChannelError, Readiness } from "@weft/channel"
+import { Broadcast, ChannelError, Oneshot, Watch } from "@weft/channel"
+import type { Readiness } from "@weft/channel"
 import type { Effect } from "effect"
 import { describe, expectTypeOf, it } from "vitest"
 
@@ -30,6 +30,15 @@ describe("Oneshot, Broadcast and Watch types", () => {
     Broadcast.send(broadcastTx, 1)
     // @ts-expect-error the lag policy is one of two names
     Broadcast.make<string>({ capacity: 1, lag: "dropNewest" })
+  })
+
+  it("ChannelClosed keeps its shape and may carry how many messages a sendAll got in", () => {
+    expectTypeOf<ChannelError.ChannelClosed["accepted"]>().toEqualTypeOf<number | undefined>()
+    expectTypeOf<ChannelError.ChannelClosed["channel"]>().toEqualTypeOf<ChannelError.ChannelKind>()
+    expectTypeOf(new ChannelError.ChannelClosed({ channel: "mpsc" })).toEqualTypeOf<ChannelError.ChannelClosed>()
+    expectTypeOf(new ChannelError.ChannelClosed({ channel: "mpsc", accepted: 2 })._tag).toEqualTypeOf<"ChannelClosed">()
+    // @ts-expect-error accepted is a count
+    new ChannelError.ChannelClosed({ channel: "mpsc", accepted: "2" })
   })
 
   it("watch values are typed", () => {

@@ -390,6 +390,24 @@ describe("Mpsc", () => {
         assert.deepStrictEqual(yield* drain(rx), ["c"], "b was never delivered, c took the freed slot")
       }))
 
+    it.effect("a sendAll cut short by a close says how many messages it got in: ChannelClosed { accepted }", () =>
+      Effect.gen(function*() {
+        const [tx, rx] = yield* Mpsc.bounded<number>(3)
+        const sender = yield* Effect.fork(Mpsc.sendAll(tx, Arr.range(1, 10)))
+        yield* settle
+        assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Mpsc.recvMany(rx, 2)), [1, 2])
+        yield* settle
+        yield* Mpsc.close(rx)
+        const error = yield* Effect.flip(Fiber.join(sender))
+        assert.strictEqual(error._tag, "ChannelClosed")
+        assert.strictEqual(error.accepted, 5)
+        assert.strictEqual(error.message, "the mpsc channel is closed; the first 5 message(s) were accepted")
+        assert.deepStrictEqual(yield* drain(rx), [3, 4, 5], "the accepted messages are still delivered")
+        const already = yield* Effect.flip(Mpsc.sendAll(tx, [11, 12]))
+        assert.strictEqual(already.accepted, 0)
+        assert.isUndefined((yield* Effect.flip(Mpsc.send(tx, 13))).accepted, "only a batch send reports accepted")
+      }))
+
     it.effect("an interrupted sendAll delivered a prefix, each message once", () =>
       Effect.gen(function*() {
         const [tx, rx] = yield* Mpsc.bounded<number>(3)

@@ -534,23 +534,93 @@ export function tryJoin(effects: Joinable): Effect.Effect<unknown, unknown, unkn
 // -----------------------------------------------------------------------------
 
 /**
- * What `timeout` and `deadline` return for `self`: a source yields its value, an effect its result;
- * both can also fail with `TimeoutError`.
+ * @since 0.1.0
+ * @category type ids
+ */
+export const DiscardableTypeId: typeof internal.DiscardableTypeId = internal.DiscardableTypeId
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type DiscardableTypeId = typeof DiscardableTypeId
+
+/**
+ * An effect declared safe to drop: its value is computed or fetched for its caller alone (a
+ * request, a computation), not taken from a source that someone else would otherwise receive
+ * it from. Built with {@link discardable}; `timeout`, `deadline` and `abortable` accept it beside
+ * sources.
  *
  * @since 0.1.0
  * @category models
  */
-export type Timed<X> = X extends Effect.Effect<infer A, infer E, infer R> ? Effect.Effect<A, E | TimeoutError, R>
-  : Effect.Effect<ValueOf<X>, ErrorOf<X> | TimeoutError>
+export interface Discardable<out A, out E = never, out R = never> extends Pipeable {
+  readonly [DiscardableTypeId]: {
+    readonly _A: Types.Covariant<A>
+    readonly _E: Types.Covariant<E>
+    readonly _R: Types.Covariant<R>
+  }
+}
+
+/**
+ * Declares that `effect`'s value may be dropped, so that `timeout`, `deadline` and `abortable`
+ * may run it. They run it in a child fiber and, when they are interrupted from outside, interrupt
+ * it — if it had finished just then, its value goes nowhere: an interrupted fiber cannot return it.
+ * That is harmless for a computation or a request, and a loss for a receive, which is why these
+ * wrappers take a plain effect only through this declaration. Wrap the source instead
+ * (`Select.timeout(rx, …)`), never `discardable(Mpsc.recv(rx))`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Select } from "@weft/select"
+ *
+ * const lookup = (id: number) => Effect.succeed({ id, name: "ann" })
+ * const quick = (id: number) => Select.discardable(lookup(id)).pipe(Select.timeout("100 millis"))
+ * ```
+ *
+ * @since 0.1.0
+ * @category time
+ */
+export const discardable: <A, E, R>(effect: Effect.Effect<A, E, R>) => Discardable<A, E, R> = internal.discardable
+
+/**
+ * What a waiting wrapper (`timeout`, `deadline`, `abortable`) returns for `self`: a source's value
+ * or a discardable effect's result, with their errors and `Stop`, the error of giving up.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Bounded<X, Stop> = X extends Discardable<infer A, infer E, infer R> ? Effect.Effect<A, E | Stop, R>
+  : Effect.Effect<ValueOf<X>, ErrorOf<X> | Stop>
+
+/**
+ * What `timeout` and `deadline` return for `self`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Timed<X> = Bounded<X, TimeoutError>
+
+/**
+ * What `timeout`, `deadline` and `abortable` wait on: a source, or an effect declared
+ * {@link discardable}. A plain effect does not compile: see `discardable` for why.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Waitable = Source<unknown, unknown> | Discardable<unknown, unknown, unknown>
 
 /**
  * Waits at most `after` for `self`, failing with `TimeoutError { after }` otherwise. `self` is a
- * source (a branch or a `Readable`: a receive with a timeout) or any effect.
+ * source (a branch or a `Readable`: a receive with a timeout) or an effect declared
+ * {@link discardable}.
  *
- * Cancellation safety: for a source, as `select` — a timed-out receive consumed nothing. For an
- * effect, it runs in a child fiber that is interrupted when time is up, and its exit is awaited:
- * if it had already produced its value, that value is returned instead of the timeout, so a
- * cancellation-safe effect loses nothing. Interrupting `timeout` interrupts the child.
+ * Cancellation safety: for a source, safe, as `select`: a timed-out or interrupted receive
+ * consumed nothing, and a received value is the caller's result from the step that claimed it.
+ * For a discardable effect: it runs in a child fiber that is interrupted when time is up, and a
+ * value it had already produced is returned instead of the timeout; interrupted from outside,
+ * `timeout` interrupts the child and drops its value.
  *
  * @example
  * ```ts
@@ -568,13 +638,8 @@ export type Timed<X> = X extends Effect.Effect<infer A, infer E, infer R> ? Effe
  * @category time
  */
 export const timeout: {
-  (after: Duration.DurationInput): <X extends Source<unknown, unknown> | Effect.Effect<unknown, unknown, unknown>>(
-    self: X
-  ) => Timed<X>
-  <X extends Source<unknown, unknown> | Effect.Effect<unknown, unknown, unknown>>(
-    self: X,
-    after: Duration.DurationInput
-  ): Timed<X>
+  (after: Duration.DurationInput): <X extends Waitable>(self: X) => Timed<X>
+  <X extends Waitable>(self: X, after: Duration.DurationInput): Timed<X>
 } = dual(2, internal.timeout)
 
 /**
@@ -588,10 +653,8 @@ export const timeout: {
  * @category time
  */
 export const deadline: {
-  (at: number | Date): <X extends Source<unknown, unknown> | Effect.Effect<unknown, unknown, unknown>>(
-    self: X
-  ) => Timed<X>
-  <X extends Source<unknown, unknown> | Effect.Effect<unknown, unknown, unknown>>(self: X, at: number | Date): Timed<X>
+  (at: number | Date): <X extends Waitable>(self: X) => Timed<X>
+  <X extends Waitable>(self: X, at: number | Date): Timed<X>
 } = dual(2, internal.deadline)
 
 // -----------------------------------------------------------------------------
@@ -634,15 +697,27 @@ export const toAbortSignal: Effect.Effect<AbortSignal, never, Scope.Scope> = int
 export const fromAbortSignal: (signal: AbortSignal) => Effect.Effect<never, Aborted> = internal.fromAbortSignal
 
 /**
- * Runs `self`, interrupting it when `signal` is aborted; it then fails with `Aborted { reason }`.
- * A value `self` had already produced when the signal fired is returned, not dropped.
+ * Waits for `self` — a source, or an effect declared {@link discardable} — until `signal` is
+ * aborted; it then fails with `Aborted { reason }`. A source's value is preferred when both are
+ * ready; a value a discardable effect had already produced when the signal fired is returned.
  *
- * Cancellation safety: interrupting `abortable` interrupts `self`.
+ * Cancellation safety: as {@link timeout}. For a source, safe: nothing is consumed unless it is
+ * returned. A discardable effect is interrupted when `abortable` is, and its value dropped.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Mpsc } from "@weft/channel"
+ * import { Select } from "@weft/select"
+ *
+ * const recvUnlessAborted = (rx: Mpsc.Receiver<string>, signal: AbortSignal) =>
+ *   Select.abortable(rx, signal).pipe(Effect.catchTag("Aborted", () => Effect.succeed("gave up")))
+ * ```
  *
  * @since 0.1.0
  * @category abort
  */
 export const abortable: {
-  (signal: AbortSignal): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | Aborted, R>
-  <A, E, R>(self: Effect.Effect<A, E, R>, signal: AbortSignal): Effect.Effect<A, E | Aborted, R>
+  (signal: AbortSignal): <X extends Waitable>(self: X) => Bounded<X, Aborted>
+  <X extends Waitable>(self: X, signal: AbortSignal): Bounded<X, Aborted>
 } = dual(2, internal.abortable)

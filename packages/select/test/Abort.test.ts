@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { Mpsc } from "@weft/channel"
 import { Select, SelectError } from "@weft/select"
 import { Deferred, Effect, Exit, Fiber, Ref } from "effect"
 import * as http from "node:http"
@@ -65,18 +66,40 @@ describe("AbortSignal bridges", () => {
       assert.strictEqual(already.reason, "before")
     }))
 
-  it.effect("abortable: interrupts the effect when the signal aborts; leaves it alone otherwise", () =>
+  it.effect("abortable: interrupts a discardable effect when the signal aborts; leaves it alone otherwise", () =>
     Effect.gen(function*() {
       const controller = new AbortController()
       const interrupted = yield* Ref.make(false)
       const fiber = yield* Effect.fork(
-        Effect.never.pipe(Effect.onInterrupt(() => Ref.set(interrupted, true)), Select.abortable(controller.signal))
+        Select.discardable(Effect.never.pipe(Effect.onInterrupt(() => Ref.set(interrupted, true)))).pipe(
+          Select.abortable(controller.signal)
+        )
       )
       yield* Effect.yieldNow()
       controller.abort("cancel")
       const error = yield* Effect.flip(Fiber.join(fiber))
       assert.strictEqual(error._tag, "Aborted")
       assert.isTrue(yield* Ref.get(interrupted))
-      assert.strictEqual(yield* Select.abortable(Effect.succeed(3), new AbortController().signal), 3)
+      assert.strictEqual(
+        yield* Select.abortable(Select.discardable(Effect.succeed(3)), new AbortController().signal),
+        3
+      )
+    }))
+
+  it.effect("abortable of a source: its value, or Aborted { reason } having taken nothing", () =>
+    Effect.gen(function*() {
+      const [tx, rx] = yield* Mpsc.unbounded<number>()
+      const controller = new AbortController()
+      const fiber = yield* Effect.fork(Select.abortable(rx, controller.signal))
+      yield* Effect.yieldNow()
+      controller.abort("cancel")
+      const error = yield* Effect.flip(Fiber.join(fiber))
+      assert.instanceOf(error, SelectError.Aborted)
+      assert.strictEqual(error._tag === "Aborted" && error.reason, "cancel")
+      assert.strictEqual(yield* Mpsc.size(rx), 0)
+      yield* Mpsc.send(tx, 1)
+      // A ready value is preferred over the aborted signal: taken and returned, never dropped.
+      assert.strictEqual(yield* Select.abortable(rx, controller.signal), 1)
+      assert.strictEqual((yield* Effect.flip(Select.abortable(rx, controller.signal)))._tag, "Aborted")
     }))
 })

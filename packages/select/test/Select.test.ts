@@ -502,15 +502,18 @@ describe("timeout and deadline", () => {
       assert.strictEqual(yield* Select.timeout(rx, "1 second"), 1)
     }))
 
-  it.effect("timeout of an effect: its value when in time; interrupted and TimeoutError when late", () =>
+  it.effect("timeout of a discardable effect: its value when in time; interrupted and TimeoutError when late", () =>
     Effect.gen(function*() {
-      const quick = yield* Effect.fork(Select.timeout(Effect.as(Effect.sleep("1 second"), "ok"), "2 seconds"))
+      const quick = yield* Effect.fork(
+        Select.timeout(Select.discardable(Effect.as(Effect.sleep("1 second"), "ok")), "2 seconds")
+      )
       yield* TestClock.adjust("1 second")
       assert.strictEqual(yield* Fiber.join(quick), "ok")
       const interrupted = yield* Ref.make(false)
       const slow = yield* Effect.fork(
         Effect.sleep("5 seconds").pipe(
           Effect.onInterrupt(() => Ref.set(interrupted, true)),
+          Select.discardable,
           Select.timeout("2 seconds")
         )
       )

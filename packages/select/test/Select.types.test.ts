@@ -1,4 +1,5 @@
-import type { ChannelError, Mpsc } from "@weft/channel"
+import type { ChannelError } from "@weft/channel"
+import { Mpsc } from "@weft/channel"
 import type { Select, SelectError } from "@weft/select"
 import { Select as S } from "@weft/select"
 import type { Cause, Exit, Mailbox } from "effect"
@@ -8,6 +9,7 @@ import { describe, expectTypeOf, it } from "vitest"
 declare const numbers: Mpsc.Receiver<number>
 declare const names: Mpsc.Receiver<string>
 declare const mailbox: Mailbox.ReadonlyMailbox<boolean, "mailbox failed">
+declare const signal: AbortSignal
 
 describe("select types", () => {
   it("the result union narrows per branch", () => {
@@ -83,12 +85,31 @@ describe("select types", () => {
       Effect.Effect<number, ChannelError.ChannelClosed | SelectError.TimeoutError>
     >()
     const effect = Effect.succeed("x") as Effect.Effect<string, "e", "R">
-    expectTypeOf(effect.pipe(S.timeout("1 second"))).toEqualTypeOf<
+    expectTypeOf(S.discardable(effect).pipe(S.timeout("1 second"))).toEqualTypeOf<
       Effect.Effect<string, "e" | SelectError.TimeoutError, "R">
     >()
     expectTypeOf(S.deadline(names, 1000)).toEqualTypeOf<
       Effect.Effect<string, ChannelError.ChannelClosed | SelectError.TimeoutError>
     >()
+    expectTypeOf(S.abortable(numbers, signal)).toEqualTypeOf<
+      Effect.Effect<number, ChannelError.ChannelClosed | SelectError.Aborted>
+    >()
+    expectTypeOf(S.discardable(effect).pipe(S.abortable(signal))).toEqualTypeOf<
+      Effect.Effect<string, "e" | SelectError.Aborted, "R">
+    >()
+  })
+
+  it("the wrappers refuse a plain effect: a receive run as an effect would lose its message", () => {
+    // @ts-expect-error a consuming effect: interrupted just after it received, the message is gone
+    S.timeout(Mpsc.recv(numbers), "1 hour")
+    // @ts-expect-error the same, data-last
+    Mpsc.recv(numbers).pipe(S.timeout("1 hour"))
+    // @ts-expect-error deadline too
+    S.deadline(Mpsc.recv(numbers), 1000)
+    // @ts-expect-error abortable too
+    S.abortable(Mpsc.recv(numbers), signal)
+    // @ts-expect-error any plain effect: only `discardable` declares that dropping its value is fine
+    S.timeout(Effect.succeed(1), "1 second")
   })
 
   it("selectLoop infers its state, handler values and errors", () => {

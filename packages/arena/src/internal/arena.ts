@@ -1,4 +1,6 @@
+import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
 import { dual, identity } from "effect/Function"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
@@ -36,26 +38,46 @@ const emptyRefs: ReadonlyArray<MessageRef.MessageRef> = []
 /** Metric updates without extra tags: the metrics' keys carry the arena tag already. */
 const noTags: ReadonlyArray<never> = []
 
-type Restore = <X, E, R>(effect: Effect.Effect<X, E, R>) => Effect.Effect<X, E, R>
-
 /** Where a suspended `alloc` stands; every transition happens inside one synchronous step. */
-type WaiterState = "waiting" | "granted" | "closed" | "abandoned"
+type WaiterState = "waiting" | "granted" | "taken" | "closed" | "abandoned"
 
 /**
  * A suspended `alloc`, linked into the arena's FIFO queue. When room frees up the arena stores the
- * waiter's value itself ("granted") and resumes the fiber with the ref, so a later `alloc` can
- * never take the room first.
+ * waiter's value itself ("granted") and wakes the fiber, so a later `alloc` can never take the
+ * room first. The fiber then takes the ref over in a step of its own ("taken"), whose result is
+ * the caller's. Until then the arena still owns the slot: an interrupt that lands before the
+ * take-over frees it, through the wait's canceler or — for an interrupt that surfaces only after
+ * the wait has ended, which a scheduler may arrange by yielding there — through `onFiberExit`.
  */
 class Waiter<A> {
   prev: Waiter<A> | undefined = undefined
   next: Waiter<A> | undefined = undefined
   state: WaiterState = "waiting"
   ref: MessageRef.MessageRef | undefined = undefined
+  resume: (effect: Effect.Effect<void, ArenaClosed>) => void = noResume
   constructor(
     readonly value: A,
     readonly size: number,
-    readonly resume: (effect: Effect.Effect<MessageRef.MessageRef, ArenaClosed>) => void
+    readonly fiber: Fiber.RuntimeFiber<unknown, unknown>,
+    readonly onFiberExit: () => void
   ) {}
+}
+
+const noResume = (): void => {}
+
+/**
+ * The signals an allocation step throws to leave its `Effect.sync` by the failure path, so that a
+ * successful step hands its ref straight to the caller's continuation: the fiber runtime may yield,
+ * and then be interrupted, between any two steps, and a ref returned one step later would be lost
+ * in that gap. Classes, matched with `instanceof`, which survives the Proxy Effect wraps object
+ * defects in inside traced fibers.
+ */
+class MustWait<A> {
+  constructor(readonly value: A, readonly size: number) {}
+}
+
+class Refused {
+  constructor(readonly effect: Effect.Effect<never, ArenaFull | PayloadTooLarge | ArenaClosed>) {}
 }
 
 /** @internal */
@@ -105,44 +127,51 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
   // Operations
 
   alloc(value: A): Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed> {
-    return Effect.suspend(() => this.allocNow(value, undefined))
+    return this.claim(() => this.allocStep(value), identity)
   }
 
   tryAlloc(value: A): Effect.Effect<Option.Option<MessageRef.MessageRef>, PayloadTooLarge | ArenaClosed> {
-    return Effect.suspend((): Effect.Effect<Option.Option<MessageRef.MessageRef>, PayloadTooLarge | ArenaClosed> => {
-      const size = this.bytesOf(value)
-      const refused = this.refuseAlloc(size)
-      if (refused !== undefined) return refused
-      return Effect.succeed(this.hasRoomNow(size) ? Option.some(this.insert(this.adopt(value), size)) : Option.none())
-    })
+    // One step, so the ref is the caller's in the step that stored it.
+    return Effect.catchAllCause(
+      Effect.sync(() => {
+        const size = this.bytesOf(value)
+        const refused = this.refuseAlloc(size)
+        if (refused !== undefined) throw new Refused(refused)
+        return this.hasRoomNow(size) ? Option.some(this.insert(this.adopt(value), size)) : Option.none()
+      }),
+      // The step never waits, and refuses only with `refuseAlloc`'s errors, never `ArenaFull`.
+      (cause) =>
+        this.recover(cause, Option.some) as Effect.Effect<
+          Option.Option<MessageRef.MessageRef>,
+          PayloadTooLarge | ArenaClosed
+        >
+    )
   }
 
   allocMany(
     values: ReadonlyArray<A>
   ): Effect.Effect<ReadonlyArray<MessageRef.MessageRef>, ArenaFull | PayloadTooLarge | ArenaClosed> {
-    return Effect.suspend(() => {
-      if (values.length === 0) return Effect.succeed(emptyRefs)
-      const refs: Array<MessageRef.MessageRef> = []
-      this.insertFitting(values, 0, refs)
-      if (refs.length > 0) return Effect.succeed(refs)
-      // Nothing fits now: the first value waits (or fails) exactly as `alloc` would; once it is
-      // stored, whatever fits behind it joins it in the same uninterruptible step.
-      return Effect.uninterruptibleMask((restore) =>
-        Effect.map(this.allocNow(values[0]!, restore), (first) => {
-          refs.push(first)
-          this.insertFitting(values, 1, refs)
-          return refs
-        })
-      )
-    })
+    if (values.length === 0) return Effect.succeed(emptyRefs)
+    // Nothing fits now: the first value waits (or fails) exactly as `alloc` would; once it is
+    // taken over, whatever fits behind it joins it in the same step.
+    return this.claim(
+      () => {
+        const refs: Array<MessageRef.MessageRef> = []
+        this.insertFitting(values, 0, refs)
+        if (refs.length > 0) return refs
+        refs.push(this.allocStep(values[0]!))
+        return this.insertFitting(values, 1, refs)
+      },
+      (first) => this.insertFitting(values, 1, [first])
+    )
   }
 
   allocScoped(value: A): Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed, Scope.Scope> {
-    // The wait is interruptible (restore); storing the ref and registering its release are not,
-    // so the scope always learns about a ref that was handed out.
+    // The allocation is interruptible (restore) and its last step hands the ref over; leaving
+    // `restore` does not check for interrupts, so the finalizer is always registered for it.
     return Effect.uninterruptibleMask((restore) =>
       Effect.flatMap(
-        Effect.suspend(() => this.allocNow(value, restore)),
+        restore(this.alloc(value)),
         (ref) => Effect.as(Effect.addFinalizer(() => Effect.ignore(this.release(ref))), ref)
       )
     )
@@ -292,8 +321,7 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
       while (waiter !== undefined) {
         const next = waiter.next
         waiter.prev = waiter.next = undefined
-        waiter.state = "closed"
-        waiter.resume(Effect.fail(this.closedError()))
+        this.failClosed(waiter)
         waiter = next
       }
       this.metrics.live.unsafeUpdate(0, noTags)
@@ -314,23 +342,42 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
   // ---------------------------------------------------------------------------------------------
   // Allocation and backpressure
 
-  private allocNow(
-    value: A,
-    restore: Restore | undefined
-  ): Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed> {
+  /**
+   * Runs `step` as one synchronous step whose result is the caller's; when it throws `MustWait`
+   * the fiber waits for room, and `finish` turns the ref it takes over into the result.
+   */
+  private claim<X>(
+    step: () => X,
+    finish: (ref: MessageRef.MessageRef) => X
+  ): Effect.Effect<X, ArenaFull | PayloadTooLarge | ArenaClosed> {
+    return Effect.catchAllCause(Effect.sync(step), (cause) => this.recover(cause, finish))
+  }
+
+  private recover<X>(
+    cause: Cause.Cause<unknown>,
+    finish: (ref: MessageRef.MessageRef) => X
+  ): Effect.Effect<X, ArenaFull | PayloadTooLarge | ArenaClosed> {
+    if (cause._tag === "Die") {
+      const signal = cause.defect
+      if (signal instanceof Refused) return signal.effect
+      if (signal instanceof MustWait) return this.waitForRoom(signal.value as A, signal.size, finish)
+    }
+    // A synchronous step cannot fail, only die or be interrupted: the cause carries no error.
+    return Effect.failCause(cause as Cause.Cause<never>)
+  }
+
+  /** Stores `value` if it fits now; otherwise throws why not (`Refused`) or that it waits (`MustWait`). */
+  private allocStep(value: A): MessageRef.MessageRef {
     const size = this.bytesOf(value)
     const refused = this.refuseAlloc(size)
-    if (refused !== undefined) return refused
-    if (this.hasRoomNow(size)) return Effect.succeed(this.insert(this.adopt(value), size))
+    if (refused !== undefined) throw new Refused(refused)
+    if (this.hasRoomNow(size)) return this.insert(this.adopt(value), size)
     if (this.failWhenFull) {
-      return Effect.fail(
+      throw new Refused(Effect.fail(
         new ArenaFull({ capacity: this.slots.capacity, live: this.slots.live, bytes: this.slots.bytes })
-      )
+      ))
     }
-    const adopted = this.adopt(value)
-    return restore === undefined
-      ? Effect.uninterruptibleMask((restore) => this.waitForRoom(adopted, size, restore))
-      : this.waitForRoom(adopted, size, restore)
+    throw new MustWait(this.adopt(value), size)
   }
 
   /** Why no allocation of `size` bytes can ever succeed now, if that is the case. */
@@ -350,32 +397,41 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
   }
 
   /**
-   * Runs uninterruptibly except for the wait itself (`restore`). Whatever ends the wait — a grant,
-   * close, or an interruption racing with a grant — `abandon` settles the waiter from its state,
-   * so an interrupted alloc leaves neither a queued waiter nor a granted slot behind.
+   * Queues a waiter and suspends (interruptibly, as the caller is) until it is granted room or the
+   * arena closes; then takes the granted ref over in one step. An interrupt before the take-over
+   * gives the room back: the wait's canceler does, or the fiber's exit does for an interrupt that
+   * surfaces between the end of the wait and the take-over.
    */
-  private waitForRoom(value: A, size: number, restore: Restore): Effect.Effect<MessageRef.MessageRef, ArenaClosed> {
-    let waiter: Waiter<A> | undefined
-    return Effect.matchCauseEffect(
-      restore(Effect.async<MessageRef.MessageRef, ArenaClosed>((resume) => {
-        waiter = new Waiter(value, size, resume)
-        this.enqueue(waiter)
-      })),
-      {
-        onFailure: (cause) => {
-          if (waiter !== undefined) this.abandon(waiter)
-          return Effect.failCause(cause)
-        },
-        onSuccess: Effect.succeed
-      }
-    )
+  private waitForRoom<X>(
+    value: A,
+    size: number,
+    finish: (ref: MessageRef.MessageRef) => X
+  ): Effect.Effect<X, ArenaClosed> {
+    return Effect.withFiberRuntime((fiber) => {
+      const waiter: Waiter<A> = new Waiter(value, size, fiber, () => this.abandon(waiter))
+      return Effect.zipRight(
+        Effect.async<void, ArenaClosed>((resume) => {
+          waiter.resume = resume
+          fiber.addObserver(waiter.onFiberExit)
+          this.enqueue(waiter)
+          return Effect.sync(waiter.onFiberExit)
+        }),
+        Effect.sync(() => finish(this.takeOver(waiter)))
+      )
+    })
+  }
+
+  /** The waiter's own step: the granted ref becomes the caller's. */
+  private takeOver(waiter: Waiter<A>): MessageRef.MessageRef {
+    waiter.fiber.removeObserver(waiter.onFiberExit)
+    waiter.state = "taken"
+    return waiter.ref!
   }
 
   /** Checks again at registration: room may have freed, or the arena closed, since `alloc` looked. */
   private enqueue(waiter: Waiter<A>): void {
     if (this.closed) {
-      waiter.state = "closed"
-      waiter.resume(Effect.fail(this.closedError()))
+      this.failClosed(waiter)
     } else if (this.hasRoomNow(waiter.size)) {
       this.grant(waiter)
     } else {
@@ -397,10 +453,15 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
   }
 
   private grant(waiter: Waiter<A>): void {
-    const ref = this.insert(waiter.value, waiter.size)
-    waiter.ref = ref
+    waiter.ref = this.insert(waiter.value, waiter.size)
     waiter.state = "granted"
-    waiter.resume(Effect.succeed(ref))
+    waiter.resume(Effect.void)
+  }
+
+  private failClosed(waiter: Waiter<A>): void {
+    waiter.fiber.removeObserver(waiter.onFiberExit)
+    waiter.state = "closed"
+    waiter.resume(Effect.fail(this.closedError()))
   }
 
   /** Strict FIFO: a head that does not fit yet holds back smaller waiters behind it. */
@@ -413,7 +474,9 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
     }
   }
 
+  /** Gives back what an interrupted waiter was queued for or granted. Idempotent. */
   private abandon(waiter: Waiter<A>): void {
+    waiter.fiber.removeObserver(waiter.onFiberExit)
     switch (waiter.state) {
       case "waiting": {
         const wasHead = waiter === this.head
@@ -428,6 +491,9 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
         if (index >= 0) this.releaseAt(index)
         break
       }
+      default:
+        // Taken (the caller owns the ref), closed, or abandoned already: nothing to give back.
+        return
     }
     waiter.state = "abandoned"
   }
@@ -447,8 +513,12 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
    * left for the caller's next call, which waits for it or fails with its error. The counters
    * and metrics are updated once for the whole run.
    */
-  private insertFitting(values: ReadonlyArray<A>, from: number, refs: Array<MessageRef.MessageRef>): void {
-    if (this.closed || this.head !== undefined) return
+  private insertFitting(
+    values: ReadonlyArray<A>,
+    from: number,
+    refs: Array<MessageRef.MessageRef>
+  ): Array<MessageRef.MessageRef> {
+    if (this.closed || this.head !== undefined) return refs
     // First how many fit, then adopt them (all at once with `adoptMany`), then store them.
     let free = this.slots.freeCount
     let bytes = this.slots.bytes
@@ -458,7 +528,7 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
       if (size > this.maxBytes || bytes + size > this.maxBytes) break
       bytes += size
     }
-    if (to === from) return
+    if (to === from) return refs
     if (this.adoptMany === undefined) {
       for (let i = from; i < to; i++) refs.push(this.slots.insert(this.adopt(values[i]!), this.bytesOf(values[i]!)))
     } else {
@@ -466,6 +536,7 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
       for (let i = from; i < to; i++) refs.push(this.slots.insert(adopted[i - from]!, this.bytesOf(values[i]!)))
     }
     this.inserted(to - from)
+    return refs
   }
 
   private inserted(count: number): void {

@@ -208,7 +208,7 @@ export const sendAll: {
     const array = Array.isArray(values) ? values as ReadonlyArray<A> : Array.from(values)
     let next = 0
     const loop: Effect.Effect<void, ChannelClosed> = Effect.suspend(() => {
-      if (channel.closed) return channel.closedExit
+      if (channel.closed) return Exit.fail(new ChannelClosed({ channel: "mpsc", accepted: next }))
       next = channel.pushAll(array, next)
       return next === array.length ? Exit.void : Effect.zipRight(park(channel.senders, channel.isWritable), loop)
     })

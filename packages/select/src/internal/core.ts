@@ -16,7 +16,8 @@ export const BranchTypeId: unique symbol = Symbol.for("@weft/select/Branch")
  * - `Readiness`: a synchronous claim that returns an `Exit` (the `Readable` protocol).
  * - `Effectful`: a claim that may return any effect, run after the claim. Only for sources that
  *   nothing consumes (a `Deferred` completed with an effect), so running it later loses nothing.
- * - `Sleep` / `Until`: a point in time on the fiber's `Clock`, armed when the select starts.
+ * - `Sleep` / `Until`: a point in time on the fiber's `Clock`, armed when the select starts. An
+ *   `Until` with `due` fails with it when the time comes (a timeout) instead of yielding `void`.
  *
  * @internal
  */
@@ -24,7 +25,7 @@ export type Source =
   | { readonly _tag: "Readiness"; readonly readiness: Readiness.Readiness<unknown, unknown> }
   | { readonly _tag: "Effectful"; readonly readiness: EffectfulReadiness }
   | { readonly _tag: "Sleep"; readonly millis: number }
-  | { readonly _tag: "Until"; readonly at: number }
+  | { readonly _tag: "Until"; readonly at: number; readonly due?: Exit.Exit<never, unknown> | undefined }
 
 /** @internal */
 export interface EffectfulReadiness {
@@ -61,6 +62,13 @@ export interface Selected {
 export interface Options {
   readonly biased?: boolean | undefined
   readonly random?: Random.Random | undefined
+  /**
+   * Return the winning value itself rather than `{ _tag, value }`. For the wrappers that wait on one
+   * source (`timeout`, `abortable`): the value leaves the claim step as the caller's result, with
+   * no later step in which an interrupt could drop it. The run is still typed as yielding
+   * `Selected`; the one caller that sets this reads the result as the bare value.
+   */
+  readonly unwrap?: boolean | undefined
 }
 
 /** @internal */
@@ -70,6 +78,7 @@ export interface Plan {
   readonly timed: boolean
   readonly biased: boolean
   readonly random: Random.Random | undefined
+  readonly unwrap: boolean
   /**
    * Without time branches a select needs no per-run state, so its claim step and its
    * wait-then-claim step are built once per plan and reused by every run (a select built once
@@ -132,11 +141,17 @@ const claim = (plan: Plan, run: Run | undefined, start: number): Selected => {
         break
       }
       default: {
-        exit = run!.deadlines[j]! <= run!.clock.unsafeCurrentTimeMillis() ? Exit.void : undefined
+        exit = run!.deadlines[j]! <= run!.clock.unsafeCurrentTimeMillis()
+          ? (source._tag === "Until" ? source.due : undefined) ?? Exit.void
+          : undefined
       }
     }
     if (exit === undefined) continue
-    if (exit._tag === "Success") return { _tag: plan.tags[j]!, value: exit.value }
+    if (exit._tag === "Success") {
+      return plan.unwrap
+        ? exit.value as Selected
+        : { _tag: plan.tags[j]!, value: exit.value }
+    }
     throw new ClaimedFailure(exit.cause)
   }
   throw NotReady
@@ -192,7 +207,9 @@ const recover =
       }
       if (signal instanceof ClaimedFailure) return Effect.failCause(signal.cause)
       if (signal instanceof ClaimedEffect) {
-        return Effect.map(signal.effect, (value): Selected => ({ _tag: signal.tag, value }))
+        return plan.unwrap
+          ? signal.effect as Effect.Effect<Selected, unknown>
+          : Effect.map(signal.effect, (value): Selected => ({ _tag: signal.tag, value }))
       }
     }
     return Effect.failCause(cause)
@@ -299,6 +316,7 @@ export const compile = (
     timed,
     biased: options?.biased === true,
     random: options?.random,
+    unwrap: options?.unwrap === true,
     attempt: undefined,
     retry: undefined
   }

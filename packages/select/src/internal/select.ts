@@ -1,6 +1,6 @@
-import { Readiness } from "@weft/channel"
 import type { Scope } from "effect"
 import { Cause, Duration, Effect, Exit, Fiber, Predicate } from "effect"
+import { pipeArguments } from "effect/Pipeable"
 import { Aborted, AllBranchesDisabled, TimeoutError } from "../SelectError.js"
 import * as core from "./core.js"
 import * as sources from "./sources.js"
@@ -125,13 +125,37 @@ const mapRecord = <A, B>(record: Readonly<Record<string, A>>, f: (a: A) => B): R
 // timeout / deadline / abort
 // -----------------------------------------------------------------------------
 
-const isSource = (u: unknown): boolean => core.isBranch(u) || Readiness.isReadable(u)
+/** @internal */
+export const DiscardableTypeId: unique symbol = Symbol.for("@weft/select/Discardable")
+
+const discardableVariance = { _A: (_: never) => _, _E: (_: never) => _, _R: (_: never) => _ }
+
+/** @internal */
+export class DiscardableImpl {
+  readonly [DiscardableTypeId] = discardableVariance
+  constructor(readonly effect: Effect.Effect<unknown, unknown, unknown>) {}
+  pipe() {
+    // eslint-disable-next-line prefer-rest-params
+    return pipeArguments(this, arguments)
+  }
+}
+
+const isDiscardable = (u: unknown): u is DiscardableImpl => Predicate.hasProperty(u, DiscardableTypeId)
 
 /**
- * Runs `self` in a child fiber until it ends or `stop` wins, checking the child first. When `stop`
- * wins, the child is interrupted and its exit awaited: a child that had already produced a value
- * keeps it (the value is returned, not dropped); only a child that was really cut short turns
- * into `onStop(value)`.
+ * Waits on one source until `stop` (a branch that fails when it is ready) wins. Built on the
+ * select's claim with `unwrap`, so the value is the caller's result from the claim step on: an
+ * interrupt lands before the claim (nothing taken) or after the caller has it.
+ */
+const sourceUntil = (source: unknown, stop: core.BranchImpl): Effect.Effect<unknown, unknown, unknown> =>
+  select({ value: source, stop }, { biased: true, unwrap: true })
+
+/**
+ * Runs a discardable effect in a child fiber until it ends or `stop` wins, checking the child
+ * first. When `stop` wins, the child is interrupted and its exit awaited: a child that had already
+ * produced a value keeps it (the value is returned); only a child that was really cut short turns
+ * into `onStop(value)`. Interrupted from outside, it interrupts the child and drops its value,
+ * which is what `discardable` declares acceptable.
  */
 const interruptWhen = (
   self: Effect.Effect<unknown, unknown, unknown>,
@@ -166,15 +190,13 @@ const withDeadline = (
     const now = clock.unsafeCurrentTimeMillis()
     const deadline = at(now)
     const error = new TimeoutError({ after: Duration.millis(Math.max(0, deadline - now)) })
-    const late = sources.sleepUntil(deadline)
-    if (isSource(self)) {
-      return Effect.flatMap(
-        select({ value: self, late }, { biased: true }),
-        (selected) => selected._tag === "value" ? Effect.succeed(selected.value) : Effect.fail(error)
-      )
-    }
-    return interruptWhen(self as Effect.Effect<unknown, unknown, unknown>, late, () => error)
+    return isDiscardable(self)
+      ? interruptWhen(self.effect, sources.sleepUntil(deadline), () => error)
+      : sourceUntil(self, sources.failAt(deadline, error))
   })
+
+/** @internal */
+export const discardable = <A, E, R>(effect: Effect.Effect<A, E, R>): DiscardableImpl => new DiscardableImpl(effect)
 
 /** @internal */
 export const timeout = (self: unknown, after: Duration.DurationInput): Effect.Effect<unknown, unknown, unknown> => {
@@ -189,11 +211,10 @@ export const deadline = (self: unknown, at: number | Date): Effect.Effect<unknow
 }
 
 /** @internal */
-export const abortable = (
-  self: Effect.Effect<unknown, unknown, unknown>,
-  signal: AbortSignal
-): Effect.Effect<unknown, unknown, unknown> =>
-  interruptWhen(self, sources.abort(signal), (reason) => new Aborted({ reason }))
+export const abortable = (self: unknown, signal: AbortSignal): Effect.Effect<unknown, unknown, unknown> =>
+  isDiscardable(self)
+    ? interruptWhen(self.effect, sources.abort(signal), (reason) => new Aborted({ reason }))
+    : sourceUntil(self, sources.abortFailure(signal))
 
 /** @internal */
 export const fromAbortSignal = (signal: AbortSignal): Effect.Effect<never, Aborted> =>

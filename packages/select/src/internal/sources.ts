@@ -1,6 +1,7 @@
 import { Readiness } from "@weft/channel"
 import type { Deferred, Fiber, Mailbox, Scope, Stream } from "effect"
 import { Cause, Chunk, Duration, Effect, Exit, Option, Stream as S } from "effect"
+import { Aborted } from "../SelectError.js"
 import { BranchImpl, isBranch } from "./core.js"
 import type { EffectfulReadiness } from "./core.js"
 import { noop, Wakers } from "./wakers.js"
@@ -30,6 +31,10 @@ export const sleep = (duration: Duration.DurationInput): BranchImpl =>
 /** @internal */
 export const sleepUntil = (at: number | Date): BranchImpl =>
   new BranchImpl({ _tag: "Until", at: typeof at === "number" ? at : at.getTime() }, true)
+
+/** A branch that fails with `error` at `at` (epoch milliseconds): the stop branch of `timeout`. */
+export const failAt = (at: number, error: unknown): BranchImpl =>
+  new BranchImpl({ _tag: "Until", at, due: Exit.fail(error) }, true)
 
 // -----------------------------------------------------------------------------
 // Deferred: nothing is consumed, every waiter sees the same completion.
@@ -113,23 +118,35 @@ export const fiber = <A, E>(self: Fiber.RuntimeFiber<A, E>): BranchImpl =>
 // AbortSignal: ready once aborted, with its reason. Nothing is consumed.
 // -----------------------------------------------------------------------------
 
+const onAbort = (signal: AbortSignal) => (wake: () => void): () => void => {
+  if (signal.aborted) {
+    wake()
+    return noop
+  }
+  const listener = () => wake()
+  signal.addEventListener("abort", listener, { once: true })
+  return () => signal.removeEventListener("abort", listener)
+}
+
 /** @internal */
 export const abortReadiness = (signal: AbortSignal): Readiness.Readiness<unknown, never> => ({
   claim: () => signal.aborted ? Exit.succeed(signal.reason) : undefined,
-  onReady: (wake) => {
-    if (signal.aborted) {
-      wake()
-      return noop
-    }
-    const listener = () => wake()
-    signal.addEventListener("abort", listener, { once: true })
-    return () => signal.removeEventListener("abort", listener)
-  }
+  onReady: onAbort(signal)
 })
 
 /** @internal */
 export const abort = (signal: AbortSignal): BranchImpl =>
   new BranchImpl({ _tag: "Readiness", readiness: abortReadiness(signal) }, true)
+
+/** A branch that fails with `Aborted { reason }` once `signal` aborts: the stop branch of `abortable`. */
+export const abortFailure = (signal: AbortSignal): BranchImpl =>
+  new BranchImpl({
+    _tag: "Readiness",
+    readiness: {
+      claim: () => signal.aborted ? Exit.fail(new Aborted({ reason: signal.reason })) : undefined,
+      onReady: onAbort(signal)
+    }
+  }, true)
 
 // -----------------------------------------------------------------------------
 // Mailbox: readiness from its size, a synchronous take, wakeups from its own taker set.
