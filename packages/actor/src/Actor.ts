@@ -424,7 +424,8 @@ export interface AskOptions {
  * by one timer fiber per system, not a fiber per ask.
  *
  * Asking yourself, or an actor that is (transitively) waiting on an ask to you, fails at once
- * with `AskCycle`.
+ * with `AskCycle`. An ask from a fiber a handler forked (`Effect.timeout`, `Effect.all` with
+ * concurrency) counts as the actor's while that handler runs.
  *
  * Cancellation safety: interrupting the ask withdraws the request: if the actor has not
  * started it, it never runs (dead letter `"AskInterrupted"`); if it is running, its reply is

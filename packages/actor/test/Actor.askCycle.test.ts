@@ -1,0 +1,119 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Actor, ActorSystem } from "@weft/actor"
+import { Data, Deferred, Effect, Schema, TestClock } from "effect"
+import type { Scope } from "effect"
+import { counter, Get } from "./fixtures.js"
+
+const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  effect.pipe(Effect.scoped, Effect.provide(ActorSystem.layer({ askTimeout: "1 second" }))) as Effect.Effect<
+    A,
+    E,
+    Exclude<R, ActorSystem.ActorSystem | Scope.Scope>
+  >
+
+/** Answers with the outcome of the ask its handler makes, as a tag ("AskCycle", "AskTimeout", "ok"). */
+class Outcome extends Schema.TaggedRequest<Outcome>()("Outcome", {
+  failure: Schema.Never,
+  success: Schema.String,
+  payload: {}
+}) {}
+
+class Relay extends Schema.TaggedRequest<Relay>()("Relay", {
+  failure: Schema.Never,
+  success: Schema.String,
+  payload: {}
+}) {}
+
+class Background extends Data.TaggedClass("Background")<{ readonly result: Deferred.Deferred<string> }> {}
+
+const tagOf = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.match(effect, { onFailure: (error) => error._tag, onSuccess: () => "ok" })
+
+/**
+ * B answers `Outcome` by asking A back (`Relay`), after `gate` opens; A answers `Outcome` by
+ * asking B through `asking` — a combinator that forks the ask.
+ */
+const cycle = (
+  asking: (ask: Effect.Effect<string>) => Effect.Effect<string>,
+  gate?: Deferred.Deferred<void>
+) =>
+  Effect.gen(function*() {
+    const aRef = yield* Deferred.make<Actor.ActorRef<Relay>>()
+    const b = yield* Actor.spawn(
+      Actor.behavior<Outcome>()({
+        initialState: 0,
+        handlers: {
+          Outcome: (_, state) =>
+            Effect.gen(function*() {
+              if (gate !== undefined) yield* Deferred.await(gate)
+              const a = yield* Deferred.await(aRef)
+              return Actor.reply(yield* tagOf(Actor.ask(a, new Relay())), state)
+            })
+        }
+      }),
+      { name: "b" }
+    )
+    const a = yield* Actor.spawn(
+      Actor.behavior<Outcome | Relay | Background>()({
+        initialState: 0,
+        handlers: {
+          Outcome: (_, state) =>
+            Effect.map(asking(Effect.map(Actor.ask(b, new Outcome()), (reply) => `b:${reply}`)), (outcome) =>
+              Actor.reply(outcome, state)),
+          Relay: (_, state) =>
+            Effect.succeed(Actor.reply("relayed", state)),
+          // Asks B from a fiber that outlives the handler: it does not block A.
+          Background: (message, state) =>
+            Actor.ask(b, new Outcome()).pipe(
+              Effect.flatMap((reply) => Deferred.succeed(message.result, reply)),
+              Effect.forkDaemon,
+              Effect.as(state)
+            )
+        }
+      }),
+      { name: "a" }
+    )
+    yield* Deferred.succeed(aRef, a)
+    return { a, b }
+  })
+
+describe("Actor: ask cycles through forking combinators", () => {
+  it.effect("an ask inside Effect.timeout still detects A → B → A at once", () =>
+    run(Effect.gen(function*() {
+      const { a } = yield* cycle((ask) =>
+        ask.pipe(Effect.timeout("1 second"), Effect.catchTag("TimeoutException", () => Effect.succeed("timeout")))
+      )
+      // The clock never moves: only an immediate AskCycle lets this ask return.
+      const outcome = yield* Actor.ask(a, new Outcome())
+      assert.strictEqual(outcome, "b:AskCycle")
+      assert.strictEqual(yield* TestClock.currentTimeMillis, 0)
+      // Nothing is stuck: A answers again.
+      assert.strictEqual(yield* Actor.ask(a, new Relay()), "relayed")
+    })))
+
+  it.effect("an ask inside Effect.all with concurrency still detects A → B → A at once", () =>
+    run(Effect.gen(function*() {
+      const other = yield* Actor.spawn(counter())
+      const { a } = yield* cycle((ask) =>
+        Effect.map(
+          Effect.all([ask, tagOf(Actor.ask(other, new Get()))], { concurrency: 2 }),
+          (outcomes) => outcomes.join(",")
+        )
+      )
+      const outcome = yield* Actor.ask(a, new Outcome())
+      assert.strictEqual(outcome, "b:AskCycle,ok")
+      assert.strictEqual(yield* TestClock.currentTimeMillis, 0)
+    })))
+
+  it.effect("a fiber that outlives the handler that forked it does not block its actor: no false cycle", () =>
+    run(Effect.gen(function*() {
+      const gate = yield* Deferred.make<void>()
+      const { a } = yield* cycle((ask) => ask, gate)
+      const result = yield* Deferred.make<string>()
+      yield* Actor.tell(a, new Background({ result }))
+      // A has finished `Background` (it answers); only then does B ask A back, and A, idle, answers.
+      assert.strictEqual(yield* Actor.ask(a, new Relay()), "relayed")
+      yield* Deferred.succeed(gate, undefined)
+      assert.strictEqual(yield* Deferred.await(result), "ok")
+    })))
+})
