@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Actor, ActorSystem } from "@weft/actor"
+import { Actor, type ActorError, ActorSystem } from "@weft/actor"
 import { Data, Deferred, Effect, Schema, TestClock } from "effect"
 import type { Scope } from "effect"
 import { counter, Get } from "./fixtures.js"
@@ -34,7 +34,7 @@ const tagOf = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<
  * asking B through `asking` — a combinator that forks the ask.
  */
 const cycle = (
-  asking: (ask: Effect.Effect<string>) => Effect.Effect<string>,
+  asking: (ask: Effect.Effect<string, ActorError.AskError>) => Effect.Effect<string, { readonly _tag: string }>,
   gate?: Deferred.Deferred<void>
 ) =>
   Effect.gen(function*() {
@@ -58,10 +58,11 @@ const cycle = (
         initialState: 0,
         handlers: {
           Outcome: (_, state) =>
-            Effect.map(asking(Effect.map(Actor.ask(b, new Outcome()), (reply) => `b:${reply}`)), (outcome) =>
-              Actor.reply(outcome, state)),
-          Relay: (_, state) =>
-            Effect.succeed(Actor.reply("relayed", state)),
+            asking(Effect.map(Actor.ask(b, new Outcome()), (reply) => `b:${reply}`)).pipe(
+              Effect.catchAll((error) => Effect.succeed(error._tag)),
+              Effect.map((outcome) => Actor.reply(outcome, state))
+            ),
+          Relay: (_, state) => Effect.succeed(Actor.reply("relayed", state)),
           // Asks B from a fiber that outlives the handler: it does not block A.
           Background: (message, state) =>
             Actor.ask(b, new Outcome()).pipe(
@@ -80,9 +81,7 @@ const cycle = (
 describe("Actor: ask cycles through forking combinators", () => {
   it.effect("an ask inside Effect.timeout still detects A → B → A at once", () =>
     run(Effect.gen(function*() {
-      const { a } = yield* cycle((ask) =>
-        ask.pipe(Effect.timeout("1 second"), Effect.catchTag("TimeoutException", () => Effect.succeed("timeout")))
-      )
+      const { a } = yield* cycle((ask) => Effect.timeout(ask, "1 second"))
       // The clock never moves: only an immediate AskCycle lets this ask return.
       const outcome = yield* Actor.ask(a, new Outcome())
       assert.strictEqual(outcome, "b:AskCycle")

@@ -525,6 +525,8 @@ export class ActorCell implements AskParty {
   busySince = 0
   /** Set once the actor has terminated, for watchers that arrive late. */
   terminatedWith: Terminated | undefined = undefined
+  /** Called synchronously in the step the actor terminates (a dispatcher's death watch). */
+  readonly terminationListeners = new Set<TerminationListener>()
 
   constructor(
     readonly id: number,
@@ -545,6 +547,31 @@ export class ActorCell implements AskParty {
     this.ref = new ActorRefImpl(this)
     this.labels = [MetricLabel.make("actor", name)]
   }
+}
+
+/** @internal */
+export type TerminationListener = (terminated: Terminated) => void
+
+/**
+ * Death watch for code that is not an actor: `listener` runs synchronously in the step the actor
+ * terminates — before that step ends, nothing can be enqueued for it any more, and after it every
+ * message to it is a dead letter. Returns the `Terminated` instead when the actor is already gone.
+ *
+ * @internal
+ */
+export const onTermination = (
+  ref: Actor.ActorRef<never>,
+  listener: TerminationListener
+): Terminated | undefined => {
+  const cell = cellOf(ref)
+  if (cell.status === TERMINATED) return cell.terminatedWith
+  cell.terminationListeners.add(listener)
+  return undefined
+}
+
+/** @internal */
+export const offTermination = (ref: Actor.ActorRef<never>, listener: TerminationListener): void => {
+  cellOf(ref).terminationListeners.delete(listener)
 }
 
 /**
@@ -1267,6 +1294,13 @@ const finalize = (cell: ActorCell, exit: Exit.Exit<TerminationReason>): Effect.E
       ? TerminationReason.Killed()
       : TerminationReason.Failed({ cause: exit.cause })
     cell.status = TERMINATED
+    const terminated = new Terminated({ actor: cell.ref, reason })
+    // Set with the status, so a watch from now on is answered at once.
+    cell.terminatedWith = terminated
+    // In the step the status changes: from here on every message to the actor is a dead letter,
+    // so a dispatcher must stop routing to it now.
+    for (const listener of cell.terminationListeners) listener(terminated)
+    cell.terminationListeners.clear()
     // A kill may have ended a run mid-way: whatever it forked blocks nothing any more.
     cell.turn++
     const inFlight = cell.inFlight
@@ -1291,8 +1325,6 @@ const finalize = (cell: ActorCell, exit: Exit.Exit<TerminationReason>): Effect.E
     runtime.cells.delete(cell)
     if (runtime.names.get(cell.name) === cell) runtime.names.delete(cell.name)
     cell.group?.remove(cell)
-    const terminated = new Terminated({ actor: cell.ref, reason })
-    cell.terminatedWith = terminated
     Deferred.unsafeDone(cell.stopped, Exit.succeed(terminated))
     runtime.publish(LifecycleEvent.Terminated({ actor: cell.ref, reason }))
     Deferred.unsafeDone(cell.terminated, Exit.succeed(terminated))
