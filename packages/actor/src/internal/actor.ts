@@ -143,7 +143,7 @@ export const anyBehavior = <M extends Actor.Message>(
 export const behavior =
   <M extends Actor.Message>() =>
   <S, H extends Actor.Handlers<M, NoInfer<S>, unknown>, R1 = never, R2 = never, R3 = never, R4 = never>(
-    spec: Actor.Behavior.Spec<M, S, H, R1, R2, R3, R4>
+    spec: Actor.Behavior.Spec<M, S, H, R1, R2, R3, R4> & { readonly handlers: Actor.NoExtraHandlers<H, M> }
   ): Actor.Behavior<M, S, Actor.HandlersContext<H> | R1 | R2 | R3 | R4> => ({
     [BehaviorTypeId]: behaviorVariance,
     initialState: spec.initialState,
@@ -1187,8 +1187,10 @@ const runActor = (
           }
           const failure = Cause.failureOption(cause)
           if (Option.isSome(failure) && !Cause.isDie(cause) && !Cause.isInterrupted(cause)) {
-            // A request's typed failure is its reply, not a crash; the state is unchanged.
+            // A request's typed failure is its reply, not a crash; the state is unchanged. A request
+            // that was told has nobody to reply to: the failure must not vanish.
             if (ask !== undefined) runtime.reply(ask, Exit.fail(failure.value))
+            else runtime.deadLetter(cell, message, "RequestFailed", failure)
             continue
           }
           // A reliable message that crashed its handler was not acked: it is redelivered.
