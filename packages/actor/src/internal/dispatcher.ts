@@ -278,9 +278,11 @@ export const dispatchCarrying = <A, D extends Actor.Message>(
         return Effect.suspend(tellRest)
       }
       const extra = targets.length - 1
+      // Bound first: inline, TypeScript loses `catchTag`'s inference against the typed-ref overloads.
+      const retain = Arena.retainMany(arena, refs, extra)
       return Effect.zipRight(
         // The count is positive here, so InvalidCount would be a bug.
-        Effect.catchTag(Arena.retainMany(arena, refs, extra), "InvalidCount", Effect.die),
+        Effect.catchTag(retain, "InvalidCount", Effect.die),
         Effect.suspend(() => {
           owned += extra
           return tellRest()
