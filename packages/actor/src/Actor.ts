@@ -388,7 +388,8 @@ export const spawn: <M extends Message, S, R>(
  * Sends a message without waiting for it to be processed. With the `"suspend"` strategy it
  * waits while the mailbox is full. To an actor that has terminated, the message is
  * dead-lettered (`"ActorStopped"`) and `tell` succeeds; to a stopping actor it fails with
- * `ActorStopping`.
+ * `ActorStopping`. A request (`Schema.TaggedRequest`) cannot be told — its reply would have
+ * nowhere to go — so telling one is a compile error: use {@link ask}.
  *
  * Cancellation safety: if interrupted while waiting for room, the message was either enqueued
  * or not — never both, never twice.
@@ -460,7 +461,8 @@ export interface AskOptions {
  *
  * Asking yourself, or an actor that is (transitively) waiting on an ask to you, fails at once
  * with `AskCycle`. An ask from a fiber a handler forked (`Effect.timeout`, `Effect.all` with
- * concurrency) counts as the actor's while that handler runs.
+ * concurrency) counts as the actor's while that handler runs. Only requests can be asked:
+ * asking a tell-only message is a compile error whose parameter type says so.
  *
  * Cancellation safety: interrupting the ask withdraws the request: if the actor has not
  * started it, it never runs (dead letter `"AskInterrupted"`); if it is running, its reply is

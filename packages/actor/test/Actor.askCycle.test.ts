@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Actor, type ActorError, ActorSystem } from "@weft/actor"
-import { Data, Deferred, Effect, Schema, TestClock } from "effect"
+import { Data, Deferred, Effect, Fiber, Schema, TestClock } from "effect"
 import type { Scope } from "effect"
 import { counter, Get } from "./fixtures.js"
 
@@ -114,5 +114,51 @@ describe("Actor: ask cycles through forking combinators", () => {
       assert.strictEqual(yield* Actor.ask(a, new Relay()), "relayed")
       yield* Deferred.succeed(gate, undefined)
       assert.strictEqual(yield* Deferred.await(result), "ok")
+    })))
+
+  it.effect("an interrupted forked ask stops counting at once: no false cycle while its handler goes on", () =>
+    run(Effect.gen(function*() {
+      const gate = yield* Deferred.make<void>()
+      const hold = yield* Deferred.make<void>()
+      const seenByB = yield* Deferred.make<string>()
+      const aRef = yield* Deferred.make<Actor.ActorRef<Relay>>()
+      // B answers only once `gate` opens, and then asks A back.
+      const b = yield* Actor.spawn(
+        Actor.behavior<Outcome>()({
+          initialState: 0,
+          handlers: {
+            Outcome: (_, state) =>
+              Deferred.await(gate).pipe(
+                Effect.zipRight(Deferred.await(aRef)),
+                Effect.flatMap((a) => tagOf(Actor.ask(a, new Relay()))),
+                Effect.tap((outcome) => Deferred.succeed(seenByB, outcome)),
+                Effect.map((outcome) => Actor.reply(outcome, state))
+              )
+          }
+        })
+      )
+      // A gives up on B after 10 ms (interrupting its forked ask), then goes on until `hold` opens.
+      const a = yield* Actor.spawn(
+        Actor.behavior<Outcome | Relay>()({
+          initialState: 0,
+          handlers: {
+            Outcome: (_, state) =>
+              tagOf(Effect.timeout(Actor.ask(b, new Outcome()), "10 millis")).pipe(
+                Effect.zipLeft(Deferred.await(hold)),
+                Effect.map((outcome) => Actor.reply(outcome, state))
+              ),
+            Relay: (_, state) => Effect.succeed(Actor.reply("relayed", state))
+          }
+        })
+      )
+      yield* Deferred.succeed(aRef, a)
+      const outer = yield* Effect.fork(Actor.ask(a, new Outcome()))
+      yield* TestClock.adjust("10 millis")
+      // A no longer waits on B: B's ask back only waits for A's handler, it is no cycle.
+      yield* Deferred.succeed(gate, undefined)
+      yield* Effect.yieldNow()
+      yield* Deferred.succeed(hold, undefined)
+      assert.strictEqual(yield* Fiber.join(outer), "TimeoutException")
+      assert.strictEqual(yield* Deferred.await(seenByB), "ok")
     })))
 })
