@@ -155,6 +155,38 @@ export type Handlers<M extends Message, S, R> = {
 }
 
 /**
+ * What a handler map may not have: a handler for a tag outside the protocol `M`. Each such key
+ * must have a type no handler has, and its name says why.
+ *
+ * @since 0.1.0
+ * @category protocol
+ */
+export type NoExtraHandlers<H, M extends Message> = {
+  readonly [K in Exclude<keyof H, M["_tag"]>]: `"${K & string}" is not a tag of the protocol`
+}
+
+/**
+ * A message `tell` accepts: any message of `M`, except a request (use `ask`). If `Msg` is a
+ * request, the parameter's type names the mistake instead.
+ *
+ * @since 0.1.0
+ * @category protocol
+ */
+export type Tellable<Msg> = Msg extends Request.Request<infer _A, infer _E>
+  ? "tell takes a message without a reply: a Schema.TaggedRequest needs ask"
+  : Msg
+
+/**
+ * A message `ask` accepts: a request. If `Msg` is tell-only, the parameter's type names the
+ * mistake instead.
+ *
+ * @since 0.1.0
+ * @category protocol
+ */
+export type Askable<Msg> = Msg extends Request.Request<infer _A, infer _E> ? Msg
+  : "ask needs a Schema.TaggedRequest (a message with a reply): use tell"
+
+/**
  * The requirements of a handler map: the union of every handler's `R`.
  *
  * @since 0.1.0
@@ -221,8 +253,9 @@ export declare namespace Behavior {
 }
 
 /**
- * Defines a behaviour for the protocol `M`. The handler map must cover every tag of `M`, and
- * each handler's requirements become the behaviour's (and so `spawn`'s) requirements.
+ * Defines a behaviour for the protocol `M`. The handler map must cover every tag of `M` and no
+ * other (a handler for a tag outside `M` is a compile error), and each handler's requirements
+ * become the behaviour's (and so `spawn`'s) requirements.
  *
  * @example
  * ```ts
@@ -258,7 +291,7 @@ export const behavior: <M extends Message>() => <
   R3 = never,
   R4 = never
 >(
-  spec: Behavior.Spec<M, S, H, R1, R2, R3, R4>
+  spec: Behavior.Spec<M, S, H, R1, R2, R3, R4> & { readonly handlers: NoExtraHandlers<H, M> }
 ) => Behavior<M, S, HandlersContext<H> | R1 | R2 | R3 | R4> = internal.behavior
 
 /**
@@ -355,7 +388,8 @@ export const spawn: <M extends Message, S, R>(
  * Sends a message without waiting for it to be processed. With the `"suspend"` strategy it
  * waits while the mailbox is full. To an actor that has terminated, the message is
  * dead-lettered (`"ActorStopped"`) and `tell` succeeds; to a stopping actor it fails with
- * `ActorStopping`.
+ * `ActorStopping`. A request (`Schema.TaggedRequest`) cannot be told — its reply would have
+ * nowhere to go — so telling one is a compile error: use {@link ask}.
  *
  * Cancellation safety: if interrupted while waiting for room, the message was either enqueued
  * or not — never both, never twice.
@@ -364,8 +398,8 @@ export const spawn: <M extends Message, S, R>(
  * @category messaging
  */
 export const tell: {
-  <Msg extends Message>(message: Msg): (self: ActorRef<Msg>) => Effect.Effect<void, TellError>
-  <Msg extends Message>(self: ActorRef<Msg>, message: Msg): Effect.Effect<void, TellError>
+  <Msg extends Message>(message: Msg & Tellable<Msg>): (self: ActorRef<Msg>) => Effect.Effect<void, TellError>
+  <Msg extends Message>(self: ActorRef<Msg>, message: Msg & Tellable<Msg>): Effect.Effect<void, TellError>
 } = internal.tell
 
 /**
@@ -403,8 +437,10 @@ export const tell: {
  * @category messaging
  */
 export const tellMany: {
-  <Msg extends Message>(messages: Iterable<Msg>): (self: ActorRef<Msg>) => Effect.Effect<void, TellError>
-  <Msg extends Message>(self: ActorRef<Msg>, messages: Iterable<Msg>): Effect.Effect<void, TellError>
+  <Msg extends Message>(
+    messages: Iterable<Msg & Tellable<Msg>>
+  ): (self: ActorRef<Msg>) => Effect.Effect<void, TellError>
+  <Msg extends Message>(self: ActorRef<Msg>, messages: Iterable<Msg & Tellable<Msg>>): Effect.Effect<void, TellError>
 } = internal.tellMany
 
 /**
@@ -424,7 +460,9 @@ export interface AskOptions {
  * by one timer fiber per system, not a fiber per ask.
  *
  * Asking yourself, or an actor that is (transitively) waiting on an ask to you, fails at once
- * with `AskCycle`.
+ * with `AskCycle`. An ask from a fiber a handler forked (`Effect.timeout`, `Effect.all` with
+ * concurrency) counts as the actor's while that handler runs. Only requests can be asked:
+ * asking a tell-only message is a compile error whose parameter type says so.
  *
  * Cancellation safety: interrupting the ask withdraws the request: if the actor has not
  * started it, it never runs (dead letter `"AskInterrupted"`); if it is running, its reply is
@@ -449,13 +487,13 @@ export interface AskOptions {
  * @category messaging
  */
 export const ask: {
-  <Msg extends AnyRequest>(
-    message: Msg,
+  <Msg extends Message>(
+    message: Msg & Askable<Msg>,
     options?: AskOptions
   ): (self: ActorRef<Msg>) => Effect.Effect<Reply<Msg>, ReplyError<Msg> | AskError>
-  <Msg extends AnyRequest>(
+  <Msg extends Message>(
     self: ActorRef<Msg>,
-    message: Msg,
+    message: Msg & Askable<Msg>,
     options?: AskOptions
   ): Effect.Effect<Reply<Msg>, ReplyError<Msg> | AskError>
 } = internal.ask

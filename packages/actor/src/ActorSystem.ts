@@ -68,7 +68,10 @@ export declare namespace ActorSystem {
     readonly deadLetters: Stream.Stream<DeadLetter>
     /** A subscription that starts receiving dead letters at once (use it to not miss early ones). */
     readonly subscribeDeadLetters: Effect.Effect<Queue.Dequeue<DeadLetter>, never, Scope.Scope>
-    /** Lifecycle events (start, restart, termination) published from the moment the stream is run. */
+    /**
+     * Lifecycle events (start, restart, termination, a plugin leaving a dispatcher) published
+     * from the moment the stream is run.
+     */
     readonly lifecycle: Stream.Stream<LifecycleEvent>
     /** A subscription to lifecycle events that starts at once. */
     readonly subscribeLifecycle: Effect.Effect<Queue.Dequeue<LifecycleEvent>, never, Scope.Scope>
@@ -137,7 +140,8 @@ export const subscribeDeadLetters: Effect.Effect<Queue.Dequeue<DeadLetter>, neve
   .flatMap(ActorSystem, (system) => system.subscribeDeadLetters)
 
 /**
- * Lifecycle events — every start, restart and termination — as they happen, for dashboards.
+ * Lifecycle events — every start, restart and termination, and every plugin leaving a dispatcher —
+ * as they happen, for dashboards.
  *
  * Cancellation safety: interrupting the stream only ends the subscription.
  *

@@ -38,6 +38,9 @@ export interface Releasing {
  *   interrupted part-way (whatever it did before that stays done).
  * - `"NoRoute"`: a dispatcher had no plugin for it, or it reached a supervisor group (which
  *   handles no messages; only possible by casting its ref).
+ * - `"RequestFailed"`: a request that was told, not asked (through a dispatcher, say), whose
+ *   handler failed with its typed failure: nobody was waiting for it, so the failure is kept in
+ *   the dead letter's `failure`.
  *
  * @since 0.1.0
  * @category models
@@ -52,6 +55,7 @@ export type Reason =
   | "Crashed"
   | "Killed"
   | "NoRoute"
+  | "RequestFailed"
 
 /**
  * @since 0.1.0
@@ -62,4 +66,6 @@ export class DeadLetter extends Data.TaggedClass("DeadLetter")<{
   readonly actor: string
   readonly message: unknown
   readonly reason: Reason
+  /** For `"RequestFailed"`: the handler's typed failure. */
+  readonly failure?: unknown
 }> {}

@@ -10,6 +10,11 @@
  *
  * Dispatch runs in the caller's fiber (no extra hop); concurrent dispatchers are fine.
  *
+ * Death watch: a plugin that terminates leaves the routing in the step it terminates, and the
+ * lifecycle event `PluginRemoved` says so; round-robin goes on over the live plugins, the hash
+ * ring rebalances (only the dead plugin's keys move) and its topic subscriptions go. What was in
+ * flight to it (queued, or a dispatch waiting on its lane) is dead-lettered; nothing after.
+ *
  * Arena-backed fan-out: {@link dispatchRef} hands a `MessageRef` from `@weft/arena` to the chosen
  * plugins as a {@link Delivery}, retaining it once per plugin; each plugin settles its delivery,
  * and the slot is freed exactly when the last one has (a delivery that becomes a dead letter
@@ -126,7 +131,9 @@ export const make: <M extends Message>(routing: Routing<M>) => Effect.Effect<Dis
 
 /**
  * Adds a plugin: it receives the messages dispatched after this returns. With topic routing,
- * `topics` are the topics it subscribes to. Adding a plugin twice updates its topics.
+ * `topics` are the topics it subscribes to. Adding a plugin twice updates its topics. The
+ * dispatcher watches it: when it terminates, it leaves the routing (lifecycle event
+ * `PluginRemoved`). A plugin that has already terminated is not added (the event is published).
  *
  * Cancellation safety: a single synchronous step.
  *
@@ -140,8 +147,8 @@ export const add: <M extends Message>(
 ) => Effect.Effect<void> = internal.add
 
 /**
- * Removes a plugin; it receives nothing dispatched after this returns. What happens to the
- * messages already queued in its mailbox:
+ * Removes a plugin; it receives nothing dispatched after this returns (lifecycle event
+ * `PluginRemoved` with no reason). What happens to the messages already queued in its mailbox:
  * - `"drain"` (default): the plugin keeps them and processes them.
  * - `"handBack"`: they are taken out of its mailbox and dispatched again to the remaining plugins
  *   (under broadcast, where every other plugin already has them, they are dead-lettered as
@@ -161,7 +168,9 @@ export const remove: <M extends Message>(
 
 /**
  * Routes one message. Tells each chosen plugin in turn; with `"suspend"` lanes it waits while a
- * chosen plugin's lane is full.
+ * chosen plugin's lane is full. A chosen plugin that is stopping dead-letters its copy
+ * (`"ActorStopping"`) without failing the dispatch; one that dies while the dispatch waits on its
+ * lane dead-letters it as `"ActorStopped"`.
  *
  * Cancellation safety: interrupted while waiting for a lane, the plugins before it have the
  * message and the rest do not; each plugin gets it at most once.
@@ -173,7 +182,7 @@ export const dispatch: <M extends Message>(self: Dispatcher<M>, message: M) => E
   internal.dispatch
 
 /**
- * The current plugins.
+ * The current plugins: those added, not removed, and not terminated.
  *
  * Cancellation safety: a synchronous read.
  *

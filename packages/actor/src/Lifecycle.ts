@@ -1,10 +1,10 @@
 /**
  * Lifecycle events, for dashboards and logs: every start, restart and termination in an
- * `ActorSystem` (see `ActorSystem.lifecycle`).
+ * `ActorSystem`, and every plugin leaving a dispatcher (see `ActorSystem.lifecycle`).
  *
  * @since 0.1.0
  */
-import type { Cause } from "effect"
+import type { Cause, Option } from "effect"
 import { Data } from "effect"
 import type { ActorRef } from "./Actor.js"
 import type { TerminationReason } from "./Terminated.js"
@@ -23,6 +23,16 @@ export type LifecycleEvent = Data.TaggedEnum<{
   Restarted: { readonly actor: ActorRef<never>; readonly cause: Cause.Cause<unknown> }
   /** The actor is gone. */
   Terminated: { readonly actor: ActorRef<never>; readonly reason: TerminationReason }
+  /**
+   * The plugin `actor` left the routing of `dispatcher` (its name): it terminated (`reason` is
+   * how; a dispatcher watches its plugins), or it was removed with `Dispatcher.remove` (`reason`
+   * is none). No message routed after this goes to it.
+   */
+  PluginRemoved: {
+    readonly actor: ActorRef<never>
+    readonly dispatcher: string
+    readonly reason: Option.Option<TerminationReason>
+  }
 }>
 
 /**

@@ -109,7 +109,7 @@ describe("Actor types", () => {
   })
 
   it("tellMany accepts only batches of the protocol's messages", () => {
-    expectTypeOf(Actor.tellMany(ref, [new Add({ n: 1 }), new Get()])).toEqualTypeOf<
+    expectTypeOf(Actor.tellMany(ref, [new Add({ n: 1 }), new Add({ n: 2 })])).toEqualTypeOf<
       Effect.Effect<void, ActorError.TellError>
     >()
     // @ts-expect-error Other is not in the protocol
@@ -129,6 +129,44 @@ describe("Actor types", () => {
   it("ask needs a request: a tell-only message has no reply", () => {
     // @ts-expect-error Add is tell-only
     Actor.ask(ref, new Add({ n: 1 }))
+    // @ts-expect-error Add is tell-only (data-last)
+    ref.pipe(Actor.ask(new Add({ n: 1 })))
+    // The parameter's type then says what is wrong, instead of a missing symbol deep in Request.
+    expectTypeOf<Actor.Askable<Add>>().toEqualTypeOf<
+      "ask needs a Schema.TaggedRequest (a message with a reply): use tell"
+    >()
+    expectTypeOf<Actor.Askable<Get>>().toEqualTypeOf<Get>()
+  })
+
+  it("tell and tellMany refuse a request: its reply (or failure) would have nowhere to go", () => {
+    // @ts-expect-error Get is a request: ask it
+    Actor.tell(ref, new Get())
+    // @ts-expect-error Get is a request: ask it (data-last)
+    ref.pipe(Actor.tell(new Get()))
+    // @ts-expect-error a message that may be a request
+    Actor.tell(ref, null as unknown as Counter)
+    // @ts-expect-error Divide is a request
+    Actor.tellMany(ref, [new Add({ n: 1 }), new Divide({ by: 2 })])
+    // @ts-expect-error Get is a request (data-last)
+    ref.pipe(Actor.tellMany([new Get()]))
+    expectTypeOf<Actor.Tellable<Get>>().toEqualTypeOf<
+      "tell takes a message without a reply: a Schema.TaggedRequest needs ask"
+    >()
+    expectTypeOf<Actor.Tellable<Add>>().toEqualTypeOf<Add>()
+  })
+
+  it("a handler for a tag outside the protocol is a compile error", () => {
+    Actor.behavior<Add>()({
+      initialState: 0,
+      handlers: {
+        Add: (message, state) => Effect.succeed(state + message.n),
+        // @ts-expect-error Other is not a tag of the protocol
+        Other: (_: Other, state: number) => Effect.succeed(state)
+      }
+    })
+    expectTypeOf<Actor.NoExtraHandlers<{ Add: 1; Other: 2 }, Add>>().toEqualTypeOf<
+      { readonly Other: "\"Other\" is not a tag of the protocol" }
+    >()
   })
 
   it("a ref to a larger protocol is usable where a smaller one is expected, not the reverse", () => {

@@ -187,11 +187,11 @@ describe("Dispatcher", () => {
       yield* Effect.yieldNow()
       for (let id = 0; id < 4; id++) yield* Dispatcher.dispatch(dispatcher, new Event({ id, key: "" }))
       yield* Dispatcher.remove(dispatcher, plugins[0]!.ref, { mode: "handBack" })
+      assert.deepStrictEqual(yield* Dispatcher.plugins(dispatcher), [plugins[1]!.ref])
       yield* Deferred.succeed(gate, undefined)
       yield* drainAll(plugins)
       assert.deepStrictEqual(plugins[0]!.seen, [])
       assert.deepStrictEqual([...plugins[1]!.seen].sort(), [0, 1, 2, 3])
-      assert.deepStrictEqual(yield* Dispatcher.plugins(dispatcher), [plugins[1]!.ref])
     })))
 
   it.effect("no plugins: NoRoute", () =>

@@ -104,35 +104,35 @@ export type TypeId = typeof TypeId
 export interface Arena<A> extends Pipeable {
   readonly [TypeId]: TypeId
   /** See {@link alloc}. */
-  alloc(value: A): Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed>
+  alloc(value: A): Effect.Effect<MessageRef.MessageRef<A>, ArenaFull | PayloadTooLarge | ArenaClosed>
   /** See {@link tryAlloc}. */
-  tryAlloc(value: A): Effect.Effect<Option.Option<MessageRef.MessageRef>, PayloadTooLarge | ArenaClosed>
+  tryAlloc(value: A): Effect.Effect<Option.Option<MessageRef.MessageRef<A>>, PayloadTooLarge | ArenaClosed>
   /** See {@link allocMany}. */
   allocMany(
     values: ReadonlyArray<A>
-  ): Effect.Effect<ReadonlyArray<MessageRef.MessageRef>, ArenaFull | PayloadTooLarge | ArenaClosed>
+  ): Effect.Effect<ReadonlyArray<MessageRef.MessageRef<A>>, ArenaFull | PayloadTooLarge | ArenaClosed>
   /** See {@link allocScoped}. */
-  allocScoped(value: A): Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed, Scope.Scope>
+  allocScoped(value: A): Effect.Effect<MessageRef.MessageRef<A>, ArenaFull | PayloadTooLarge | ArenaClosed, Scope.Scope>
   /** See {@link get}. */
-  get(ref: MessageRef.MessageRef): Effect.Effect<A, StaleRef | ArenaClosed>
+  get(ref: MessageRef.MessageRef<A>): Effect.Effect<A, StaleRef | ArenaClosed>
   /** See {@link getMany}. */
-  getMany(refs: ReadonlyArray<MessageRef.MessageRef>): Effect.Effect<ReadonlyArray<A>, StaleRef | ArenaClosed>
+  getMany(refs: ReadonlyArray<MessageRef.MessageRef<A>>): Effect.Effect<ReadonlyArray<A>, StaleRef | ArenaClosed>
   /** See {@link getOption}. */
-  getOption(ref: MessageRef.MessageRef): Effect.Effect<Option.Option<A>, ArenaClosed>
+  getOption(ref: MessageRef.MessageRef<A>): Effect.Effect<Option.Option<A>, ArenaClosed>
   /** See {@link retain}. */
-  retain(ref: MessageRef.MessageRef): Effect.Effect<void, StaleRef | RefcountOverflow | ArenaClosed>
+  retain(ref: MessageRef.MessageRef<A>): Effect.Effect<void, StaleRef | RefcountOverflow | ArenaClosed>
   /** See {@link release}. */
-  release(ref: MessageRef.MessageRef): Effect.Effect<void, StaleRef | ArenaClosed>
+  release(ref: MessageRef.MessageRef<A>): Effect.Effect<void, StaleRef | ArenaClosed>
   /** See {@link retainMany}. */
   retainMany(
-    refs: ReadonlyArray<MessageRef.MessageRef>,
+    refs: ReadonlyArray<MessageRef.MessageRef<A>>,
     times: number
   ): Effect.Effect<void, StaleRef | RefcountOverflow | InvalidCount | ArenaClosed>
   /** See {@link releaseMany}. */
-  releaseMany(refs: ReadonlyArray<MessageRef.MessageRef>): Effect.Effect<number, ArenaClosed>
+  releaseMany(refs: ReadonlyArray<MessageRef.MessageRef<A>>): Effect.Effect<number, ArenaClosed>
   /** See {@link use}. */
   use<B, E, R>(
-    ref: MessageRef.MessageRef,
+    ref: MessageRef.MessageRef<A>,
     f: (value: A) => Effect.Effect<B, E, R>
   ): Effect.Effect<B, E | StaleRef | RefcountOverflow | ArenaClosed, R>
   /** See {@link stats}. */
@@ -290,8 +290,8 @@ export const make: <A>(options: Options<A>) => Effect.Effect<Arena<A>, InvalidAr
  * @category allocating
  */
 export const alloc: {
-  <A>(value: A): (self: Arena<A>) => Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed>
-  <A>(self: Arena<A>, value: A): Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed>
+  <A>(value: A): (self: Arena<A>) => Effect.Effect<MessageRef.MessageRef<A>, ArenaFull | PayloadTooLarge | ArenaClosed>
+  <A>(self: Arena<A>, value: A): Effect.Effect<MessageRef.MessageRef<A>, ArenaFull | PayloadTooLarge | ArenaClosed>
 } = internal.alloc
 
 /**
@@ -304,8 +304,10 @@ export const alloc: {
  * @category allocating
  */
 export const tryAlloc: {
-  <A>(value: A): (self: Arena<A>) => Effect.Effect<Option.Option<MessageRef.MessageRef>, PayloadTooLarge | ArenaClosed>
-  <A>(self: Arena<A>, value: A): Effect.Effect<Option.Option<MessageRef.MessageRef>, PayloadTooLarge | ArenaClosed>
+  <A>(
+    value: A
+  ): (self: Arena<A>) => Effect.Effect<Option.Option<MessageRef.MessageRef<A>>, PayloadTooLarge | ArenaClosed>
+  <A>(self: Arena<A>, value: A): Effect.Effect<Option.Option<MessageRef.MessageRef<A>>, PayloadTooLarge | ArenaClosed>
 } = internal.tryAlloc
 
 /**
@@ -346,11 +348,13 @@ export const tryAlloc: {
 export const allocMany: {
   <A>(
     values: ReadonlyArray<A>
-  ): (self: Arena<A>) => Effect.Effect<ReadonlyArray<MessageRef.MessageRef>, ArenaFull | PayloadTooLarge | ArenaClosed>
+  ): (
+    self: Arena<A>
+  ) => Effect.Effect<ReadonlyArray<MessageRef.MessageRef<A>>, ArenaFull | PayloadTooLarge | ArenaClosed>
   <A>(
     self: Arena<A>,
     values: ReadonlyArray<A>
-  ): Effect.Effect<ReadonlyArray<MessageRef.MessageRef>, ArenaFull | PayloadTooLarge | ArenaClosed>
+  ): Effect.Effect<ReadonlyArray<MessageRef.MessageRef<A>>, ArenaFull | PayloadTooLarge | ArenaClosed>
 } = internal.allocMany
 
 /**
@@ -383,11 +387,11 @@ export const allocMany: {
 export const allocScoped: {
   <A>(
     value: A
-  ): (self: Arena<A>) => Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed, Scope.Scope>
+  ): (self: Arena<A>) => Effect.Effect<MessageRef.MessageRef<A>, ArenaFull | PayloadTooLarge | ArenaClosed, Scope.Scope>
   <A>(
     self: Arena<A>,
     value: A
-  ): Effect.Effect<MessageRef.MessageRef, ArenaFull | PayloadTooLarge | ArenaClosed, Scope.Scope>
+  ): Effect.Effect<MessageRef.MessageRef<A>, ArenaFull | PayloadTooLarge | ArenaClosed, Scope.Scope>
 } = internal.allocScoped
 
 /**
@@ -416,8 +420,8 @@ export const allocScoped: {
  * @category reading
  */
 export const get: {
-  (ref: MessageRef.MessageRef): <A>(self: Arena<A>) => Effect.Effect<A, StaleRef | ArenaClosed>
-  <A>(self: Arena<A>, ref: MessageRef.MessageRef): Effect.Effect<A, StaleRef | ArenaClosed>
+  <P>(ref: MessageRef.MessageRef<P>): <A extends P>(self: Arena<A>) => Effect.Effect<A, StaleRef | ArenaClosed>
+  <A>(self: Arena<A>, ref: MessageRef.MessageRef<NoInfer<A>>): Effect.Effect<A, StaleRef | ArenaClosed>
 } = internal.get
 
 /**
@@ -444,12 +448,12 @@ export const get: {
  * @category reading
  */
 export const getMany: {
-  (
-    refs: ReadonlyArray<MessageRef.MessageRef>
-  ): <A>(self: Arena<A>) => Effect.Effect<ReadonlyArray<A>, StaleRef | ArenaClosed>
+  <P>(
+    refs: ReadonlyArray<MessageRef.MessageRef<P>>
+  ): <A extends P>(self: Arena<A>) => Effect.Effect<ReadonlyArray<A>, StaleRef | ArenaClosed>
   <A>(
     self: Arena<A>,
-    refs: ReadonlyArray<MessageRef.MessageRef>
+    refs: ReadonlyArray<MessageRef.MessageRef<NoInfer<A>>>
   ): Effect.Effect<ReadonlyArray<A>, StaleRef | ArenaClosed>
 } = internal.getMany
 
@@ -463,8 +467,8 @@ export const getMany: {
  * @category reading
  */
 export const getOption: {
-  (ref: MessageRef.MessageRef): <A>(self: Arena<A>) => Effect.Effect<Option.Option<A>, ArenaClosed>
-  <A>(self: Arena<A>, ref: MessageRef.MessageRef): Effect.Effect<Option.Option<A>, ArenaClosed>
+  <P>(ref: MessageRef.MessageRef<P>): <A extends P>(self: Arena<A>) => Effect.Effect<Option.Option<A>, ArenaClosed>
+  <A>(self: Arena<A>, ref: MessageRef.MessageRef<NoInfer<A>>): Effect.Effect<Option.Option<A>, ArenaClosed>
 } = internal.getOption
 
 /**
@@ -478,8 +482,13 @@ export const getOption: {
  * @category refcounting
  */
 export const retain: {
-  (ref: MessageRef.MessageRef): <A>(self: Arena<A>) => Effect.Effect<void, StaleRef | RefcountOverflow | ArenaClosed>
-  <A>(self: Arena<A>, ref: MessageRef.MessageRef): Effect.Effect<void, StaleRef | RefcountOverflow | ArenaClosed>
+  <P>(
+    ref: MessageRef.MessageRef<P>
+  ): <A extends P>(self: Arena<A>) => Effect.Effect<void, StaleRef | RefcountOverflow | ArenaClosed>
+  <A>(
+    self: Arena<A>,
+    ref: MessageRef.MessageRef<NoInfer<A>>
+  ): Effect.Effect<void, StaleRef | RefcountOverflow | ArenaClosed>
 } = internal.retain
 
 /**
@@ -493,8 +502,8 @@ export const retain: {
  * @category refcounting
  */
 export const release: {
-  (ref: MessageRef.MessageRef): <A>(self: Arena<A>) => Effect.Effect<void, StaleRef | ArenaClosed>
-  <A>(self: Arena<A>, ref: MessageRef.MessageRef): Effect.Effect<void, StaleRef | ArenaClosed>
+  <P>(ref: MessageRef.MessageRef<P>): <A extends P>(self: Arena<A>) => Effect.Effect<void, StaleRef | ArenaClosed>
+  <A>(self: Arena<A>, ref: MessageRef.MessageRef<NoInfer<A>>): Effect.Effect<void, StaleRef | ArenaClosed>
 } = internal.release
 
 /**
@@ -521,13 +530,13 @@ export const release: {
  * @category refcounting
  */
 export const retainMany: {
-  (
-    refs: ReadonlyArray<MessageRef.MessageRef>,
+  <P>(
+    refs: ReadonlyArray<MessageRef.MessageRef<P>>,
     times?: number
-  ): <A>(self: Arena<A>) => Effect.Effect<void, StaleRef | RefcountOverflow | InvalidCount | ArenaClosed>
+  ): <A extends P>(self: Arena<A>) => Effect.Effect<void, StaleRef | RefcountOverflow | InvalidCount | ArenaClosed>
   <A>(
     self: Arena<A>,
-    refs: ReadonlyArray<MessageRef.MessageRef>,
+    refs: ReadonlyArray<MessageRef.MessageRef<NoInfer<A>>>,
     times?: number
   ): Effect.Effect<void, StaleRef | RefcountOverflow | InvalidCount | ArenaClosed>
 } = internal.retainMany
@@ -545,8 +554,10 @@ export const retainMany: {
  * @category refcounting
  */
 export const releaseMany: {
-  (refs: ReadonlyArray<MessageRef.MessageRef>): <A>(self: Arena<A>) => Effect.Effect<number, ArenaClosed>
-  <A>(self: Arena<A>, refs: ReadonlyArray<MessageRef.MessageRef>): Effect.Effect<number, ArenaClosed>
+  <P>(
+    refs: ReadonlyArray<MessageRef.MessageRef<P>>
+  ): <A extends P>(self: Arena<A>) => Effect.Effect<number, ArenaClosed>
+  <A>(self: Arena<A>, refs: ReadonlyArray<MessageRef.MessageRef<NoInfer<A>>>): Effect.Effect<number, ArenaClosed>
 } = internal.releaseMany
 
 /**
@@ -573,12 +584,12 @@ export const releaseMany: {
  */
 export const use: {
   <A, B, E, R>(
-    ref: MessageRef.MessageRef,
+    ref: MessageRef.MessageRef<NoInfer<A>>,
     f: (value: A) => Effect.Effect<B, E, R>
   ): (self: Arena<A>) => Effect.Effect<B, E | StaleRef | RefcountOverflow | ArenaClosed, R>
   <A, B, E, R>(
     self: Arena<A>,
-    ref: MessageRef.MessageRef,
+    ref: MessageRef.MessageRef<NoInfer<A>>,
     f: (value: A) => Effect.Effect<B, E, R>
   ): Effect.Effect<B, E | StaleRef | RefcountOverflow | ArenaClosed, R>
 } = internal.use

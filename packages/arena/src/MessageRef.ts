@@ -33,13 +33,35 @@ export const TypeId: unique symbol = internal.TypeId
 export type TypeId = typeof TypeId
 
 /**
- * A reference to a message stored in an arena. Prints as `ref(index@generation)`.
+ * The key of a ref's payload type: a mark for the type checker only — no ref has this property.
+ *
+ * @since 0.1.0
+ * @category symbols
+ */
+export const PayloadTypeId: unique symbol = Symbol.for("@weft/arena/MessageRef/Payload") as never
+
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export type PayloadTypeId = typeof PayloadTypeId
+
+/**
+ * A reference to a message of type `A` stored in an arena. Prints as `ref(index@generation)`.
+ *
+ * `A` is a phantom type: an `Arena<A>` hands out `MessageRef<A>`s and accepts only those, so a ref
+ * from an `Arena<string>` passed to an `Arena<number>` is a compile error. A bare `MessageRef`
+ * (no type argument) is an untyped ref, accepted by any arena, as refs were before they carried
+ * their payload type.
  *
  * @since 0.1.0
  * @category models
  */
-export interface MessageRef extends Equal.Equal, Inspectable.Inspectable, Pipeable {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the untyped ref must fit every arena
+export interface MessageRef<out A = any> extends Equal.Equal, Inspectable.Inspectable, Pipeable {
   readonly [TypeId]: TypeId
+  /** Never present at run time: it carries `A` for the type checker. */
+  readonly [PayloadTypeId]?: (_: never) => A
   /** The slot that holds the message. */
   readonly index: number
   /** The slot's generation when the message was stored: a 32-bit counter that wraps. */

@@ -34,13 +34,17 @@ describe("MessageRef types", () => {
 describe("Arena types", () => {
   it("operations carry their payload type and typed errors", () => {
     expectTypeOf(arena.alloc("x")).toEqualTypeOf<
-      Effect.Effect<MessageRef.MessageRef, Arena.ArenaFull | Arena.PayloadTooLarge | Arena.ArenaClosed>
+      Effect.Effect<MessageRef.MessageRef<string>, Arena.ArenaFull | Arena.PayloadTooLarge | Arena.ArenaClosed>
     >()
     expectTypeOf(arena.tryAlloc("x")).toEqualTypeOf<
-      Effect.Effect<Option.Option<MessageRef.MessageRef>, Arena.PayloadTooLarge | Arena.ArenaClosed>
+      Effect.Effect<Option.Option<MessageRef.MessageRef<string>>, Arena.PayloadTooLarge | Arena.ArenaClosed>
     >()
     expectTypeOf(arena.allocScoped("x")).toEqualTypeOf<
-      Effect.Effect<MessageRef.MessageRef, Arena.ArenaFull | Arena.PayloadTooLarge | Arena.ArenaClosed, Scope.Scope>
+      Effect.Effect<
+        MessageRef.MessageRef<string>,
+        Arena.ArenaFull | Arena.PayloadTooLarge | Arena.ArenaClosed,
+        Scope.Scope
+      >
     >()
     expectTypeOf(arena.get(ref)).toEqualTypeOf<Effect.Effect<string, Arena.StaleRef | Arena.ArenaClosed>>()
     expectTypeOf(arena.getOption(ref)).toEqualTypeOf<Effect.Effect<Option.Option<string>, Arena.ArenaClosed>>()
@@ -54,7 +58,7 @@ describe("Arena types", () => {
     expectTypeOf(Arena.get(arena, ref)).toEqualTypeOf<Effect.Effect<string, Arena.StaleRef | Arena.ArenaClosed>>()
     expectTypeOf(arena.pipe(Arena.get(ref))).toEqualTypeOf<Effect.Effect<string, Arena.StaleRef | Arena.ArenaClosed>>()
     expectTypeOf(arena.pipe(Arena.alloc("x"))).toEqualTypeOf<
-      Effect.Effect<MessageRef.MessageRef, Arena.ArenaFull | Arena.PayloadTooLarge | Arena.ArenaClosed>
+      Effect.Effect<MessageRef.MessageRef<string>, Arena.ArenaFull | Arena.PayloadTooLarge | Arena.ArenaClosed>
     >()
     const used = Arena.use(arena, ref, (s) => {
       expectTypeOf(s).toEqualTypeOf<string>()
@@ -67,7 +71,10 @@ describe("Arena types", () => {
 
   it("batch operations: refs in, refs out, typed errors, dual", () => {
     expectTypeOf(Arena.allocMany(arena, ["a", "b"])).toEqualTypeOf<
-      Effect.Effect<ReadonlyArray<MessageRef.MessageRef>, Arena.ArenaFull | Arena.PayloadTooLarge | Arena.ArenaClosed>
+      Effect.Effect<
+        ReadonlyArray<MessageRef.MessageRef<string>>,
+        Arena.ArenaFull | Arena.PayloadTooLarge | Arena.ArenaClosed
+      >
     >()
     expectTypeOf(arena.pipe(Arena.allocMany(["a"]))).toEqualTypeOf(arena.allocMany(["a"]))
     expectTypeOf(Arena.retainMany(arena, refs, 2)).toEqualTypeOf<
@@ -77,7 +84,7 @@ describe("Arena types", () => {
     expectTypeOf(Arena.releaseMany(arena, refs)).toEqualTypeOf<Effect.Effect<number, Arena.ArenaClosed>>()
     expectTypeOf(messages.allocMany([])).toEqualTypeOf(
       null as unknown as Effect.Effect<
-        ReadonlyArray<MessageRef.MessageRef>,
+        ReadonlyArray<MessageRef.MessageRef<Bytes.Bytes>>,
         Arena.ArenaFull | Arena.PayloadTooLarge | Arena.ArenaClosed
       >
     )

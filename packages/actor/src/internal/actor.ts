@@ -53,6 +53,7 @@ import { LifecycleEvent } from "../Lifecycle.js"
 import type * as Reliable from "../Reliable.js"
 import type { RestartType } from "../Supervisor.js"
 import { Terminated, TerminationReason } from "../Terminated.js"
+import { type AskParty, AskWait, blockedBy, findCycle, ForkedFrom, makeCurrentParty } from "./askWait.js"
 import { isReliable, SettledImpl } from "./reliable.js"
 import { SystemRuntime } from "./system.js"
 import { SystemLane } from "./systemLane.js"
@@ -142,7 +143,7 @@ export const anyBehavior = <M extends Actor.Message>(
 export const behavior =
   <M extends Actor.Message>() =>
   <S, H extends Actor.Handlers<M, NoInfer<S>, unknown>, R1 = never, R2 = never, R3 = never, R4 = never>(
-    spec: Actor.Behavior.Spec<M, S, H, R1, R2, R3, R4>
+    spec: Actor.Behavior.Spec<M, S, H, R1, R2, R3, R4> & { readonly handlers: Actor.NoExtraHandlers<H, M> }
   ): Actor.Behavior<M, S, Actor.HandlersContext<H> | R1 | R2 | R3 | R4> => ({
     [BehaviorTypeId]: behaviorVariance,
     initialState: spec.initialState,
@@ -474,7 +475,7 @@ const requestStop = (cell: ActorCell, mode: "stop" | "drain"): void => {
  *
  * @internal
  */
-export class ActorCell {
+export class ActorCell implements AskParty {
   status = RUNNING
   /** The user lane; a permanent group child restarted after a stop gets a fresh (reopened) one. */
   tx: Mpsc.Sender<Envelope>
@@ -484,8 +485,10 @@ export class ActorCell {
   readonly terminated: Deferred.Deferred<Terminated>
   readonly ref: Actor.ActorRef<never>
   readonly labels: ReadonlyArray<MetricLabel.MetricLabel>
-  /** The actor this one's loop is blocked on in an `ask`, for cycle detection. */
-  waitingOn: ActorCell | undefined = undefined
+  /** Runs of user code finished (see `AskParty.turn`), for cycle detection. */
+  turn = 0
+  /** The asks this actor is blocked in, for cycle detection. */
+  readonly waits = new Set<AskWait>()
   /** The scope of the current incarnation, closed on restart and termination. */
   scope: Scope.CloseableScope | undefined = undefined
   fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
@@ -522,6 +525,8 @@ export class ActorCell {
   busySince = 0
   /** Set once the actor has terminated, for watchers that arrive late. */
   terminatedWith: Terminated | undefined = undefined
+  /** Called synchronously in the step the actor terminates (a dispatcher's death watch). */
+  readonly terminationListeners = new Set<TerminationListener>()
 
   constructor(
     readonly id: number,
@@ -544,17 +549,38 @@ export class ActorCell {
   }
 }
 
+/** @internal */
+export type TerminationListener = (terminated: Terminated) => void
+
 /**
- * The actor whose loop the current fiber is. Forked fibers start without one: a fiber a handler
- * forks does not block the actor, so its asks are not part of the actor's wait chain.
+ * Death watch for code that is not an actor: `listener` runs synchronously in the step the actor
+ * terminates — before that step ends, nothing can be enqueued for it any more, and after it every
+ * message to it is a dead letter. Returns the `Terminated` instead when the actor is already gone.
  *
  * @internal
  */
-export const currentActor = FiberRef.unsafeMake<ActorCell | undefined>(undefined, {
-  fork: () => undefined,
-  // A joined fiber (the winner of a restart backoff's race, say) must not take the actor away.
-  join: (parent) => parent
-})
+export const onTermination = (
+  ref: Actor.ActorRef<never>,
+  listener: TerminationListener
+): Terminated | undefined => {
+  const cell = cellOf(ref)
+  if (cell.status === TERMINATED) return cell.terminatedWith
+  cell.terminationListeners.add(listener)
+  return undefined
+}
+
+/** @internal */
+export const offTermination = (ref: Actor.ActorRef<never>, listener: TerminationListener): void => {
+  cellOf(ref).terminationListeners.delete(listener)
+}
+
+/**
+ * The actor whose loop the current fiber is, or (`ForkedFrom`) the actor and run a fiber was
+ * forked from: its asks block the actor while that run lasts (see `askWait.ts`).
+ *
+ * @internal
+ */
+export const currentActor = makeCurrentParty<ActorCell>()
 
 let nextActorId = 0
 
@@ -772,18 +798,6 @@ export const offerMessage = (target: Actor.ActorRef<never>, message: Actor.Messa
 
 // --- ask ---------------------------------------------------------------------------------------
 
-/** The chain of asks from `target` back to `caller`, if there is one: that ask would deadlock. */
-const findCycle = (caller: ActorCell, target: ActorCell): ReadonlyArray<string> | undefined => {
-  const path = [caller.name]
-  let node: ActorCell | undefined = target
-  while (node !== undefined && path.length <= caller.runtime.cells.size + 1) {
-    path.push(node.name)
-    if (node === caller) return path
-    node = node.waitingOn
-  }
-  return undefined
-}
-
 /** Enqueues an ask; if the mailbox is full, waits for room only until the ask's deadline. */
 const enqueueAsk = (cell: ActorCell, envelope: AskEnvelope): Effect.Effect<void, AskError> =>
   Effect.suspend(() => offer(cell, envelope, enqueueAskSlow))
@@ -831,7 +845,7 @@ export const ask: {
   ): Effect.Effect<Actor.Reply<Msg>, Actor.ReplyError<Msg> | AskError> =>
     Effect.withFiberRuntime((fiber) => {
       const cell = cellOf(self)
-      const caller = fiber.getFiberRef(currentActor)
+      const caller = blockedBy(fiber.getFiberRef(currentActor))
       if (caller !== undefined) {
         const path = findCycle(caller, cell)
         if (path !== undefined) return Effect.fail(new AskCycle({ actor: cell.name, tag: message._tag, path }))
@@ -844,11 +858,12 @@ export const ask: {
       const envelope = new AskEnvelope(message, cell, now, now + timeout)
       if (cell.status !== RUNNING) return rejectEnvelope(cell, envelope) as Effect.Effect<never, AskError>
       cell.runtime.addTimer(envelope)
+      const waiting = caller === undefined ? undefined : new AskWait(cell, caller.turn)
       const wait = Effect.onExit(
         Effect.zipRight(enqueueAsk(cell, envelope), envelope.awaitOutcome),
         (exit) =>
           Effect.sync(() => {
-            if (caller !== undefined) caller.waitingOn = undefined
+            if (waiting !== undefined) caller!.waits.delete(waiting)
             if (Exit.isInterrupted(exit) && !envelope.settled) {
               envelope.settled = true
               envelope.interrupted = true
@@ -856,7 +871,7 @@ export const ask: {
             }
           })
       )
-      if (caller !== undefined) caller.waitingOn = cell
+      if (waiting !== undefined) caller!.waits.add(waiting)
       return wait as Effect.Effect<Actor.Reply<Msg>, Actor.ReplyError<Msg> | AskError>
     })
 )
@@ -1038,6 +1053,7 @@ const runActor = (
         let decision = RESUME
         if (behavior.onStart !== undefined) {
           const started = yield* Effect.exit(behavior.onStart(state, context))
+          cell.turn++
           if (Exit.isSuccess(started)) {
             state = started.value
           } else {
@@ -1088,6 +1104,7 @@ const runActor = (
               failed = control.cause
             } else if (control._tag === "Terminated" && behavior.onTerminated !== undefined) {
               const handled = yield* Effect.exit(behavior.onTerminated(control.terminated, state, context))
+              cell.turn++
               if (Exit.isSuccess(handled)) state = handled.value
               else failed = handled.cause
             }
@@ -1144,6 +1161,8 @@ const runActor = (
               cell.labels
             )
             cell.inFlight = undefined
+            // The run is over: the fibers it forked no longer block the actor.
+            cell.turn++
             if (outcome instanceof HandlerFailed) cause = outcome.cause
             else result = outcome
           }
@@ -1168,8 +1187,10 @@ const runActor = (
           }
           const failure = Cause.failureOption(cause)
           if (Option.isSome(failure) && !Cause.isDie(cause) && !Cause.isInterrupted(cause)) {
-            // A request's typed failure is its reply, not a crash; the state is unchanged.
+            // A request's typed failure is its reply, not a crash; the state is unchanged. A request
+            // that was told has nobody to reply to: the failure must not vanish.
             if (ask !== undefined) runtime.reply(ask, Exit.fail(failure.value))
+            else runtime.deadLetter(cell, message, "RequestFailed", failure)
             continue
           }
           // A reliable message that crashed its handler was not acked: it is redelivered.
@@ -1194,6 +1215,7 @@ const runActor = (
 
       // Graceful stop: after the current message (stop) or once the queue is empty (drain).
       if (behavior.onStop !== undefined) yield* behavior.onStop(state, context)
+      cell.turn++
       const group = cell.group
       if (group === undefined || cell.restart !== "permanent" || cell.leaving) {
         return yield* terminateIncarnation(cell, TerminationReason.Stopped())
@@ -1250,6 +1272,7 @@ const restartIncarnation = (
     ActorMetrics.restarts.unsafeUpdate(1, cell.labels)
     cell.runtime.publish(LifecycleEvent.Restarted({ actor: cell.ref, cause }))
     if (behavior.onRestart !== undefined) yield* behavior.onRestart(cause, state, context)
+    cell.turn++
   })
 
 const terminateIncarnation = (cell: ActorCell, reason: TerminationReason): Effect.Effect<TerminationReason> =>
@@ -1273,6 +1296,15 @@ const finalize = (cell: ActorCell, exit: Exit.Exit<TerminationReason>): Effect.E
       ? TerminationReason.Killed()
       : TerminationReason.Failed({ cause: exit.cause })
     cell.status = TERMINATED
+    const terminated = new Terminated({ actor: cell.ref, reason })
+    // Set with the status, so a watch from now on is answered at once.
+    cell.terminatedWith = terminated
+    // In the step the status changes: from here on every message to the actor is a dead letter,
+    // so a dispatcher must stop routing to it now.
+    for (const listener of cell.terminationListeners) listener(terminated)
+    cell.terminationListeners.clear()
+    // A kill may have ended a run mid-way: whatever it forked blocks nothing any more.
+    cell.turn++
     const inFlight = cell.inFlight
     cell.inFlight = undefined
     if (inFlight !== undefined) {
@@ -1295,8 +1327,6 @@ const finalize = (cell: ActorCell, exit: Exit.Exit<TerminationReason>): Effect.E
     runtime.cells.delete(cell)
     if (runtime.names.get(cell.name) === cell) runtime.names.delete(cell.name)
     cell.group?.remove(cell)
-    const terminated = new Terminated({ actor: cell.ref, reason })
-    cell.terminatedWith = terminated
     Deferred.unsafeDone(cell.stopped, Exit.succeed(terminated))
     runtime.publish(LifecycleEvent.Terminated({ actor: cell.ref, reason }))
     Deferred.unsafeDone(cell.terminated, Exit.succeed(terminated))
@@ -1355,7 +1385,9 @@ const makeCell = (
       return yield* Effect.fail(new InvalidMailboxCapacity({ capacity }))
     }
     const [tx, rx] = yield* Effect.orDie(Mpsc.bounded<Envelope>(capacity))
-    const parent = yield* FiberRef.get(currentActor)
+    // Only the loop itself is a parent: a fiber a handler forked spawns top-level actors.
+    const spawner = yield* FiberRef.get(currentActor)
+    const parent = spawner instanceof ForkedFrom ? undefined : spawner
     const fiberId = yield* Effect.fiberId
     const id = nextActorId++
     const cellName = name ?? `actor-${id}`

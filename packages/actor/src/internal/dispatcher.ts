@@ -1,11 +1,25 @@
 import { Arena } from "@weft/arena"
 import type { MessageRef } from "@weft/arena"
-import { Effect, Effectable, Exit, HashRing, MetricLabel, PrimaryKey } from "effect"
+import { Effect, Effectable, Exit, HashRing, MetricLabel, Option, PrimaryKey } from "effect"
 import type * as Actor from "../Actor.js"
 import type { TellError } from "../ActorError.js"
 import type * as ActorSystem from "../ActorSystem.js"
 import type * as Dispatcher from "../Dispatcher.js"
-import { cellOf, failedForGood, isLeaving, offerMessage, SystemTag, takeQueued, tell, tellAll } from "./actor.js"
+import { LifecycleEvent } from "../Lifecycle.js"
+import type { Terminated, TerminationReason } from "../Terminated.js"
+import {
+  cellOf,
+  failedForGood,
+  isLeaving,
+  offerMessage,
+  offTermination,
+  onTermination,
+  SystemTag,
+  takeQueued,
+  tell,
+  tellAll,
+  type TerminationListener
+} from "./actor.js"
 import type { SystemRuntime } from "./system.js"
 
 /** @internal */
@@ -33,10 +47,27 @@ class DispatcherImpl<M extends Actor.Message> implements Dispatcher.Dispatcher<M
   plugins: ReadonlyArray<Actor.ActorRef<M>> = []
   readonly topics = new Map<number, ReadonlySet<string>>()
   readonly ring = HashRing.make<PluginNode>()
+  /** Death watch: per plugin, the listener that takes it out of the routing when it terminates. */
+  readonly watches = new Map<number, TerminationListener>()
   private turn = 0
 
   constructor(readonly routing: Dispatcher.Routing<M>, readonly runtime: SystemRuntime) {
     this.labels = [MetricLabel.make("actor", this.name)]
+  }
+
+  /**
+   * Takes a plugin out of the routing, in one synchronous step: no message routed after it goes
+   * to the plugin. `reason` says it terminated (none: removed with `remove`).
+   */
+  leave(plugin: Actor.ActorRef<M>, reason: Option.Option<TerminationReason>): void {
+    // A fresh array, so a broadcast already under way keeps the set it started with.
+    this.plugins = this.plugins.filter((p) => p.id !== plugin.id)
+    this.topics.delete(plugin.id)
+    this.watches.delete(plugin.id)
+    HashRing.remove(this.ring, new PluginNode(plugin as Actor.ActorRef<never>))
+    this.runtime.publish(
+      LifecycleEvent.PluginRemoved({ actor: plugin as Actor.ActorRef<never>, dispatcher: this.name, reason })
+    )
   }
 
   /** The plugins that get `message`, chosen synchronously from the current set. */
@@ -77,6 +108,20 @@ export const add = <M extends Actor.Message>(
   Effect.sync(() => {
     const impl = implOf(self)
     if (!impl.plugins.some((p) => p.id === plugin.id)) {
+      const listener = (terminated: Terminated) => impl.leave(plugin, Option.some(terminated.reason))
+      const gone = onTermination(plugin as Actor.ActorRef<never>, listener)
+      if (gone !== undefined) {
+        // Already terminated: it never joins, and says so as if it had left at once.
+        impl.runtime.publish(
+          LifecycleEvent.PluginRemoved({
+            actor: plugin as Actor.ActorRef<never>,
+            dispatcher: impl.name,
+            reason: Option.some(gone.reason)
+          })
+        )
+        return
+      }
+      impl.watches.set(plugin.id, listener)
       // A fresh array, so a broadcast already under way keeps the set it started with.
       impl.plugins = [...impl.plugins, plugin]
       HashRing.add(impl.ring, new PluginNode(plugin as Actor.ActorRef<never>))
@@ -91,7 +136,9 @@ export const dispatch = <M extends Actor.Message>(
 ): Effect.Effect<void, TellError> => {
   const impl = implOf(self)
   const targets = impl.route(message)
-  if (targets.length === 1) return tell(targets[0]!, message)
+  // A plugin on its way out (stopping, about to leave) dead-lettered its copy, as in a fan-out:
+  // that is no failure of the dispatch.
+  if (targets.length === 1) return Effect.catchIf(tell(targets[0]!, message), isLeaving, () => Effect.void)
   if (targets.length === 0) {
     return Effect.sync(() => impl.runtime.deadLetterAt(impl.name, impl.labels, message, "NoRoute"))
   }
@@ -106,11 +153,10 @@ export const remove = <M extends Actor.Message>(
 ): Effect.Effect<void, TellError> =>
   Effect.suspend(() => {
     const impl = implOf(self)
-    const node = impl.plugins.find((p) => p.id === plugin.id)
-    if (node === undefined) return Effect.void
-    impl.plugins = impl.plugins.filter((p) => p.id !== plugin.id)
-    impl.topics.delete(plugin.id)
-    HashRing.remove(impl.ring, new PluginNode(plugin as Actor.ActorRef<never>))
+    const listener = impl.watches.get(plugin.id)
+    if (listener === undefined) return Effect.void
+    offTermination(plugin as Actor.ActorRef<never>, listener)
+    impl.leave(plugin, Option.none())
     if (options?.mode !== "handBack") return Effect.void
     return Effect.flatMap(takeQueued(cellOf(plugin as Actor.ActorRef<never>)), (taken) => {
       if (impl.routing._tag === "Broadcast") {
@@ -232,9 +278,11 @@ export const dispatchCarrying = <A, D extends Actor.Message>(
         return Effect.suspend(tellRest)
       }
       const extra = targets.length - 1
+      // Bound first: inline, TypeScript loses `catchTag`'s inference against the typed-ref overloads.
+      const retain = Arena.retainMany(arena, refs, extra)
       return Effect.zipRight(
         // The count is positive here, so InvalidCount would be a bug.
-        Effect.catchTag(Arena.retainMany(arena, refs, extra), "InvalidCount", Effect.die),
+        Effect.catchTag(retain, "InvalidCount", Effect.die),
         Effect.suspend(() => {
           owned += extra
           return tellRest()

@@ -67,8 +67,8 @@ export class SystemRuntime implements ActorSystem.ActorSystem.Service {
     this.deadlines.remove(envelope)
   }
 
-  deadLetter(cell: ActorCell, message: unknown, reason: Reason): void {
-    this.deadLetterAt(cell.name, cell.labels, message, reason)
+  deadLetter(cell: ActorCell, message: unknown, reason: Reason, failure: Option.Option<unknown> = Option.none()): void {
+    this.deadLetterAt(cell.name, cell.labels, message, reason, failure)
   }
 
   /** A dead letter addressed to `actor` (an actor or a dispatcher), counted under `labels`. */
@@ -76,12 +76,17 @@ export class SystemRuntime implements ActorSystem.ActorSystem.Service {
     actor: string,
     labels: ReadonlyArray<MetricLabel.MetricLabel>,
     message: unknown,
-    reason: Reason
+    reason: Reason,
+    failure: Option.Option<unknown> = Option.none()
   ): void {
     this.deadLetterTotal++
     if (Predicate.hasProperty(message, OnDeadLetter)) (message as Releasing)[OnDeadLetter]()
     ActorMetrics.deadLetters.unsafeUpdate(1, labels)
-    this.deadLetterHub.unsafeOffer(new DeadLetter({ actor, message, reason }))
+    this.deadLetterHub.unsafeOffer(
+      new DeadLetter(
+        Option.isSome(failure) ? { actor, message, reason, failure: failure.value } : { actor, message, reason }
+      )
+    )
   }
 
   /** Messages that exhausted their redeliveries, oldest first, at most `poisonCapacity`. */
