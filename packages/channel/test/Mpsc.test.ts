@@ -324,16 +324,20 @@ describe("Mpsc", () => {
         assert.strictEqual(yield* Mpsc.recv(rx), 1)
       }))
 
-    it.effect("regression: the same race loses the element with Effect 3.22's Queue.take", () =>
+    it.effect("canary (Effect's race loss): an interrupted Queue.take that an offer woke loses the element", () =>
       Effect.gen(function*() {
-        // This is why the package exists. If this starts failing, Effect fixed the race.
+        // Why this package exists, measured on the Effect in use. It fails only when Effect fixes the race.
         const queue = yield* Queue.bounded<number>(4)
         const taker = yield* Effect.fork(Queue.take(queue))
         yield* settle
         yield* Queue.offer(queue, 1)
         taker.unsafeInterruptAsFork(taker.id())
         assert.isTrue(Exit.isInterrupted(yield* Fiber.await(taker)))
-        assert.strictEqual(yield* Queue.size(queue), 0, "Queue lost the element")
+        assert.strictEqual(
+          yield* Queue.size(queue),
+          0,
+          "Effect fixed this: an interrupted Queue.take no longer loses the element it was woken for. weft's docs cite this canary (docs/architecture.md): update them and retire the canary."
+        )
       }))
 
     it.effect("same tick: a send wakes a waiting recv that is then interrupted — the message stays", () =>
