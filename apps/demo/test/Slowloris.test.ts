@@ -78,9 +78,14 @@ describe("slow clients (slowloris)", () => {
         // Within the deadline (500 ms), a sweeper tick (50 ms) and the client's own work.
         expect(waitedMs).toBeLessThan(2_000)
         expect(gateway.counters.connectionsRefused).toBeGreaterThanOrEqual(1)
-        expect(gateway.counters.frameDeadlines).toBe(4)
+        // The normal client may get the first freed slot before the sweeper has reached every slow
+        // client (their deadlines differ by their connect times): each of them is still timed out.
+        yield* waitUntil(
+          "every slow client was closed at its frame deadline",
+          Effect.sync(() => gateway.counters.frameDeadlines === 4 && slow.every((socket) => socket.destroyed)),
+          2_000
+        )
         expect(gateway.counters.idleTimeouts).toBe(0)
-        expect(slow.every((socket) => socket.destroyed)).toBe(true)
         const failures = gateway.counters.failures.filter((failure) => failure.error === "FrameDeadline")
         expect(failures).toHaveLength(4)
         expect(failures[0]!.message).toMatch(/did not complete a frame within 500 ms/)
