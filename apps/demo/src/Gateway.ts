@@ -176,6 +176,7 @@ export type ConnectionError =
   | LengthDelimited.DecodeError
   | Frame.MalformedFrame
   | NodeBridge.ReadError
+  | Acks.AckWriteFailed
   | ConnectionLimit
 
 /** One connection the gateway closed because of an error, as logged. */
@@ -517,15 +518,17 @@ const make = (config: Config) =>
     // The client half-closed and all its frames are in. If it asked for acks, it gets the last
     // one before the socket closes: wait (at most drainTimeout) until every frame sent to the
     // sink is durable, then end the socket gracefully so the ack is flushed.
+    // A socket the client closed or reset meanwhile ends at once, with the ack write that failed.
     const finish = (connection: Acks.Connection, socket: Net.Socket) =>
       Effect.suspend(() =>
         connection.wantsAcks
           ? Acks.awaitSettled(acks, connection).pipe(
             Effect.zipRight(Effect.async<void>((resume) => {
+              if (connection.broken) return resume(Effect.void)
               socket.end(() => resume(Effect.void))
             })),
             Effect.timeoutOption(config.drainTimeout),
-            Effect.asVoid
+            Effect.zipRight(Acks.ackFailure(connection))
           )
           : Effect.void
       )
@@ -552,7 +555,9 @@ const make = (config: Config) =>
           InvalidFrameLength: (error) => fail(peer, error),
           InvalidOptions: (error) => fail(peer, error),
           MalformedFrame: (error) => fail(peer, error),
-          ReadError: (error) => fail(peer, error)
+          // A socket broken by a failed ack write fails the read too: report the write.
+          ReadError: (error) => fail(peer, connection.ackFailure ?? error),
+          AckWriteFailed: (error) => fail(peer, error)
         }),
         // Only possible while shutting down: the plugins are stopping or the arena closed.
         Effect.catchAll((error) => Effect.logDebug(`connection ${peer} stopped: ${error._tag}`)),
