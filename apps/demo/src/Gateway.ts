@@ -24,12 +24,11 @@ import {
   Stream
 } from "effect"
 import * as FiberSet from "effect/FiberSet"
-import * as FileSystem from "node:fs/promises"
 import * as Net from "node:net"
-import * as Path from "node:path"
 import * as Acks from "./Acks.js"
 import * as Frame from "./Frame.js"
 import * as Plugins from "./Plugins.js"
+import * as SinkFile from "./SinkFile.js"
 
 // ---------------------------------------------------------------------------------------------
 // configuration
@@ -334,24 +333,18 @@ const make = (config: Config) =>
     yield* follow(deadLetters, countDeadLetter)
     yield* follow(lifecycle, countLifecycle)
 
-    // The sink file: opened first, so it is closed last (after every plugin has drained).
-    yield* Effect.promise(() => FileSystem.mkdir(Path.dirname(config.sinkPath), { recursive: true }))
-    // Its length now is where the sink's first batch goes; closing it truncates anything a failed
-    // write left past the last fsynced batch.
+    // The sink file: opened first, so it is closed last (after every plugin has drained). Opening
+    // cuts a torn tail a crash left (see SinkFile); the end of its last whole record is where the
+    // sink's first batch goes. Closing it truncates anything a failed write left past the last
+    // fsynced batch.
     const { file, sinkState } = yield* Effect.acquireRelease(
-      Effect.tryPromise({
-        try: async () => {
-          const file = await FileSystem.open(config.sinkPath, "a")
-          try {
-            const { size } = await file.stat()
-            return { file, sinkState: Plugins.makeSinkState(config.sinkBatch, size, config.sinkBatchBytes) }
-          } catch (error) {
-            await file.close()
-            throw error
-          }
-        },
-        catch: (cause) => new SinkOpenFailed({ path: config.sinkPath, cause })
-      }),
+      SinkFile.open(config.sinkPath).pipe(
+        Effect.map(({ file, size }) => ({
+          file,
+          sinkState: Plugins.makeSinkState(config.sinkBatch, size, config.sinkBatchBytes)
+        })),
+        Effect.mapError((error) => new SinkOpenFailed({ path: config.sinkPath, cause: error.message }))
+      ),
       ({ file, sinkState }) => Plugins.closeSinkFile(file, sinkState)
     )
     // Per-frame ack facts, indexed by arena slot; the clock is read once per decoded chunk.
