@@ -12,10 +12,15 @@
  * A client that does not read its acks never makes the gateway buffer more than one: while an
  * ack waits for the socket to drain, later ones are folded into the next (they are cumulative).
  *
+ * A client may close or reset its socket at any moment, also while the gateway still owes it
+ * acks (it half-closed and waits for its last ack, or it was killed). Writing an ack to such a
+ * socket fails; that ends the connection, is reported as {@link AckWriteFailed}, and never
+ * reaches the process: every registered socket has an `error` listener for its whole life.
+ *
  * Everything here is synchronous and runs on the fibers of the gateway (connection loops, the
  * sink actor); JavaScript runs one of them at a time, so no step is interleaved with another.
  */
-import { Deferred, Effect, Exit, FiberId, Metric, MetricBoundaries } from "effect"
+import { Data, Deferred, Effect, Exit, FiberId, Metric, MetricBoundaries } from "effect"
 import type * as Net from "node:net"
 import * as Frame from "./Frame.js"
 
@@ -97,6 +102,21 @@ const latencyMetric = Metric.histogram(
 // ---------------------------------------------------------------------------------------------
 // connections and the per-slot frame table
 
+/** An ack could not be written: the client closed or reset its socket. Ends that connection only. */
+export class AckWriteFailed extends Data.TaggedError("AckWriteFailed")<{
+  readonly connection: number
+  /** The socket error's code (`EPIPE`, `ECONNRESET`, …), when it has one. */
+  readonly code: string | undefined
+  /** The ack that could not be written: the connection's frames durable by then. */
+  readonly durable: number
+}> {
+  override get message() {
+    return `ack (${this.durable} durable) to connection ${this.connection} failed: ${
+      this.code ?? "socket error"
+    } (the client closed or reset the connection)`
+  }
+}
+
 /** One TCP connection's ack state. */
 export interface Connection {
   readonly id: number
@@ -117,6 +137,10 @@ export interface Connection {
   awaitingDrain: boolean
   /** Set while one `confirm` gathers this connection's frames (so it is acked once per batch). */
   touched: boolean
+  /** The socket failed (reset, or an ack write failed): nothing more can be written to it. */
+  broken: boolean
+  /** The ack write that failed, if one did. */
+  ackFailure: AckWriteFailed | undefined
   /** Completed when the connection is settled (see {@link settled}), once someone waits for it. */
   settledSignal: Deferred.Deferred<void> | undefined
 }
@@ -164,9 +188,18 @@ export const open = (acks: Ledger, socket: Net.Socket): Connection => {
     sent: 0,
     awaitingDrain: false,
     touched: false,
+    broken: false,
+    ackFailure: undefined,
     settledSignal: undefined
   }
   acks.connections.set(connection.id, connection)
+  // The ingest loop reads socket errors only while it reads the socket; after a half-close nobody
+  // does, and an `error` event without a listener would end the process. So one listener stays
+  // for the socket's whole life: the connection is broken, and whoever waits on it is woken.
+  socket.on("error", () => {
+    connection.broken = true
+    wake(acks, connection)
+  })
   return connection
 }
 
@@ -197,11 +230,11 @@ export const unadmit = (connection: Connection): void => {
 }
 
 /**
- * Whether every frame of the connection that can still become durable has: all frames sent to
- * a sink are durable, or no sink runs.
+ * Whether the connection waits for no more acks: all frames sent to a sink are durable, no sink
+ * runs, or its socket is broken (no ack can reach the client any more).
  */
 export const settled = (acks: Ledger, connection: Connection): boolean =>
-  !acks.sinkRunning || connection.durable >= connection.toSink
+  connection.broken || !acks.sinkRunning || connection.durable >= connection.toSink
 
 /** The client asked for acks: from now on it gets them (at once, if frames are already durable). */
 export const requestAcks = (connection: Connection): void => {
@@ -222,12 +255,48 @@ export const awaitSettled = (acks: Ledger, connection: Connection): Effect.Effec
     return Deferred.await(connection.settledSignal)
   })
 
+/**
+ * Ends the socket gracefully once the connection's latest ack is written: when an ack waits for
+ * `drain`, it is written first (ending at once would leave it unwritten). Then discards what the
+ * client still sends and resumes when the client has closed its side too (or at once when the
+ * socket is broken): closing a socket with unread input sends an RST, and an RST makes the
+ * client's kernel drop the acks the client has not read yet.
+ *
+ * Cancellation safety: interrupting the wait leaves the socket ending; the caller destroys it.
+ */
+export const endAfterLastAck = (connection: Connection): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    const { socket } = connection
+    if (connection.broken || socket.destroyed) return resume(Effect.void)
+    const end = () => {
+      socket.once("close", () => resume(Effect.void))
+      socket.on("data", discard)
+      socket.resume()
+      socket.end()
+    }
+    // Registered after sendAck's own `drain` listener, so the pending ack is written first.
+    if (connection.awaitingDrain) socket.once("drain", end)
+    else end()
+  })
+
+/** The ack write that failed on this connection, as the failure of its connection loop. */
+export const ackFailure = (connection: Connection): Effect.Effect<void, AckWriteFailed> =>
+  Effect.suspend(() => connection.ackFailure === undefined ? Effect.void : Effect.fail(connection.ackFailure))
+
 /** Writes the connection's latest cumulative ack, unless the previous one still waits to drain. */
 const sendAck = (connection: Connection): void => {
   const { socket } = connection
-  if (connection.awaitingDrain || connection.sent === connection.durable || !socket.writable) return
-  connection.sent = connection.durable
-  if (!socket.write(Frame.encodeAck(connection.durable, connection.through))) {
+  if (
+    connection.awaitingDrain || connection.broken || connection.sent === connection.durable || !socket.writable
+  ) return
+  const durable = connection.sent = connection.durable
+  // A failed write also emits `error` (and destroys the socket): the listener from `open` wakes waiters.
+  const written = socket.write(Frame.encodeAck(durable, connection.through), (error) => {
+    if (error == null) return
+    connection.broken = true
+    connection.ackFailure ??= new AckWriteFailed({ connection: connection.id, code: errorCode(error), durable })
+  })
+  if (!written) {
     connection.awaitingDrain = true
     socket.once("drain", () => {
       connection.awaitingDrain = false
@@ -235,6 +304,11 @@ const sendAck = (connection: Connection): void => {
     })
   }
 }
+
+const discard = () => {}
+
+const errorCode = (error: Error): string | undefined =>
+  "code" in error && typeof error.code === "string" ? error.code : undefined
 
 const wake = (acks: Ledger, connection: Connection) => {
   if (connection.settledSignal !== undefined && settled(acks, connection)) {

@@ -5,7 +5,8 @@
  *   or `--duration`, then a summary;
  * - `weft-demo serve`: the gateway alone;
  * - `weft-demo load`: a load generator over real TCP against a running gateway;
- * - `weft-demo watch <topic>`: the frames of one topic, from the gateway's typed RPC client.
+ * - `weft-demo watch <topic>`: the frames of one topic, from the gateway's typed RPC client;
+ * - `weft-demo verify-sink <file>`: checks a sink file (`VerifySink.ts`).
  *
  * Parsing is separate from running: `make(handlers)` builds the command tree over any handlers
  * (the tests parse with handlers that only record what they got), `run` is it over the real ones.
@@ -43,6 +44,7 @@ import * as Http from "./Http.js"
 import * as Load from "./Load.js"
 import * as Plugins from "./Plugins.js"
 import * as Rpc from "./Rpc.js"
+import * as VerifySink from "./VerifySink.js"
 
 // ---------------------------------------------------------------------------------------------
 // what the commands parse to
@@ -390,7 +392,8 @@ export const make = <E, R>(handlers: Handlers<E, R>) =>
       watchCommand.pipe(
         Command.withHandler(handlers.watch),
         Command.withDescription("stream one topic's frames from a running gateway (typed RPC client)")
-      )
+      ),
+      VerifySink.command
     ])
   )
 

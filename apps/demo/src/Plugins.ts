@@ -19,6 +19,7 @@ import { Data, Duration, Effect, Schedule } from "effect"
 import type * as FileSystem from "node:fs/promises"
 import * as Acks from "./Acks.js"
 import * as Frame from "./Frame.js"
+import { encodeRecords } from "./SinkFile.js"
 
 /** Every plugin the gateway knows. */
 export const pluginNames = ["stats", "topics", "checksum", "sink", "chaos", "slow"] as const
@@ -397,7 +398,7 @@ const appendDurably = (file: SinkFile, state: SinkState, buffer: Uint8Array, fra
 const retrySchedule = Schedule.exponential("10 millis").pipe(Schedule.union(Schedule.spaced("1 second")))
 
 /**
- * Appends the pending frames (length-delimited, as on the wire), fsyncs, then acks and settles
+ * Appends the pending frames (as `SinkFile` records: length, CRC-32, frame), fsyncs, then acks and settles
  * them. A failed attempt is logged, counted and retried (after truncating the file back to its
  * durable length) until it succeeds: meanwhile the sink takes nothing new, so backpressure
  * reaches the clients, and no frame is acked.
@@ -410,15 +411,8 @@ export const flushSink = (file: SinkFile, state: SinkState, acks: Acks.Ledger): 
   Effect.suspend(() => {
     const count = state.frames.length
     if (count === 0) return Effect.void
-    let size = 0
-    for (const frame of state.frames) size += 4 + Bytes.size(frame)
-    const buffer = Buffer.allocUnsafe(size)
-    let offset = 0
-    for (const frame of state.frames) {
-      buffer.writeUInt32BE(Bytes.size(frame), offset)
-      buffer.set(Bytes.toUint8Array(frame), offset + 4)
-      offset += 4 + Bytes.size(frame)
-    }
+    const buffer = encodeRecords(state.frames)
+    const size = buffer.length
     const commit = Effect.suspend(() => {
       // The frames are durable: only now are they acked, and their arena shares released.
       const batches = state.pending

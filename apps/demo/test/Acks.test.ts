@@ -2,11 +2,11 @@ import { describe, expect, it } from "@effect/vitest"
 import { Bytes, LengthDelimited } from "@weft/bytes"
 import { NodeBridge } from "@weft/stream"
 import { Effect, FastCheck, Fiber, Stream } from "effect"
-import * as FileSystem from "node:fs/promises"
 import type * as Net from "node:net"
 import * as Acks from "../src/Acks.js"
 import * as Frame from "../src/Frame.js"
 import * as Load from "../src/Load.js"
+import * as SinkFile from "../src/SinkFile.js"
 import { connect, get, readSink, sendInBatches, start, waitUntil, write } from "./helpers.js"
 
 const frames = (n: number, prefix: string, topics = 3) =>
@@ -226,13 +226,8 @@ describe("the load generator", () => {
       expect(written.length).toBe(running.gateway.sink.acked)
       expect(written.length).toBeGreaterThanOrEqual(ackedToClients)
       // Payloads are unique (connection and sequence number in their first bytes): no duplicates.
-      const content = yield* Effect.promise(() => FileSystem.readFile(running.config.sinkPath))
-      const bodies = yield* Stream.make(new Uint8Array(content)).pipe(
-        LengthDelimited.decode(Frame.framing),
-        Stream.runCollect
-      )
-      expect(new Set(Array.from(bodies, (body) => Buffer.from(Bytes.toUint8Array(body)).toString("hex"))).size)
-        .toBe(written.length)
+      const bodies = yield* SinkFile.readAll(running.config.sinkPath)
+      expect(new Set(bodies.map((body) => Buffer.from(body).toString("hex"))).size).toBe(written.length)
     }))
 
   it.scopedLive("against a gateway without a sink: nothing acked, and it still finishes", () =>

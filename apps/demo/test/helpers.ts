@@ -1,7 +1,6 @@
 /** Test helpers: a real gateway on ephemeral ports, real TCP clients, bounded polling. */
-import { Bytes, LengthDelimited } from "@weft/bytes"
+import { Bytes } from "@weft/bytes"
 import { Clock, Context, Data, Effect, Exit, Layer, Scope } from "effect"
-import { Stream } from "effect"
 import * as FileSystem from "node:fs/promises"
 import * as Net from "node:net"
 import * as Os from "node:os"
@@ -9,6 +8,7 @@ import * as Path from "node:path"
 import * as Frame from "../src/Frame.js"
 import * as Gateway from "../src/Gateway.js"
 import * as Http from "../src/Http.js"
+import * as SinkFile from "../src/SinkFile.js"
 
 export class Timeout extends Data.TaggedError("Timeout")<{ readonly what: string; readonly waitedMs: number }> {
   override get message() {
@@ -127,20 +127,14 @@ export const sendInBatches = (
     }
   })
 
-/** Reads a sink file back as `[topic, payload]` pairs. */
+/** Reads a sink file back as `[topic, payload]` pairs (a damaged record fails the test). */
 export const readSink = (path: string) =>
-  Effect.gen(function*() {
-    const content = yield* Effect.promise(() => FileSystem.readFile(path))
-    const frames = yield* Stream.make(new Uint8Array(content)).pipe(
-      LengthDelimited.decode(Frame.framing),
-      Stream.runCollect
-    )
-    return Array.from(frames, (frame) => {
-      const text = Bytes.decodeUtf8(frame)
+  Effect.map(Effect.orDie(SinkFile.readAll(path)), (bodies) =>
+    bodies.map((body) => {
+      const text = Buffer.from(body).toString("utf8")
       const separator = text.indexOf("\0")
       return [text.slice(0, separator), text.slice(separator + 1)] as const
-    })
-  })
+    }))
 
 /** A real HTTP GET (Node's fetch). */
 export const get = (url: string) => request("GET", url)
