@@ -15,7 +15,6 @@ import {
   Duration,
   Effect,
   Either,
-  Exit,
   Layer,
   Metric,
   Option,
@@ -234,7 +233,6 @@ export const peerOf = (socket: Pick<Net.Socket, "remoteAddress" | "remotePort">)
 
 /** Counters that outlive the gateway, so a summary can be printed after shutdown. */
 export interface Counters {
-  /** Frames stored in the arena, counted before any plugin sees them (so `acked ≤ framesIn`). */
   framesIn: number
   bytesIn: number
   /** Frames whose batch reached only some plugins (a "fail" lane turned it away, or a plugin was stopping). */
@@ -495,13 +493,8 @@ const make = (config: Config) =>
     const stop = (plugin: Running) => Actor.stop(plugin.ref, { mode: "drain", timeout: config.drainTimeout })
 
     for (const name of config.plugins) yield* start(name)
-    // Graceful shutdown, step 3 (after the plugins drained, below): the connections that stopped
-    // reading at step 1 but still wait for acks get their last one, then are closed.
-    const lingering = new Set<Lingering>()
-    yield* Effect.addFinalizer(() => closeLingering(lingering))
-    // Graceful shutdown, step 2 (runs after the listener closed and the connections stopped
-    // reading): every plugin finishes its queue; the sink's onStop writes and fsyncs its last
-    // batch, and acks it to the connections still open.
+    // Graceful shutdown, step 2 (runs after the listener and the connections are closed):
+    // every plugin finishes its queue; the sink's onStop writes and fsyncs its last batch.
     yield* Effect.addFinalizer(() =>
       Effect.suspend(() => Effect.forEach(running, stop, { concurrency: "unbounded", discard: true }))
     )
@@ -533,10 +526,10 @@ const make = (config: Config) =>
 
     // A run of data frames: stored in the arena a batch at a time (as many as fit now; a full
     // arena waits, so the bridge stops reading and TCP pushes back on the client), and each batch
-    // handed to every plugin as one `Deliveries` message. A frame counts as in once it is stored,
-    // before any plugin sees it. A batch cut off by shutdown while waiting for a full lane reached
-    // only some plugins: it is acked only if the sink was one of them. A batch a lane turns away
-    // ("fail" lane full) is also counted in `framesPartial` and the connection goes on.
+    // handed to every plugin as one `Deliveries` message. A frame counts as in once every plugin
+    // has its batch. A batch cut off by shutdown while waiting for a full lane reached only some
+    // plugins: it is not counted, and never acked. A batch a lane turns away ("fail" lane full)
+    // is counted in `framesPartial` and the connection goes on.
     const ingestData = (connection: Acks.Connection, decodedAt: number, frames: ReadonlyArray<Bytes.Bytes>) => {
       let next = 0
       return Effect.whileLoop({
@@ -557,29 +550,28 @@ const make = (config: Config) =>
       from: number
     ) => {
       let toSink = 0
-      let firstSeq = 0
       return handOff(arena, dispatcher, from === 0 ? frames : frames.slice(from), {
-        // Each frame's ack facts go into its slot's row, and the frame is counted in, before any
-        // plugin can see it: the sink may make a batch durable (and ack it) while the dispatcher
-        // still waits for another plugin's lane, so `acked ≤ framesIn` only holds if frames are
-        // counted here, not once every plugin has them.
+        // Each frame's ack facts go into its slot's row before any plugin can see it.
         stored: (refs) => {
           toSink = 0
-          firstSeq = counters.framesIn + 1
           for (let i = 0; i < refs.length; i++) {
             const slot = refs[i]!.index
             Frame.indexFrame(frameIndex, slot, frames[from + i]!)
             if (Acks.admit(acks, connection, slot, decodedAt)) toSink++
-            counters.bytesIn += frames[from + i]!.length
           }
-          counters.framesIn += refs.length
         },
         partial: (refs) => {
           counters.framesPartial += refs.length
           for (let i = 0; i < toSink; i++) Acks.unadmit(connection)
         },
-        // Never waits: a watcher that falls behind loses frames instead.
-        dispatched: (refs) => watch.publishAll(frames, from, from + refs.length, firstSeq)
+        dispatched: (refs) => {
+          const to = from + refs.length
+          const firstSeq = counters.framesIn + 1
+          for (let i = from; i < to; i++) counters.bytesIn += frames[i]!.length
+          counters.framesIn += refs.length
+          // Never waits: a watcher that falls behind loses frames instead.
+          return watch.publishAll(frames, from, to, firstSeq)
+        }
       })
     }
 
@@ -617,11 +609,14 @@ const make = (config: Config) =>
     // one before the socket closes: wait (at most drainTimeout) until every frame sent to the
     // sink is durable, then end the socket gracefully so the ack is flushed.
     // A socket the client closed or reset meanwhile ends at once, with the ack write that failed.
-    const finish = (connection: Acks.Connection) =>
+    const finish = (connection: Acks.Connection, socket: Net.Socket) =>
       Effect.suspend(() =>
         connection.wantsAcks
           ? Acks.awaitSettled(acks, connection).pipe(
-            Effect.zipRight(Acks.endAfterLastAck(connection)),
+            Effect.zipRight(Effect.async<void>((resume) => {
+              if (connection.broken) return resume(Effect.void)
+              socket.end(() => resume(Effect.void))
+            })),
             Effect.timeoutOption(config.drainTimeout),
             Effect.zipRight(Acks.ackFailure(connection))
           )
@@ -648,61 +643,29 @@ const make = (config: Config) =>
       headerBytes: Frame.framing.lengthFieldLength
     }, counters)
 
-    // Reads and ingests until the client half-closes. The reader's scope is closed with success
-    // whatever ended the loop: an interrupted reader would destroy the socket, and at shutdown the
-    // socket must stay open for its last ack (`serve` destroys it when the connection closes).
-    const ingestAll = (socket: Net.Socket, peer: string, connection: Acks.Connection) =>
+    const readFrames = (socket: Net.Socket, peer: string, connection: Acks.Connection) =>
       Effect.suspend(() => {
         const watched = deadlines.watch(peer, () => socket.destroy())
-        const ingestWatched = (frames: Chunk.Chunk<Bytes.Bytes>) =>
-          Effect.suspend(() => {
-            deadlines.ingesting(watched, Chunk.toReadonlyArray(frames))
-            return Effect.zipLeft(ingestChunk(connection, frames), Effect.sync(() => deadlines.ingested(watched)))
-          })
-        return Effect.acquireUseRelease(
-          Scope.make(),
-          (scope) =>
-            NodeBridge.fromSocket(socket).pipe(
-              Stream.mapChunks((chunk) => {
-                deadlines.received(watched, Chunk.reduce(chunk, 0, (n, bytes) => n + bytes.length))
-                return chunk
-              }),
-              LengthDelimited.decode({ ...Frame.framing, maxFrameLength: config.maxFrameLength }),
-              Stream.toPull,
-              Scope.extend(scope),
-              Effect.flatMap((pull) => {
-                let ended = false
-                return Effect.whileLoop({
-                  while: () => !ended,
-                  body: (): Effect.Effect<
-                    void,
-                    IngestError | Frame.MalformedFrame | LengthDelimited.DecodeError | NodeBridge.ReadError
-                  > =>
-                    Effect.matchEffect(pull, {
-                      // None: the client half-closed.
-                      onFailure: Option.match({
-                        onNone: () =>
-                          Effect.sync(() => {
-                            ended = true
-                          }),
-                        onSome: Effect.fail
-                      }),
-                      onSuccess: ingestWatched
-                    }),
-                  step: () => {}
-                })
-              })
-            ),
-          (scope) => Scope.close(scope, Exit.void)
-        ).pipe(
+        return NodeBridge.fromSocket(socket).pipe(
+          Stream.mapChunks((chunk) => {
+            deadlines.received(watched, Chunk.reduce(chunk, 0, (n, bytes) => n + bytes.length))
+            return chunk
+          }),
+          LengthDelimited.decode({ ...Frame.framing, maxFrameLength: config.maxFrameLength }),
+          Stream.runForEachChunk((frames) =>
+            Effect.suspend(() => {
+              deadlines.ingesting(watched, Chunk.toReadonlyArray(frames))
+              return Effect.zipLeft(ingestChunk(connection, frames), Effect.sync(() => deadlines.ingested(watched)))
+            })
+          ),
           Effect.mapError((error) => error._tag === "ReadError" ? watched.expired ?? error : error),
           Effect.ensuring(Effect.sync(() => deadlines.unwatch(watched)))
         )
       })
 
     const serve = (socket: Net.Socket, peer: string, connection: Acks.Connection) =>
-      ingestAll(socket, peer, connection).pipe(
-        Effect.zipRight(finish(connection)),
+      readFrames(socket, peer, connection).pipe(
+        Effect.zipRight(finish(connection, socket)),
         Effect.catchTags({
           FrameTooLarge: (error) => fail(peer, error),
           TruncatedFrame: (error) => fail(peer, error),
@@ -719,32 +682,16 @@ const make = (config: Config) =>
         // Only possible while shutting down: the plugins are stopping or the arena closed.
         Effect.catchAll((error) => Effect.logDebug(`connection ${peer} stopped: ${error._tag}`)),
         Effect.ensuring(Effect.suspend(() => {
-          const close = Effect.suspend(() => {
-            Acks.close(acks, connection)
-            socket.destroy()
-            counters.connectionsActive--
-            return Metric.set(connectionsMetric, counters.connectionsActive)
-          })
-          if (!shuttingDown || !connection.wantsAcks || connection.broken) return close
-          // Shutdown: reads nothing more, but stays open until the sink has drained, so that its
-          // last ack covers every frame of it the sink made durable (a client resending unacked
-          // frames would otherwise duplicate them).
-          socket.pause()
-          lingering.add({ connection, close })
-          return Effect.void
+          Acks.close(acks, connection)
+          socket.destroy()
+          counters.connectionsActive--
+          return Metric.set(connectionsMetric, counters.connectionsActive)
         }))
       )
 
     // Graceful shutdown, step 1: stop accepting (the listener closes first), then interrupt the
     // connections (their frames already dispatched are drained in step 2).
     const runConnection = yield* FiberSet.makeRuntime<never>()
-    // Set before the connections are interrupted: an interrupted connection that wants acks lingers.
-    let shuttingDown = false
-    yield* Effect.addFinalizer(() =>
-      Effect.sync(() => {
-        shuttingDown = true
-      })
-    )
     // allowHalfOpen: a client's half-close ends its stream, but the gateway closes the socket only
     // after every frame of it was ingested, so a client that sees "close" knows it is all in.
     const server = Net.createServer({ allowHalfOpen: true }, (socket) => {
@@ -859,29 +806,6 @@ const make = (config: Config) =>
     }
   })
 
-/** A connection that stopped reading at shutdown and waits for the sink's last acks. */
-interface Lingering {
-  readonly connection: Acks.Connection
-  /** Forgets the connection and destroys its socket. */
-  readonly close: Effect.Effect<void>
-}
-
-/** How long a lingering connection may take to take its last ack before it is destroyed. */
-const lingerGrace = "1 second"
-
-/**
- * Ends every lingering connection gracefully (its last ack, already written by the sink's final
- * commit, is flushed before the FIN), waiting at most `lingerGrace` for a client that does not
- * read, then closes them all.
- */
-const closeLingering = (lingering: Set<Lingering>) =>
-  Effect.forEach(
-    lingering,
-    ({ close, connection }) =>
-      Acks.endAfterLastAck(connection).pipe(Effect.timeoutOption(lingerGrace), Effect.zipRight(close)),
-    { concurrency: "unbounded", discard: true }
-  )
-
 /** What {@link handOff} tells its caller about one batch; each is a synchronous step. */
 export interface HandOffEvents {
   /** The refs were stored (before any plugin can see them). */
@@ -926,9 +850,8 @@ export const handOff = (
 
 /**
  * The gateway, with its own actor system and message arena. Closing the layer shuts down
- * gracefully: stop accepting, stop reading the connections, drain every plugin (the sink writes
- * and fsyncs its last batch), write each connection that asked for acks its last ack and close
- * the connections, close the sink file, stop the actor system, close the arena.
+ * gracefully: stop accepting, close connections, drain every plugin (the sink writes and fsyncs
+ * its last batch), close the sink file, stop the actor system, close the arena.
  */
 export const layer = (config: Config): Layer.Layer<Gateway, InvalidConfig | ListenFailed | SinkOpenFailed> =>
   // Validated before any layer is built, so a bad option is an InvalidConfig, not a defect.
