@@ -550,28 +550,29 @@ const make = (config: Config) =>
       from: number
     ) => {
       let toSink = 0
+      let firstSeq = 0
       return handOff(arena, dispatcher, from === 0 ? frames : frames.slice(from), {
-        // Each frame's ack facts go into its slot's row before any plugin can see it.
+        // Each frame's ack facts go into its slot's row, and the frame is counted in, before any
+        // plugin can see it: the sink may make a batch durable (and ack it) while the dispatcher
+        // still waits for another plugin's lane, so `acked ≤ framesIn` only holds if frames are
+        // counted here, not once every plugin has them.
         stored: (refs) => {
           toSink = 0
+          firstSeq = counters.framesIn + 1
           for (let i = 0; i < refs.length; i++) {
             const slot = refs[i]!.index
             Frame.indexFrame(frameIndex, slot, frames[from + i]!)
             if (Acks.admit(acks, connection, slot, decodedAt)) toSink++
+            counters.bytesIn += frames[from + i]!.length
           }
+          counters.framesIn += refs.length
         },
         partial: (refs) => {
           counters.framesPartial += refs.length
           for (let i = 0; i < toSink; i++) Acks.unadmit(connection)
         },
-        dispatched: (refs) => {
-          const to = from + refs.length
-          const firstSeq = counters.framesIn + 1
-          for (let i = from; i < to; i++) counters.bytesIn += frames[i]!.length
-          counters.framesIn += refs.length
-          // Never waits: a watcher that falls behind loses frames instead.
-          return watch.publishAll(frames, from, to, firstSeq)
-        }
+        // Never waits: a watcher that falls behind loses frames instead.
+        dispatched: (refs) => watch.publishAll(frames, from, from + refs.length, firstSeq)
       })
     }
 
