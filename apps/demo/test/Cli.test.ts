@@ -1,15 +1,15 @@
 import { ValidationError } from "@effect/cli"
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Console, Context, Duration, Effect, Exit, Fiber, Option } from "effect"
+import { Cause, Console, Duration, Effect, Exit, Fiber, Option } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Net from "node:net"
 import * as Path from "node:path"
-import { fileURLToPath } from "node:url"
 import * as Cli from "../src/Cli.js"
 import * as Help from "../src/Help.js"
 import * as Load from "../src/Load.js"
 import { get, readSink, start, tempDir, waitUntil } from "./helpers.js"
+import { Env, spawnDemo as spawn, spawnProcess, srcDir } from "./processes.js"
 
 /** Console output of one run, captured (ANSI colours removed). */
 const capture = Effect.map(Console.consoleWith(Effect.succeed), (console) => {
@@ -68,8 +68,6 @@ const parseRejected = (...args: Array<string>) =>
     const error = Option.getOrThrow(Cause.failureOption(exit.cause))
     return { error, printed: output.err.join("\n") }
   })
-
-const srcDir = Path.join(Path.dirname(fileURLToPath(import.meta.url)), "..", "src")
 
 /** Runs `weft-demo` in this process with captured output (the real handlers). */
 const runInProcess = (output: Effect.Effect.Success<typeof capture>, ...args: Array<string>) =>
@@ -742,33 +740,3 @@ describe("weft-demo: colour", () => {
     120_000
   )
 })
-
-/** The environment of spawned processes (this process's unless provided). */
-class Env extends Context.Reference<Env>()("test/Env", {
-  defaultValue: (): NodeJS.ProcessEnv => globalThis.process.env
-}) {}
-
-/** `weft-demo <args>` as a child process (tsx, sources); killed when the scope closes. */
-const spawn = (...args: Array<string>) =>
-  spawnProcess(
-    globalThis.process.execPath,
-    ["--conditions=source", "--import", "tsx", Path.join(srcDir, "main.ts"), ...args]
-  )
-
-/** A child process with its output collected; killed when the scope closes. */
-const spawnProcess = (file: string, args: ReadonlyArray<string>) =>
-  Effect.acquireRelease(
-    Effect.map(Env, (env) => {
-      const process = ChildProcess.spawn(file, args, {
-        cwd: Path.join(srcDir, ".."),
-        env,
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      let stdout = ""
-      let stderr = ""
-      process.stdout.on("data", (chunk) => (stdout += chunk))
-      process.stderr.on("data", (chunk) => (stderr += chunk))
-      return { process, stdout: () => stdout, stderr: () => stderr }
-    }),
-    ({ process }) => Effect.sync(() => process.exitCode === null && process.kill("SIGKILL"))
-  )

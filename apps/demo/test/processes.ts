@@ -1,5 +1,5 @@
 /** Test helpers: `weft-demo` as a real child process. */
-import { Effect } from "effect"
+import { Context, Effect } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -14,12 +14,18 @@ export interface Child {
   readonly stderr: () => string
 }
 
+/** The environment of spawned processes (this process's unless provided). */
+export class Env extends Context.Reference<Env>()("test/Env", {
+  defaultValue: (): NodeJS.ProcessEnv => globalThis.process.env
+}) {}
+
 /** A child process with its output collected; killed (SIGKILL) when the scope closes. */
 export const spawnProcess = (file: string, args: ReadonlyArray<string>) =>
   Effect.acquireRelease(
-    Effect.sync((): Child => {
+    Effect.map(Env, (env): Child => {
       const process = ChildProcess.spawn(file, args, {
         cwd: Path.join(srcDir, ".."),
+        env,
         stdio: ["ignore", "pipe", "pipe"]
       })
       let stdout = ""

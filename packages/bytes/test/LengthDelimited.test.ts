@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Bytes, LengthDelimited } from "@weft/bytes"
 import { Chunk, Deferred, Effect, Either, Exit, FastCheck as fc, Fiber, Queue, Ref, Stream } from "effect"
+import { cut } from "./support/cut.js"
 
 const u8 = (...bytes: Array<number>) => new Uint8Array(bytes)
 const text = (frames: Chunk.Chunk<Bytes.Bytes>) => Chunk.toArray(Chunk.map(frames, Bytes.decodeUtf8))
@@ -12,18 +13,6 @@ const frame4 = (payload: string): Uint8Array => {
   new DataView(out.buffer).setUint32(0, body.length)
   out.set(body, 4)
   return out
-}
-
-/** Cuts `bytes` at the given points, giving every piece its own `ArrayBuffer`. */
-const cut = (bytes: Uint8Array, points: ReadonlyArray<number>): Array<Uint8Array> => {
-  const sorted = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b)
-  const pieces: Array<Uint8Array> = []
-  let start = 0
-  for (const point of [...sorted, bytes.length]) {
-    if (point > start) pieces.push(bytes.slice(start, point))
-    start = Math.max(start, point)
-  }
-  return pieces
 }
 
 const decodeAll = (chunks: ReadonlyArray<Uint8Array>, options?: LengthDelimited.DecoderOptions) =>

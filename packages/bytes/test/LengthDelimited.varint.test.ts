@@ -2,20 +2,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Bytes, LengthDelimited } from "@weft/bytes"
 import { Chunk, Effect, Either, FastCheck as fc, Stream } from "effect"
 import * as lp from "it-length-prefixed"
+import { cut } from "./support/cut.js"
 
 const varint = { lengthFieldLength: "varint" } as const
-
-/** Cuts `bytes` at the given points, giving every piece its own `ArrayBuffer`. */
-const cut = (bytes: Uint8Array, points: ReadonlyArray<number>): Array<Uint8Array> => {
-  const sorted = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b)
-  const pieces: Array<Uint8Array> = []
-  let start = 0
-  for (const point of [...sorted, bytes.length]) {
-    if (point > start) pieces.push(bytes.slice(start, point))
-    start = Math.max(start, point)
-  }
-  return pieces
-}
 
 const concat = (parts: ReadonlyArray<Uint8Array>) => Bytes.toUint8Array(Bytes.concatAll(parts))
 const arrays = (frames: Chunk.Chunk<Bytes.Bytes>) => Chunk.toArray(frames).map((f) => Array.from(Bytes.toUint8Array(f)))
