@@ -307,7 +307,7 @@ export const recentFailures = 64
 
 const framesInMetric = Metric.counter("weft_demo_frames_in_total", {
   incremental: true,
-  description: "frames ingested: stored in the arena and handed to every plugin"
+  description: "frames ingested, counted when stored in the arena (before any plugin sees them)"
 })
 const bytesInMetric = Metric.counter("weft_demo_bytes_in_total", {
   incremental: true,
@@ -526,10 +526,10 @@ const make = (config: Config) =>
 
     // A run of data frames: stored in the arena a batch at a time (as many as fit now; a full
     // arena waits, so the bridge stops reading and TCP pushes back on the client), and each batch
-    // handed to every plugin as one `Deliveries` message. A frame counts as in once every plugin
-    // has its batch. A batch cut off by shutdown while waiting for a full lane reached only some
-    // plugins: it is not counted, and never acked. A batch a lane turns away ("fail" lane full)
-    // is counted in `framesPartial` and the connection goes on.
+    // handed to every plugin as one `Deliveries` message. A frame counts as in once it is stored,
+    // before any plugin sees it (so `acked ≤ framesIn`). A batch cut off by shutdown while waiting
+    // for a full lane reached only some plugins; one a lane turns away ("fail" lane full) is also
+    // counted in `framesPartial`, and the connection goes on.
     const ingestData = (connection: Acks.Connection, decodedAt: number, frames: ReadonlyArray<Bytes.Bytes>) => {
       let next = 0
       return Effect.whileLoop({
