@@ -20,6 +20,8 @@ export interface Row {
   readonly weftRatio: number
   readonly goal: string
   readonly notes: string
+  /** The run that measured this row (rows kept from an earlier run by `--only` keep theirs). */
+  readonly measured?: { readonly date: string; readonly machine: string }
 }
 
 export interface Report {
@@ -53,7 +55,11 @@ export const groupRows = (rows: ReadonlyArray<Row>): ReadonlyArray<ReadonlyArray
 export const writeReports = (docs: string, report: Report, partial: boolean) => {
   const jsonPath = path.join(docs, "benchmarks.json")
   const previous = partial ? readReport(jsonPath)?.rows ?? [] : []
-  const rows = [...previous.filter((r) => !report.rows.some((n) => n.package === r.package)), ...report.rows]
+  const measured = { date: report.date, machine: report.machine }
+  const rows = [
+    ...previous.filter((r) => !report.rows.some((n) => n.package === r.package)),
+    ...report.rows.map((row) => ({ ...row, measured }))
+  ]
   const merged: Report = { ...report, rows }
   fs.writeFileSync(jsonPath, JSON.stringify(merged, null, 2) + "\n")
   fs.writeFileSync(path.join(docs, "benchmarks.md"), markdown(merged))
@@ -84,6 +90,13 @@ const markdown = ({ date, machine, rows }: Report): string => {
     if (first.package !== currentPackage) {
       currentPackage = first.package
       lines.push(`## ${currentPackage}`, "")
+      if (first.measured?.date !== date || first.measured.machine !== machine) {
+        lines.push(
+          first.measured === undefined
+            ? "Measured in an earlier run than the one above (kept by a partial `--only` run).\n"
+            : `Measured on ${first.measured.date} (${first.measured.machine}).\n`
+        )
+      }
     }
     lines.push(`### ${first.benchmark}`, "")
     if (first.goal) lines.push(`Goal: ${first.goal}.`, "")
