@@ -9,7 +9,7 @@ import * as Cli from "../src/Cli.js"
 import * as Help from "../src/Help.js"
 import * as Load from "../src/Load.js"
 import { get, readSink, start, tempDir, waitUntil } from "./helpers.js"
-import { Env, spawnDemo as spawn, spawnProcess, srcDir } from "./processes.js"
+import { Env, spawnDemo as spawn, spawnProcess, spawnServe, srcDir, tcpPortIn } from "./processes.js"
 
 /** Console output of one run, captured (ANSI colours removed). */
 const capture = Effect.map(Console.consoleWith(Effect.succeed), (console) => {
@@ -76,7 +76,6 @@ const runInProcess = (output: Effect.Effect.Success<typeof capture>, ...args: Ar
     Effect.provide(NodeContext.layer)
   )
 
-const tcpPortIn = (text: string) => Number(/TCP ingest [\d.]+:(\d+)/.exec(text)?.[1])
 const urlIn = (text: string) => /dashboard {2}(http:\/\/\S+)\//.exec(text)?.[1] ?? ""
 
 describe("weft-demo: parsing", () => {
@@ -622,18 +621,7 @@ describe("weft-demo: end to end", () => {
         Effect.gen(function*() {
           const dir = yield* tempDir
           const sink = Path.join(dir, "sink.log")
-          const child = yield* spawn(
-            "serve",
-            "--tcp-port",
-            "0",
-            "--http-port",
-            "0",
-            "--plugins",
-            "stats,sink",
-            "--sink",
-            sink
-          )
-          yield* waitUntil("serve printed its addresses", Effect.sync(() => tcpPortIn(child.stdout()) > 0), 60_000)
+          const child = yield* spawnServe(sink, { plugins: "stats,sink" })
           const loadOutput = yield* capture
           yield* runInProcess(loadOutput, "load", "--port", String(tcpPortIn(child.stdout())), "--frames", "500")
           yield* waitUntil(

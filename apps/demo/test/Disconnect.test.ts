@@ -5,7 +5,7 @@ import { Effect, Option, Stream } from "effect"
 import * as Path from "node:path"
 import * as Frame from "../src/Frame.js"
 import { connect, get, tempDir, waitUntil, write } from "./helpers.js"
-import { awaitExit, exited, spawnDemo, tcpPortIn, urlIn } from "./processes.js"
+import { awaitExit, exited, spawnDemo, spawnServe, tcpPortIn, urlIn } from "./processes.js"
 
 const frames = (n: number, prefix: string) =>
   Buffer.concat(Array.from({ length: n }, (_, i) => Frame.encode(`topic-${i % 4}`, `${prefix}-${i}`.padEnd(256, "."))))
@@ -45,16 +45,7 @@ describe("clients that go away", () => {
     () =>
       Effect.gen(function*() {
         const dir = yield* tempDir
-        const gateway = yield* spawnDemo(
-          "serve",
-          "--tcp-port",
-          "0",
-          "--http-port",
-          "0",
-          "--sink",
-          Path.join(dir, "sink.log")
-        )
-        yield* waitUntil("serve printed its addresses", Effect.sync(() => tcpPortIn(gateway.stdout()) > 0), 60_000)
+        const gateway = yield* spawnServe(Path.join(dir, "sink.log"))
         const port = tcpPortIn(gateway.stdout())
         const url = urlIn(gateway.stdout())
         const alive = Effect.gen(function*() {

@@ -9,7 +9,7 @@ import * as Cli from "../src/Cli.js"
 import * as Frame from "../src/Frame.js"
 import * as SinkFile from "../src/SinkFile.js"
 import { connect, readSink, start, tempDir, waitUntil, write } from "./helpers.js"
-import { awaitExit, spawnDemo, tcpPortIn } from "./processes.js"
+import { awaitExit, spawnServe, tcpPortIn } from "./processes.js"
 
 /** `count` frames of `size`-byte payloads, each starting with `prefix-i.` so it is recognisable. */
 const frames = (count: number, prefix: string, size: number) =>
@@ -157,18 +157,7 @@ describe("the sink file", () => {
       Effect.gen(function*() {
         const sinkPath = Path.join(yield* tempDir, "sink.log")
         const size = 60_000
-        const gateway = yield* spawnDemo(
-          "serve",
-          "--tcp-port",
-          "0",
-          "--http-port",
-          "0",
-          "--plugins",
-          "stats,sink",
-          "--sink",
-          sinkPath
-        )
-        yield* waitUntil("serve printed its addresses", Effect.sync(() => tcpPortIn(gateway.stdout()) > 0), 120_000)
+        const gateway = yield* spawnServe(sinkPath, { plugins: "stats,sink", timeoutMs: 120_000 })
         const socket = yield* connect(tcpPortIn(gateway.stdout()))
         let lastAck: Frame.Ack = { durable: 0, through: 0 }
         yield* Effect.fork(

@@ -56,3 +56,19 @@ export const tcpPortIn = (text: string) => Number(/TCP ingest [\d.]+:(\d+)/.exec
 
 /** The HTTP base URL `serve` printed ("" until it did). */
 export const urlIn = (text: string) => /dashboard {2}(http:\/\/\S+)\//.exec(text)?.[1] ?? ""
+
+/**
+ * `weft-demo serve` on ephemeral ports, writing its sink to `sinkPath`, once it has printed its
+ * addresses (at most `timeoutMs`); killed when the scope closes.
+ */
+export const spawnServe = (sinkPath: string, options: { plugins?: string; timeoutMs?: number } = {}) =>
+  Effect.gen(function*() {
+    const plugins = options.plugins === undefined ? [] : ["--plugins", options.plugins]
+    const child = yield* spawnDemo("serve", "--tcp-port", "0", "--http-port", "0", ...plugins, "--sink", sinkPath)
+    yield* waitUntil(
+      "serve printed its addresses",
+      Effect.sync(() => tcpPortIn(child.stdout()) > 0),
+      options.timeoutMs ?? 60_000
+    )
+    return child
+  })
