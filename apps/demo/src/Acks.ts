@@ -255,6 +255,30 @@ export const awaitSettled = (acks: Ledger, connection: Connection): Effect.Effec
     return Deferred.await(connection.settledSignal)
   })
 
+/**
+ * Ends the socket gracefully once the connection's latest ack is written: when an ack waits for
+ * `drain`, it is written first (ending at once would leave it unwritten). Then discards what the
+ * client still sends and resumes when the client has closed its side too (or at once when the
+ * socket is broken): closing a socket with unread input sends an RST, and an RST makes the
+ * client's kernel drop the acks the client has not read yet.
+ *
+ * Cancellation safety: interrupting the wait leaves the socket ending; the caller destroys it.
+ */
+export const endAfterLastAck = (connection: Connection): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    const { socket } = connection
+    if (connection.broken || socket.destroyed) return resume(Effect.void)
+    const end = () => {
+      socket.once("close", () => resume(Effect.void))
+      socket.on("data", discard)
+      socket.resume()
+      socket.end()
+    }
+    // Registered after sendAck's own `drain` listener, so the pending ack is written first.
+    if (connection.awaitingDrain) socket.once("drain", end)
+    else end()
+  })
+
 /** The ack write that failed on this connection, as the failure of its connection loop. */
 export const ackFailure = (connection: Connection): Effect.Effect<void, AckWriteFailed> =>
   Effect.suspend(() => connection.ackFailure === undefined ? Effect.void : Effect.fail(connection.ackFailure))
@@ -280,6 +304,8 @@ const sendAck = (connection: Connection): void => {
     })
   }
 }
+
+const discard = () => {}
 
 const errorCode = (error: Error): string | undefined =>
   "code" in error && typeof error.code === "string" ? error.code : undefined

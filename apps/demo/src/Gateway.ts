@@ -15,6 +15,7 @@ import {
   Duration,
   Effect,
   Either,
+  Exit,
   Layer,
   Metric,
   Option,
@@ -233,6 +234,7 @@ export const peerOf = (socket: Pick<Net.Socket, "remoteAddress" | "remotePort">)
 
 /** Counters that outlive the gateway, so a summary can be printed after shutdown. */
 export interface Counters {
+  /** Frames stored in the arena, counted before any plugin sees them (so `acked ≤ framesIn`). */
   framesIn: number
   bytesIn: number
   /** Frames whose batch reached only some plugins (a "fail" lane turned it away, or a plugin was stopping). */
@@ -493,8 +495,13 @@ const make = (config: Config) =>
     const stop = (plugin: Running) => Actor.stop(plugin.ref, { mode: "drain", timeout: config.drainTimeout })
 
     for (const name of config.plugins) yield* start(name)
-    // Graceful shutdown, step 2 (runs after the listener and the connections are closed):
-    // every plugin finishes its queue; the sink's onStop writes and fsyncs its last batch.
+    // Graceful shutdown, step 3 (after the plugins drained, below): the connections that stopped
+    // reading at step 1 but still wait for acks get their last one, then are closed.
+    const lingering = new Set<Lingering>()
+    yield* Effect.addFinalizer(() => closeLingering(lingering))
+    // Graceful shutdown, step 2 (runs after the listener closed and the connections stopped
+    // reading): every plugin finishes its queue; the sink's onStop writes and fsyncs its last
+    // batch, and acks it to the connections still open.
     yield* Effect.addFinalizer(() =>
       Effect.suspend(() => Effect.forEach(running, stop, { concurrency: "unbounded", discard: true }))
     )
@@ -527,9 +534,9 @@ const make = (config: Config) =>
     // A run of data frames: stored in the arena a batch at a time (as many as fit now; a full
     // arena waits, so the bridge stops reading and TCP pushes back on the client), and each batch
     // handed to every plugin as one `Deliveries` message. A frame counts as in once it is stored,
-    // before any plugin sees it (so `acked ≤ framesIn`). A batch cut off by shutdown while waiting
-    // for a full lane reached only some plugins; one a lane turns away ("fail" lane full) is also
-    // counted in `framesPartial`, and the connection goes on.
+    // before any plugin sees it. A batch cut off by shutdown while waiting for a full lane reached
+    // only some plugins: it is acked only if the sink was one of them. A batch a lane turns away
+    // ("fail" lane full) is also counted in `framesPartial` and the connection goes on.
     const ingestData = (connection: Acks.Connection, decodedAt: number, frames: ReadonlyArray<Bytes.Bytes>) => {
       let next = 0
       return Effect.whileLoop({
@@ -610,14 +617,11 @@ const make = (config: Config) =>
     // one before the socket closes: wait (at most drainTimeout) until every frame sent to the
     // sink is durable, then end the socket gracefully so the ack is flushed.
     // A socket the client closed or reset meanwhile ends at once, with the ack write that failed.
-    const finish = (connection: Acks.Connection, socket: Net.Socket) =>
+    const finish = (connection: Acks.Connection) =>
       Effect.suspend(() =>
         connection.wantsAcks
           ? Acks.awaitSettled(acks, connection).pipe(
-            Effect.zipRight(Effect.async<void>((resume) => {
-              if (connection.broken) return resume(Effect.void)
-              socket.end(() => resume(Effect.void))
-            })),
+            Effect.zipRight(Acks.endAfterLastAck(connection)),
             Effect.timeoutOption(config.drainTimeout),
             Effect.zipRight(Acks.ackFailure(connection))
           )
@@ -644,21 +648,50 @@ const make = (config: Config) =>
       headerBytes: Frame.framing.lengthFieldLength
     }, counters)
 
+    // Reads and ingests until the client half-closes. The reader's scope is closed with success
+    // whatever ended the loop: an interrupted reader would destroy the socket, and at shutdown the
+    // socket must stay open for its last ack (`serve` destroys it when the connection closes).
     const readFrames = (socket: Net.Socket, peer: string, connection: Acks.Connection) =>
       Effect.suspend(() => {
         const watched = deadlines.watch(peer, () => socket.destroy())
-        return NodeBridge.fromSocket(socket).pipe(
-          Stream.mapChunks((chunk) => {
-            deadlines.received(watched, Chunk.reduce(chunk, 0, (n, bytes) => n + bytes.length))
-            return chunk
-          }),
-          LengthDelimited.decode({ ...Frame.framing, maxFrameLength: config.maxFrameLength }),
-          Stream.runForEachChunk((frames) =>
-            Effect.suspend(() => {
-              deadlines.ingesting(watched, Chunk.toReadonlyArray(frames))
-              return Effect.zipLeft(ingestChunk(connection, frames), Effect.sync(() => deadlines.ingested(watched)))
-            })
-          ),
+        const ingest = (frames: Chunk.Chunk<Bytes.Bytes>) =>
+          Effect.suspend(() => {
+            deadlines.ingesting(watched, Chunk.toReadonlyArray(frames))
+            return Effect.zipLeft(ingestChunk(connection, frames), Effect.sync(() => deadlines.ingested(watched)))
+          })
+        return Effect.acquireUseRelease(
+          Scope.make(),
+          (scope) =>
+            NodeBridge.fromSocket(socket).pipe(
+              Stream.mapChunks((chunk) => {
+                deadlines.received(watched, Chunk.reduce(chunk, 0, (n, bytes) => n + bytes.length))
+                return chunk
+              }),
+              LengthDelimited.decode({ ...Frame.framing, maxFrameLength: config.maxFrameLength }),
+              Stream.toPull,
+              Scope.extend(scope),
+              Effect.flatMap((pull) => {
+                let ended = false
+                return Effect.whileLoop({
+                  while: () => !ended,
+                  // None: the client half-closed.
+                  body: () =>
+                    Effect.matchEffect(pull, {
+                      onFailure: Option.match({
+                        onNone: () =>
+                          Effect.sync(() => {
+                            ended = true
+                          }),
+                        onSome: Effect.fail
+                      }),
+                      onSuccess: ingest
+                    }),
+                  step: () => {}
+                })
+              })
+            ),
+          (scope) => Scope.close(scope, Exit.void)
+        ).pipe(
           Effect.mapError((error) => error._tag === "ReadError" ? watched.expired ?? error : error),
           Effect.ensuring(Effect.sync(() => deadlines.unwatch(watched)))
         )
@@ -666,7 +699,7 @@ const make = (config: Config) =>
 
     const serve = (socket: Net.Socket, peer: string, connection: Acks.Connection) =>
       readFrames(socket, peer, connection).pipe(
-        Effect.zipRight(finish(connection, socket)),
+        Effect.zipRight(finish(connection)),
         Effect.catchTags({
           FrameTooLarge: (error) => fail(peer, error),
           TruncatedFrame: (error) => fail(peer, error),
@@ -683,16 +716,32 @@ const make = (config: Config) =>
         // Only possible while shutting down: the plugins are stopping or the arena closed.
         Effect.catchAll((error) => Effect.logDebug(`connection ${peer} stopped: ${error._tag}`)),
         Effect.ensuring(Effect.suspend(() => {
-          Acks.close(acks, connection)
-          socket.destroy()
-          counters.connectionsActive--
-          return Metric.set(connectionsMetric, counters.connectionsActive)
+          const close = Effect.suspend(() => {
+            Acks.close(acks, connection)
+            socket.destroy()
+            counters.connectionsActive--
+            return Metric.set(connectionsMetric, counters.connectionsActive)
+          })
+          if (!shuttingDown || !connection.wantsAcks || connection.broken) return close
+          // Shutdown: reads nothing more, but stays open until the sink has drained, so that its
+          // last ack covers every frame of it the sink made durable (a client resending unacked
+          // frames would otherwise duplicate them).
+          socket.pause()
+          lingering.add({ connection, close })
+          return Effect.void
         }))
       )
 
     // Graceful shutdown, step 1: stop accepting (the listener closes first), then interrupt the
     // connections (their frames already dispatched are drained in step 2).
     const runConnection = yield* FiberSet.makeRuntime<never>()
+    // Set before the connections are interrupted: an interrupted connection that wants acks lingers.
+    let shuttingDown = false
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        shuttingDown = true
+      })
+    )
     // allowHalfOpen: a client's half-close ends its stream, but the gateway closes the socket only
     // after every frame of it was ingested, so a client that sees "close" knows it is all in.
     const server = Net.createServer({ allowHalfOpen: true }, (socket) => {
@@ -807,6 +856,34 @@ const make = (config: Config) =>
     }
   })
 
+/** A connection that stopped reading at shutdown and waits for the sink's last acks. */
+interface Lingering {
+  readonly connection: Acks.Connection
+  /** Forgets the connection and destroys its socket. */
+  readonly close: Effect.Effect<void>
+}
+
+/** How long a lingering connection may take to take its last ack before it is destroyed. */
+const lingerGrace = "1 second"
+
+/**
+ * Ends every lingering connection gracefully (its last ack, already written by the sink's final
+ * commit, is flushed before the FIN), waiting at most `lingerGrace` for a client that does not
+ * read, then closes them all.
+ */
+const closeLingering = (lingering: Set<Lingering>) =>
+  Effect.forEach(
+    lingering,
+    ({ close, connection }) =>
+      // Finalizers run uninterruptibly, and a timeout cannot cut short an uninterruptible wait.
+      Acks.endAfterLastAck(connection).pipe(
+        Effect.interruptible,
+        Effect.timeoutOption(lingerGrace),
+        Effect.zipRight(close)
+      ),
+    { concurrency: "unbounded", discard: true }
+  )
+
 /** What {@link handOff} tells its caller about one batch; each is a synchronous step. */
 export interface HandOffEvents {
   /** The refs were stored (before any plugin can see them). */
@@ -851,8 +928,9 @@ export const handOff = (
 
 /**
  * The gateway, with its own actor system and message arena. Closing the layer shuts down
- * gracefully: stop accepting, close connections, drain every plugin (the sink writes and fsyncs
- * its last batch), close the sink file, stop the actor system, close the arena.
+ * gracefully: stop accepting, stop reading the connections, drain every plugin (the sink writes
+ * and fsyncs its last batch), write each connection that asked for acks its last ack and close
+ * the connections, close the sink file, stop the actor system, close the arena.
  */
 export const layer = (config: Config): Layer.Layer<Gateway, InvalidConfig | ListenFailed | SinkOpenFailed> =>
   // Validated before any layer is built, so a bad option is an InvalidConfig, not a defect.

@@ -3,7 +3,7 @@ import { LengthDelimited } from "@weft/bytes"
 import { NodeBridge } from "@weft/stream"
 import { Effect, FastCheck as fc, Fiber, Stream } from "effect"
 import * as Frame from "../src/Frame.js"
-import { awaitClose, connect, start, waitUntil, write } from "./helpers.js"
+import { awaitClose, connect, readSink, start, waitUntil, write } from "./helpers.js"
 
 const encodeFrames = (prefix: string, from: number, count: number, size = 0) =>
   Buffer.concat(Array.from(
@@ -111,4 +111,22 @@ describe("ack accounting", () => {
       }),
     { timeout: 240_000, fastCheck: { numRuns: 25 } }
   )
+
+  it.scopedLive("at shutdown under load, a client's final ack covers every frame of it in the sink", () =>
+    Effect.gen(function*() {
+      const running = yield* start({ plugins: ["stats", "sink"], sinkBatch: 256 })
+      const { client, reader, send } = yield* ackingClient(running.gateway.tcpAddress.port)
+      // Keeps writing until the gateway closes the connection; paced, so that the gateway and the
+      // ack reader (in this process too) get their turns.
+      const writer = yield* Effect.fork(
+        Effect.ignore(Effect.forever(Effect.zipRight(send("d", 64), Effect.sleep("1 millis"))))
+      )
+      yield* waitUntil("2000 frames acked", Effect.sync(() => (client.acks.at(-1)?.durable ?? 0) >= 2000))
+      yield* running.shutdown
+      yield* Fiber.join(reader)
+      yield* Fiber.interrupt(writer)
+      const inSink = (yield* readSink(running.config.sinkPath)).length
+      expect(inSink).toBe(running.gateway.sink.acked)
+      expect(client.acks.at(-1)).toMatchObject({ durable: inSink, through: inSink })
+    }))
 })
