@@ -493,6 +493,12 @@ const make = (config: Config) =>
         Effect.provideService(ActorSystem.ActorSystem, system)
       )
     const stop = (plugin: Running) => Actor.stop(plugin.ref, { mode: "drain", timeout: config.drainTimeout })
+    // At shutdown only the sink finishes its queue: its frames are acked to clients. The others'
+    // results die with the process, so they stop after their current batch (the queued ones are
+    // dead-lettered "ActorStopped", which settles them): a slow plugin's backlog — up to the
+    // whole arena, 8192 frames, at 1 ms each under --slow-delay 1 — no longer holds shutdown.
+    const stopAtShutdown = (plugin: Running) =>
+      plugin.name === "sink" ? stop(plugin) : Actor.stop(plugin.ref, { mode: "stop", timeout: config.drainTimeout })
 
     for (const name of config.plugins) yield* start(name)
     // Graceful shutdown, step 3 (after the plugins drained, below): the connections that stopped
@@ -500,10 +506,10 @@ const make = (config: Config) =>
     const lingering = new Set<Lingering>()
     yield* Effect.addFinalizer(() => closeLingering(lingering))
     // Graceful shutdown, step 2 (runs after the listener closed and the connections stopped
-    // reading): every plugin finishes its queue; the sink's onStop writes and fsyncs its last
-    // batch, and acks it to the connections still open.
+    // reading): the sink finishes its queue, its onStop writes and fsyncs its last batch, and
+    // acks it to the connections still open; the other plugins stop after their current batch.
     yield* Effect.addFinalizer(() =>
-      Effect.suspend(() => Effect.forEach(running, stop, { concurrency: "unbounded", discard: true }))
+      Effect.suspend(() => Effect.forEach(running, stopAtShutdown, { concurrency: "unbounded", discard: true }))
     )
 
     // Adding and removing plugins at runtime, one change at a time.
