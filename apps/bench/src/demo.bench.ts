@@ -4,7 +4,8 @@
  * 4 KiB payloads, beside a plain Node `net` server that only decodes and counts the same frames
  * (the limit: no arena, no plugins, no Effect). And the gateway's RSS under 10× overload: the
  * compiled `weft-demo serve` (`pnpm build`) as a child process with the `slow` plugin, fed ten
- * times faster than it acks.
+ * times faster than it acks. And the sink's record checksum, CRC-32, JavaScript against Node's
+ * native `zlib.crc32` on both sides of `Frame.nativeCrcFrom`.
  */
 import { Context, Effect, Exit, Layer, Logger, LogLevel, Scope } from "effect"
 import * as ChildProcess from "node:child_process"
@@ -13,6 +14,8 @@ import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
+import * as Zlib from "node:zlib"
+import * as Frame from "../../demo/src/Frame.js"
 import * as Gateway from "../../demo/src/Gateway.js"
 import { connect, endAndAwaitClose, makeWire, type Wire, writeFrames } from "./demoWire.js"
 import { benchmark, type BenchmarkFile, expect } from "./harness.js"
@@ -336,7 +339,39 @@ const overload = (frames: number) => {
   })
 }
 
+// ---------------------------------------------------------------------------------------------
+// CRC-32 of sink records
+
+const crc = (size: number, records: number) => {
+  const data = new Uint8Array(size * records).map((_, i) => (i * 2654435761) >>> 24)
+  const sumOver = (checksum: (array: Uint8Array, start: number, end: number) => number) => () => {
+    let sum = 0
+    for (let start = 0; start < data.length; start += size) sum = (sum + checksum(data, start, start + size)) >>> 0
+    return sum
+  }
+  const expected = sumOver(Frame.crc32Sliced)()
+  return benchmark<number>({
+    package: "demo",
+    name: `CRC-32 of ${records} records of ${size} B (the sink's checksum)`,
+    unit: "record",
+    opsPerRun: records,
+    goal: "the faster of the two at every size (Frame.crc32 switches at nativeCrcFrom bytes)",
+    check: (sum) => expect(sum === expected, () => `checksum sum ${sum}, expected ${expected}`),
+    contenders: [
+      { name: "Frame.crc32", role: "weft", run: sumOver(Frame.crc32) },
+      { name: "JavaScript, slicing by 4", role: "peer", run: sumOver(Frame.crc32Sliced) },
+      {
+        name: "zlib.crc32 (native)",
+        role: "peer",
+        run: sumOver((array, start, end) => Zlib.crc32(array.subarray(start, end)))
+      }
+    ]
+  })
+}
+
 export const benchmarks: BenchmarkFile = ({ quick }) => [
+  crc(64, quick ? 10 : 10_000),
+  crc(4096, quick ? 10 : 1_000),
   endToEnd(64, quick ? 2_000 : 200_000, 3),
   endToEnd(4096, quick ? 200 : 20_000, 3),
   overload(quick ? 300 : 15_000)

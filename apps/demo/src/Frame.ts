@@ -17,6 +17,7 @@
  */
 import { Bytes } from "@weft/bytes"
 import { Data, Effect, Option } from "effect"
+import * as Zlib from "node:zlib"
 
 /** The length-field layout shared by the TCP ingest, the sink file and the load generator. */
 export const framing = { lengthFieldLength: 4 } as const
@@ -162,8 +163,8 @@ const crcTables = (() => {
   return tables
 })()
 
-/** CRC-32 (IEEE 802.3, as zlib) of `array[start..end)`. */
-export const crc32 = (array: Uint8Array, start = 0, end = array.length): number => {
+/** CRC-32 (IEEE 802.3, as zlib) of `array[start..end)`, in JavaScript (slicing by 4). */
+export const crc32Sliced = (array: Uint8Array, start = 0, end = array.length): number => {
   const t = crcTables
   let crc = 0xffffffff
   let i = start
@@ -174,6 +175,18 @@ export const crc32 = (array: Uint8Array, start = 0, end = array.length): number 
   for (; i < end; i++) crc = t[(crc ^ array[i]!) & 0xff]! ^ (crc >>> 8)
   return (crc ^ 0xffffffff) >>> 0
 }
+
+/**
+ * Below this many bytes the JavaScript CRC beats `zlib.crc32`, whose call into native code costs
+ * more than the bytes it saves (the demo bench's CRC rows measure both sides of the line).
+ */
+export const nativeCrcFrom = 128
+
+/** CRC-32 (IEEE 802.3, as zlib) of `array[start..end)`: native `zlib.crc32`, or JS for short inputs. */
+export const crc32 = (array: Uint8Array, start = 0, end = array.length): number =>
+  end - start < nativeCrcFrom
+    ? crc32Sliced(array, start, end)
+    : Zlib.crc32(start === 0 && end === array.length ? array : array.subarray(start, end))
 
 // ---------------------------------------------------------------------------------------------
 // the frame index: each frame parsed once, at ingest, for every plugin
