@@ -1,5 +1,5 @@
-// The guides' examples, typechecked and run. Every ```ts block of docs/*.md, packages/*/README.md and
-// README.md becomes its own module: all of them are typechecked against the workspace packages, then
+// The guides' examples, typechecked and run. Every ```ts block of docs/*.md, packages/*/README.md,
+// README.md and of the `@example` JSDoc in packages/*/src/*.ts becomes its own module: all of them are typechecked against the workspace packages, then
 // run against the built packages (`pnpm build` first) — a block's top level runs on import, its
 // top-level `program` and every Effect it exports are run to completion, and so is any
 // `Effect.runPromise` the block calls itself (a block using the TestClock runs as \`it.effect\` would
@@ -46,25 +46,38 @@ const wrapClaim = (line, where) => {
   return { line: `${indent}${wrap(code.trim())}`, claimed: true }
 }
 
+// A guide's blocks, and the `@example` blocks of each package's public modules (JSDoc: ` * ` stripped).
+const exampleSources = fs.readdirSync(path.join(root, "packages")).flatMap((p) => {
+  const src = path.join("packages", p, "src")
+  if (!fs.existsSync(path.join(root, src))) return []
+  return fs.readdirSync(path.join(root, src)).filter((f) => f.endsWith(".ts")).map((f) => path.join(src, f))
+})
+const guideBlocks = (text) =>
+  [...text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => ({ code: match[1], index: match.index }))
+const jsdocBlocks = (text) =>
+  [...text.matchAll(/^ \* ```ts\n([\s\S]*?)^ \* ```$/gm)].map((match) => ({
+    code: match[1].replace(/^ \*( |$)/gm, ""),
+    index: match.index
+  }))
+
 const blocks = []
-for (const source of sources) {
+const extract = (source, found) => {
   const text = fs.readFileSync(path.join(root, source), "utf8")
-  const matches = [...text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)]
-  matches.forEach((match, i) => {
-    const firstLine = text.slice(0, match.index).split("\n").length + 1
+  found(text).forEach(({ code, index }, i) => {
+    const firstLine = text.slice(0, index).split("\n").length + 1
     const name = `${source.replace(/[\\/.]/g, "_")}_${i + 1}`
     const claims = []
-    const lines = match[1].split("\n").map((line, offset) => {
+    const lines = code.split("\n").map((line, offset) => {
       const where = `${source}:${firstLine + offset}`
       const wrapped = wrapClaim(line, where)
       if (wrapped.claimed) claims.push(where)
       return wrapped.line
     })
-    const fragment = /^declare /m.test(match[1])
+    const fragment = /^declare /m.test(code)
     // The block's own runs are awaited by the runner (same call, same result for the reader).
-    const runsItself = /\bEffect\.runPromise\(/.test(match[1])
-    const hasProgram = !fragment && !runsItself && /^const program\b/m.test(match[1])
+    const runsItself = /\bEffect\.runPromise\(/.test(code)
     if (runsItself) lines.forEach((line, i) => lines[i] = line.replace(/\bEffect\.runPromise\(/g, "__docs.runPromise("))
+    const hasProgram = !fragment && !runsItself && /^const program\b/m.test(code)
     // Appended, not prepended, so that type errors keep the block's own line numbers.
     const tail = [
       "export {}",
@@ -72,11 +85,13 @@ for (const source of sources) {
       ...(hasProgram ? ["export { program }"] : [])
     ]
     fs.writeFileSync(path.join(out, `${name}.ts`), `${lines.join("\n")}\n${tail.join("\n")}\n`)
-    // As \`it.effect\` runs a test: with the TestClock.
-    const testClock = /\bTestClock\b/.test(match[1])
+    // As `it.effect` runs a test: with the TestClock.
+    const testClock = /\bTestClock\b/.test(code)
     blocks.push({ name, origin: `${source}:${firstLine}`, claims, hasProgram, fragment, testClock })
   })
 }
+for (const source of sources) extract(source, guideBlocks)
+for (const source of exampleSources) extract(source, jsdocBlocks)
 
 if (blocks.length === 0) {
   console.log("docs examples: no ts blocks found")
@@ -134,7 +149,7 @@ fs.writeFileSync(
 const origins = new Map(blocks.map((block) => [`${block.name}.ts`, block.origin]))
 try {
   execFileSync(path.join(root, "node_modules/.bin/tsc"), ["-p", out], { stdio: "pipe" })
-  console.log(`docs examples: ${blocks.length} blocks from ${sources.length} files typecheck`)
+  console.log(`docs examples: ${blocks.length} blocks from ${sources.length} guides and ${exampleSources.length} modules typecheck`)
 } catch (error) {
   const report = String(error.stdout).replace(
     /^(\S+\.ts)\((\d+),/gm,

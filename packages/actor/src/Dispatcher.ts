@@ -28,7 +28,15 @@
  * no interruption can then fall between the refs existing and the dispatcher owning them.
  *
  * ```ts
- * Effect.uninterruptibleMask((restore) =>
+ * import { Effect } from "effect"
+ * import { Arena } from "@weft/arena"
+ * import { Dispatcher } from "@weft/actor"
+ *
+ * declare const arena: Arena.Arena<string>
+ * declare const dispatcher: Dispatcher.Dispatcher<Dispatcher.Deliveries>
+ * declare const values: ReadonlyArray<string>
+ *
+ * const ingest = Effect.uninterruptibleMask((restore) =>
  *   Effect.flatMap(restore(Arena.allocMany(arena, values)), (refs) => Dispatcher.dispatchBatch(dispatcher, arena, refs))
  * )
  * ```

@@ -222,7 +222,7 @@ export const child: <M extends Message, S, R>(
  * @example
  * ```ts
  * import { Data, Effect, Schedule } from "effect"
- * import { Actor, Supervisor } from "@weft/actor"
+ * import { Actor, ActorSystem, Supervisor } from "@weft/actor"
  *
  * class Job extends Data.TaggedClass("Job")<{}> {}
  * const worker = Actor.behavior<Job>()({ initialState: 0, handlers: { Job: (_, n) => Effect.succeed(n + 1) } })
@@ -257,7 +257,7 @@ export const group: <const C extends Children>(spec: Spec<C>) => GroupSpec<C, Re
  * @example
  * ```ts
  * import { Data, Effect, Schedule } from "effect"
- * import { Actor, Supervisor } from "@weft/actor"
+ * import { Actor, ActorSystem, Supervisor } from "@weft/actor"
  *
  * class Job extends Data.TaggedClass("Job")<{}> {}
  * const worker = Actor.behavior<Job>()({ initialState: 0, handlers: { Job: (_, n) => Effect.succeed(n + 1) } })
@@ -270,7 +270,7 @@ export const group: <const C extends Children>(spec: Spec<C>) => GroupSpec<C, Re
  *   })
  *   yield* Actor.tell(group.children.reader, new Job())
  *   yield* Actor.stop(group.ref, { mode: "drain", timeout: "5 seconds" }) // writer, then reader
- * })
+ * }).pipe(Effect.scoped, Effect.provide(ActorSystem.layer()))
  * ```
  *
  * @since 0.1.0
@@ -298,7 +298,7 @@ export const start: <const C extends Children>(
  * @example
  * ```ts
  * import { Data, Effect } from "effect"
- * import { Actor, Supervisor } from "@weft/actor"
+ * import { Actor, ActorSystem, Supervisor } from "@weft/actor"
  *
  * class Job extends Data.TaggedClass("Job")<{}> {}
  * const worker = Actor.behavior<Job>()({ initialState: 0, handlers: { Job: (_, n) => Effect.succeed(n + 1) } })
@@ -308,7 +308,7 @@ export const start: <const C extends Children>(
  *   const extra = yield* Supervisor.startChild(pool, Supervisor.child(worker, { name: "extra" }))
  *   yield* Actor.tell(extra, new Job()) // extra: ActorRef<Job>
  *   yield* Supervisor.stopChild(pool, "extra", { mode: "drain" })
- * })
+ * }).pipe(Effect.scoped, Effect.provide(ActorSystem.layer()))
  * ```
  *
  * @since 0.1.0

@@ -251,7 +251,7 @@ export const metrics: (name: string) => ArenaMetrics = metricsFor
  * const program = Effect.gen(function*() {
  *   const arena = yield* Arena.make<string>({ capacity: 1024 })
  *   const ref = yield* arena.alloc("hello")
- *   const text = yield* arena.get(ref) // "hello"
+ *   const text = yield* arena.get(ref) // => "hello"
  *   yield* arena.release(ref)
  *   return text
  * }).pipe(Effect.scoped)
@@ -437,10 +437,10 @@ export const get: {
  * import { Effect } from "effect"
  * import { Arena } from "@weft/arena"
  *
- * Effect.gen(function*() {
+ * const program = Effect.gen(function*() {
  *   const arena = yield* Arena.make<string>({ capacity: 16 })
  *   const refs = yield* Arena.allocMany(arena, ["a", "b"])
- *   const values = yield* Arena.getMany(arena, refs) // ["a", "b"]
+ *   const values = yield* Arena.getMany(arena, refs) // => ["a", "b"]
  * })
  * ```
  *

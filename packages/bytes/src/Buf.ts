@@ -61,11 +61,11 @@ export interface Buf extends Inspectable, Pipeable {
  * import { Effect } from "effect"
  * import { Buf, Bytes } from "@weft/bytes"
  *
- * const header = Effect.gen(function*() {
+ * const program = Effect.gen(function*() {
  *   const buf = Buf.make(Bytes.make(0, 2, 0xca, 0xfe, 0xff))
  *   const length = yield* Buf.getU16(buf)
  *   const body = yield* Buf.takeBytes(buf, length)
- *   return { length, body: Bytes.toHex(body), left: Buf.remaining(buf) } // { 2, "cafe", 1 }
+ *   return { length, body: Bytes.toHex(body), left: Buf.remaining(buf) } // => { length: 2, body: "cafe", left: 1 }
  * })
  * ```
  *

@@ -86,7 +86,7 @@ export const empty: Bytes = internal.empty
  *
  * const chunk = new Uint8Array([1, 2, 3])
  * const bytes = Bytes.fromUint8Array(chunk)
- * Bytes.toUint8Array(bytes) === chunk // true: same view, nothing copied
+ * Bytes.toUint8Array(bytes) === chunk // => true — same view, nothing copied
  * ```
  *
  * @since 0.1.0
@@ -200,8 +200,8 @@ export const indexOf: {
  *
  * const bytes = Bytes.fromString("hello world")
  * const world = Bytes.slice(bytes, 6)
- * Bytes.decodeUtf8(world) // "world"
- * Bytes.sharesBuffer(world, bytes) // true
+ * Bytes.decodeUtf8(world) // => "world"
+ * Bytes.sharesBuffer(world, bytes) // => true
  * ```
  *
  * @since 0.1.0
@@ -242,8 +242,8 @@ export const drop: {
  * import { Bytes } from "@weft/bytes"
  *
  * const [header, body] = Bytes.splitAt(Bytes.make(0, 3, 7, 8, 9), 2)
- * Bytes.size(header) // 2
- * Bytes.size(body) // 3
+ * Bytes.size(header) // => 2
+ * Bytes.size(body) // => 3
  * ```
  *
  * @since 0.1.0
@@ -276,9 +276,9 @@ export const copy: (self: Bytes) => Bytes = internal.copy
  *
  * const chunk = Bytes.fromString("hello world")
  * const [hello, world] = Bytes.copyShared([Bytes.take(chunk, 5), Bytes.drop(chunk, 6)])
- * Bytes.decodeUtf8(world!) // "world"
- * Bytes.sharesBuffer(hello!, world!) // true: one buffer of 10 bytes
- * Bytes.sharesBuffer(hello!, chunk) // false
+ * Bytes.decodeUtf8(world!) // => "world"
+ * Bytes.sharesBuffer(hello!, world!) // => true — one buffer of 10 bytes
+ * Bytes.sharesBuffer(hello!, chunk) // => false
  * ```
  *
  * @since 0.1.0
@@ -353,7 +353,7 @@ export const sharesBuffer: {
  *   Stream.map(Bytes.decodeUtf8),
  *   Stream.runCollect
  * )
- * Effect.runPromise(parts).then(Chunk.toArray) // ["abc", "def", "g"]
+ * Effect.runPromise(parts).then(Chunk.toArray) // => ["abc", "def", "g"]
  * ```
  *
  * @since 0.1.0

@@ -59,7 +59,7 @@ export interface BytesMut extends Inspectable, Pipeable {
  *   BytesMut.extend(Bytes.fromString("hi")),
  *   BytesMut.freeze
  * )
- * Bytes.toHex(frame) // "0102070000006869"
+ * Bytes.toHex(frame) // => "0102070000006869"
  * ```
  *
  * @since 0.1.0
@@ -365,7 +365,7 @@ export const extend: {
  * BytesMut.putU8(builder, 1)
  * const first = BytesMut.freeze(builder)
  * BytesMut.putU8(builder, 2)
- * Bytes.toHex(first) // "01": the later write did not change it
+ * Bytes.toHex(first) // => "01" — the later write did not change it
  * ```
  *
  * @since 0.1.0

@@ -212,7 +212,7 @@ export const makeStats: () => Stats = internal.makeStats
  * const frames: Array<Bytes.Bytes> = []
  * decoder.decode(new Uint8Array([0, 2, 104, 105, 0]), frames) // one frame, and half a header
  * decoder.decode(new Uint8Array([1, 33]), frames)
- * frames.map(Bytes.decodeUtf8) // ["hi", "!"]
+ * frames.map(Bytes.decodeUtf8) // => ["hi", "!"]
  * ```
  *
  * @since 0.1.0
@@ -278,7 +278,7 @@ export const decode: (
  *   Stream.map(Bytes.decodeUtf8),
  *   Stream.runCollect
  * )
- * Effect.runPromise(roundTrip) // Chunk("a", "bc")
+ * Effect.runPromise(roundTrip) // => ["a", "bc"]
  * ```
  *
  * @since 0.1.0

@@ -79,7 +79,7 @@ export const defaultMaxLength: number = internal.defaultMaxLength
  *   Stream.map(Bytes.decodeUtf8),
  *   Stream.runCollect
  * )
- * Effect.runPromise(lines) // Chunk("GET / HTTP/1.1", "Host: a")
+ * Effect.runPromise(lines) // => ["GET / HTTP/1.1", "Host: a"]
  * ```
  *
  * @since 0.1.0

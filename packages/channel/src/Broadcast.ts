@@ -121,7 +121,7 @@ export interface Subscription<out A>
  *   const [tx, first] = yield* Broadcast.make<string>({ capacity: 16 })
  *   const second = yield* Broadcast.subscribe(tx)
  *   yield* Broadcast.send(tx, "tick")
- *   return [yield* Broadcast.recv(first), yield* Broadcast.recv(second)] // both "tick"
+ *   return [yield* Broadcast.recv(first), yield* Broadcast.recv(second)] // => ["tick", "tick"]
  * })
  * ```
  *
@@ -191,7 +191,7 @@ export const unsubscribe: <A>(self: Subscription<A>) => Effect.Effect<void> = in
  *   const [tx, rx] = yield* Broadcast.make<number>({ capacity: 2, lag: "dropOldest" })
  *   yield* Effect.forEach([1, 2, 3, 4], (n) => Broadcast.send(tx, n))
  *   const lag = yield* Effect.flip(Broadcast.recv(rx)) // Lagged { skipped: 2 }
- *   const next = yield* Broadcast.recv(rx) // 3
+ *   const next = yield* Broadcast.recv(rx) // => 3
  *   return [lag._tag, next]
  * })
  * ```

@@ -114,7 +114,7 @@ export interface Permit<in A> {
  * const program = Effect.gen(function*() {
  *   const [tx, rx] = yield* Mpsc.bounded<string>(16)
  *   yield* Mpsc.send(tx, "hello")
- *   return yield* Mpsc.recv(rx) // "hello"
+ *   return yield* Mpsc.recv(rx) // => "hello"
  * })
  * ```
  *
@@ -191,7 +191,7 @@ export type TrySendResult = "sent" | "full" | "closed"
  *   const [tx, rx] = yield* Mpsc.bounded<number>(1)
  *   // One fiber step for a whole burst, instead of one per message:
  *   const results = yield* Effect.sync(() => [Mpsc.unsafeTrySend(tx, 1), Mpsc.unsafeTrySend(tx, 2)])
- *   return [results, yield* Mpsc.recv(rx)] // [["sent", "full"], 1]
+ *   return [results, yield* Mpsc.recv(rx)] // => [["sent", "full"], 1]
  * })
  * ```
  *
@@ -237,7 +237,7 @@ export const trySend: {
  * const program = Effect.gen(function*() {
  *   const [tx, rx] = yield* Mpsc.bounded<number>(1024)
  *   yield* Mpsc.sendAll(tx, [1, 2, 3])
- *   return yield* Mpsc.recvMany(rx, 16) // Chunk(1, 2, 3)
+ *   return yield* Mpsc.recvMany(rx, 16) // => [1, 2, 3]
  * })
  * ```
  *
@@ -291,7 +291,7 @@ export const reserve: <A>(self: Sender<A>) => Effect.Effect<Permit<A>, ChannelCl
  *   const [tx, rx] = yield* Mpsc.unbounded<string>()
  *   yield* Mpsc.send(tx, "a")
  *   yield* Mpsc.close(tx)
- *   const a = yield* Mpsc.recv(rx) // "a": buffered messages are drained first
+ *   const a = yield* Mpsc.recv(rx) // => "a" — buffered messages are drained first
  *   const end = yield* Effect.flip(Mpsc.recv(rx)) // ChannelClosed
  *   return [a, end._tag]
  * })
@@ -316,7 +316,7 @@ export const recv: <A>(self: Receiver<A>) => Effect.Effect<A, ChannelClosed> = i
  * const program = Effect.gen(function*() {
  *   const [tx, rx] = yield* Mpsc.bounded<number>(1024)
  *   yield* Mpsc.sendAll(tx, [1, 2, 3])
- *   return yield* rx.pipe(Mpsc.recvMany(16)) // Chunk(1, 2, 3)
+ *   return yield* rx.pipe(Mpsc.recvMany(16)) // => [1, 2, 3]
  * })
  * ```
  *

@@ -80,7 +80,7 @@ export interface Receiver<out A, out E = never>
  * const program = Effect.gen(function*() {
  *   const [tx, rx] = yield* Oneshot.make<number, string>()
  *   yield* Effect.fork(Oneshot.send(tx, 42))
- *   return yield* Oneshot.recv(rx) // 42
+ *   return yield* Oneshot.recv(rx) // => 42
  * })
  * ```
  *
@@ -117,7 +117,7 @@ export const send: {
  * const program = Effect.gen(function*() {
  *   const [tx, rx] = yield* Oneshot.make<number, "no answer">()
  *   yield* Oneshot.fail(tx, "no answer")
- *   return yield* Effect.flip(Oneshot.recv(rx)) // "no answer"
+ *   return yield* Effect.flip(Oneshot.recv(rx)) // => "no answer"
  * })
  * ```
  *

@@ -79,8 +79,8 @@ export interface Receiver<out A> extends Readable<A, ChannelClosed>, Pipeable.Pi
  * const program = Effect.gen(function*() {
  *   const [tx, rx] = yield* Watch.make("starting")
  *   yield* Effect.fork(Watch.send(tx, "ready"))
- *   const status = yield* Watch.changed(rx) // "ready"
- *   const version = yield* Watch.version(rx) // 1
+ *   const status = yield* Watch.changed(rx) // => "ready"
+ *   const version = yield* Watch.version(rx) // => 1
  *   return [status, version]
  * })
  * ```

@@ -105,7 +105,7 @@ export interface WriteOptions {
  * const total = NodeBridge.fromReadable(() => Readable.from([Buffer.from("ab"), Buffer.from("c")])).pipe(
  *   Stream.runFold(0, (n, bytes) => n + Bytes.size(bytes))
  * )
- * Effect.runPromise(total) // 3
+ * Effect.runPromise(total) // => 3
  * ```
  *
  * @since 0.1.0

@@ -133,7 +133,7 @@ export interface SnapshotStream<in Event, out A, out E> {
  *   })
  *   yield* counter.sendAll([1, 2, 3])
  *   yield* counter.end
- *   return yield* Stream.runCollect(counter.stream) // 1, 3, 6
+ *   return yield* Stream.runCollect(counter.stream) // => [1, 3, 6]
  * }))
  * ```
  *
