@@ -1,10 +1,12 @@
 /**
  * @weft/channel: one producer fiber → one consumer fiber through a bounded(1024) channel, against
- * Effect's `Queue` and `Mailbox`, with a plain-JS promise channel as the limit.
+ * Effect's `Queue` and `Mailbox`, with a plain-JS promise channel as the limit; and Broadcast, Watch
+ * and Oneshot against PubSub, SubscriptionRef and Deferred (channelPeers.ts).
  */
 import { Mpsc } from "@weft/channel"
 import type { Chunk } from "effect"
 import { Effect, Fiber, Mailbox, Queue } from "effect"
+import { channelPeers } from "./channelPeers.js"
 import { benchmark, type BenchmarkFile, expect } from "./harness.js"
 
 // Module-level references, so the loops measure the channels and not namespace getters that the
@@ -286,6 +288,7 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
         { name: "weft Mpsc sendAll/recvMany", role: "weft", run: run(weftBatches(n)) },
         { name: "effect Mailbox offerAll/takeAll", role: "peer", run: run(mailboxBatches(n)) }
       ]
-    })
+    }),
+    ...channelPeers(quick)
   ]
 }

@@ -4,7 +4,7 @@
  * weft cannot run the work inline and every contender waits on the event loop.
  */
 import { Backpressure, SnapshotStream } from "@weft/stream"
-import { Effect, Stream } from "effect"
+import { Chunk, Effect, Stream } from "effect"
 import { Readable, Transform, Writable } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import { benchmark, type BenchmarkFile, expect } from "./harness.js"
@@ -108,7 +108,39 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
   const eventArray = Array.from({ length: events }, (_, i) => i)
   // Running sums, the snapshot after each event: sum of k(k+1)/2 for k in [0, events).
   const expectedSnapshots = eventArray.reduce((acc, k) => acc + (k * (k + 1)) / 2, 0)
+  const batched = (batch: (stream: Stream.Stream<number>) => Stream.Stream<Chunk.Chunk<number>, unknown>) => () =>
+    Effect.runPromise(
+      batch(Stream.range(0, elements - 1)).pipe(
+        Stream.runFold({ batches: 0, sum: 0 }, (acc, chunk) => ({
+          batches: acc.batches + 1,
+          sum: Chunk.reduce(chunk, acc.sum, (a, b) => a + b)
+        }))
+      )
+    )
   return [
+    benchmark<{ readonly batches: number; readonly sum: number }>({
+      package: "stream",
+      name: "batches of 256 or 1 s, whichever first (a bulk insert's batching)",
+      unit: "element",
+      opsPerRun: elements,
+      contenders: [
+        {
+          name: "Backpressure.chunksTimeout(256, \"1 second\")",
+          role: "weft",
+          run: batched(Backpressure.chunksTimeout(256, "1 second"))
+        },
+        {
+          name: "Stream.groupedWithin(256, \"1 second\")",
+          role: "peer",
+          run: batched(Stream.groupedWithin(256, "1 second"))
+        }
+      ],
+      check: ({ batches, sum }) =>
+        expect(
+          batches === Math.ceil(elements / 256) && sum === (elements * (elements - 1)) / 2,
+          () => `${batches} batches, sum ${sum}`
+        )
+    }),
     benchmark<number>({
       package: "stream",
       name: "mapConcurrent(8), trivial effect",
