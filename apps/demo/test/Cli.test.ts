@@ -6,6 +6,7 @@ import * as ChildProcess from "node:child_process"
 import * as Net from "node:net"
 import * as Path from "node:path"
 import * as Cli from "../src/Cli.js"
+import * as Commands from "../src/Commands.js"
 import * as Help from "../src/Help.js"
 import * as Load from "../src/Load.js"
 import { get, readSink, start, tempDir, waitUntil } from "./helpers.js"
@@ -26,10 +27,10 @@ const capture = Effect.map(Console.consoleWith(Effect.succeed), (console) => {
 })
 
 type Parsed =
-  | { readonly command: "demo"; readonly options: Cli.DemoOptions }
-  | { readonly command: "serve"; readonly options: Cli.ServeOptions }
-  | { readonly command: "load"; readonly options: Cli.LoadOptions }
-  | { readonly command: "watch"; readonly options: Cli.WatchOptions }
+  | { readonly command: "demo"; readonly options: Commands.DemoOptions }
+  | { readonly command: "serve"; readonly options: Commands.ServeOptions }
+  | { readonly command: "load"; readonly options: Commands.LoadOptions }
+  | { readonly command: "watch"; readonly options: Commands.WatchOptions }
 
 /** Parses `args` with the real command tree over handlers that only record what they got. */
 const parse = (...args: Array<string>) =>
@@ -37,7 +38,7 @@ const parse = (...args: Array<string>) =>
     const parsed: Array<Parsed> = []
     const record = (entry: Parsed) => Effect.sync(() => void parsed.push(entry))
     const output = yield* capture
-    const exit = yield* Cli.runWith({
+    const exit = yield* Commands.runWith({
       demo: (options) => record({ command: "demo", options }),
       serve: (options) => record({ command: "serve", options }),
       load: (options) => record({ command: "load", options }),
@@ -83,7 +84,7 @@ describe("weft-demo: parsing", () => {
     Effect.gen(function*() {
       const parsed = yield* parseOk()
       expect(parsed.command).toBe("demo")
-      const options = parsed.options as Cli.DemoOptions
+      const options = parsed.options as Commands.DemoOptions
       expect(options).toMatchObject({
         host: "127.0.0.1",
         tcpPort: 7878,
@@ -136,7 +137,7 @@ describe("weft-demo: parsing", () => {
         "/tmp/x.log"
       )
       expect(parsed.command).toBe("demo")
-      const options = parsed.options as Cli.DemoOptions
+      const options = parsed.options as Commands.DemoOptions
       expect(options).toMatchObject({
         tcpPort: 0,
         httpPort: 0,
@@ -190,7 +191,7 @@ describe("weft-demo: parsing", () => {
         "3"
       )
       expect(parsed.command).toBe("serve")
-      const options = parsed.options as Cli.ServeOptions
+      const options = parsed.options as Commands.ServeOptions
       expect(options).toMatchObject({
         host: "0.0.0.0",
         tcpPort: 9000,
@@ -286,10 +287,10 @@ describe("weft-demo: parsing", () => {
       expect(Cli.connectionPayloadSizes({ _tag: "List", sizes: [8, 64] }, 5)).toEqual([8, 64, 8, 64, 8])
       expect(Cli.connectionPayloadSizes({ _tag: "Range", min: 16, max: 1024 }, 4)).toEqual([16, 352, 688, 1024])
       expect(Cli.connectionPayloadSizes({ _tag: "Range", min: 16, max: 1024 }, 1)).toEqual([16])
-      expect(Cli.parsePayloadSizes("0")).toEqual(Option.some({ _tag: "List", sizes: [0] }))
-      expect(Cli.parsePayloadSizes("7-7")).toEqual(Option.some({ _tag: "Range", min: 7, max: 7 }))
+      expect(Commands.parsePayloadSizes("0")).toEqual(Option.some({ _tag: "List", sizes: [0] }))
+      expect(Commands.parsePayloadSizes("7-7")).toEqual(Option.some({ _tag: "Range", min: 7, max: 7 }))
       for (const bad of ["", ",", "1,", "-1", "1-", "a", "3-2", "1.5", String(16 * 1024 * 1024 + 1)]) {
-        expect(Cli.parsePayloadSizes(bad)).toEqual(Option.none())
+        expect(Commands.parsePayloadSizes(bad)).toEqual(Option.none())
       }
     }))
 
@@ -318,7 +319,7 @@ describe("weft-demo: parsing", () => {
       }
       expect(help).toContain("weft-demo serve\n\n  run the gateway")
       const version = yield* parse("--version")
-      expect(version.output.text().trim()).toBe(Cli.version)
+      expect(version.output.text().trim()).toBe(Commands.version)
       expect(version.parsed).toEqual([])
     }))
 })

@@ -3,7 +3,7 @@ import { Arena } from "@weft/arena"
 import { Context, Effect, Exit, Fiber, Layer, Metric } from "effect"
 import * as Net from "node:net"
 import * as Path from "node:path"
-import * as Cli from "../src/Cli.js"
+import * as CliOutput from "../src/CliOutput.js"
 import * as Frame from "../src/Frame.js"
 import * as Gateway from "../src/Gateway.js"
 import * as Load from "../src/Load.js"
@@ -306,7 +306,7 @@ describe("gateway over real TCP", () => {
       expect(gateway.counters.failures).toHaveLength(Gateway.recentFailures)
       expect((yield* gateway.snapshot()).connections.failed).toBe(failing)
       expect(JSON.parse((yield* get(`${url}/stats`)).text).connections.failed).toBe(failing)
-      expect(Cli.formatSummary(gateway, {})).toContain(`connection errors ${failing}\n`)
+      expect(CliOutput.formatSummary(gateway, {})).toContain(`connection errors ${failing}\n`)
     }))
 
   it.scopedLive("a client that resets before it is accepted is logged without an undefined address", () =>
