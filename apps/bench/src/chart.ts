@@ -4,7 +4,7 @@
  * that side; limit and variant rows, bounds and other uses of weft rather than rivals, are grey.
  * Plain SVG with no script or external font, so it renders on any page that shows the markdown.
  */
-import { groupRows, type Report } from "./report.js"
+import { groupRows, type Report } from "./rows.js"
 
 const width = 1000
 const labelWidth = 520

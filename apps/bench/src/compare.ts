@@ -3,7 +3,7 @@
  * regression is visible in review. A weft row whose ops/s fell, or a peer row whose weft × ratio
  * fell, by more than 15% is flagged. Rows new to this run, or gone from it, are listed as such.
  */
-import type { Report, Row } from "./report.js"
+import type { Report, Row } from "./rows.js"
 
 const threshold = 0.15
 

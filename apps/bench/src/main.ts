@@ -13,7 +13,8 @@ import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { compareReports } from "./compare.js"
 import type { Benchmark, BenchmarkFile, Contender } from "./harness.js"
-import { formatNumber, readReport, type Row, writeReports } from "./report.js"
+import { writeReports } from "./report.js"
+import { formatNumber, readReport, type Row } from "./rows.js"
 
 const args = process.argv.slice(2)
 const quick = args.includes("--quick")
