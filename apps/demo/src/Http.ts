@@ -11,7 +11,9 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { SnapshotStream } from "@weft/stream"
 import { Chunk, Clock, Data, Effect, Exit, Layer, Schedule, Scope, Stream } from "effect"
 import * as NodeHttp from "node:http"
-import { dashboard } from "./Dashboard.js"
+import * as Feed from "./dashboard/Feed.js"
+import * as Page from "./dashboard/Page.js"
+import type * as Series from "./dashboard/Series.js"
 import * as Gateway from "./Gateway.js"
 import * as Plugins from "./Plugins.js"
 import * as Prometheus from "./Prometheus.js"
@@ -91,10 +93,15 @@ const pluginParam = Effect.flatMap(HttpRouter.params, (params) => {
     : Effect.fail(new UnknownPlugin({ plugin: name, known: Plugins.pluginNames }))
 })
 
-/** The dashboard's view of one tick: a snapshot plus rates since the previous tick. */
+/**
+ * The dashboard's view of one tick: a snapshot plus rates since the previous tick, the dashboard's
+ * live sections, and (in a connection's first tick only) the recent time series.
+ */
 export interface Tick extends Gateway.Snapshot {
   readonly framesPerSecond: number
   readonly bytesPerSecond: number
+  readonly dashboard: Feed.View
+  readonly history?: ReadonlyArray<Series.Point>
 }
 
 interface Rates {
@@ -124,7 +131,7 @@ const admitSubscriber = (gateway: Gateway.Gateway["Type"]) =>
  * the previous counters (to compute rates) and emits owned `Tick`s. The "latest" strategy means
  * a slow browser only ever gets the newest tick — it never slows the gateway down.
  */
-const ticks = (gateway: Gateway.Gateway["Type"], intervalMs: number, top: number) =>
+const ticks = (gateway: Gateway.Gateway["Type"], feed: Feed.Feed["Type"], intervalMs: number, top: number) =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
     const snapshots = yield* Scope.extend(
@@ -133,12 +140,15 @@ const ticks = (gateway: Gateway.Gateway["Type"], intervalMs: number, top: number
         const snapshots = yield* SnapshotStream.make({
           initial: { at: 0, framesIn: 0, bytesIn: 0 } as Rates,
           step: (previous: Rates, _: "tick") =>
-            Effect.map(gateway.snapshot({ top }), (snapshot) => {
-              const seconds = previous.at === 0 ? 0 : (snapshot.at - previous.at) / 1000
+            Effect.map(Effect.zip(gateway.snapshot({ top }), feed.view), ([snapshot, dashboard]) => {
+              const first = previous.at === 0
+              const seconds = first ? 0 : (snapshot.at - previous.at) / 1000
               const tick: Tick = {
                 ...snapshot,
                 framesPerSecond: seconds > 0 ? Math.round((snapshot.framesIn - previous.framesIn) / seconds) : 0,
-                bytesPerSecond: seconds > 0 ? Math.round((snapshot.bytesIn - previous.bytesIn) / seconds) : 0
+                bytesPerSecond: seconds > 0 ? Math.round((snapshot.bytesIn - previous.bytesIn) / seconds) : 0,
+                dashboard,
+                ...(first ? { history: feed.history() } : {})
               }
               previous.at = snapshot.at
               previous.framesIn = snapshot.framesIn
@@ -200,17 +210,21 @@ export const router = HttpRouter.empty.pipe(
     "/events",
     Effect.gen(function*() {
       const gateway = yield* Gateway.Gateway
+      const feed = yield* Feed.Feed
       const intervalMs = yield* intParam("interval", 500, 50, 60_000)
       const top = yield* intParam("top", 10, 1, 1000)
       let id = 0
-      const body = (yield* ticks(gateway, intervalMs, top)).pipe(
+      const body = (yield* ticks(gateway, feed, intervalMs, top)).pipe(
         Stream.map(({ skipped, snapshot }) =>
-          encoder.encode(Sse.encoder.write({
-            _tag: "Event",
-            event: "snapshot",
-            id: String(++id),
-            data: JSON.stringify({ ...snapshot, skipped })
-          }))
+          encoder.encode(
+            // The first event also tells the browser how soon to reconnect when the stream breaks.
+            (id === 0 ? `retry: ${Page.reconnectMs}\n` : "") + Sse.encoder.write({
+              _tag: "Event",
+              event: "snapshot",
+              id: String(++id),
+              data: JSON.stringify({ ...snapshot, skipped })
+            })
+          )
         )
       )
       return HttpServerResponse.stream(body, {
@@ -242,7 +256,21 @@ export const router = HttpRouter.empty.pipe(
     })
   ),
   Rpc.route,
-  HttpRouter.get("/", Effect.succeed(HttpServerResponse.html(dashboard)))
+  HttpRouter.get("/", Effect.succeed(HttpServerResponse.html(Page.html))),
+  HttpRouter.get(
+    "/assets/:file",
+    Effect.gen(function*() {
+      const { assets } = yield* Feed.Feed
+      const path = new URL((yield* HttpServerRequest.HttpServerRequest).url, "http://gateway").pathname
+      const asset = assets.find((asset) => asset.path === path)
+      return asset === undefined
+        ? errorResponse(404, { _tag: "NotFound", message: `no asset ${path}` }, {})
+        : HttpServerResponse.uint8Array(asset.body, {
+          contentType: asset.contentType,
+          headers: { "cache-control": "public, max-age=3600" }
+        })
+    })
+  )
 )
 
 /**
@@ -318,6 +346,7 @@ export const layer = (config: Gateway.Config) => {
         )
       )
     ),
+    Layer.provideMerge(Feed.layer),
     Layer.provideMerge(Gateway.layer(config))
   )
 }
