@@ -8,12 +8,10 @@ import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { SnapshotStream } from "@weft/stream"
-import { Chunk, Clock, Data, Effect, Exit, Layer, Schedule, Scope, Stream } from "effect"
+import { Chunk, Clock, Data, Effect, Exit, Layer, Scope, Stream } from "effect"
 import * as NodeHttp from "node:http"
 import * as Feed from "./dashboard/Feed.js"
 import * as Page from "./dashboard/Page.js"
-import type * as Series from "./dashboard/Series.js"
 import * as Gateway from "./Gateway.js"
 import * as Plugins from "./Plugins.js"
 import * as Prometheus from "./Prometheus.js"
@@ -94,23 +92,6 @@ const pluginParam = Effect.flatMap(HttpRouter.params, (params) => {
 })
 
 /**
- * The dashboard's view of one tick: a snapshot plus rates since the previous tick, the dashboard's
- * live sections, and (in a connection's first tick only) the recent time series.
- */
-export interface Tick extends Gateway.Snapshot {
-  readonly framesPerSecond: number
-  readonly bytesPerSecond: number
-  readonly dashboard: Feed.View
-  readonly history?: ReadonlyArray<Series.Point>
-}
-
-interface Rates {
-  at: number
-  framesIn: number
-  bytesIn: number
-}
-
-/**
  * Takes one of the `maxSseClients` subscriber slots until the scope closes. The limit is checked
  * and the slot counted in one synchronous step, so concurrent connects cannot all pass the check
  * before any of them is counted.
@@ -127,50 +108,18 @@ const admitSubscriber = (gateway: Gateway.Gateway["Type"]) =>
   )
 
 /**
- * One subscriber's stream: a ticker sends "tick" events to a `SnapshotStream` worker, which owns
- * the previous counters (to compute rates) and emits owned `Tick`s. The "latest" strategy means
- * a slow browser only ever gets the newest tick — it never slows the gateway down.
+ * One subscriber's ticks (JSON, see `Ticks`), holding a subscriber slot. The ticks are shared: a
+ * slow browser only ever gets the newest tick — it never slows the gateway or the others down.
  */
 const ticks = (gateway: Gateway.Gateway["Type"], feed: Feed.Feed["Type"], intervalMs: number, top: number) =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
-    const snapshots = yield* Scope.extend(
-      Effect.gen(function*() {
-        yield* admitSubscriber(gateway)
-        const snapshots = yield* SnapshotStream.make({
-          initial: { at: 0, framesIn: 0, bytesIn: 0 } as Rates,
-          step: (previous: Rates, _: "tick") =>
-            Effect.map(Effect.zip(gateway.snapshot({ top }), feed.view), ([snapshot, dashboard]) => {
-              const first = previous.at === 0
-              const seconds = first ? 0 : (snapshot.at - previous.at) / 1000
-              const tick: Tick = {
-                ...snapshot,
-                framesPerSecond: seconds > 0 ? Math.round((snapshot.framesIn - previous.framesIn) / seconds) : 0,
-                bytesPerSecond: seconds > 0 ? Math.round((snapshot.bytesIn - previous.bytesIn) / seconds) : 0,
-                dashboard,
-                ...(first ? { history: feed.history() } : {})
-              }
-              previous.at = snapshot.at
-              previous.framesIn = snapshot.framesIn
-              previous.bytesIn = snapshot.bytesIn
-              return [previous, tick] as const
-            }),
-          capacity: 4,
-          strategy: "latest"
-        })
-        // The ticker stops when the worker does (send fails with ChannelClosed) or with the scope.
-        yield* snapshots.send("tick").pipe(
-          Effect.repeat(Schedule.spaced(intervalMs)),
-          Effect.ignore,
-          Effect.forkScoped
-        )
-        return snapshots
-      }),
-      scope
-    ).pipe(Effect.onExit((exit) => Exit.isFailure(exit) ? Scope.close(scope, exit) : Effect.void))
-    // The response owns the scope: when the client goes away, the stream is interrupted and the
-    // worker, the ticker and the subscriber count are released.
-    return snapshots.stream.pipe(Stream.ensuring(Scope.close(scope, Exit.void)))
+    yield* Scope.extend(admitSubscriber(gateway), scope).pipe(
+      Effect.onExit((exit) => Exit.isFailure(exit) ? Scope.close(scope, exit) : Effect.void)
+    )
+    // The response owns the scope: when the client goes away, the stream is interrupted and its
+    // ticker subscription and the subscriber slot are released.
+    return feed.ticks({ intervalMs, top }).pipe(Stream.ensuring(Scope.close(scope, Exit.void)))
   })
 
 const encoder = new TextEncoder()
@@ -215,14 +164,14 @@ export const router = HttpRouter.empty.pipe(
       const top = yield* intParam("top", 10, 1, 1000)
       let id = 0
       const body = (yield* ticks(gateway, feed, intervalMs, top)).pipe(
-        Stream.map(({ skipped, snapshot }) =>
+        Stream.map((data) =>
           encoder.encode(
             // The first event also tells the browser how soon to reconnect when the stream breaks.
             (id === 0 ? `retry: ${Page.reconnectMs}\n` : "") + Sse.encoder.write({
               _tag: "Event",
               event: "snapshot",
               id: String(++id),
-              data: JSON.stringify({ ...snapshot, skipped })
+              data
             })
           )
         )

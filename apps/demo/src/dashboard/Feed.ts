@@ -1,20 +1,22 @@
 /**
  * What the dashboard page is fed, kept once per gateway (not per browser): the time series
  * sampled every second, the supervision tree and the dead-letter tail, both followed from the
- * gateway's actor system. `/events` adds {@link Feed.view} to each snapshot it sends, and the
- * series' history to the first one of a connection.
+ * gateway's actor system, and the `/events` ticks (see `Ticks`): each snapshot with
+ * {@link View}, computed once per tick for every subscriber, and the series' history in the first
+ * one of a connection.
  *
  * Adding a panel for another part of the system (workers, cluster runners) means adding its
  * fields to `Series.Point` or a section to {@link View}, and one panel to the page — nothing else
  * changes.
  */
 import type { DeadLetter, Lifecycle } from "@weft/actor"
-import { Chunk, Clock, Context, Effect, Layer, Queue, Schedule } from "effect"
+import { Chunk, Clock, Context, Effect, Layer, Queue, Schedule, type Stream } from "effect"
 import * as Gateway from "../Gateway.js"
 import * as Assets from "./Assets.js"
 import * as DeadLetterTail from "./DeadLetterTail.js"
 import * as Series from "./Series.js"
 import * as SupervisionTree from "./SupervisionTree.js"
+import * as Ticks from "./Ticks.js"
 
 /** The dashboard's live sections, besides the latest point. */
 export interface View {
@@ -45,6 +47,11 @@ export class Feed extends Context.Tag("@weft/demo/dashboard/Feed")<Feed, {
   /** The series, oldest first (an owned copy). */
   readonly history: () => ReadonlyArray<Series.Point>
   readonly view: Effect.Effect<View>
+  /**
+   * The `/events` ticks for these parameters, as JSON (`Ticks.Tick<View>`): every `intervalMs`,
+   * shared by the subscribers with the same parameters. Ends when the feed closes.
+   */
+  readonly ticks: (options: { readonly intervalMs: number; readonly top: number }) => Stream.Stream<string>
   /** uPlot's script and stylesheet, read at startup. */
   readonly assets: ReadonlyArray<Assets.Asset>
 }>() {}
@@ -95,7 +102,9 @@ const make = Effect.gen(function*() {
     tree: treeView,
     deadLetters: DeadLetterTail.latest(tail, deadLettersShown)
   }))
-  return Feed.of({ history: () => series.points.slice(), view, assets })
+  const history = () => series.points.slice()
+  const ticks = yield* Ticks.make({ snapshot: gateway.snapshot, view, history })
+  return Feed.of({ history, view, ticks, assets })
 })
 
 /** The feed of the running gateway; closing it stops sampling and following. */

@@ -81,20 +81,21 @@ const core = `
     if (points.length > maxPoints) points.splice(0, points.length - maxPoints)
   }
 
+  // The few numbers in the header: [element id, label, value].
   const keys = [
-    ["frames/s in", (s) => fmt(s.framesPerSecond)],
-    ["frames in", (s) => fmt(s.framesIn)],
-    ["acked (fsynced)", (s) => fmt(s.acked)],
-    ["connections", (s) => fmt(s.connections.active)],
-    ["dead letters", (s) => fmt(s.deadLetters)],
-    ["restarts", (s) => fmt(Object.values(s.restarts).reduce((a, b) => a + b, 0))],
-    ["memory (RSS)", (s) => fmt(s.memory.rssBytes / 1048576) + " MiB"]
+    ["fps", "frames/s in", (s) => fmt(s.framesPerSecond)],
+    ["framesIn", "frames in", (s) => fmt(s.framesIn)],
+    ["acked", "acked (fsynced)", (s) => fmt(s.acked)],
+    ["connections", "connections", (s) => fmt(s.connections.active)],
+    ["deadLetters", "dead letters", (s) => fmt(s.deadLetters)],
+    ["restarts", "restarts", (s) => fmt(Object.values(s.restarts).reduce((a, b) => a + b, 0))],
+    ["rss", "memory (RSS)", (s) => fmt(s.memory.rssBytes / 1048576) + " MiB"]
   ]
 `
 
 const boot = `
-  $("keys").innerHTML = keys.map(([label], i) =>
-    '<div class="key"><div class="label">' + label + '</div><div class="value" id="key-' + i + '">–</div></div>').join("")
+  $("keys").innerHTML = keys.map(([id, label]) =>
+    '<div class="key"><div class="label">' + label + '</div><div class="value" id="' + id + '">–</div></div>').join("")
   const updates = panels.map((spec) => {
     const section = document.createElement("section")
     section.className = "panel" + (spec.wide ? " wide" : "")
@@ -108,7 +109,7 @@ const boot = `
   const render = (tick) => {
     if (tick.history) points = tick.history.slice(-maxPoints)
     addPoint(tick.dashboard.point)
-    keys.forEach(([, value], i) => { $("key-" + i).textContent = value(tick) })
+    keys.forEach(([id, , value]) => { $(id).textContent = value(tick) })
     $("uptime").textContent = "up " + Math.round(tick.uptimeMs / 1000) + " s"
     updates.forEach((update) => update(tick, points))
   }

@@ -21,7 +21,7 @@ export const chartHelper = `
     legend: { live: false },
     scales: { x: { time: true }, y: { range: (u, min, max) => [0, max > 0 ? max * 1.15 : 1] } },
     axes: [
-      { stroke: "#8b95a3", grid, ticks: grid, values: (u, values) => values.map((t) => clock(t * 1000)) },
+      { stroke: "#8b95a3", grid, ticks: grid, space: 90, values: (u, values) => values.map((t) => clock(t * 1000)) },
       { label: spec.unit, stroke: "#8b95a3", grid, ticks: grid, size: 56, values: (u, values) => values.map(short) }
     ],
     series: [{}].concat(lines.map((line) => ({
