@@ -162,6 +162,39 @@ describe.skipIf(!available)("dashboard in Chromium", () => {
   )
 
   it.scopedLive(
+    "16 pages at once (the SSE limit) all go live; a 17th retries until one closes",
+    () =>
+      Effect.gen(function*() {
+        const { config, gateway, url } = yield* start({ plugins: ["stats", "chaos"] })
+        const chromium = yield* browser
+        const pages = yield* Effect.forEach(
+          Array.from({ length: config.maxSseClients }),
+          () => openDashboard(chromium, url),
+          { concurrency: 4 }
+        )
+        for (const { page } of pages) {
+          yield* waitUntil("every page to be live", Effect.map(connectionOf(page), (state) => state === "live"))
+          yield* waitUntil("every page to draw the tree", Effect.map(treeRows(page), (rows) => rows.length === 2))
+        }
+        expect(gateway.sseClients).toBe(16)
+        // One page more: the gateway answers 503, the page says so and keeps trying.
+        const extra = yield* openDashboard(chromium, url)
+        yield* waitUntil(
+          "the 17th page to retry",
+          Effect.map(connectionOf(extra.page), (state) => state === "retrying")
+        )
+        expect(yield* Effect.promise(() => extra.page.textContent("#status"))).toBe(
+          "refused (too many dashboards open?), retrying…"
+        )
+        yield* Effect.promise(() => pages[0]!.page.close())
+        yield* waitUntil("the 17th page to get in", Effect.map(connectionOf(extra.page), (state) => state === "live"))
+        expect(gateway.sseClients).toBe(16)
+        for (const { errors } of [...pages, extra]) expect(errors).toEqual([])
+      }),
+    120_000
+  )
+
+  it.scopedLive(
     "when the gateway stops the page says disconnected, retrying; it comes back by itself",
     () =>
       Effect.gen(function*() {

@@ -127,11 +127,14 @@ const boot = `
       render(JSON.parse(event.data))
     })
     events.addEventListener("error", () => {
-      setConnection("retrying", "disconnected, retrying…")
       // A refusal (503: too many subscribers) or a non-SSE answer closes it for good: retry here.
+      // Otherwise the connection broke and the browser reconnects by itself.
       if (events.readyState === EventSource.CLOSED) {
+        setConnection("retrying", "refused (too many dashboards open?), retrying…")
         clearTimeout(retry)
         retry = setTimeout(connect, ${reconnectMs})
+      } else {
+        setConnection("retrying", "disconnected, retrying…")
       }
     })
   }
