@@ -83,6 +83,8 @@ export class Gateway extends Context.Tag("@weft/demo/Gateway")<Gateway, {
   readonly watchTopic: (topic: string) => Stream.Stream<WatchedFrame>
   /** Watchers, and the frames they were sent or lost. */
   readonly watchStats: () => WatchStats
+  /** The gateway's actor system (the dashboard follows its lifecycle events and dead letters). */
+  readonly system: ActorSystem.ActorSystem.Service
 }>() {}
 
 const make = (config: Config) =>
@@ -185,7 +187,8 @@ const make = (config: Config) =>
       plugins: () => host.running.map((plugin) => plugin.name),
       sseClients: 0,
       watchTopic: watch.watchTopic,
-      watchStats: watch.stats
+      watchStats: watch.stats,
+      system
     }
   })
 

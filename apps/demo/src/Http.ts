@@ -8,10 +8,10 @@ import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { SnapshotStream } from "@weft/stream"
-import { Chunk, Clock, Data, Effect, Exit, Layer, Schedule, Scope, Stream } from "effect"
+import { Chunk, Clock, Data, Effect, Exit, Layer, Scope, Stream } from "effect"
 import * as NodeHttp from "node:http"
-import { dashboard } from "./Dashboard.js"
+import * as Feed from "./dashboard/Feed.js"
+import * as Page from "./dashboard/Page.js"
 import * as Gateway from "./Gateway.js"
 import * as Plugins from "./Plugins.js"
 import * as Prometheus from "./Prometheus.js"
@@ -91,18 +91,6 @@ const pluginParam = Effect.flatMap(HttpRouter.params, (params) => {
     : Effect.fail(new UnknownPlugin({ plugin: name, known: Plugins.pluginNames }))
 })
 
-/** The dashboard's view of one tick: a snapshot plus rates since the previous tick. */
-export interface Tick extends Gateway.Snapshot {
-  readonly framesPerSecond: number
-  readonly bytesPerSecond: number
-}
-
-interface Rates {
-  at: number
-  framesIn: number
-  bytesIn: number
-}
-
 /**
  * Takes one of the `maxSseClients` subscriber slots until the scope closes. The limit is checked
  * and the slot counted in one synchronous step, so concurrent connects cannot all pass the check
@@ -120,47 +108,18 @@ const admitSubscriber = (gateway: Gateway.Gateway["Type"]) =>
   )
 
 /**
- * One subscriber's stream: a ticker sends "tick" events to a `SnapshotStream` worker, which owns
- * the previous counters (to compute rates) and emits owned `Tick`s. The "latest" strategy means
- * a slow browser only ever gets the newest tick — it never slows the gateway down.
+ * One subscriber's ticks (JSON, see `Ticks`), holding a subscriber slot. The ticks are shared: a
+ * slow browser only ever gets the newest tick — it never slows the gateway or the others down.
  */
-const ticks = (gateway: Gateway.Gateway["Type"], intervalMs: number, top: number) =>
+const ticks = (gateway: Gateway.Gateway["Type"], feed: Feed.Feed["Type"], intervalMs: number, top: number) =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
-    const snapshots = yield* Scope.extend(
-      Effect.gen(function*() {
-        yield* admitSubscriber(gateway)
-        const snapshots = yield* SnapshotStream.make({
-          initial: { at: 0, framesIn: 0, bytesIn: 0 } as Rates,
-          step: (previous: Rates, _: "tick") =>
-            Effect.map(gateway.snapshot({ top }), (snapshot) => {
-              const seconds = previous.at === 0 ? 0 : (snapshot.at - previous.at) / 1000
-              const tick: Tick = {
-                ...snapshot,
-                framesPerSecond: seconds > 0 ? Math.round((snapshot.framesIn - previous.framesIn) / seconds) : 0,
-                bytesPerSecond: seconds > 0 ? Math.round((snapshot.bytesIn - previous.bytesIn) / seconds) : 0
-              }
-              previous.at = snapshot.at
-              previous.framesIn = snapshot.framesIn
-              previous.bytesIn = snapshot.bytesIn
-              return [previous, tick] as const
-            }),
-          capacity: 4,
-          strategy: "latest"
-        })
-        // The ticker stops when the worker does (send fails with ChannelClosed) or with the scope.
-        yield* snapshots.send("tick").pipe(
-          Effect.repeat(Schedule.spaced(intervalMs)),
-          Effect.ignore,
-          Effect.forkScoped
-        )
-        return snapshots
-      }),
-      scope
-    ).pipe(Effect.onExit((exit) => Exit.isFailure(exit) ? Scope.close(scope, exit) : Effect.void))
-    // The response owns the scope: when the client goes away, the stream is interrupted and the
-    // worker, the ticker and the subscriber count are released.
-    return snapshots.stream.pipe(Stream.ensuring(Scope.close(scope, Exit.void)))
+    yield* Scope.extend(admitSubscriber(gateway), scope).pipe(
+      Effect.onExit((exit) => Exit.isFailure(exit) ? Scope.close(scope, exit) : Effect.void)
+    )
+    // The response owns the scope: when the client goes away, the stream is interrupted and its
+    // ticker subscription and the subscriber slot are released.
+    return feed.ticks({ intervalMs, top }).pipe(Stream.ensuring(Scope.close(scope, Exit.void)))
   })
 
 const encoder = new TextEncoder()
@@ -200,17 +159,21 @@ export const router = HttpRouter.empty.pipe(
     "/events",
     Effect.gen(function*() {
       const gateway = yield* Gateway.Gateway
+      const feed = yield* Feed.Feed
       const intervalMs = yield* intParam("interval", 500, 50, 60_000)
       const top = yield* intParam("top", 10, 1, 1000)
       let id = 0
-      const body = (yield* ticks(gateway, intervalMs, top)).pipe(
-        Stream.map(({ skipped, snapshot }) =>
-          encoder.encode(Sse.encoder.write({
-            _tag: "Event",
-            event: "snapshot",
-            id: String(++id),
-            data: JSON.stringify({ ...snapshot, skipped })
-          }))
+      const body = (yield* ticks(gateway, feed, intervalMs, top)).pipe(
+        Stream.map((data) =>
+          encoder.encode(
+            // The first event also tells the browser how soon to reconnect when the stream breaks.
+            (id === 0 ? `retry: ${Page.reconnectMs}\n` : "") + Sse.encoder.write({
+              _tag: "Event",
+              event: "snapshot",
+              id: String(++id),
+              data
+            })
+          )
         )
       )
       return HttpServerResponse.stream(body, {
@@ -242,7 +205,21 @@ export const router = HttpRouter.empty.pipe(
     })
   ),
   Rpc.route,
-  HttpRouter.get("/", Effect.succeed(HttpServerResponse.html(dashboard)))
+  HttpRouter.get("/", Effect.succeed(HttpServerResponse.html(Page.html))),
+  HttpRouter.get(
+    "/assets/:file",
+    Effect.gen(function*() {
+      const { assets } = yield* Feed.Feed
+      const path = new URL((yield* HttpServerRequest.HttpServerRequest).url, "http://gateway").pathname
+      const asset = assets.find((asset) => asset.path === path)
+      return asset === undefined
+        ? errorResponse(404, { _tag: "NotFound", message: `no asset ${path}` }, {})
+        : HttpServerResponse.uint8Array(asset.body, {
+          contentType: asset.contentType,
+          headers: { "cache-control": "public, max-age=3600" }
+        })
+    })
+  )
 )
 
 /**
@@ -318,6 +295,7 @@ export const layer = (config: Gateway.Config) => {
         )
       )
     ),
+    Layer.provideMerge(Feed.layer),
     Layer.provideMerge(Gateway.layer(config))
   )
 }

@@ -1,6 +1,7 @@
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Effect, Layer, Stream } from "effect"
+import * as Feed from "../src/dashboard/Feed.js"
 import * as Gateway from "../src/Gateway.js"
 import * as Http from "../src/Http.js"
 import * as Rpc from "../src/Rpc.js"
@@ -140,7 +141,9 @@ describe("HTTP API", () => {
     Effect.gen(function*() {
       const max = 2
       const { gateway } = yield* start({ plugins: ["stats"], maxSseClients: max })
-      const endpoint = yield* Layer.build(Rpc.layerHttp).pipe(Effect.provideService(Gateway.Gateway, gateway))
+      const endpoint = yield* Layer.build(Layer.merge(Rpc.layerHttp, Feed.layer)).pipe(
+        Effect.provideService(Gateway.Gateway, gateway)
+      )
       const connect = Http.app.pipe(
         Effect.provideService(
           HttpServerRequest.HttpServerRequest,
@@ -248,6 +251,40 @@ describe("HTTP API", () => {
       expect(response.status).toBe(200)
       expect(response.contentType).toContain("text/html")
       expect(response.text).toContain(`new EventSource("/events")`)
+      // uPlot comes from the gateway itself, never from the internet.
+      expect(response.text).toContain(`<script src="/assets/uplot.min.js">`)
+      expect(response.text).not.toMatch(/(src|href)="https?:/)
+      const script = yield* get(`${url}/assets/uplot.min.js`)
+      expect([script.status, script.contentType]).toEqual([200, "text/javascript; charset=utf-8"])
+      expect(script.text).toContain("uPlot")
+      const css = yield* get(`${url}/assets/uplot.min.css`)
+      expect([css.status, css.contentType]).toEqual([200, "text/css; charset=utf-8"])
+      expect((yield* get(`${url}/assets/other.js`)).status).toBe(404)
+    }))
+
+  it.scopedLive("/events: the first event carries the series' history and the reconnect delay", () =>
+    Effect.gen(function*() {
+      const { feed, url } = yield* start({ plugins: ["stats", "chaos"] })
+      yield* waitUntil("a first point", Effect.sync(() => feed.history().length > 0))
+      const response = yield* Effect.promise(() => fetch(`${url}/events?interval=50`))
+      const reader = response.body!.getReader()
+      let text = ""
+      while (text.split("\n\n").length < 3) {
+        text += new TextDecoder().decode((yield* Effect.promise(() => reader.read())).value)
+      }
+      yield* Effect.promise(() => reader.cancel())
+      const [first, second] = text.split("\n\n")
+      expect(first!.startsWith("retry: 1000\nid: 1\nevent: snapshot\n")).toBe(true)
+      expect(second!).not.toContain("retry:")
+      const data = (block: string) => JSON.parse(block.slice(block.indexOf("data: ") + 6))
+      expect(data(first!).history.length).toBeGreaterThan(0)
+      expect(data(second!).history).toBeUndefined()
+      for (const tick of [data(first!), data(second!)]) {
+        expect(tick.dashboard.tree.groups[0].actors.map((actor: { name: string }) => actor.name))
+          .toEqual(["plugin-stats", "plugin-chaos"])
+        expect(tick.dashboard.point.arenaCapacity).toBe(8192)
+        expect(tick.dashboard.deadLetters).toEqual([])
+      }
     }))
 })
 

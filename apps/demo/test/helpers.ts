@@ -5,6 +5,7 @@ import * as FileSystem from "node:fs/promises"
 import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import * as Feed from "../src/dashboard/Feed.js"
 import * as Frame from "../src/Frame.js"
 import * as Gateway from "../src/Gateway.js"
 import * as Http from "../src/Http.js"
@@ -32,6 +33,8 @@ export const waitUntil = <E, R>(what: string, check: Effect.Effect<boolean, E, R
 
 export interface Running {
   readonly gateway: Context.Tag.Service<Gateway.Gateway>
+  /** What the dashboard page is fed. */
+  readonly feed: Context.Tag.Service<Feed.Feed>
   readonly url: string
   readonly config: Gateway.Config
   /** Graceful shutdown (idempotent). */
@@ -60,7 +63,13 @@ export const start = (overrides: Partial<Gateway.Config> = {}) =>
     yield* Effect.addFinalizer(() => shutdown)
     const context = yield* Layer.buildWithScope(Http.layer(config), scope)
     const url = yield* Effect.provide(Http.baseUrl, context)
-    const running: Running = { gateway: Context.get(context, Gateway.Gateway), url, config, shutdown }
+    const running: Running = {
+      gateway: Context.get(context, Gateway.Gateway),
+      feed: Context.get(context, Feed.Feed),
+      url,
+      config,
+      shutdown
+    }
     return running
   })
 
