@@ -7,20 +7,10 @@ import type * as ActorSystem from "../ActorSystem.js"
 import type * as Dispatcher from "../Dispatcher.js"
 import { LifecycleEvent } from "../Lifecycle.js"
 import type { Terminated, TerminationReason } from "../Terminated.js"
-import {
-  cellOf,
-  failedForGood,
-  isLeaving,
-  offerMessage,
-  offTermination,
-  onTermination,
-  SystemTag,
-  takeQueued,
-  tell,
-  tellAll,
-  type TerminationListener
-} from "./actor.js"
-import type { SystemRuntime } from "./system.js"
+import { cellOf, type TerminationListener } from "./cell.js"
+import { type SystemRuntime, SystemTag } from "./runtime.js"
+import { failedForGood, isLeaving, offerMessage, takeQueued, tell, tellAll } from "./tell.js"
+import { offTermination, onTermination } from "./termination.js"
 
 /** @internal */
 export const TypeId: unique symbol = Symbol.for("@weft/actor/Dispatcher") as never
