@@ -2,10 +2,11 @@
  * The gateway service: TCP ingest → LengthDelimited decode → MessageArena → Dispatcher →
  * plugin actors. `Gateway.layer(config)` owns everything; closing it shuts down gracefully.
  */
-import { Actor, ActorSystem, Dispatcher } from "@weft/actor"
+import { Actor, ActorSystem } from "@weft/actor"
 import { MessageArena, type MessageRef } from "@weft/arena"
 import { Bytes, LengthDelimited } from "@weft/bytes"
 import { Broadcast } from "@weft/channel"
+import { Dispatcher } from "@weft/dispatch"
 import { NodeBridge } from "@weft/stream"
 import {
   Chunk,

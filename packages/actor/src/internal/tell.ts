@@ -3,7 +3,7 @@
  * turning away (as dead letters) what a stopping, stopped or full actor cannot take.
  */
 import { Mpsc, Readiness } from "@weft/channel"
-import { Cause, Effect, Effectable, Exit, Option, Predicate } from "effect"
+import { Cause, Effect, Effectable, Exit, Option } from "effect"
 import { dual } from "effect/Function"
 import type * as Actor from "../Actor.js"
 import { ActorStopped, ActorStopping, MailboxFull, type TellError } from "../ActorError.js"
@@ -130,14 +130,8 @@ export const tell: {
 /**
  * Whether a failed tell only means its target is on the way out (`ActorStopping`): the message
  * has become a dead letter for that actor, and a fan-out goes on to the others.
- *
- * @internal
  */
-export const isLeaving = (error: TellError): boolean => error._tag === "ActorStopping"
-
-/** @internal */
-export const failedForGood = (exit: Exit.Exit<unknown, unknown>): boolean =>
-  Exit.isFailure(exit) && !(exit.cause._tag === "Fail" && Predicate.isTagged(exit.cause.error, "ActorStopping"))
+const isLeaving = (error: TellError): boolean => error._tag === "ActorStopping"
 
 /**
  * Runs `offerAt(0)`, `offerAt(1)`, … `offerAt(count - 1)` in order, in one fiber step for every
