@@ -1,7 +1,8 @@
 /**
  * Behaviours: what `Actor.behavior` builds, and the erased form the loop runs.
  */
-import type { Cause, Effect } from "effect"
+import type { Cause } from "effect"
+import { Effect } from "effect"
 import type * as Actor from "../Actor.js"
 import type { Terminated } from "../Terminated.js"
 
@@ -97,3 +98,24 @@ export const behavior =
     onRestart: spec.onRestart,
     onTerminated: spec.onTerminated
   })
+
+/**
+ * Calls the handler for `message`; a missing handler or a throwing one becomes a defect.
+ *
+ * @internal
+ */
+export const runHandler = (
+  handlers: AnyBehavior["handlers"],
+  message: Actor.Message,
+  state: unknown,
+  context: Actor.HandlerContext<never>,
+  actor: { readonly name: string }
+): Effect.Effect<unknown, unknown> => {
+  const handler = handlers[message._tag]
+  if (handler === undefined) return Effect.dieMessage(`actor "${actor.name}" has no handler for "${message._tag}"`)
+  try {
+    return handler(message, state, context)
+  } catch (defect) {
+    return Effect.die(defect)
+  }
+}

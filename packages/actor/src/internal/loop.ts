@@ -14,7 +14,7 @@ import type * as Actor from "../Actor.js"
 import { HandlerCrashed } from "../ActorError.js"
 import * as ActorMetrics from "../ActorMetrics.js"
 import { TerminationReason } from "../Terminated.js"
-import { type AnyBehavior, RepliedImpl } from "./behavior.js"
+import { type AnyBehavior, RepliedImpl, runHandler } from "./behavior.js"
 import { type ActorCell, escalate, RESTART, RESUME, STOPPED, type SystemMessage, TERMINATE } from "./cell.js"
 import {
   type AskEnvelope,
@@ -48,23 +48,6 @@ const METRICS_EVERY = 256
 
 const crashReason = (cause: Cause.Cause<unknown>): TerminationReason => TerminationReason.Failed({ cause })
 
-/** Calls the handler for `message`; a missing handler or a throwing one becomes a defect. */
-const runHandler = (
-  handlers: AnyBehavior["handlers"],
-  message: Actor.Message,
-  state: unknown,
-  context: Actor.HandlerContext<never>,
-  cell: ActorCell
-): Effect.Effect<unknown, unknown> => {
-  const handler = handlers[message._tag]
-  if (handler === undefined) return Effect.dieMessage(`actor "${cell.name}" has no handler for "${message._tag}"`)
-  try {
-    return handler(message, state, context)
-  } catch (defect) {
-    return Effect.die(defect)
-  }
-}
-
 /**
  * A handler's failure as the value the loop receives: `catchAllCause` into this costs one fiber
  * step less per message than `Effect.exit`, and the success path allocates nothing.
@@ -91,6 +74,9 @@ const GRACEFUL_STOP = 0
 const RESTARTED = 1
 const CRASHED = 2
 type Ended = typeof GRACEFUL_STOP | typeof RESTARTED | typeof CRASHED | TerminationReason
+
+/** A message handled to the end without a step of its own (see `handleNow`). */
+const HANDLED = 0
 
 /** What `takeNow` found. */
 const TAKEN = 0
@@ -193,8 +179,9 @@ class ActorLoop {
       if (this.control !== undefined) {
         const ended = yield* this.handleControl(this.control)
         if (ended !== undefined) return ended
-      } else if (this.envelope !== undefined && (yield* this.handle(this.envelope))) {
-        return CRASHED
+      } else if (this.envelope !== undefined) {
+        const rest = this.handleNow(this.envelope)
+        if (rest !== HANDLED && (yield* rest)) return CRASHED
       }
     }
   }
@@ -258,10 +245,13 @@ class ActorLoop {
   }
 
   /**
-   * Handles one user message: opens its envelope, runs its handler and takes the outcome. True
-   * when a crash that supervision did not absorb ends the incarnation.
+   * Handles one user message as far as it can without a step of its own: opens its envelope and
+   * runs its handler. A handler that returns `Effect.succeed`/`Effect.fail` hands back an Exit,
+   * used as is, so a run of such messages is handled in one synchronous batch with no fiber hop
+   * and no generator: `HANDLED`. Anything else returns the step that finishes the message, which
+   * answers whether a crash supervision did not absorb ends the incarnation.
    */
-  *handle(envelope: Envelope): Step<boolean> {
+  handleNow(envelope: Envelope): typeof HANDLED | Step<boolean> {
     const cell = this.cell
     let ask: AskEnvelope | undefined
     let reliable: ReliableEnvelope | undefined
@@ -272,14 +262,10 @@ class ActorLoop {
     } else if (isAskEnvelope(envelope)) {
       if (envelope.settled) {
         cell.runtime.deadLetter(cell, envelope.message, envelope.interrupted ? "AskInterrupted" : "Expired")
-        return false
+        return HANDLED
       }
       const now = this.clock.unsafeCurrentTimeMillis()
-      if (envelope.deadline <= now) {
-        cell.runtime.expire(envelope, now, yield* Mpsc.size(cell.rx))
-        cell.runtime.deadLetter(cell, envelope.message, "Expired")
-        return false
-      }
+      if (envelope.deadline <= now) return this.expire(envelope, now)
       ask = envelope
       message = envelope.message
     } else {
@@ -288,19 +274,69 @@ class ActorLoop {
     }
     const context = reliable === undefined ? this.context : reliableContext(cell, reliable)
     const effect = runHandler(this.behavior.handlers, message, this.state, context, cell)
-    // A handler that returns `Effect.succeed`/`Effect.fail` hands back an Exit: it is used as
-    // is, so a run of such messages is handled in one synchronous batch with no fiber hop.
-    let result: unknown
-    let cause: Cause.Cause<unknown> | undefined
-    if (Exit.isExit(effect)) {
-      if (Exit.isSuccess(effect)) result = effect.value
-      else cause = effect.cause
-    } else {
-      const outcome = yield* this.runEffectful(envelope, effect)
-      if (outcome instanceof HandlerFailed) cause = outcome.cause
-      else result = outcome
+    if (!Exit.isExit(effect)) return this.finishEffectful(envelope, effect, message, ask, reliable)
+    const flush = ++cell.processed === METRICS_EVERY
+    if (flush || Exit.isFailure(effect)) {
+      return this.finish(
+        Exit.isSuccess(effect) ? effect.value : undefined,
+        Exit.isFailure(effect) ? effect.cause : undefined,
+        flush,
+        message,
+        ask,
+        reliable
+      )
     }
-    if (++cell.processed === METRICS_EVERY) {
+    const redelivery = this.takeResult(effect.value, ask, reliable)
+    return redelivery === undefined ? HANDLED : this.redeliver(redelivery)
+  }
+
+  /** An ask found expired when its turn came: its caller fails with `AskTimeout`. */
+  *expire(envelope: AskEnvelope, now: number): Step<boolean> {
+    const cell = this.cell
+    cell.runtime.expire(envelope, now, yield* Mpsc.size(cell.rx))
+    cell.runtime.deadLetter(cell, envelope.message, "Expired")
+    return false
+  }
+
+  *redeliver(redelivery: Effect.Effect<void>): Step<boolean> {
+    yield* redelivery
+    return false
+  }
+
+  /** Runs a handler that did not settle at once, then finishes its message. */
+  *finishEffectful(
+    envelope: Envelope,
+    effect: Effect.Effect<unknown, unknown>,
+    message: Actor.Message,
+    ask: AskEnvelope | undefined,
+    reliable: ReliableEnvelope | undefined
+  ): Step<boolean> {
+    const outcome = yield* this.runEffectful(envelope, effect)
+    const failed = outcome instanceof HandlerFailed
+    const flush = ++this.cell.processed === METRICS_EVERY
+    return yield* this.finish(
+      failed ? undefined : outcome,
+      failed ? outcome.cause : undefined,
+      flush,
+      message,
+      ask,
+      reliable
+    )
+  }
+
+  /**
+   * Finishes a handled message: the metrics every `METRICS_EVERY` messages, then its result or
+   * its failure (`cause`).
+   */
+  *finish(
+    result: unknown,
+    cause: Cause.Cause<unknown> | undefined,
+    flush: boolean,
+    message: Actor.Message,
+    ask: AskEnvelope | undefined,
+    reliable: ReliableEnvelope | undefined
+  ): Step<boolean> {
+    if (flush) {
       yield* this.flushMetrics
       // Let the senders this batch woke (and every other fiber) run.
       yield* Effect.yieldNow()
