@@ -167,9 +167,13 @@ class ActorLoop {
     if (this.behavior.onStart !== undefined) {
       const started = yield* Effect.exit(this.behavior.onStart(this.state, this.context))
       cell.turn++
-      if (Exit.isSuccess(started)) this.state = started.value
-      // A crash in `onStart` leaves no state to resume with: it always ends the incarnation.
-      else if (yield* this.crashed(started.cause, true)) return CRASHED
+      if (Exit.isFailure(started)) {
+        // A crash in `onStart` leaves no state to resume with: it always ends the incarnation.
+        this.crash = started.cause
+        this.decision = yield* this.supervise(started.cause, true)
+        return CRASHED
+      }
+      this.state = started.value
     }
     while (true) {
       // System lane first; when both lanes are empty, select over both (system first again).
@@ -287,7 +291,7 @@ class ActorLoop {
       )
     }
     const redelivery = this.takeResult(effect.value, ask, reliable)
-    return redelivery === undefined ? HANDLED : this.redeliver(redelivery)
+    return redelivery === undefined ? HANDLED : this.scheduleRedelivery(redelivery)
   }
 
   /** An ask found expired when its turn came: its caller fails with `AskTimeout`. */
@@ -298,7 +302,8 @@ class ActorLoop {
     return false
   }
 
-  *redeliver(redelivery: Effect.Effect<void>): Step<boolean> {
+  /** Schedules a nacked or deferred reliable message's redelivery (see `redelivery.ts`). */
+  *scheduleRedelivery(redelivery: Effect.Effect<void>): Step<boolean> {
     yield* redelivery
     return false
   }
