@@ -4,6 +4,7 @@ import { Actor, ActorSystem } from "@weft/actor"
 import { Arena } from "@weft/arena"
 import { Bytes, LengthDelimited } from "@weft/bytes"
 import { Mpsc } from "@weft/channel"
+import { Dispatcher } from "@weft/dispatch"
 import { Select } from "@weft/select"
 import { Backpressure, SnapshotStream } from "@weft/stream"
 import { Chunk, Data, Effect, Schema, Stream } from "effect"
@@ -51,6 +52,12 @@ const program = Effect.gen(function*() {
   }
   // actor: ask for the total (7 + 8 + 9).
   assert.equal(yield* Actor.ask(summed, new Total(), { timeout: "1 second" }), 24)
+
+  // dispatch: one more through a round-robin dispatcher with the summer as its only plugin.
+  const dispatcher = yield* Dispatcher.make<Add | Total>(Dispatcher.roundRobin)
+  yield* dispatcher.pipe(Dispatcher.add(summed))
+  yield* Dispatcher.dispatch(dispatcher, new Add({ n: 1 }))
+  assert.equal(yield* Actor.ask(summed, new Total(), { timeout: "1 second" }), 25)
 
   // stream: a snapshot stream of running totals through mapConcurrent.
   const totals = yield* SnapshotStream.make({

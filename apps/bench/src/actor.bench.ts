@@ -4,8 +4,9 @@
  * `Queue.bounded`s carrying the same refs; and ask round-trips with a deadline, against a request
  * queue whose caller waits on a `Deferred` under `Effect.timeout` (with p50/p99 latencies).
  */
-import { Actor, ActorSystem, Dispatcher } from "@weft/actor"
+import { Actor, ActorSystem } from "@weft/actor"
 import { Arena, type MessageRef } from "@weft/arena"
+import { Dispatcher } from "@weft/dispatch"
 import type { Chunk, Scope } from "effect"
 import { Data, Deferred, Effect, Fiber, Queue, Schema } from "effect"
 import { createActor, fromTransition } from "xstate"

@@ -12,9 +12,10 @@
  * object lives outside the actor's state on purpose: a supervised restart must not reset the
  * counters, nor forget frames the sink has written but not yet synced.
  */
-import { Actor, type Dispatcher } from "@weft/actor"
+import { Actor } from "@weft/actor"
 import type { MessageArena } from "@weft/arena"
 import { Bytes } from "@weft/bytes"
+import type { Dispatcher } from "@weft/dispatch"
 import { Data, Duration, Effect, Schedule } from "effect"
 import type * as FileSystem from "node:fs/promises"
 import * as Acks from "./Acks.js"

@@ -23,7 +23,12 @@
 import type { Cause, Duration, Effect, Equal, Inspectable, Pipeable, Request, Schedule, Scope } from "effect"
 import type { AskError, SpawnError, TellError } from "./ActorError.js"
 import type { ActorSystem } from "./ActorSystem.js"
-import * as internal from "./internal/actor.js"
+import * as asking from "./internal/ask.js"
+import * as behaviors from "./internal/behavior.js"
+import * as cells from "./internal/cell.js"
+import * as spawning from "./internal/spawn.js"
+import * as telling from "./internal/tell.js"
+import * as termination from "./internal/termination.js"
 import type * as Reliable from "./Reliable.js"
 import type { Terminated } from "./Terminated.js"
 
@@ -31,7 +36,7 @@ import type { Terminated } from "./Terminated.js"
  * @since 0.1.0
  * @category type ids
  */
-export const TypeId: unique symbol = internal.TypeId
+export const TypeId: unique symbol = cells.TypeId
 
 /**
  * @since 0.1.0
@@ -92,7 +97,7 @@ export interface ActorRef<in M> extends Equal.Equal, Pipeable.Pipeable, Inspecta
  * @category protocol
  */
 export interface Replied<out A, out S> {
-  readonly [internal.RepliedTypeId]: typeof internal.RepliedTypeId
+  readonly [behaviors.RepliedTypeId]: typeof behaviors.RepliedTypeId
   readonly reply: A
   readonly state: S
 }
@@ -105,7 +110,7 @@ export interface Replied<out A, out S> {
  * @since 0.1.0
  * @category protocol
  */
-export const reply: <A, S>(value: A, state: S) => Replied<A, S> = internal.reply
+export const reply: <A, S>(value: A, state: S) => Replied<A, S> = behaviors.reply
 
 /**
  * What a handler can see besides the message and the state.
@@ -206,7 +211,7 @@ export type HandlersContext<H> = {
  * @category models
  */
 export interface Behavior<M extends Message, S, R> {
-  readonly [internal.BehaviorTypeId]: { readonly _M: (_: M) => void; readonly _R: () => R }
+  readonly [behaviors.BehaviorTypeId]: { readonly _M: (_: M) => void; readonly _R: () => R }
   readonly initialState: S
   readonly handlers: Handlers<M, S, R>
   readonly onStart: ((state: S, context: HandlerContext<M>) => Effect.Effect<S, never, R | Scope.Scope>) | undefined
@@ -292,7 +297,7 @@ export const behavior: <M extends Message>() => <
   R4 = never
 >(
   spec: Behavior.Spec<M, S, H, R1, R2, R3, R4> & { readonly handlers: NoExtraHandlers<H, M> }
-) => Behavior<M, S, HandlersContext<H> | R1 | R2 | R3 | R4> = internal.behavior
+) => Behavior<M, S, HandlersContext<H> | R1 | R2 | R3 | R4> = behaviors.behavior
 
 /**
  * What the user lane does when it is full: `"suspend"` backpressures the sender (default),
@@ -382,7 +387,7 @@ export interface SpawnOptions {
 export const spawn: <M extends Message, S, R>(
   behavior: Behavior<M, S, R>,
   options?: SpawnOptions
-) => Effect.Effect<ActorRef<M>, SpawnError, Exclude<R, Scope.Scope> | ActorSystem | Scope.Scope> = internal.spawn
+) => Effect.Effect<ActorRef<M>, SpawnError, Exclude<R, Scope.Scope> | ActorSystem | Scope.Scope> = spawning.spawn
 
 /**
  * Sends a message without waiting for it to be processed. With the `"suspend"` strategy it
@@ -400,7 +405,7 @@ export const spawn: <M extends Message, S, R>(
 export const tell: {
   <Msg extends Message>(message: Msg & Tellable<Msg>): (self: ActorRef<Msg>) => Effect.Effect<void, TellError>
   <Msg extends Message>(self: ActorRef<Msg>, message: Msg & Tellable<Msg>): Effect.Effect<void, TellError>
-} = internal.tell
+} = telling.tell
 
 /**
  * Tells every message, in order, as one effect: the batch form of {@link tell}. Messages go into
@@ -441,7 +446,7 @@ export const tellMany: {
     messages: Iterable<Msg & Tellable<Msg>>
   ): (self: ActorRef<Msg>) => Effect.Effect<void, TellError>
   <Msg extends Message>(self: ActorRef<Msg>, messages: Iterable<Msg & Tellable<Msg>>): Effect.Effect<void, TellError>
-} = internal.tellMany
+} = telling.tellMany
 
 /**
  * @since 0.1.0
@@ -496,7 +501,7 @@ export const ask: {
     message: Msg & Askable<Msg>,
     options?: AskOptions
   ): Effect.Effect<Reply<Msg>, ReplyError<Msg> | AskError>
-} = internal.ask
+} = asking.ask
 
 /**
  * @since 0.1.0
@@ -537,7 +542,7 @@ export interface StopOptions {
 export const stop: {
   (options?: StopOptions): (self: ActorRef<never>) => Effect.Effect<Terminated>
   (self: ActorRef<never>, options?: StopOptions): Effect.Effect<Terminated>
-} = internal.stop
+} = termination.stop
 
 /**
  * Waits until the actor terminates.
@@ -547,7 +552,7 @@ export const stop: {
  * @since 0.1.0
  * @category lifecycle
  */
-export const awaitTermination: (self: ActorRef<never>) => Effect.Effect<Terminated> = internal.awaitTermination
+export const awaitTermination: (self: ActorRef<never>) => Effect.Effect<Terminated> = termination.awaitTermination
 
 /**
  * Death watch: when `target` terminates, `watcher` receives `Terminated { actor, reason }` on
@@ -562,7 +567,7 @@ export const awaitTermination: (self: ActorRef<never>) => Effect.Effect<Terminat
 export const watch: {
   (target: ActorRef<never>): (watcher: ActorRef<never>) => Effect.Effect<void>
   (watcher: ActorRef<never>, target: ActorRef<never>): Effect.Effect<void>
-} = internal.watch
+} = termination.watch
 
 /**
  * Cancels a {@link watch}. A notification already delivered stays delivered.
@@ -575,7 +580,7 @@ export const watch: {
 export const unwatch: {
   (target: ActorRef<never>): (watcher: ActorRef<never>) => Effect.Effect<void>
   (watcher: ActorRef<never>, target: ActorRef<never>): Effect.Effect<void>
-} = internal.unwatch
+} = termination.unwatch
 
 /**
  * The number of user messages queued for the actor.
@@ -585,10 +590,10 @@ export const unwatch: {
  * @since 0.1.0
  * @category getters
  */
-export const mailboxSize: (self: ActorRef<never>) => Effect.Effect<number> = internal.mailboxSize
+export const mailboxSize: (self: ActorRef<never>) => Effect.Effect<number> = cells.mailboxSize
 
 /**
  * @since 0.1.0
  * @category guards
  */
-export const isActorRef: (u: unknown) => u is ActorRef<never> = internal.isActorRef
+export const isActorRef: (u: unknown) => u is ActorRef<never> = cells.isActorRef

@@ -6,12 +6,12 @@
  *
  * @since 0.1.0
  */
-import type { Duration, Option, Queue, Scope, Stream } from "effect"
-import { Context, Effect, Layer } from "effect"
+import type { Duration, Layer, Option, Queue, Scope, Stream } from "effect"
+import { Context, Effect } from "effect"
 import type { ActorRef } from "./Actor.js"
 import type { TellError } from "./ActorError.js"
 import type { DeadLetter } from "./DeadLetter.js"
-import * as internal from "./internal/actor.js"
+import * as internal from "./internal/system.js"
 import type { LifecycleEvent } from "./Lifecycle.js"
 import type { Poisoned } from "./Reliable.js"
 
@@ -26,8 +26,7 @@ export class ActorSystem extends Context.Tag("@weft/actor/ActorSystem")<ActorSys
    *
    * @since 0.1.0
    */
-  static readonly layer = (options?: ActorSystem.Options): Layer.Layer<ActorSystem> =>
-    Layer.scoped(ActorSystem, internal.makeSystem(options))
+  static readonly layer = (options?: ActorSystem.Options): Layer.Layer<ActorSystem> => internal.layer(options)
 }
 
 /**

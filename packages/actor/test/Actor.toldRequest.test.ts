@@ -1,19 +1,17 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Actor, ActorSystem, DeadLetter, Dispatcher } from "@weft/actor"
+import { Actor, ActorSystem, DeadLetter, Router } from "@weft/actor"
 import { Chunk, Effect, Queue } from "effect"
-import { type Counter, counter, Divide, Get } from "./fixtures.js"
+import { counter, Divide, Get } from "./fixtures.js"
 
 describe("Actor: a request that was told", () => {
   it.effect("its handler's typed failure becomes a dead letter with the failure, not nothing", () =>
     Effect.gen(function*() {
       const letters = yield* ActorSystem.subscribeDeadLetters
       const ref = yield* Actor.spawn(counter(), { name: "divider" })
-      // `tell` refuses requests at compile time; a dispatcher is typed by its plugins' protocol.
-      const dispatcher = yield* Dispatcher.make<Counter>(Dispatcher.roundRobin)
-      yield* Dispatcher.add(dispatcher, ref)
+      // `Actor.tell` refuses requests at compile time; a router forwards whatever the protocol holds.
       const failing = new Divide({ by: 0 })
-      yield* Dispatcher.dispatch(dispatcher, failing)
-      yield* Dispatcher.dispatch(dispatcher, new Divide({ by: 2 }))
+      yield* Router.tell(ref, failing)
+      yield* Router.tellAll([ref], new Divide({ by: 2 }))
       // The actor goes on (a typed failure is no crash), and it is the only dead letter.
       assert.strictEqual(yield* Actor.ask(ref, new Get()), 0)
       assert.deepStrictEqual(

@@ -15,7 +15,7 @@
  *
  * @since 0.1.0
  */
-import type { Effect, Inspectable, Option, Pipeable, Scope, Types } from "effect"
+import type { Chunk, Effect, Either, Inspectable, Option, Pipeable, Scope, Stream, Types } from "effect"
 import type { ChannelClosed, InvalidCapacity, Lagged } from "./ChannelError.js"
 import * as internal from "./internal/broadcast.js"
 import type { Readable } from "./Readiness.js"
@@ -200,6 +200,67 @@ export const unsubscribe: <A>(self: Subscription<A>) => Effect.Effect<void> = in
  * @category receiving
  */
 export const recv: <A>(self: Subscription<A>) => Effect.Effect<A, ChannelClosed | Lagged> = internal.recv
+
+/**
+ * Receives up to `max` messages at once, in order; waits only while there is none, so the chunk is
+ * never empty. Fails with `Lagged` (once, moving on to the oldest retained message) and
+ * `ChannelClosed` exactly as {@link recv} does. A `max` below 1 counts as 1.
+ *
+ * Cancellation safety: interrupted while waiting, it has consumed nothing.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Broadcast } from "@weft/channel"
+ *
+ * const program = Effect.gen(function*() {
+ *   const [tx, rx] = yield* Broadcast.make<number>({ capacity: 16 })
+ *   yield* Effect.forEach([1, 2, 3], (n) => Broadcast.send(tx, n))
+ *   return yield* rx.pipe(Broadcast.recvMany(2)) // Chunk(1, 2)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category receiving
+ */
+export const recvMany: {
+  (max: number): <A>(self: Subscription<A>) => Effect.Effect<Chunk.Chunk<A>, ChannelClosed | Lagged>
+  <A>(self: Subscription<A>, max: number): Effect.Effect<Chunk.Chunk<A>, ChannelClosed | Lagged>
+} = internal.recvMany
+
+/**
+ * A subscription as a `Stream` (tokio-stream's `BroadcastStream`): each message as
+ * `Either.right`, and a lag — messages dropped before this subscriber read them (policy
+ * `"dropOldest"`) — as one `Either.left(Lagged { skipped })` just before the oldest message still
+ * retained, so a consumer can count its losses and go on. Each pull is one batch receive of
+ * everything unread (at most `maxChunkSize`, below 1 counts as 1); the stream waits only while
+ * there is nothing, and ends once the channel is closed and this subscriber has read everything.
+ * `Stream.filterMap(Either.getRight)` keeps the messages alone.
+ *
+ * Cancellation safety: an interrupted pull has consumed nothing, not even a lag notice. A pulled
+ * chunk belongs to the stream: if the consumer stops part-way through one, the rest of it is
+ * gone for this subscriber. `maxChunkSize: 1` bounds that to the message in hand.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Broadcast } from "@weft/channel"
+ *
+ * const program = Effect.gen(function*() {
+ *   const [tx, rx] = yield* Broadcast.make<number>({ capacity: 2, lag: "dropOldest" })
+ *   yield* Effect.forEach([1, 2, 3, 4], (n) => Broadcast.send(tx, n))
+ *   yield* Broadcast.close(tx)
+ *   return yield* Stream.runCollect(Broadcast.toStream(rx)) // Left(Lagged { skipped: 2 }), Right(3), Right(4)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category streams
+ */
+export const toStream: <A>(
+  self: Subscription<A>,
+  options?: { readonly maxChunkSize?: number | undefined }
+) => Stream.Stream<Either.Either<A, Lagged>> = internal.toStream
 
 /**
  * Receives the next message if there is one, without waiting: `None` when there is none yet.

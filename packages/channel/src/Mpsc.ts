@@ -15,7 +15,7 @@
  *
  * @since 0.1.0
  */
-import type { Chunk, Effect, Inspectable, Option, Pipeable, Types } from "effect"
+import type { Chunk, Effect, Inspectable, Option, Pipeable, Stream, Types } from "effect"
 import type { ChannelClosed, InvalidCapacity, PermitUsed } from "./ChannelError.js"
 import * as internal from "./internal/mpsc.js"
 import type { Readable } from "./Readiness.js"
@@ -327,6 +327,40 @@ export const recvMany: {
   (max: number): <A>(self: Receiver<A>) => Effect.Effect<Chunk.Chunk<A>, ChannelClosed>
   <A>(self: Receiver<A>, max: number): Effect.Effect<Chunk.Chunk<A>, ChannelClosed>
 } = internal.recvMany
+
+/**
+ * The messages of a receiver as a `Stream` (as Effect's `Mailbox.toStream`): each pull is one
+ * {@link recvMany}, so a chunk holds everything buffered (at most `maxChunkSize`) and the stream
+ * waits only while the channel is empty. It ends once the channel is closed and drained. The
+ * stream reads through `self`: other receivers of the channel compete for the same messages. A
+ * `maxChunkSize` below 1 counts as 1.
+ *
+ * Cancellation safety: an interrupted pull has consumed nothing, so a stream interrupted while it
+ * waits leaves every message in the channel. A pulled chunk belongs to the stream: if the
+ * consumer stops part-way through one (`Stream.take`, an interruption while it handles the
+ * chunk), the rest of that chunk is gone from the channel. `maxChunkSize: 1` bounds that to the
+ * message in hand.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Mpsc } from "@weft/channel"
+ *
+ * const program = Effect.gen(function*() {
+ *   const [tx, rx] = yield* Mpsc.bounded<number>(1024)
+ *   yield* Mpsc.sendAll(tx, [1, 2, 3])
+ *   yield* Mpsc.close(tx)
+ *   return yield* Stream.runCollect(Mpsc.toStream(rx)) // Chunk(1, 2, 3)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category streams
+ */
+export const toStream: <A>(
+  self: Receiver<A>,
+  options?: { readonly maxChunkSize?: number | undefined }
+) => Stream.Stream<A> = internal.toStream
 
 /**
  * Receives a message if one is buffered, without waiting: `None` when the channel is empty but

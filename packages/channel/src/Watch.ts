@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import type { Effect, Inspectable, Pipeable, Types } from "effect"
+import type { Effect, Inspectable, Pipeable, Stream, Types } from "effect"
 import type { ChannelClosed } from "./ChannelError.js"
 import * as internal from "./internal/watch.js"
 import type { Readable } from "./Readiness.js"
@@ -143,6 +143,35 @@ export const version: <A>(self: Sender<A> | Receiver<A>) => Effect.Effect<number
  * @category receiving
  */
 export const changed: <A>(self: Receiver<A>) => Effect.Effect<A, ChannelClosed> = internal.changed
+
+/**
+ * The receiver's values as a `Stream` (tokio-stream's `WatchStream`): the current value first,
+ * marked seen, then each newer one as {@link changed} returns it — conflated, so a slow consumer
+ * skips intermediate values and gets the latest. It ends once the channel is closed and this
+ * receiver has seen the last value. The stream reads through `self`, moving its seen version:
+ * give each stream a receiver of its own ({@link clone} or {@link subscribe}).
+ *
+ * Cancellation safety: an interrupted pull has marked nothing seen; a value the stream pulled was
+ * the latest when it was pulled, and a newer one is always delivered after it.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Watch } from "@weft/channel"
+ *
+ * const program = Effect.gen(function*() {
+ *   const [tx, rx] = yield* Watch.make("starting")
+ *   yield* Watch.send(tx, "ready")
+ *   yield* Watch.send(tx, "serving")
+ *   yield* Watch.close(tx)
+ *   return yield* Stream.runCollect(Watch.toStream(rx)) // Chunk("serving"): the latest, then the end
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category streams
+ */
+export const toStream: <A>(self: Receiver<A>) => Stream.Stream<A> = internal.toStream
 
 /**
  * Marks the current version seen and returns its value (tokio's `borrow_and_update`).

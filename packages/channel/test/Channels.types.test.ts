@@ -1,6 +1,6 @@
-import { Broadcast, ChannelError, Oneshot, Watch } from "@weft/channel"
+import { Broadcast, ChannelError, Mpsc, Oneshot, Watch } from "@weft/channel"
 import type { Readiness } from "@weft/channel"
-import type { Effect } from "effect"
+import type { Chunk, Effect, Either, Stream } from "effect"
 import { describe, expectTypeOf, it } from "vitest"
 
 declare const oneshotTx: Oneshot.Sender<number, "timeout">
@@ -9,8 +9,23 @@ declare const broadcastTx: Broadcast.Sender<string>
 declare const subscription: Broadcast.Subscription<string>
 declare const watchTx: Watch.Sender<number>
 declare const watchRx: Watch.Receiver<number>
+declare const mpscRx: Mpsc.Receiver<boolean>
 
 describe("Oneshot, Broadcast and Watch types", () => {
+  it("the stream adapters end on close (no error channel); a broadcast stream carries its lags as elements", () => {
+    expectTypeOf(Mpsc.toStream(mpscRx)).toEqualTypeOf<Stream.Stream<boolean>>()
+    expectTypeOf(Mpsc.toStream(mpscRx, { maxChunkSize: 64 })).toEqualTypeOf<Stream.Stream<boolean>>()
+    expectTypeOf(Broadcast.toStream(subscription)).toEqualTypeOf<
+      Stream.Stream<Either.Either<string, ChannelError.Lagged>>
+    >()
+    expectTypeOf(Watch.toStream(watchRx)).toEqualTypeOf<Stream.Stream<number>>()
+    expectTypeOf(subscription.pipe(Broadcast.recvMany(8))).toEqualTypeOf<
+      Effect.Effect<Chunk.Chunk<string>, ChannelError.ChannelClosed | ChannelError.Lagged>
+    >()
+    // @ts-expect-error options, not a number
+    Mpsc.toStream(mpscRx, 64)
+  })
+
   it("a oneshot carries the sender's error type to the receiver", () => {
     expectTypeOf(Oneshot.recv(oneshotRx)).toEqualTypeOf<
       Effect.Effect<number, "timeout" | ChannelError.ChannelClosed>

@@ -1,9 +1,9 @@
 /**
  * The hand-over from the arena to the dispatcher, with no gap an interruption could fall into.
  */
-import { Dispatcher } from "@weft/actor"
 import type { MessageArena, MessageRef } from "@weft/arena"
 import type { Bytes } from "@weft/bytes"
+import { Dispatcher } from "@weft/dispatch"
 import { Effect } from "effect"
 
 /** What {@link handOff} tells its caller about one batch; each is a synchronous step. */

@@ -2,9 +2,9 @@
  * Ingest: each chunk of decoded frames becomes arena batches handed to every plugin (see
  * `HandOff`), with each frame's ack facts, the counters and the topic watchers updated on the way.
  */
-import type { Dispatcher } from "@weft/actor"
 import type { MessageArena } from "@weft/arena"
 import type { Bytes } from "@weft/bytes"
+import type { Dispatcher } from "@weft/dispatch"
 import { Chunk, Effect } from "effect"
 import * as Acks from "../Acks.js"
 import * as Frame from "../Frame.js"

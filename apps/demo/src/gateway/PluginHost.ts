@@ -3,8 +3,9 @@
  * Dispatcher; adding and removing plugins at runtime; and stopping them at shutdown (the sink
  * drains, the others stop after their current batch).
  */
-import { Actor, ActorSystem, Dispatcher } from "@weft/actor"
+import { Actor, ActorSystem } from "@weft/actor"
 import type { MessageArena } from "@weft/arena"
+import { Dispatcher } from "@weft/dispatch"
 import { Effect, Schedule, Scope } from "effect"
 import * as Acks from "../Acks.js"
 import type * as Frame from "../Frame.js"

@@ -10,7 +10,7 @@
  */
 import { Bytes } from "@weft/bytes"
 import { Broadcast } from "@weft/channel"
-import { Chunk, Effect, Either, Option, Stream } from "effect"
+import { Effect, Either, Option, Stream } from "effect"
 import * as Frame from "../Frame.js"
 
 /** Frames a watched topic keeps for its slowest watcher; beyond that the oldest are dropped. */
@@ -131,47 +131,31 @@ export const makeWatch = Effect.gen(function*() {
       return Effect.zipRight(Broadcast.unsubscribe(subscription), Broadcast.close(feed.sender))
     }))
 
-  /** One watcher's chunks: waits for a frame, then takes what else is ready (up to `watchBatch`). */
-  const receive = (subscription: Broadcast.Subscription<WatchedFrame>) => {
+  /** One watcher's frames, in chunks of up to `watchBatch`; a lag is counted on the frame after it. */
+  const frames = (subscription: Broadcast.Subscription<WatchedFrame>): Stream.Stream<WatchedFrame> => {
     let skipped = 0
-    const deliver = (frame: WatchedFrame): WatchedFrame => {
-      counts.delivered++
-      if (skipped === 0) return frame
-      const lagged = { ...frame, skipped }
-      skipped = 0
-      return lagged
-    }
-    // A Lagged notice is followed by the oldest frame still retained (never by the end).
-    const lag = (error: Broadcast.Lagged) => {
-      skipped += error.skipped
-      counts.skipped += error.skipped
-    }
-    return Effect.gen(function*() {
-      const out: Array<WatchedFrame> = []
-      while (out.length === 0) {
-        const next = yield* Effect.either(Broadcast.recv(subscription))
-        if (Either.isRight(next)) out.push(deliver(next.right))
-        else if (next.left._tag === "Lagged") lag(next.left)
-        // ChannelClosed: the gateway is shutting down.
-        else return yield* Effect.fail(Option.none())
-      }
-      while (out.length < watchBatch) {
-        const next = yield* Effect.either(Broadcast.tryRecv(subscription))
+    return Broadcast.toStream(subscription, { maxChunkSize: watchBatch }).pipe(
+      Stream.filterMap((next) => {
+        // A Lagged notice comes just before the oldest frame still retained (never the end).
         if (Either.isLeft(next)) {
-          if (next.left._tag === "Lagged") lag(next.left)
-          else break
-        } else if (Option.isSome(next.right)) out.push(deliver(next.right.value))
-        else break
-      }
-      return Chunk.unsafeFromArray(out)
-    })
+          skipped += next.left.skipped
+          counts.skipped += next.left.skipped
+          return Option.none()
+        }
+        counts.delivered++
+        if (skipped === 0) return Option.some(next.right)
+        const lagged = { ...next.right, skipped }
+        skipped = 0
+        return Option.some(lagged)
+      })
+    )
   }
 
   const watchTopic = (topic: string): Stream.Stream<WatchedFrame> =>
     Stream.unwrapScoped(
       Effect.map(
         Effect.acquireRelease(subscribe(topic), (watcher) => unsubscribe(topic, watcher)),
-        ({ subscription }) => Stream.repeatEffectChunkOption(receive(subscription))
+        ({ subscription }) => frames(subscription)
       )
     )
 

@@ -1,207 +1,89 @@
-import { Select } from "@weft/select"
-import type { Duration, MetricLabel, Queue, Scope } from "effect"
-import { Effect, Exit, Option, Predicate, PubSub, Stream } from "effect"
-import type { ActorRef } from "../Actor.js"
-import { AskTimeout } from "../ActorError.js"
-import * as ActorMetrics from "../ActorMetrics.js"
-import type * as ActorSystem from "../ActorSystem.js"
-import { DeadLetter, OnDeadLetter, type Reason, type Releasing } from "../DeadLetter.js"
+/**
+ * The actor system as a layer: its runtime (`runtime.ts`) made in a scope of its own, and shut
+ * down — every actor drained, then killed — when the layer closes. Also the system-wide streams
+ * and the replay of poisoned messages.
+ */
+import { Duration, Effect, ExecutionStrategy, Layer, PubSub, Scope, Stream } from "effect"
+import type * as Actor from "../Actor.js"
+import type { TellError } from "../ActorError.js"
+import type * as ActorSystemModule from "../ActorSystem.js"
+import type { DeadLetter } from "../DeadLetter.js"
 import type { LifecycleEvent } from "../Lifecycle.js"
-import type { Reliable } from "../Reliable.js"
-import { Poisoned } from "../Reliable.js"
-import type { ActorCell, AskEnvelope, ReliableEnvelope } from "./actor.js"
-import { DeadlineHeap, type HeapEntry } from "./deadlineHeap.js"
-import { SystemLane } from "./systemLane.js"
+import type * as Reliable from "../Reliable.js"
+import { type ActorCell, runtimeOf } from "./cell.js"
+import { SystemRuntime, SystemTag } from "./runtime.js"
+import { tell } from "./tell.js"
+import { stop } from "./termination.js"
 
-/**
- * Something the system's timer does at its deadline: expire an ask, redeliver a message.
- *
- * @internal
- */
-export interface TimerEntry extends HeapEntry {
-  fire(now: number): Effect.Effect<void>
-  /** The timer stops (the system shuts down) before the deadline. */
-  abandon(): void
-}
+/** @internal */
+export const layer = (options?: ActorSystemModule.ActorSystem.Options): Layer.Layer<ActorSystemModule.ActorSystem> =>
+  Layer.scoped(SystemTag, makeSystem(options))
 
-/**
- * The state one `ActorSystem` layer owns: the registry, the dead-letter counter and stream,
- * and the single timer that serves every deadline in the system — ask deadlines and reliable
- * redeliveries.
- *
- * The timer is one fiber over a min-heap of deadlines. It sleeps (on the `Clock`, so `TestClock`
- * drives it) until the earliest deadline, and is woken early only when an ask arrives with a
- * deadline earlier than the one it sleeps towards — rare when asks share a default timeout.
- *
- * @internal
- */
-export class SystemRuntime implements ActorSystem.ActorSystem.Service {
-  readonly cells = new Set<ActorCell>()
-  readonly names = new Map<string, ActorCell>()
-  deadLetterTotal = 0
-  lateReplyTotal = 0
-  private readonly deadlines = new DeadlineHeap<TimerEntry>()
-  /** The deadline the timer fiber sleeps towards; `Infinity` while it waits for work. */
-  private timerAt = Infinity
-  /** Pokes the timer fiber when a deadline earlier than `timerAt` arrives. */
-  private readonly timerWake = new SystemLane<true>()
-
-  constructor(
-    readonly scope: Scope.Scope,
-    private readonly deadLetterHub: PubSub.PubSub<DeadLetter>,
-    private readonly lifecycleHub: PubSub.PubSub<LifecycleEvent>,
-    readonly askTimeoutMs: number,
-    readonly stopTimeout: Duration.Duration,
-    readonly poisonCapacity: number
-  ) {}
-
-  addTimer(entry: TimerEntry): void {
-    this.deadlines.push(entry)
-    if (entry.deadline < this.timerAt) {
-      this.timerAt = entry.deadline
-      this.timerWake.push(true)
-    }
-  }
-
-  removeDeadline(envelope: AskEnvelope): void {
-    this.deadlines.remove(envelope)
-  }
-
-  deadLetter(cell: ActorCell, message: unknown, reason: Reason, failure: Option.Option<unknown> = Option.none()): void {
-    this.deadLetterAt(cell.name, cell.labels, message, reason, failure)
-  }
-
-  /** A dead letter addressed to `actor` (an actor or a dispatcher), counted under `labels`. */
-  deadLetterAt(
-    actor: string,
-    labels: ReadonlyArray<MetricLabel.MetricLabel>,
-    message: unknown,
-    reason: Reason,
-    failure: Option.Option<unknown> = Option.none()
-  ): void {
-    this.deadLetterTotal++
-    if (Predicate.hasProperty(message, OnDeadLetter)) (message as Releasing)[OnDeadLetter]()
-    ActorMetrics.deadLetters.unsafeUpdate(1, labels)
-    this.deadLetterHub.unsafeOffer(
-      new DeadLetter(
-        Option.isSome(failure) ? { actor, message, reason, failure: failure.value } : { actor, message, reason }
-      )
+/** @internal */
+export const makeSystem = (options?: ActorSystemModule.ActorSystem.Options): Effect.Effect<
+  ActorSystemModule.ActorSystem.Service,
+  never,
+  Scope.Scope
+> =>
+  Effect.gen(function*() {
+    // The actors' fibers live in a scope of their own, made first so that it closes last: a
+    // fiber forked straight into the layer's scope would be interrupted before the shutdown
+    // finalizer below could drain it (a scope runs its finalizers last-added first).
+    const actorScope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
+    const hub = yield* PubSub.sliding<DeadLetter>(options?.deadLetterBuffer ?? 1024)
+    const lifecycle = yield* PubSub.sliding<LifecycleEvent>(options?.deadLetterBuffer ?? 1024)
+    const runtime = new SystemRuntime<ActorCell>(
+      actorScope,
+      hub,
+      lifecycle,
+      Duration.toMillis(Duration.decode(options?.askTimeout ?? "5 seconds")),
+      Duration.decode(options?.stopTimeout ?? "5 seconds"),
+      options?.poisonCapacity ?? 1024
     )
-  }
+    yield* Effect.forkScoped(runtime.timerLoop)
+    // Registered last, so it runs first: actors drain before the timer and their fibers go.
+    yield* Effect.addFinalizer(() => shutdown(runtime))
+    return runtime
+  })
 
-  /** Messages that exhausted their redeliveries, oldest first, at most `poisonCapacity`. */
-  readonly poisonedQueue: Array<Poisoned> = []
-
-  poison(cell: ActorCell, envelope: ReliableEnvelope, reason: string): void {
-    this.poisonedQueue.push(
-      new Poisoned({
-        actor: cell.ref,
-        message: envelope.message as Reliable,
-        id: envelope.id,
-        attempts: envelope.attempt,
-        reason
-      })
+/** @internal */
+export const shutdown = (
+  service: ActorSystemModule.ActorSystem.Service,
+  options?: { readonly timeout?: Duration.DurationInput | undefined }
+): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    const runtime = runtimeOf(service)
+    const timeout = options?.timeout ?? runtime.stopTimeout
+    // A group's children are stopped by their group, in reverse start order.
+    return Effect.forEach(
+      Array.from(runtime.cells).filter((cell) => cell.group === undefined),
+      (cell) => stop(cell.ref, { mode: "drain", timeout }),
+      { concurrency: "unbounded", discard: true }
     )
-    if (this.poisonedQueue.length > this.poisonCapacity) {
-      const evicted = this.poisonedQueue.shift()!
-      this.deadLetter(cell, evicted.message, "Evicted")
-    }
-  }
+  })
 
-  get poisoned(): Effect.Effect<ReadonlyArray<Poisoned>> {
-    return Effect.sync(() => this.poisonedQueue.slice())
-  }
+/** @internal */
+export const deadLetterStream: Stream.Stream<DeadLetter, never, ActorSystemModule.ActorSystem> = Stream.unwrap(
+  Effect.map(SystemTag, (system) => system.deadLetters)
+)
 
-  publish(event: LifecycleEvent): void {
-    this.lifecycleHub.unsafeOffer(event)
-  }
+/** @internal */
+export const lifecycleStream: Stream.Stream<LifecycleEvent, never, ActorSystemModule.ActorSystem> = Stream.unwrap(
+  Effect.map(SystemTag, (system) => system.lifecycle)
+)
 
-  /** Completes an ask with `exit` unless it is already settled; says whether it did. */
-  settle(envelope: AskEnvelope, exit: Exit.Exit<unknown, unknown>): boolean {
-    if (envelope.settled) return false
-    envelope.settled = true
-    this.deadlines.remove(envelope)
-    envelope.complete(exit)
-    return true
-  }
-
-  /** Completes an ask with its handler's outcome; an outcome nobody waits for any more is counted. */
-  reply(envelope: AskEnvelope, exit: Exit.Exit<unknown, unknown>): void {
-    if (!this.settle(envelope, exit)) this.lateReplyTotal++
-  }
-
-  /** Fails an ask with `AskTimeout` if it is still waiting. */
-  expire(envelope: AskEnvelope, now: number, mailboxSize: number): void {
-    if (envelope.settled) return
-    envelope.settled = true
-    this.deadlines.remove(envelope)
-    envelope.complete(
-      Exit.fail(
-        new AskTimeout({
-          actor: envelope.cell.name,
-          tag: envelope.message._tag,
-          mailboxSize,
-          waitedMs: now - envelope.sentAt
-        })
-      )
+/** @internal */
+export const replay = (
+  service: ActorSystemModule.ActorSystem.Service,
+  poisoned: Reliable.Poisoned
+): Effect.Effect<void, TellError> =>
+  Effect.suspend(() => {
+    const queue = runtimeOf(service).poisonedQueue
+    const index = queue.indexOf(poisoned)
+    if (index < 0) return Effect.void
+    queue.splice(index, 1)
+    return Effect.onInterrupt(
+      tell(poisoned.actor as Actor.ActorRef<Actor.Message>, poisoned.message as Actor.Message),
+      () => Effect.sync(() => queue.unshift(poisoned))
     )
-  }
-
-  /** Dead-letters what the timer still held when it stopped (see `TimerEntry.abandon`). */
-  private abandonTimers(): void {
-    for (let entry = this.deadlines.pop(); entry !== undefined; entry = this.deadlines.pop()) entry.abandon()
-  }
-
-  readonly timerLoop: Effect.Effect<never> = Effect.gen(this, function*() {
-    const clock = yield* Effect.clock
-    while (true) {
-      while (this.timerWake.poll() !== undefined) {
-        // Pokes that arrived while we were awake are already accounted for below.
-      }
-      const now = clock.unsafeCurrentTimeMillis()
-      let next = this.deadlines.peek()
-      while (next !== undefined && next.deadline <= now) {
-        this.deadlines.pop()
-        yield* next.fire(now)
-        next = this.deadlines.peek()
-      }
-      this.timerAt = next === undefined ? Infinity : next.deadline
-      if (next === undefined) yield* Select.select({ wake: this.timerWake })
-      else yield* Select.select({ wake: this.timerWake, due: Select.sleepUntil(next.deadline) })
-    }
-  }).pipe(Effect.ensuring(Effect.sync(() => this.abandonTimers())))
-
-  // --- the public service ----------------------------------------------------------------------
-
-  lookup(name: string): Effect.Effect<Option.Option<ActorRef<never>>> {
-    return Effect.sync(() => Option.map(Option.fromNullable(this.names.get(name)), (cell) => cell.ref))
-  }
-
-  get deadLetters(): Stream.Stream<DeadLetter> {
-    return Stream.fromPubSub(this.deadLetterHub)
-  }
-
-  get subscribeDeadLetters(): Effect.Effect<Queue.Dequeue<DeadLetter>, never, Scope.Scope> {
-    return PubSub.subscribe(this.deadLetterHub)
-  }
-
-  get lifecycle(): Stream.Stream<LifecycleEvent> {
-    return Stream.fromPubSub(this.lifecycleHub)
-  }
-
-  get subscribeLifecycle(): Effect.Effect<Queue.Dequeue<LifecycleEvent>, never, Scope.Scope> {
-    return PubSub.subscribe(this.lifecycleHub)
-  }
-
-  get deadLetterCount(): Effect.Effect<number> {
-    return Effect.sync(() => this.deadLetterTotal)
-  }
-
-  get lateReplies(): Effect.Effect<number> {
-    return Effect.sync(() => this.lateReplyTotal)
-  }
-
-  get actors(): Effect.Effect<ReadonlyArray<ActorRef<never>>> {
-    return Effect.sync(() => Array.from(this.cells, (cell) => cell.ref))
-  }
-}
+  })

@@ -7,7 +7,8 @@ import type { SpawnError } from "../ActorError.js"
 import type { ActorSystem } from "../ActorSystem.js"
 import type * as TestProbe from "../TestProbe.js"
 import { ProbeTimeout, UnexpectedMessage } from "../TestProbe.js"
-import { anyBehavior, spawn, withHandlers } from "./actor.js"
+import { anyBehavior, withHandlers } from "./behavior.js"
+import { spawn } from "./spawn.js"
 
 const defaultTimeout = Duration.seconds(3)
 

@@ -1,4 +1,5 @@
-import { Effect, Exit, Option } from "effect"
+import type { Stream } from "effect"
+import { Chunk, Effect, Either, Exit, Option } from "effect"
 import { dual } from "effect/Function"
 import type * as Scope from "effect/Scope"
 import type * as Broadcast from "../Broadcast.js"
@@ -6,6 +7,7 @@ import { ChannelClosed, InvalidCapacity, Lagged } from "../ChannelError.js"
 import * as Readiness from "../Readiness.js"
 import { awaitReady, claimOr, notReady, onReady, park, receiveLoop, validCapacity } from "./core.js"
 import { ChannelEnd } from "./end.js"
+import { everything, untilClosed } from "./stream.js"
 import { WaiterList } from "./waiters.js"
 
 /** @internal */
@@ -135,6 +137,65 @@ class SubscriptionState<A> {
     this.active && this.next >= this.channel.head && this.next < this.channel.tail
       ? Exit.succeed(this.take())
       : this.failure()
+
+  /** Takes up to `max` messages, in order; throws `NotReady` when there is none or it lagged. */
+  takeMany(max: number): Array<A> {
+    const channel = this.channel
+    if (!this.active || this.next < channel.head || this.next === channel.tail) return notReady()
+    const first = this.next
+    const end = Math.min(channel.tail, first + max)
+    const values = new Array<A>(end - first)
+    // Read every value before releasing any: a release can free (and clear) the slots behind it.
+    for (let seq = first; seq < end; seq++) values[seq - first] = channel.values[seq % channel.capacity] as A
+    this.next = end
+    for (let seq = first; seq < end; seq++) channel.release(seq)
+    return values
+  }
+
+  /** `recvMany(max)`, made once per `max` as `Mpsc` does. */
+  many: Effect.Effect<Chunk.Chunk<A>, ChannelClosed | Lagged> | undefined = undefined
+  manyMax = 0
+
+  recvMany(max: number): Effect.Effect<Chunk.Chunk<A>, ChannelClosed | Lagged> {
+    const limit = max >= 1 ? Math.floor(max) : 1
+    if (this.many === undefined || this.manyMax !== limit) {
+      this.manyMax = limit
+      this.many = receiveLoop(
+        () => Chunk.unsafeFromArray(this.takeMany(limit)),
+        this.readers,
+        this.isReadable,
+        this.failure
+      )
+    }
+    return this.many
+  }
+
+  /**
+   * What the stream of this subscription pulls: up to `max` messages, a lag notice first when
+   * messages were dropped before this subscriber read them — one synchronous claim for both, so
+   * an interrupted pull has taken nothing, not even the notice.
+   */
+  streamChunk(max: number): Effect.Effect<Chunk.Chunk<Either.Either<A, Lagged>>, ChannelClosed> {
+    const take = (): Chunk.Chunk<Either.Either<A, Lagged>> => {
+      const channel = this.channel
+      let lagged: Lagged | undefined
+      if (this.active && this.next < channel.head) {
+        lagged = new Lagged({ skipped: channel.head - this.next })
+        this.next = channel.head
+      }
+      // After a lag the oldest retained message is normally there (only a send drops messages);
+      // a lag notice alone is a chunk too, never lost.
+      const values = lagged !== undefined && this.next === channel.tail ? [] : this.takeMany(max)
+      const out = new Array<Either.Either<A, Lagged>>(values.length + (lagged === undefined ? 0 : 1))
+      let i = 0
+      if (lagged !== undefined) out[i++] = Either.left(lagged)
+      for (const value of values) out[i++] = Either.right(value)
+      return Chunk.unsafeFromArray(out)
+    }
+    const ended = (): Exit.Exit<never, ChannelClosed> | undefined =>
+      !this.active || (this.channel.closed && this.next === this.channel.tail) ? this.channel.closedExit : undefined
+    return receiveLoop(take, this.readers, this.isReadable, ended)
+  }
 }
 
 class SenderImpl<A> extends ChannelEnd implements Broadcast.Sender<A> {
@@ -223,6 +284,21 @@ export const subscribeScoped = <A>(
 
 /** @internal */
 export const recv = <A>(self: Broadcast.Subscription<A>): Effect.Effect<A, ChannelClosed | Lagged> => stateOf(self).recv
+
+/** @internal */
+export const recvMany: {
+  (max: number): <A>(self: Broadcast.Subscription<A>) => Effect.Effect<Chunk.Chunk<A>, ChannelClosed | Lagged>
+  <A>(self: Broadcast.Subscription<A>, max: number): Effect.Effect<Chunk.Chunk<A>, ChannelClosed | Lagged>
+} = dual(2, <A>(self: Broadcast.Subscription<A>, max: number) => stateOf(self).recvMany(max))
+
+/** @internal */
+export const toStream = <A>(
+  self: Broadcast.Subscription<A>,
+  options?: { readonly maxChunkSize?: number | undefined }
+): Stream.Stream<Either.Either<A, Lagged>> => {
+  const max = options?.maxChunkSize ?? everything
+  return untilClosed(stateOf(self).streamChunk(max >= 1 ? Math.floor(max) : 1))
+}
 
 /** @internal */
 export const tryRecv = <A>(

@@ -1,3 +1,4 @@
+import type { Stream } from "effect"
 import { Chunk, Effect, Exit, Option } from "effect"
 import { dual } from "effect/Function"
 import { ChannelClosed, InvalidCapacity, PermitUsed } from "../ChannelError.js"
@@ -6,6 +7,7 @@ import * as Readiness from "../Readiness.js"
 import { awaitReady, claimOr, notReady, onReady, park, receiveLoop, validCapacity } from "./core.js"
 import { ChannelEnd } from "./end.js"
 import { Ring } from "./ring.js"
+import { everything, untilClosed } from "./stream.js"
 import { WaiterList } from "./waiters.js"
 
 /** @internal */
@@ -263,6 +265,15 @@ export const recvMany: {
   (max: number): <A>(self: Mpsc.Receiver<A>) => Effect.Effect<Chunk.Chunk<A>, ChannelClosed>
   <A>(self: Mpsc.Receiver<A>, max: number): Effect.Effect<Chunk.Chunk<A>, ChannelClosed>
 } = dual(2, <A>(self: Mpsc.Receiver<A>, max: number) => channelOf(self).recvMany(max))
+
+/** @internal */
+export const toStream = <A>(
+  self: Mpsc.Receiver<A>,
+  options?: { readonly maxChunkSize?: number | undefined }
+): Stream.Stream<A> => {
+  const channel = channelOf(self)
+  return untilClosed(channel.recvMany(options?.maxChunkSize ?? everything))
+}
 
 /** @internal */
 export const tryRecv = <A>(self: Mpsc.Receiver<A>): Effect.Effect<Option.Option<A>, ChannelClosed> => {

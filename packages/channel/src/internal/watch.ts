@@ -1,4 +1,4 @@
-import { Effect, Exit } from "effect"
+import { Effect, Exit, Option, Stream } from "effect"
 import { dual } from "effect/Function"
 import { ChannelClosed } from "../ChannelError.js"
 import * as Readiness from "../Readiness.js"
@@ -176,3 +176,10 @@ export const close = <A>(self: Watch.Sender<A> | Watch.Receiver<A>): Effect.Effe
 /** @internal */
 export const isClosed = <A>(self: Watch.Sender<A> | Watch.Receiver<A>): Effect.Effect<boolean> =>
   Effect.sync(() => channelOf(self).closed)
+
+/** @internal */
+export const toStream = <A>(self: Watch.Receiver<A>): Stream.Stream<A> =>
+  Stream.concat(
+    Stream.fromEffect(markSeen(self)),
+    Stream.repeatEffectOption(Effect.catchAll(changed(self), () => Effect.fail(Option.none())))
+  )

@@ -1,7 +1,8 @@
 import { describe, expectTypeOf, it } from "@effect/vitest"
-import type { ActorError, Dispatcher as D } from "@weft/actor"
-import { Dispatcher } from "@weft/actor"
+import type { ActorError } from "@weft/actor"
 import type { Arena, MessageRef } from "@weft/arena"
+import type { Dispatcher as D } from "@weft/dispatch"
+import { Dispatcher } from "@weft/dispatch"
 import type { Effect } from "effect"
 
 declare const arena: Arena.Arena<Uint8Array>
@@ -25,6 +26,19 @@ describe("Dispatcher batch fan-out types", () => {
     Dispatcher.dispatchRefs(batched, arena, refs)
     // @ts-expect-error refs, not payloads
     Dispatcher.dispatchRefs(perMessage, arena, [new Uint8Array(1)])
+  })
+
+  it("the fan-outs are pipeable, with the same types data-last", () => {
+    expectTypeOf(perMessage.pipe(Dispatcher.dispatchRefs(arena, refs))).toEqualTypeOf<
+      Effect.Effect<void, FanOutError>
+    >()
+    expectTypeOf(batched.pipe(Dispatcher.dispatchBatch(arena, refs))).toEqualTypeOf<Effect.Effect<void, FanOutError>>()
+    expectTypeOf(perMessage.pipe(Dispatcher.dispatchRef(arena, refs[0]!))).toEqualTypeOf<
+      Effect.Effect<void, FanOutError>
+    >()
+    expectTypeOf<D.FanOutError>().toEqualTypeOf<FanOutError>()
+    // @ts-expect-error a plugin that takes single Deliveries cannot be sent a batch message, data-last either
+    perMessage.pipe(Dispatcher.dispatchBatch(arena, refs))
   })
 
   it("a Deliveries carries its refs and its settle", () => {

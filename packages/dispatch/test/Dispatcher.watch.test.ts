@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Actor, ActorSystem, Dispatcher, type Lifecycle } from "@weft/actor"
+import { Actor, ActorSystem, type Lifecycle } from "@weft/actor"
+import { Dispatcher } from "@weft/dispatch"
 import type { Scope } from "effect"
 import { Chunk, Data, Deferred, Effect, FastCheck, Fiber, Option, Queue } from "effect"
 

@@ -30,7 +30,7 @@
  * ```ts
  * import { Effect } from "effect"
  * import { Arena } from "@weft/arena"
- * import { Dispatcher } from "@weft/actor"
+ * import { Dispatcher } from "@weft/dispatch"
  *
  * declare const arena: Arena.Arena<string>
  * declare const dispatcher: Dispatcher.Dispatcher<Dispatcher.Deliveries>
@@ -43,13 +43,14 @@
  *
  * @since 0.1.0
  */
+import type { Actor, ActorError, ActorSystem } from "@weft/actor"
+import { DeadLetter } from "@weft/actor"
 import type { Arena, MessageRef } from "@weft/arena"
+import type { Pipeable } from "effect"
 import { Data, Effect } from "effect"
-import type { ActorRef, Message } from "./Actor.js"
-import type { TellError } from "./ActorError.js"
-import type { ActorSystem } from "./ActorSystem.js"
-import { OnDeadLetter } from "./DeadLetter.js"
+import { dual } from "effect/Function"
 import * as internal from "./internal/dispatcher.js"
+import * as fanOut from "./internal/fanOut.js"
 
 /**
  * How a dispatcher picks plugins for a message.
@@ -105,9 +106,17 @@ export const topic = <M>(topic: (message: M) => string): Routing<M> => ({ _tag: 
  * @since 0.1.0
  * @category models
  */
-export interface Dispatcher<in M extends Message> {
+export interface Dispatcher<in M extends Actor.Message> extends Pipeable.Pipeable {
   readonly [internal.TypeId]: { readonly _M: (_: M) => void }
 }
+
+/**
+ * Whether `u` is a dispatcher.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isDispatcher: (u: unknown) => u is Dispatcher<never> = internal.isDispatcher
 
 /**
  * Creates a dispatcher with no plugins.
@@ -117,7 +126,9 @@ export interface Dispatcher<in M extends Message> {
  * @example
  * ```ts
  * import { Data, Effect } from "effect"
- * import { Actor, Dispatcher } from "@weft/actor"
+import { dual } from "effect/Function"
+ * import { Actor } from "@weft/actor"
+ * import { Dispatcher } from "@weft/dispatch"
  *
  * class Event extends Data.TaggedClass("Event")<{ readonly user: string }> {}
  * declare const pluginA: Actor.ActorRef<Event>
@@ -134,8 +145,9 @@ export interface Dispatcher<in M extends Message> {
  * @since 0.1.0
  * @category constructors
  */
-export const make: <M extends Message>(routing: Routing<M>) => Effect.Effect<Dispatcher<M>, never, ActorSystem> =
-  internal.make
+export const make: <M extends Actor.Message>(
+  routing: Routing<M>
+) => Effect.Effect<Dispatcher<M>, never, ActorSystem.ActorSystem> = internal.make
 
 /**
  * Adds a plugin: it receives the messages dispatched after this returns. With topic routing,
@@ -148,11 +160,17 @@ export const make: <M extends Message>(routing: Routing<M>) => Effect.Effect<Dis
  * @since 0.1.0
  * @category plugins
  */
-export const add: <M extends Message>(
-  self: Dispatcher<M>,
-  plugin: ActorRef<M>,
-  options?: { readonly topics?: ReadonlyArray<string> | undefined }
-) => Effect.Effect<void> = internal.add
+export const add: {
+  <M extends Actor.Message>(
+    plugin: Actor.ActorRef<M>,
+    options?: { readonly topics?: ReadonlyArray<string> | undefined }
+  ): (self: Dispatcher<M>) => Effect.Effect<void>
+  <M extends Actor.Message>(
+    self: Dispatcher<M>,
+    plugin: Actor.ActorRef<M>,
+    options?: { readonly topics?: ReadonlyArray<string> | undefined }
+  ): Effect.Effect<void>
+} = dual((args) => internal.isDispatcher(args[0]), internal.add)
 
 /**
  * Removes a plugin; it receives nothing dispatched after this returns (lifecycle event
@@ -168,11 +186,17 @@ export const add: <M extends Message>(
  * @since 0.1.0
  * @category plugins
  */
-export const remove: <M extends Message>(
-  self: Dispatcher<M>,
-  plugin: ActorRef<M>,
-  options?: { readonly mode?: "drain" | "handBack" | undefined }
-) => Effect.Effect<void, TellError> = internal.remove
+export const remove: {
+  <M extends Actor.Message>(
+    plugin: Actor.ActorRef<M>,
+    options?: { readonly mode?: "drain" | "handBack" | undefined }
+  ): (self: Dispatcher<M>) => Effect.Effect<void, ActorError.TellError>
+  <M extends Actor.Message>(
+    self: Dispatcher<M>,
+    plugin: Actor.ActorRef<M>,
+    options?: { readonly mode?: "drain" | "handBack" | undefined }
+  ): Effect.Effect<void, ActorError.TellError>
+} = dual((args) => internal.isDispatcher(args[0]), internal.remove)
 
 /**
  * Routes one message. Tells each chosen plugin in turn; with `"suspend"` lanes it waits while a
@@ -186,8 +210,10 @@ export const remove: <M extends Message>(
  * @since 0.1.0
  * @category dispatching
  */
-export const dispatch: <M extends Message>(self: Dispatcher<M>, message: M) => Effect.Effect<void, TellError> =
-  internal.dispatch
+export const dispatch: {
+  <M extends Actor.Message>(message: M): (self: Dispatcher<M>) => Effect.Effect<void, ActorError.TellError>
+  <M extends Actor.Message>(self: Dispatcher<M>, message: M): Effect.Effect<void, ActorError.TellError>
+} = dual(2, internal.dispatch)
 
 /**
  * The current plugins: those added, not removed, and not terminated.
@@ -197,8 +223,18 @@ export const dispatch: <M extends Message>(self: Dispatcher<M>, message: M) => E
  * @since 0.1.0
  * @category plugins
  */
-export const plugins: <M extends Message>(self: Dispatcher<M>) => Effect.Effect<ReadonlyArray<ActorRef<M>>> =
-  internal.plugins
+export const plugins: <M extends Actor.Message>(
+  self: Dispatcher<M>
+) => Effect.Effect<ReadonlyArray<Actor.ActorRef<M>>> = internal.plugins
+
+/**
+ * What an arena fan-out can fail with: a tell's error, or the arena refusing a ref (stale, its
+ * refcount at the limit, or the arena closed).
+ *
+ * @since 0.1.0
+ * @category arena fan-out
+ */
+export type FanOutError = ActorError.TellError | Arena.StaleRef | Arena.RefcountOverflow | Arena.ArenaClosed
 
 /**
  * One plugin's share of an arena-backed message: read the payload through `ref` (e.g.
@@ -214,8 +250,8 @@ export class Delivery extends Data.TaggedClass("Delivery")<{
   readonly settle: Effect.Effect<void>
 }> {
   /** Settles the delivery when it becomes a dead letter, so its reference is never leaked. */
-  [OnDeadLetter](): void {
-    internal.settleNow(this.settle)
+  [DeadLetter.OnDeadLetter](): void {
+    fanOut.settleNow(this.settle)
   }
 }
 
@@ -233,15 +269,27 @@ export class Delivery extends Data.TaggedClass("Delivery")<{
  * @since 0.1.0
  * @category arena fan-out
  */
-export const dispatchRef: <A>(
-  self: Dispatcher<Delivery>,
-  arena: Arena.Arena<A>,
-  ref: MessageRef.MessageRef
-) => Effect.Effect<void, TellError | Arena.StaleRef | Arena.RefcountOverflow | Arena.ArenaClosed> = (
-  self,
-  arena,
-  ref
-) => internal.dispatchCarrying(self, arena, [ref], (settle) => new Delivery({ ref, settle }))
+export const dispatchRef: {
+  <A>(
+    arena: Arena.Arena<A>,
+    ref: MessageRef.MessageRef
+  ): (
+    self: Dispatcher<Delivery>
+  ) => Effect.Effect<void, FanOutError>
+  <A>(
+    self: Dispatcher<Delivery>,
+    arena: Arena.Arena<A>,
+    ref: MessageRef.MessageRef
+  ): Effect.Effect<void, FanOutError>
+} = dual(
+  3,
+  <A>(
+    self: Dispatcher<Delivery>,
+    arena: Arena.Arena<A>,
+    ref: MessageRef.MessageRef
+  ): Effect.Effect<void, FanOutError> =>
+    fanOut.dispatchCarrying(self, arena, [ref], (settle) => new Delivery({ ref, settle }))
+)
 
 const makeDelivery = (ref: MessageRef.MessageRef, settle: Effect.Effect<void>): Delivery =>
   new Delivery({ ref, settle })
@@ -272,7 +320,7 @@ const makeDelivery = (ref: MessageRef.MessageRef, settle: Effect.Effect<void>): 
  * ```ts
  * import { Effect } from "effect"
  * import { Arena, type MessageRef } from "@weft/arena"
- * import { Dispatcher } from "@weft/actor"
+ * import { Dispatcher } from "@weft/dispatch"
  *
  * declare const arena: Arena.Arena<Uint8Array>
  * declare const dispatcher: Dispatcher.Dispatcher<Dispatcher.Delivery>
@@ -292,15 +340,26 @@ const makeDelivery = (ref: MessageRef.MessageRef, settle: Effect.Effect<void>): 
  * @since 0.1.0
  * @category arena fan-out
  */
-export const dispatchRefs: <A>(
-  self: Dispatcher<Delivery>,
-  arena: Arena.Arena<A>,
-  refs: ReadonlyArray<MessageRef.MessageRef>
-) => Effect.Effect<void, TellError | Arena.StaleRef | Arena.RefcountOverflow | Arena.ArenaClosed> = (
-  self,
-  arena,
-  refs
-) => internal.dispatchRefs(self, arena, refs, makeDelivery)
+export const dispatchRefs: {
+  <A>(
+    arena: Arena.Arena<A>,
+    refs: ReadonlyArray<MessageRef.MessageRef>
+  ): (
+    self: Dispatcher<Delivery>
+  ) => Effect.Effect<void, FanOutError>
+  <A>(
+    self: Dispatcher<Delivery>,
+    arena: Arena.Arena<A>,
+    refs: ReadonlyArray<MessageRef.MessageRef>
+  ): Effect.Effect<void, FanOutError>
+} = dual(
+  3,
+  <A>(
+    self: Dispatcher<Delivery>,
+    arena: Arena.Arena<A>,
+    refs: ReadonlyArray<MessageRef.MessageRef>
+  ): Effect.Effect<void, FanOutError> => fanOut.dispatchRefs(self, arena, refs, makeDelivery)
+)
 
 /**
  * A plugin's share of a whole batch of arena messages, as one mailbox message (see
@@ -317,8 +376,8 @@ export class Deliveries extends Data.TaggedClass("Deliveries")<{
   readonly settle: Effect.Effect<void>
 }> {
   /** Settles the batch when it becomes a dead letter, so its references are never leaked. */
-  [OnDeadLetter](): void {
-    internal.settleNow(this.settle)
+  [DeadLetter.OnDeadLetter](): void {
+    fanOut.settleNow(this.settle)
   }
 }
 
@@ -338,7 +397,8 @@ export class Deliveries extends Data.TaggedClass("Deliveries")<{
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Actor, Dispatcher } from "@weft/actor"
+ * import { Actor } from "@weft/actor"
+ * import { Dispatcher } from "@weft/dispatch"
  * import { Arena, type MessageRef } from "@weft/arena"
  *
  * declare const arena: Arena.Arena<string>
@@ -364,15 +424,26 @@ export class Deliveries extends Data.TaggedClass("Deliveries")<{
  * @since 0.1.0
  * @category arena fan-out
  */
-export const dispatchBatch: <A>(
-  self: Dispatcher<Deliveries>,
-  arena: Arena.Arena<A>,
-  refs: ReadonlyArray<MessageRef.MessageRef>
-) => Effect.Effect<void, TellError | Arena.StaleRef | Arena.RefcountOverflow | Arena.ArenaClosed> = (
-  self,
-  arena,
-  refs
-) =>
-  refs.length === 0
-    ? Effect.void
-    : internal.dispatchCarrying(self, arena, refs, (settle) => new Deliveries({ refs, settle }))
+export const dispatchBatch: {
+  <A>(
+    arena: Arena.Arena<A>,
+    refs: ReadonlyArray<MessageRef.MessageRef>
+  ): (
+    self: Dispatcher<Deliveries>
+  ) => Effect.Effect<void, FanOutError>
+  <A>(
+    self: Dispatcher<Deliveries>,
+    arena: Arena.Arena<A>,
+    refs: ReadonlyArray<MessageRef.MessageRef>
+  ): Effect.Effect<void, FanOutError>
+} = dual(
+  3,
+  <A>(
+    self: Dispatcher<Deliveries>,
+    arena: Arena.Arena<A>,
+    refs: ReadonlyArray<MessageRef.MessageRef>
+  ): Effect.Effect<void, FanOutError> =>
+    refs.length === 0
+      ? Effect.void
+      : fanOut.dispatchCarrying(self, arena, refs, (settle) => new Deliveries({ refs, settle }))
+)

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { DeadLetter } from "@weft/actor"
-import { Actor, ActorSystem, Dispatcher } from "@weft/actor"
+import { Actor, ActorSystem } from "@weft/actor"
+import { Dispatcher } from "@weft/dispatch"
 import type { Scope } from "effect"
 import { Chunk, Data, Deferred, Effect, FastCheck, Fiber, Queue, Schema } from "effect"
 
@@ -41,6 +42,22 @@ const drainAll = (refs: ReadonlyArray<{ readonly ref: Actor.ActorRef<Plugin> }>)
   Effect.forEach(refs, ({ ref }) => Actor.stop(ref, { mode: "drain" }), { discard: true })
 
 describe("Dispatcher", () => {
+  it.effect("is pipeable: add, dispatch and remove data-last", () =>
+    run(Effect.gen(function*() {
+      const [a, b] = yield* spawnPlugins(2)
+      const dispatcher = yield* Dispatcher.make<Plugin>(Dispatcher.roundRobin)
+      assert.isTrue(Dispatcher.isDispatcher(dispatcher))
+      assert.isFalse(Dispatcher.isDispatcher(a!.ref))
+      yield* dispatcher.pipe(Dispatcher.add(a!.ref))
+      yield* dispatcher.pipe(Dispatcher.add(b!.ref, { topics: [] }))
+      for (let id = 0; id < 4; id++) yield* dispatcher.pipe(Dispatcher.dispatch(new Event({ id, key: "" })))
+      yield* dispatcher.pipe(Dispatcher.remove(b!.ref, { mode: "drain" }))
+      yield* dispatcher.pipe(Dispatcher.dispatch(new Event({ id: 4, key: "" })))
+      assert.deepStrictEqual(yield* Dispatcher.plugins(dispatcher), [a!.ref])
+      yield* drainAll([a!, b!])
+      assert.deepStrictEqual([a!.seen, b!.seen], [[0, 2, 4], [1, 3]])
+    })))
+
   it.effect("broadcast: every plugin gets every message", () =>
     run(Effect.gen(function*() {
       const plugins = yield* spawnPlugins(3)

@@ -1,190 +1,15 @@
-import { Arena } from "@weft/arena"
-import type { MessageRef } from "@weft/arena"
-import { Effect, Effectable, Exit, HashRing, MetricLabel, Option, PrimaryKey } from "effect"
-import type * as Actor from "../Actor.js"
-import type { TellError } from "../ActorError.js"
-import type * as ActorSystem from "../ActorSystem.js"
-import type * as Dispatcher from "../Dispatcher.js"
-import { LifecycleEvent } from "../Lifecycle.js"
-import type { Terminated, TerminationReason } from "../Terminated.js"
-import {
-  cellOf,
-  failedForGood,
-  isLeaving,
-  offerMessage,
-  offTermination,
-  onTermination,
-  SystemTag,
-  takeQueued,
-  tell,
-  tellAll,
-  type TerminationListener
-} from "./actor.js"
-import type { SystemRuntime } from "./system.js"
-
-/** @internal */
-export const TypeId: unique symbol = Symbol.for("@weft/actor/Dispatcher") as never
-
 /**
- * A plugin as a node of the hash ring. The key is long and distinctive on purpose: the ring
- * spreads short numeric keys ("0", "1", ...) very unevenly.
+ * Arena-backed fan-out: a message carrying `MessageRef`s goes to the plugins its routing picks,
+ * each ref retained once per plugin and released when that plugin settles — or here, however the
+ * fan-out ends, for every reference no plugin took.
  */
-class PluginNode implements PrimaryKey.PrimaryKey {
-  constructor(readonly ref: Actor.ActorRef<never>) {}
-  [PrimaryKey.symbol](): string {
-    return `weft-actor-${this.ref.id}`
-  }
-}
+import { type Actor, type ActorError, Router } from "@weft/actor"
+import { Arena, type MessageRef } from "@weft/arena"
+import { Effect, Effectable, Exit } from "effect"
+import type * as Dispatcher from "../Dispatcher.js"
+import { type DispatcherImpl, failedForGood, implOf, isLeaving } from "./dispatcher.js"
 
-const variance = { _M: (_: unknown) => {} }
-
-let nextDispatcherId = 0
-
-class DispatcherImpl<M extends Actor.Message> implements Dispatcher.Dispatcher<M> {
-  readonly [TypeId] = variance
-  readonly name = `dispatcher-${nextDispatcherId++}`
-  readonly labels: ReadonlyArray<MetricLabel.MetricLabel>
-  plugins: ReadonlyArray<Actor.ActorRef<M>> = []
-  readonly topics = new Map<number, ReadonlySet<string>>()
-  readonly ring = HashRing.make<PluginNode>()
-  /** Death watch: per plugin, the listener that takes it out of the routing when it terminates. */
-  readonly watches = new Map<number, TerminationListener>()
-  private turn = 0
-
-  constructor(readonly routing: Dispatcher.Routing<M>, readonly runtime: SystemRuntime) {
-    this.labels = [MetricLabel.make("actor", this.name)]
-  }
-
-  /**
-   * Takes a plugin out of the routing, in one synchronous step: no message routed after it goes
-   * to the plugin. `reason` says it terminated (none: removed with `remove`).
-   */
-  leave(plugin: Actor.ActorRef<M>, reason: Option.Option<TerminationReason>): void {
-    // A fresh array, so a broadcast already under way keeps the set it started with.
-    this.plugins = this.plugins.filter((p) => p.id !== plugin.id)
-    this.topics.delete(plugin.id)
-    this.watches.delete(plugin.id)
-    HashRing.remove(this.ring, new PluginNode(plugin as Actor.ActorRef<never>))
-    this.runtime.publish(
-      LifecycleEvent.PluginRemoved({ actor: plugin as Actor.ActorRef<never>, dispatcher: this.name, reason })
-    )
-  }
-
-  /** The plugins that get `message`, chosen synchronously from the current set. */
-  route(message: M): ReadonlyArray<Actor.ActorRef<M>> {
-    const plugins = this.plugins
-    if (plugins.length === 0) return plugins
-    switch (this.routing._tag) {
-      case "Broadcast":
-        return plugins
-      case "RoundRobin":
-        return [plugins[this.turn++ % plugins.length]!]
-      case "ConsistentHash": {
-        const node = HashRing.get(this.ring, this.routing.key(message))
-        return node === undefined ? [] : [node.ref as Actor.ActorRef<M>]
-      }
-      case "Topic": {
-        const topic = this.routing.topic(message)
-        return plugins.filter((plugin) => this.topics.get(plugin.id)?.has(topic) === true)
-      }
-    }
-  }
-}
-
-const implOf = <M extends Actor.Message>(self: Dispatcher.Dispatcher<M>) => self as DispatcherImpl<M>
-
-/** @internal */
-export const make = <M extends Actor.Message>(
-  routing: Dispatcher.Routing<M>
-): Effect.Effect<Dispatcher.Dispatcher<M>, never, ActorSystem.ActorSystem> =>
-  Effect.map(SystemTag, (system) => new DispatcherImpl(routing, system as SystemRuntime))
-
-/** @internal */
-export const add = <M extends Actor.Message>(
-  self: Dispatcher.Dispatcher<M>,
-  plugin: Actor.ActorRef<M>,
-  options?: { readonly topics?: ReadonlyArray<string> | undefined }
-): Effect.Effect<void> =>
-  Effect.sync(() => {
-    const impl = implOf(self)
-    if (!impl.plugins.some((p) => p.id === plugin.id)) {
-      const listener = (terminated: Terminated) => impl.leave(plugin, Option.some(terminated.reason))
-      const gone = onTermination(plugin as Actor.ActorRef<never>, listener)
-      if (gone !== undefined) {
-        // Already terminated: it never joins, and says so as if it had left at once.
-        impl.runtime.publish(
-          LifecycleEvent.PluginRemoved({
-            actor: plugin as Actor.ActorRef<never>,
-            dispatcher: impl.name,
-            reason: Option.some(gone.reason)
-          })
-        )
-        return
-      }
-      impl.watches.set(plugin.id, listener)
-      // A fresh array, so a broadcast already under way keeps the set it started with.
-      impl.plugins = [...impl.plugins, plugin]
-      HashRing.add(impl.ring, new PluginNode(plugin as Actor.ActorRef<never>))
-    }
-    impl.topics.set(plugin.id, new Set(options?.topics ?? []))
-  })
-
-/** @internal */
-export const dispatch = <M extends Actor.Message>(
-  self: Dispatcher.Dispatcher<M>,
-  message: M
-): Effect.Effect<void, TellError> => {
-  const impl = implOf(self)
-  const targets = impl.route(message)
-  // A plugin on its way out (stopping, about to leave) dead-lettered its copy, as in a fan-out:
-  // that is no failure of the dispatch.
-  if (targets.length === 1) return Effect.catchIf(tell(targets[0]!, message), isLeaving, () => Effect.void)
-  if (targets.length === 0) {
-    return Effect.sync(() => impl.runtime.deadLetterAt(impl.name, impl.labels, message, "NoRoute"))
-  }
-  return tellAll(targets, message)
-}
-
-/** @internal */
-export const remove = <M extends Actor.Message>(
-  self: Dispatcher.Dispatcher<M>,
-  plugin: Actor.ActorRef<M>,
-  options?: { readonly mode?: "drain" | "handBack" | undefined }
-): Effect.Effect<void, TellError> =>
-  Effect.suspend(() => {
-    const impl = implOf(self)
-    const listener = impl.watches.get(plugin.id)
-    if (listener === undefined) return Effect.void
-    offTermination(plugin as Actor.ActorRef<never>, listener)
-    impl.leave(plugin, Option.none())
-    if (options?.mode !== "handBack") return Effect.void
-    return Effect.flatMap(takeQueued(cellOf(plugin as Actor.ActorRef<never>)), (taken) => {
-      if (impl.routing._tag === "Broadcast") {
-        // Every other plugin already received these.
-        return Effect.sync(() => {
-          for (const message of taken) impl.runtime.deadLetterAt(plugin.name, impl.labels, message, "Evicted")
-        })
-      }
-      let next = 0
-      const redispatch = Effect.whileLoop({
-        while: () => next < taken.length,
-        body: () => dispatch(self, taken[next] as M),
-        step: () => next++
-      })
-      // Interrupted part-way: what was not re-dispatched is dead-lettered, not lost.
-      return Effect.onInterrupt(redispatch, () =>
-        Effect.sync(() => {
-          for (; next < taken.length; next++) {
-            impl.runtime.deadLetterAt(impl.name, impl.labels, taken[next], "NoRoute")
-          }
-        }))
-    })
-  })
-
-/** @internal */
-export const plugins = <M extends Actor.Message>(
-  self: Dispatcher.Dispatcher<M>
-): Effect.Effect<ReadonlyArray<Actor.ActorRef<M>>> => Effect.sync(() => implOf(self).plugins)
+type TellError = ActorError.TellError
 
 /**
  * Runs a settle effect synchronously: an arena release is a synchronous refcount step. Its
@@ -244,7 +69,7 @@ export const dispatchCarrying = <A, D extends Actor.Message>(
     const impl = implOf(self)
     const probe = message(Effect.void)
     const targets = impl.route(probe)
-    if (targets.length === 0) impl.runtime.deadLetterAt(impl.name, impl.labels, probe, "NoRoute")
+    if (targets.length === 0) impl.deadLetter(probe, "NoRoute")
     // One reference per plugin: first retain one more per plugin beyond the caller's own (one
     // step for every ref), then tell every plugin whose lane has room in one synchronous step.
     // `owned` counts the references (to each ref) held for plugins not yet told; the whole
@@ -260,7 +85,7 @@ export const dispatchCarrying = <A, D extends Actor.Message>(
           owned--
           // A tell that fails has dead-lettered the message, which settled itself. A plugin that
           // is leaving (removed while we waited on its lane) does not stop the fan-out.
-          const offered = offerMessage(targets[next++]!, message(settle))
+          const offered = Router.unsafeOffer(targets[next++]!, message(settle))
           if (!Exit.isExit(offered)) {
             return Effect.zipRight(
               Effect.catchIf(Effect.onInterrupt(Effect.interruptible(offered), () => settle), isLeaving, () =>
@@ -334,7 +159,7 @@ const planBatch = <D extends Actor.Message>(
     const targets = impl.plugins
     if (targets.length === 0) {
       for (const ref of refs) {
-        impl.runtime.deadLetterAt(impl.name, impl.labels, deliver(ref, Effect.void), "NoRoute")
+        impl.deadLetter(deliver(ref, Effect.void), "NoRoute")
         unrouted.push(ref)
       }
     }
@@ -354,7 +179,7 @@ const planBatch = <D extends Actor.Message>(
     const probe = deliver(ref, Effect.void)
     const targets = impl.route(probe)
     if (targets.length === 0) {
-      impl.runtime.deadLetterAt(impl.name, impl.labels, probe, "NoRoute")
+      impl.deadLetter(probe, "NoRoute")
       unrouted.push(ref)
       continue
     }
@@ -401,7 +226,7 @@ export const dispatchRefs = <A, D extends Actor.Message>(
           while (lane.next < lane.count) {
             const ref = refAt(lane, lane.next)
             const settle = new Settle(arena, ref, noRefs)
-            const offered = offerMessage(lane.target, deliver(ref, settle))
+            const offered = Router.unsafeOffer(lane.target, deliver(ref, settle))
             if (!Exit.isExit(offered)) {
               // A full "suspend" lane: nothing was sent. The first one's delivery is the one
               // waited for below; the others are offered again on the next pass.

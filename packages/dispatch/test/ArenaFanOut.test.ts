@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Actor, ActorSystem, Dispatcher } from "@weft/actor"
+import { Actor, ActorSystem } from "@weft/actor"
 import { Arena } from "@weft/arena"
+import { Dispatcher } from "@weft/dispatch"
 import type { Scope } from "effect"
 import { Data, Deferred, Effect, Fiber } from "effect"
 

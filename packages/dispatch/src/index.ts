@@ -1,0 +1,1 @@
+export * as Dispatcher from "./Dispatcher.js"
