@@ -1,0 +1,9 @@
+/**
+ * @since 0.1.0
+ */
+export * as BlockingPool from "./BlockingPool.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as BlockingRunner from "./BlockingRunner.js"
