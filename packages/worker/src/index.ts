@@ -7,3 +7,8 @@ export * as BlockingPool from "./BlockingPool.js"
  * @since 0.1.0
  */
 export * as BlockingRunner from "./BlockingRunner.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as ThreadBytes from "./ThreadBytes.js"
