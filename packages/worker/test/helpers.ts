@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { BlockingPool } from "../src/index.js"
+import { waitAsync } from "../src/internal/atomics.js"
 import { type Jobs } from "./fixtures/jobs.js"
 import { jobsEntry, spawnTypeScript } from "./fixtures/spawn.js"
 
@@ -17,7 +18,7 @@ export const awaitProbe = (probe: Int32Array, index: number, atLeast: number) =>
       const value = Atomics.load(probe, index)
       if (value >= atLeast) return value
       if (performance.now() > deadline) throw new Error(`probe[${index}] stayed at ${value}, expected ${atLeast}`)
-      const wait = Atomics.waitAsync(probe, index, value, 100)
+      const wait = waitAsync(probe, index, value, 100)
       if (wait.async) await wait.value
     }
   })

@@ -1,3 +1,4 @@
+import { waitAsync } from "./atomics.js"
 /**
  * The one word of shared memory between a pool and each of its threads: how many jobs the thread
  * has finished. The pool counts the jobs it sent; after an interrupted job it waits (with
@@ -31,7 +32,7 @@ export const awaitFinished = async (control: Int32Array, sent: number, timeoutMi
     if (((finished - sent) | 0) >= 0) return true
     const remaining = deadline - performance.now()
     if (remaining <= 0) return false
-    const wait = Atomics.waitAsync(control, 0, finished, remaining)
+    const wait = waitAsync(control, 0, finished, remaining)
     if (wait.async) await wait.value
   }
 }

@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type * as SharedArena from "../SharedArena.js"
+import { waitAsync } from "./atomics.js"
 import { InvalidSharedArenaOptions, PayloadTooLarge, SharedArenaFull, StaleSharedRef } from "./sharedArenaErrors.js"
 import { SharedRef } from "./sharedRef.js"
 
@@ -101,7 +102,7 @@ export const attach = (handle: SharedArena.Handle): SharedArena.SharedArena => {
   // Waits for the frees counter to move past `seen`, without blocking this thread's event loop.
   const awaitFree = (seen: number) =>
     Effect.async<void>((resume) => {
-      const wait = Atomics.waitAsync(control, FREES, seen, waitRoundMillis)
+      const wait = waitAsync(control, FREES, seen, waitRoundMillis)
       if (!wait.async) resume(Effect.void)
       else wait.value.then(() => resume(Effect.void))
     })
