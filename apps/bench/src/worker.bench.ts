@@ -127,10 +127,10 @@ const cpuJobs = (quick: boolean) => {
 
 const emptyJob = benchmark<number>({
   package: "worker",
-  name: "empty job round trip (compare p50)",
+  name: "empty job round trip, one at a time",
   unit: "job",
   opsPerRun: 1,
-  goal: "p50 ≤ 1× piscina",
+  goal: "≤ 1× piscina latency",
   contenders: [
     {
       name: "BlockingPool.run",

@@ -23,6 +23,20 @@ describe("BlockingPool", () => {
       assert.strictEqual(stats.live, 2)
     }))
 
+  it.scopedLive("runs as many jobs at once as it has threads", () =>
+    Effect.gen(function*() {
+      const pool = yield* makeJobsPool({ size: 2 })
+      const probe = makeProbe()
+      // Two synchronous loops that end only when the gate opens: both start, so both run at once.
+      const jobs = yield* Effect.fork(Effect.all([pool.run(new Spin({ probe })), pool.run(new Spin({ probe }))], {
+        concurrency: "unbounded"
+      }))
+      yield* awaitProbe(probe, 0, 2)
+      assert.strictEqual((yield* pool.stats).running, 2)
+      yield* openGate(probe)
+      assert.deepStrictEqual(yield* Fiber.join(jobs), [1, 1])
+    }))
+
   it.scopedLive("is sized from os.availableParallelism() by default", () =>
     Effect.gen(function*() {
       const pool = yield* makeJobsPool({ size: undefined })

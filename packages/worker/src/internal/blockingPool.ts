@@ -132,11 +132,18 @@ export const make = <Req extends Schema.TaggedRequest.All>(
       )
     }
 
+    // A replacement thread that cannot start fails the job that waited for it.
+    const acquireWorker = (tag: string) =>
+      Effect.mapError(
+        pool.backing.get,
+        (error) => new WorkerCrashed({ tag, workerId: -1, reason: "spawn", detail: describe(error.cause) })
+      )
+
     const run = (request: Req) =>
       Effect.suspend(() =>
         closing ? Effect.fail(new PoolClosed({ tag: request._tag })) : admit(
           request._tag,
-          Effect.scoped(Effect.flatMap(pool.backing.get, (worker) => execute(worker, request)))
+          Effect.scoped(Effect.flatMap(acquireWorker(request._tag), (worker) => execute(worker, request)))
         )
       )
 
