@@ -7,8 +7,10 @@ import { Mpsc } from "@weft/channel"
 import { Dispatcher } from "@weft/dispatch"
 import { Select } from "@weft/select"
 import { Backpressure, SnapshotStream } from "@weft/stream"
+import { BlockingPool, SharedArena } from "@weft/worker"
 import { Chunk, Data, Effect, Schema, Stream } from "effect"
 import * as assert from "node:assert/strict"
+import { Checksum } from "./jobs.js"
 
 class Add extends Data.TaggedClass("Add")<{ readonly n: number }> {}
 class Total extends Schema.TaggedRequest<Total>()("Total", {
@@ -72,6 +74,16 @@ const program = Effect.gen(function*() {
     Stream.runCollect
   )
   assert.deepEqual(Chunk.toArray(labels), ["total 5", "total 15", "total 35"])
+
+  // worker: a job on a worker thread started from compiled JS, its payload moved, not copied;
+  // a shared-arena message read back.
+  const pool = yield* BlockingPool.make<Checksum>({ entry: new URL("./checksum.worker.js", import.meta.url), size: 1 })
+  const payload = new Uint8Array([7, 8, 9])
+  assert.equal(yield* pool.run(new Checksum({ data: Bytes.fromUint8Array(payload) })), 24)
+  assert.equal(payload.byteLength, 0)
+  const shared = yield* SharedArena.make({ capacity: 2, slotSize: 16 })
+  const ref = yield* shared.alloc(Bytes.fromString("shared"))
+  assert.equal(Bytes.decodeUtf8(yield* shared.get(ref)), "shared")
   return "every @weft package works from its tarball"
 }).pipe(Effect.scoped, Effect.provide(ActorSystem.layer()))
 

@@ -25,15 +25,23 @@ const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined
 const here = path.dirname(fileURLToPath(import.meta.url))
 const docs = path.resolve(here, "../../../docs")
 
-const loadBenchmarks = async (): Promise<ReadonlyArray<Benchmark<unknown>>> => {
+/** What a bench file's module exports: its benchmarks, and what releases their resources. */
+interface BenchModule {
+  readonly benchmarks: BenchmarkFile
+  readonly teardown?: () => Promise<void>
+}
+
+const loadBenchmarks = async () => {
   const files = fs.readdirSync(here).filter((f) => f.endsWith(".bench.ts")).sort()
   const all: Array<Benchmark<unknown>> = []
+  const teardowns: Array<() => Promise<void>> = []
   for (const file of files) {
     if (only !== undefined && file !== `${only}.bench.ts`) continue
-    const mod = (await import(pathToFileURL(path.join(here, file)).href)) as { benchmarks: BenchmarkFile }
+    const mod = (await import(pathToFileURL(path.join(here, file)).href)) as BenchModule
     all.push(...mod.benchmarks({ quick }))
+    if (mod.teardown !== undefined) teardowns.push(mod.teardown)
   }
-  return all
+  return { benchmarks: all, teardowns }
 }
 
 const runChecked = async (bench: Benchmark<unknown>, contender: Contender<unknown>): Promise<string> => {
@@ -47,7 +55,16 @@ const runChecked = async (bench: Benchmark<unknown>, contender: Contender<unknow
 }
 
 const main = async () => {
-  const benchmarks = await loadBenchmarks()
+  const { benchmarks, teardowns } = await loadBenchmarks()
+  try {
+    await runAll(benchmarks)
+  } finally {
+    // Worker threads keep the process alive until their owners let them go.
+    for (const teardown of teardowns) await teardown()
+  }
+}
+
+const runAll = async (benchmarks: ReadonlyArray<Benchmark<unknown>>) => {
   const rows: Array<Row> = []
   for (const bench of benchmarks) {
     console.log(`\n${bench.package} · ${bench.name}${bench.goal ? `  (goal: ${bench.goal})` : ""}`)

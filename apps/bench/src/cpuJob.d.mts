@@ -1,0 +1,1 @@
+export declare const fnv1a: (size: number) => number
