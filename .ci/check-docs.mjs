@@ -1,13 +1,15 @@
 // The guides' examples, typechecked and run. Every ```ts block of docs/*.md, packages/*/README.md,
-// README.md and of the `@example` JSDoc in packages/*/src/*.ts becomes its own module: all of them are typechecked against the workspace packages, then
-// run against the built packages (`pnpm build` first) — a block's top level runs on import, its
-// top-level `program` and every Effect it exports are run to completion, and so is any
-// `Effect.runPromise` the block calls itself (a block using the TestClock runs as \`it.effect\` would
-// run it, with the TestContext). A block that `declare`s what it uses is a fragment: typechecked, not run. An output a block claims in a comment
-// `// => value` is asserted: on `return expr`, `const x = expr` or a bare expression line, the
-// expression's value must deep-equal `value` (text after " — " explains it), and every such line must
-// run. `--typecheck` stops
-// after the typecheck (it needs no build).
+// README.md and the JSDoc of packages/*/src/*.ts becomes its own module. All are typechecked against
+// the workspace packages, then run against the built packages (`pnpm build` first):
+// - a block's top level runs on import; its top-level `program` and every Effect it exports run to
+//   completion (with the TestContext when the block uses the TestClock, as `it.effect` runs a test),
+//   and so does any `Effect.runPromise` the block calls itself;
+// - an output a block claims in a comment `// => value` is asserted: on `return expr`,
+//   `const x = expr` or a bare expression line, the expression's value must deep-equal `value` (text
+//   after " — " explains it), and every such line must run;
+// - a block that `declare`s what it uses, or names a worker module file (`*.worker.ts`, the entry
+//   of a worker thread, or `*.worker.js`, one it starts), is a fragment: typechecked, not run.
+// `--typecheck` stops after the typecheck (it needs no build).
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -73,7 +75,9 @@ const extract = (source, found) => {
       if (wrapped.claimed) claims.push(where)
       return wrapped.line
     })
-    const fragment = /^declare /m.test(code)
+    // A worker thread's entry module, or code that starts one from such a file, needs a worker
+    // module on disk: the worker package's tests run those for real.
+    const fragment = /^declare /m.test(code) || /\.worker\.(ts|js)\b/.test(code)
     // The block's own runs are awaited by the runner (same call, same result for the reader).
     const runsItself = /\bEffect\.runPromise\(/.test(code)
     if (runsItself) lines.forEach((line, i) => lines[i] = line.replace(/\bEffect\.runPromise\(/g, "__docs.runPromise("))
