@@ -1,9 +1,9 @@
 import { Readiness } from "@weft/channel"
 import type { Deferred, Fiber, Mailbox, Scope, Stream } from "effect"
-import { Cause, Chunk, Duration, Effect, Exit, Option, Stream as S } from "effect"
+import { Cause, Chunk, Duration, Effect, Exit, Stream as S } from "effect"
 import { Aborted } from "../SelectError.js"
 import { BranchImpl, isBranch } from "./core.js"
-import type { EffectfulReadiness } from "./core.js"
+import { deferredReadiness, mailboxReadiness } from "./effectCompat.js"
 import { noop, Wakers } from "./wakers.js"
 
 /** @internal */
@@ -39,51 +39,6 @@ export const failAt = (at: number, error: unknown): BranchImpl =>
 // -----------------------------------------------------------------------------
 // Deferred: nothing is consumed, every waiter sees the same completion.
 // -----------------------------------------------------------------------------
-
-/**
- * The state every effect 3.22 `Deferred` keeps (marked internal in its typings): `Deferred.await`
- * is built from these joiners, and `Deferred.poll` from this state.
- */
-interface DeferredInternals<A, E> {
-  readonly state: {
-    readonly current:
-      | { readonly _tag: "Pending"; readonly joiners: Array<(effect: Effect.Effect<A, E>) => void> }
-      | { readonly _tag: "Done"; readonly effect: Effect.Effect<A, E> }
-  }
-}
-
-const hasDeferredState = <A, E>(u: Deferred.Deferred<A, E>): u is Deferred.Deferred<A, E> & DeferredInternals<A, E> =>
-  "state" in u
-
-/** @internal */
-export const deferredReadiness = <A, E>(deferred: Deferred.Deferred<A, E>): EffectfulReadiness => {
-  if (!hasDeferredState(deferred)) {
-    throw new TypeError("Select.deferred: this Deferred keeps no readable state (effect 3.22 expected)")
-  }
-  const self = deferred
-  return {
-    claim: () => {
-      const state = self.state.current
-      return state._tag === "Done" ? state.effect : undefined
-    },
-    onReady: (wake) => {
-      const state = self.state.current
-      if (state._tag === "Done") {
-        wake()
-        return noop
-      }
-      const joiner = () => wake()
-      state.joiners.push(joiner)
-      return () => {
-        const current = self.state.current
-        if (current._tag === "Pending") {
-          const index = current.joiners.indexOf(joiner)
-          if (index >= 0) current.joiners.splice(index, 1)
-        }
-      }
-    }
-  }
-}
 
 /** @internal */
 export const deferred = <A, E>(self: Deferred.Deferred<A, E>): BranchImpl =>
@@ -151,73 +106,6 @@ export const abortFailure = (signal: AbortSignal): BranchImpl =>
 // -----------------------------------------------------------------------------
 // Mailbox: readiness from its size, a synchronous take, wakeups from its own taker set.
 // -----------------------------------------------------------------------------
-
-/**
- * The parts of effect 3.22's `MailboxImpl` the adapter relies on. `unsafeTake` and the taker set
- * are not on the public `ReadonlyMailbox` interface, but they are what `Mailbox.take` itself is
- * built from: a synchronous take, and one-shot takers that the mailbox wakes when it gets
- * messages or ends.
- */
-interface MailboxInternals<A, E> {
-  readonly unsafeTake: () => Exit.Exit<A, E | Cause.NoSuchElementException> | undefined
-  readonly unsafeSize: () => Option.Option<number>
-  readonly state: {
-    readonly _tag: "Open" | "Closing" | "Done"
-    readonly takers?: Set<(exit: Exit.Exit<void, E>) => void>
-    readonly offers?: Set<unknown>
-  }
-}
-
-const isMailboxInternals = <A, E>(
-  u: Mailbox.ReadonlyMailbox<A, E>
-): u is Mailbox.ReadonlyMailbox<A, E> & MailboxInternals<A, E> =>
-  "unsafeTake" in u && typeof u.unsafeTake === "function" && "state" in u
-
-/** @internal */
-export const mailboxReadiness = <A, E>(
-  self: Mailbox.ReadonlyMailbox<A, E>
-): Readiness.Readiness<A, E | Cause.NoSuchElementException> => {
-  if (!isMailboxInternals(self)) {
-    throw new TypeError("Select.take: this Mailbox implementation has no synchronous take (effect 3.22 expected)")
-  }
-  const mailbox = self
-  const isReady = (): boolean => {
-    const state = mailbox.state
-    return state._tag === "Done" || Option.getOrElse(mailbox.unsafeSize(), () => 0) > 0 || (state.offers?.size ?? 0) > 0
-  }
-  return {
-    claim: () => mailbox.unsafeTake(),
-    onReady: (wake) => {
-      const takers = mailbox.state.takers
-      if (isReady() || takers === undefined) {
-        wake()
-        return noop
-      }
-      let fired = false
-      const taker = () => {
-        fired = true
-        wake()
-      }
-      takers.add(taker)
-      return () => {
-        const state = mailbox.state
-        if (state._tag === "Done" || state.takers === undefined) return
-        if (!fired) {
-          state.takers.delete(taker)
-          return
-        }
-        // Woken but possibly not the one that took: pass the wakeup on, as Mailbox.take would.
-        fired = false
-        if (!isReady()) return
-        for (const next of state.takers) {
-          state.takers.delete(next)
-          next(Exit.void)
-          break
-        }
-      }
-    }
-  }
-}
 
 /** @internal */
 export const take = <A, E>(self: Mailbox.ReadonlyMailbox<A, E>): BranchImpl =>
