@@ -1,0 +1,88 @@
+import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+
+import type { Chooser } from "./choosers.js"
+import type { Decision } from "./model.js"
+import { ControlledScheduler } from "./scheduler.js"
+
+/** Limits of one run. */
+export interface DriveOptions {
+  /** Steps (operations and choices) after which the run stops as a livelock. */
+  readonly maxSteps: number
+  /** Event-loop turns with nothing ready, while the program waits, after which it is deadlocked. */
+  readonly idleTurns: number
+}
+
+/** How one run ended, with the decisions that made its interleaving and the steps it took. */
+export type RunOutcome<A, E> =
+  | {
+    readonly _tag: "Exited"
+    readonly exit: Exit.Exit<A, E>
+    readonly decisions: ReadonlyArray<Decision>
+    readonly steps: number
+  }
+  | { readonly _tag: "Deadlock"; readonly decisions: ReadonlyArray<Decision>; readonly steps: number }
+  | { readonly _tag: "StepLimit"; readonly decisions: ReadonlyArray<Decision>; readonly steps: number }
+
+/**
+ * Runs `program` once under a controlled scheduler driven by `chooser`. Runs share the caller's
+ * services (its `TestClock` among them): building fresh test services per run would cost more
+ * than the run, and sleeps are relative, so a program sees only that time moved on.
+ *
+ * The program's fiber is forked through the scheduler, which then holds every task of it and of
+ * the fibers it forks. The driver runs ready tasks one at a time until the program's fiber exits.
+ * When nothing is ready it waits a macrotask: work outside Effect (a TestClock's timer yield, a
+ * Node callback) may resume a fiber. After `idleTurns` such turns with nothing ready the program
+ * is deadlocked. Either way the scheduler is released at the end, so fibers the program left
+ * behind (or a deadlocked program being interrupted) run on the default scheduler.
+ */
+export const runOnce = <A, E, R>(
+  program: Effect.Effect<A, E, R>,
+  chooser: Chooser,
+  options: DriveOptions
+): Effect.Effect<RunOutcome<A, E>, never, R> =>
+  Effect.withFiberRuntime<RunOutcome<A, E>, never, R>((owner) => {
+    const scheduler = new ControlledScheduler(chooser, owner, options.maxSteps)
+    return Effect.flatMap(Effect.withScheduler(Effect.fork(program), scheduler), (fiber) => {
+      scheduler.arm()
+      return Effect.tap(drive(scheduler, fiber, options), (outcome) =>
+        outcome._tag === "Exited" ? Effect.void : Fiber.interruptFork(fiber))
+    })
+  })
+
+const drive = <A, E>(
+  scheduler: ControlledScheduler,
+  fiber: Fiber.RuntimeFiber<A, E>,
+  options: DriveOptions
+): Effect.Effect<RunOutcome<A, E>> =>
+  Effect.async<RunOutcome<A, E>>((resume) => {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    let idle = 0
+    const finish = (outcome: RunOutcome<A, E>) => {
+      scheduler.release()
+      resume(Effect.succeed(outcome))
+    }
+    const turn = () => {
+      timer = undefined
+      while (true) {
+        const exit = fiber.unsafePoll()
+        const ended = { decisions: scheduler.decisions, steps: scheduler.step }
+        if (exit !== null) return finish({ _tag: "Exited", exit, ...ended })
+        if (scheduler.step >= options.maxSteps) return finish({ _tag: "StepLimit", ...ended })
+        if (!scheduler.runNext()) break
+        idle = 0
+      }
+      if (++idle > options.idleTurns) {
+        return finish({ _tag: "Deadlock", decisions: scheduler.decisions, steps: scheduler.step })
+      }
+      timer = setTimeout(turn, 0)
+    }
+    turn()
+    return Effect.sync(() => {
+      if (timer !== undefined) {
+        clearTimeout(timer)
+      }
+      scheduler.release()
+    })
+  })
