@@ -152,6 +152,33 @@ describe("Interleavings.check", () => {
       })
     }))
 
+  it.effect("without preemption an interrupt lands only where the fiber waits or is queued", () =>
+    Effect.gen(function*() {
+      const balanced = (pause: boolean) =>
+        Effect.gen(function*() {
+          const open = yield* Ref.make(0)
+          const pair = Effect.zipRight(
+            Ref.update(open, (n) => n + 1),
+            Effect.zipRight(pause ? Effect.yieldNow() : Effect.void, Ref.update(open, (n) => n - 1))
+          )
+          const worker = yield* Effect.fork(Interleavings.mayInterrupt(pair))
+          yield* Fiber.await(worker)
+          const left = yield* Ref.get(open)
+          if (left !== 0) return yield* Effect.dieMessage(`${left} left open`)
+        })
+      const orderOnly = Strategy.random({ preemption: 0, interruption: 0.3 })
+      // Runs are atomic between suspensions, as on Effect's default scheduler: the pair holds…
+      yield* Interleavings.check(balanced(false), { runs: 200, seed: 9, strategy: orderOnly })
+      // …until the worker yields inside it, where another fiber's interrupt can land.
+      const failure = yield* Effect.flip(
+        Interleavings.check(balanced(true), { runs: 200, seed: 9, strategy: orderOnly })
+      )
+      assert.strictEqual(failure._tag, "InterleavingFailure")
+      if (failure._tag === "InterleavingFailure") {
+        assert.deepStrictEqual(failure.decisions.map((decision) => decision._tag), ["Interrupt"])
+      }
+    }))
+
   it.effect("a waiting fiber woken by another runs when the chooser says so", () =>
     Effect.gen(function*() {
       // Which of two woken waiters runs first is a choice: both orders occur across runs.

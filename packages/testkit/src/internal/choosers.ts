@@ -15,16 +15,31 @@ export interface Chooser {
   pick(step: number, ready: ReadonlyArray<number>): number
   /** Before an operation of `fiber`; `interruptible` when the program lets the explorer interrupt it. */
   atOp(step: number, fiber: number, interruptible: boolean, ready: ReadonlyArray<number>): OpChoice
+  /**
+   * Between two tasks, which of the `waiting` fibers (marked by the program, alive, not running)
+   * to interrupt, as an index into `waiting`, or -1 for none.
+   */
+  interruptWaiting(step: number, waiting: ReadonlyArray<number>): number
   /** `fiber` rescheduled itself without being told to (`Effect.yieldNow`, its op budget). */
   yielded(fiber: number): void
 }
 
+const interruptAtRandom = (probability: number, prng: Prng) => (_: number, waiting: ReadonlyArray<number>): number =>
+  prng.nextFloat() < probability ? prng.nextInt(waiting.length) : -1
+
+/**
+ * Without preemption a fiber runs atomically from one suspension to the next, as on Effect's
+ * default scheduler, so an interrupt only lands while the fiber waits or is queued; with it, one
+ * may land before any operation.
+ */
 const random = (strategy: RandomStrategy, prng: Prng): Chooser => ({
   pick: (_, ready) => prng.nextInt(ready.length),
   atOp: (_, __, interruptible, ready) => {
+    if (strategy.preemption === 0) return "run"
     if (interruptible && prng.nextFloat() < strategy.interruption) return "interrupt"
     return ready.length > 0 && prng.nextFloat() < strategy.preemption ? "yield" : "run"
   },
+  interruptWaiting: interruptAtRandom(strategy.interruption, prng),
   yielded: () => {}
 })
 
@@ -72,6 +87,7 @@ const pct = (strategy: PctStrategy, steps: number, prng: Prng): Chooser => {
       if (interruptible && prng.nextFloat() < strategy.interruption) return "interrupt"
       return ready.length > 0 && priorityOf(ready[highest(ready)]!) > priorityOf(fiber) ? "yield" : "run"
     },
+    interruptWaiting: interruptAtRandom(strategy.interruption, prng),
     // A fiber that yields of its own accord (a spin-wait) drops below every other, so strict
     // priorities cannot starve the fiber it waits for.
     yielded: (fiber) => {
@@ -93,6 +109,10 @@ export const scripted = (decisions: ReadonlyArray<Decision>): Chooser => {
       const decision = byStep.get(step)
       if (decision?._tag === "Interrupt") return interruptible ? "interrupt" : "run"
       return decision?._tag === "Yield" ? "yield" : "run"
+    },
+    interruptWaiting: (step, waiting) => {
+      const decision = byStep.get(step)
+      return decision?._tag === "Interrupt" ? waiting.indexOf(decision.fiber) : -1
     },
     yielded: () => {}
   }

@@ -41,6 +41,8 @@ export class ControlledScheduler implements Scheduler.Scheduler {
   private readonly ready: Array<ReadyTask> = []
   private readonly numbers = new Map<AnyFiber, number>()
   private readonly interrupted = new Set<AnyFiber>()
+  /** Fibers seen running under their `mayInterrupt` mark. */
+  private readonly marked = new Set<AnyFiber>()
   /** Operations a fiber runs unasked after a forced yield: see `shouldYield`. */
   private readonly resuming = new Map<AnyFiber, number>()
   private running: AnyFiber | undefined = undefined
@@ -97,7 +99,9 @@ export class ControlledScheduler implements Scheduler.Scheduler {
     }
     const step = ++this.step
     const number = this.numberOf(fiber)
-    const interruptible = !this.interrupted.has(fiber) && fiber.getFiberRef(interruptTarget) === fiber.id()
+    const isMarked = fiber.getFiberRef(interruptTarget) === fiber.id()
+    if (isMarked) this.marked.add(fiber)
+    const interruptible = isMarked && !this.interrupted.has(fiber)
     const choice = this.chooser.atOp(step, number, interruptible, this.readyNumbers())
     if (choice === "interrupt") {
       this.interrupted.add(fiber)
@@ -116,6 +120,7 @@ export class ControlledScheduler implements Scheduler.Scheduler {
   /** Runs one ready task; false when there is none. */
   runNext(): boolean {
     if (this.ready.length === 0) return false
+    this.maybeInterruptWaiting()
     let index = 0
     if (this.ready.length > 1) {
       const step = ++this.step
@@ -132,6 +137,28 @@ export class ControlledScheduler implements Scheduler.Scheduler {
       this.running = undefined
     }
     return true
+  }
+
+  /**
+   * Between tasks no fiber runs, so an interrupt here lands while the target waits or is queued —
+   * the only place another fiber's interrupt can land on Effect's default scheduler.
+   */
+  private maybeInterruptWaiting(): void {
+    if (this.marked.size === 0) return
+    const waiting: Array<AnyFiber> = []
+    for (const fiber of this.marked) {
+      if (fiber.unsafePoll() !== null) this.marked.delete(fiber)
+      else if (!this.interrupted.has(fiber)) waiting.push(fiber)
+    }
+    if (waiting.length === 0) return
+    const step = ++this.step
+    const numbers = waiting.map((fiber) => this.numberOf(fiber))
+    const index = this.chooser.interruptWaiting(step, numbers)
+    const target = waiting[index]
+    if (target === undefined) return
+    this.interrupted.add(target)
+    this.decisions.push({ _tag: "Interrupt", step, fiber: numbers[index]! })
+    target.unsafeInterruptAsFork(FiberId.none)
   }
 
   /** The fibers that own the ready tasks, oldest first. */
