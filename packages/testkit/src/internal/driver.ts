@@ -44,7 +44,7 @@ export const runOnce = <A, E, R>(
 ): Effect.Effect<RunOutcome<A, E>, never, R> =>
   Effect.withFiberRuntime<RunOutcome<A, E>, never, R>((owner) => {
     const scheduler = new ControlledScheduler(chooser, owner, options.maxSteps)
-    return Effect.flatMap(Effect.withScheduler(Effect.fork(program), scheduler), (fiber) => {
+    return Effect.flatMap(Effect.withScheduler(Effect.forkDaemon(program), scheduler), (fiber) => {
       scheduler.arm()
       return Effect.tap(drive(scheduler, fiber, options), (outcome) =>
         outcome._tag === "Exited" ? Effect.void : Fiber.interruptFork(fiber))
