@@ -6,7 +6,8 @@ import { Bytes, LengthDelimited } from "@weft/bytes"
 import { Mpsc } from "@weft/channel"
 import { Select } from "@weft/select"
 import { Backpressure, SnapshotStream } from "@weft/stream"
-import { Chunk, Data, Effect, Schema, Stream } from "effect"
+import { Interleavings, Strategy } from "@weft/testkit"
+import { Chunk, Data, Effect, Fiber, Schema, Stream } from "effect"
 import * as assert from "node:assert/strict"
 
 class Add extends Data.TaggedClass("Add")<{ readonly n: number }> {}
@@ -65,6 +66,18 @@ const program = Effect.gen(function*() {
     Stream.runCollect
   )
   assert.deepEqual(Chunk.toArray(labels), ["total 5", "total 15", "total 35"])
+
+  // testkit: a channel hand-over explored under seeded interleavings.
+  const handOver = Effect.gen(function*() {
+    const [handTx, handRx] = yield* Mpsc.bounded<number>(1)
+    const receiver = yield* Effect.fork(Mpsc.recvMany(handRx, 2))
+    yield* Mpsc.sendAll(handTx, [1, 2])
+    const got = yield* Fiber.join(receiver)
+    const left = yield* Mpsc.size(handRx)
+    if (got.length + left !== 2) return yield* Effect.dieMessage("a message was lost")
+  })
+  const report = yield* Interleavings.check(handOver, { runs: 50, seed: 1, strategy: Strategy.pct() })
+  assert.equal(report.runs, 50)
   return "every @weft package works from its tarball"
 }).pipe(Effect.scoped, Effect.provide(ActorSystem.layer()))
 
