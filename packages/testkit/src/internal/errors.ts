@@ -55,7 +55,8 @@ export class InterleavingFailure extends Data.TaggedError("InterleavingFailure")
         : this.decisions.map((decision) => `  ${formatDecision(decision)}`))
     ]
     if (this.cause !== undefined) {
-      const pretty = Cause.pretty(this.cause).split("\n")
+      // The program's own message, without the runtime's stack frames.
+      const pretty = Cause.pretty(this.cause).split("\n").filter((line) => !/^\s+at /.test(line))
       lines.push("program failure:", ...pretty.slice(0, causeLines).map((line) => `  ${line}`))
       if (pretty.length > causeLines) lines.push("  …")
     }
