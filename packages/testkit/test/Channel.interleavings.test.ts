@@ -3,6 +3,7 @@ import { Mpsc } from "@weft/channel"
 import { Effect, Fiber, Option } from "effect"
 import { Interleavings, Strategy } from "../src/index.js"
 import { runs } from "./budget.js"
+import { checkThenTake } from "./fixtures/programs.js"
 
 /**
  * Two producers and two consumers on a bounded channel of two, all of them interruptible by the
@@ -48,25 +49,6 @@ const conservation = Effect.gen(function*() {
     ...all.filter((n) => !attempted.has(n)).map((n) => `${n} was never sent`)
   ]
   if (problems.length > 0) return yield* Effect.dieMessage(problems.join("; "))
-})
-
-/**
- * A planted race: a receiver that checks readiness and then takes in a second step. Two of them,
- * two messages sent one by one: both may see the first ready, and the second to take finds nothing.
- */
-const checkThenTake = Effect.gen(function*() {
-  const [tx, rx] = yield* Mpsc.bounded<number>(4)
-  const racyRecv = Effect.zipRight(
-    Mpsc.awaitReadable(rx),
-    Effect.flatMap(
-      Mpsc.tryRecv(rx),
-      (next) => Option.isSome(next) ? Effect.void : Effect.dieMessage("ready, then empty")
-    )
-  )
-  const receivers = yield* Effect.forEach([1, 2], () => Effect.fork(racyRecv))
-  yield* Mpsc.send(tx, 1)
-  yield* Mpsc.send(tx, 2)
-  yield* Fiber.joinAll(receivers)
 })
 
 describe("channel: Mpsc message conservation under interrupts", () => {

@@ -4,43 +4,9 @@
  * the CI tests assert the budgets.
  */
 import { describe, it } from "@effect/vitest"
-import { Mpsc } from "@weft/channel"
-import { Effect, Exit, Fiber, Option, Ref } from "effect"
+import { Effect } from "effect"
 import { Interleavings, Strategy } from "../src/index.js"
-import { ArenaBeforeFix } from "./fixtures/arenaBeforeFix.js"
-
-const arenaBeforeFix = Effect.suspend(() => {
-  const arena = new ArenaBeforeFix(1)
-  return Effect.gen(function*() {
-    const held = yield* arena.alloc()
-    const waiter = yield* Effect.fork(arena.alloc())
-    const releaser = yield* Effect.fork(arena.release(held))
-    const interrupter = yield* Effect.fork(Fiber.interrupt(waiter))
-    yield* Fiber.join(releaser)
-    yield* Fiber.join(interrupter)
-    const owned = Exit.isSuccess(yield* Fiber.await(waiter)) ? 1 : 0
-    if (arena.live !== owned) return yield* Effect.dieMessage("an interrupted alloc kept its slot")
-  })
-})
-
-const lostUpdate = Effect.gen(function*() {
-  const count = yield* Ref.make(0)
-  const increment = Effect.flatMap(Ref.get(count), (n) => Ref.set(count, n + 1))
-  yield* Fiber.joinAll(yield* Effect.all([Effect.fork(increment), Effect.fork(increment)]))
-  if ((yield* Ref.get(count)) !== 2) return yield* Effect.dieMessage("lost an update")
-})
-
-const checkThenTake = Effect.gen(function*() {
-  const [tx, rx] = yield* Mpsc.bounded<number>(4)
-  const racyRecv = Effect.zipRight(
-    Mpsc.awaitReadable(rx),
-    Effect.flatMap(Mpsc.tryRecv(rx), (next) => Option.isSome(next) ? Effect.void : Effect.dieMessage("empty"))
-  )
-  const receivers = yield* Effect.forEach([1, 2], () => Effect.fork(racyRecv))
-  yield* Mpsc.send(tx, 1)
-  yield* Mpsc.send(tx, 2)
-  yield* Fiber.joinAll(receivers)
-})
+import { arenaBeforeFix, checkThenTake, racyCounter } from "./fixtures/programs.js"
 
 const strategies = {
   "random (preemption 0.1)": Strategy.random(),
@@ -49,7 +15,7 @@ const strategies = {
   "pct (depth 3)": Strategy.pct({ depth: 3 })
 }
 
-const bugs = { "arena before 26a0645": arenaBeforeFix, "lost update": lostUpdate, "check-then-take": checkThenTake }
+const bugs = { "arena before 26a0645": arenaBeforeFix, "lost update": racyCounter, "check-then-take": checkThenTake }
 
 describe.runIf(process.env.WEFT_STRESS === "1")("runs to find each known bug", () => {
   it.effect("per strategy, over 40 seeds", () =>

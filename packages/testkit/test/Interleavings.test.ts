@@ -2,16 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Exit, Fiber, Ref, TestClock } from "effect"
 import { Interleavings, Strategy } from "../src/index.js"
 import { interleavings } from "../src/Vitest.js"
-
-/** Two read-modify-write increments: a yield between the read and the write loses one. */
-const racyCounter = Effect.gen(function*() {
-  const count = yield* Ref.make(0)
-  const increment = Effect.flatMap(Ref.get(count), (n) => Ref.set(count, n + 1))
-  const fibers = yield* Effect.all([Effect.fork(increment), Effect.fork(increment)])
-  yield* Fiber.joinAll(fibers)
-  const total = yield* Ref.get(count)
-  if (total !== 2) return yield* Effect.dieMessage(`lost an update: count is ${total}`)
-})
+import { racyCounter } from "./fixtures/programs.js"
 
 const atomicCounter = Effect.gen(function*() {
   const count = yield* Ref.make(0)
