@@ -191,6 +191,19 @@ describe("Interleavings.check", () => {
       assert.deepStrictEqual([...orders].sort(), ["ab", "ba"])
     }))
 
+  it.effect("interrupting a check interrupts the program it is running", () =>
+    Effect.gen(function*() {
+      const started = yield* Deferred.make<void>()
+      const interrupted = yield* Deferred.make<void>()
+      const endless = Effect.zipRight(Deferred.succeed(started, void 0), Effect.forever(Effect.yieldNow())).pipe(
+        Effect.onInterrupt(() => Deferred.succeed(interrupted, void 0))
+      )
+      const checking = yield* Effect.fork(Interleavings.check(endless, { runs: 1, maxSteps: 10_000_000 }))
+      yield* Deferred.await(started)
+      yield* Fiber.interrupt(checking)
+      yield* Deferred.await(interrupted)
+    }))
+
   it.effect("bad options fail with InvalidExplorationOption", () =>
     Effect.gen(function*() {
       const runs = yield* Effect.flip(Interleavings.check(Effect.void, { runs: 0 }))

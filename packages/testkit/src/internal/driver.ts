@@ -46,10 +46,17 @@ export const runOnce = <A, E, R>(
     const scheduler = new ControlledScheduler(chooser, owner, options.maxSteps)
     return Effect.flatMap(Effect.withScheduler(Effect.forkDaemon(program), scheduler), (fiber) => {
       scheduler.arm()
-      return Effect.tap(drive(scheduler, fiber, options), (outcome) =>
-        outcome._tag === "Exited" ? Effect.void : Fiber.interruptFork(fiber))
+      // A stuck program is interrupted without waiting: it may never end. So is the program of a
+      // check that is itself interrupted (the scheduler is released first, so it can run).
+      return drive(scheduler, fiber, options).pipe(
+        Effect.tap((outcome) => outcome._tag === "Exited" ? Effect.void : Fiber.interruptFork(fiber)),
+        Effect.onInterrupt(() => Fiber.interruptFork(fiber))
+      )
     })
   })
+
+/** Tasks the driver runs before it lets the event loop turn, so a long run blocks nothing. */
+const tasksPerTurn = 1024
 
 const drive = <A, E>(
   scheduler: ControlledScheduler,
@@ -57,32 +64,48 @@ const drive = <A, E>(
   options: DriveOptions
 ): Effect.Effect<RunOutcome<A, E>> =>
   Effect.async<RunOutcome<A, E>>((resume) => {
-    let timer: ReturnType<typeof setTimeout> | undefined
+    let cancelWait: (() => void) | undefined
     let idle = 0
     const finish = (outcome: RunOutcome<A, E>) => {
       scheduler.release()
       resume(Effect.succeed(outcome))
     }
-    const turn = () => {
-      timer = undefined
-      while (true) {
+    const ended = () => ({ decisions: scheduler.decisions, steps: scheduler.step })
+    // Runs ready tasks until the program ends, nothing is ready, or the turn's budget is spent.
+    const runTasks = (): "ended" | "idle" | "budget" => {
+      for (let budget = tasksPerTurn; budget > 0;) {
         const exit = fiber.unsafePoll()
-        const ended = { decisions: scheduler.decisions, steps: scheduler.step }
-        if (exit !== null) return finish({ _tag: "Exited", exit, ...ended })
-        if (scheduler.step >= options.maxSteps) return finish({ _tag: "StepLimit", ...ended })
-        if (!scheduler.runNext()) break
+        if (exit !== null) return (finish({ _tag: "Exited", exit, ...ended() }), "ended")
+        if (scheduler.step >= options.maxSteps) return (finish({ _tag: "StepLimit", ...ended() }), "ended")
+        if (scheduler.runNext()) budget--
+        else if (!scheduler.admitArrived()) return "idle"
         idle = 0
       }
-      if (++idle > options.idleTurns) {
-        return finish({ _tag: "Deadlock", decisions: scheduler.decisions, steps: scheduler.step })
+      return "budget"
+    }
+    const turn = () => {
+      cancelWait = undefined
+      scheduler.inTurn = true
+      let result: "ended" | "idle" | "budget"
+      try {
+        result = runTasks()
+      } finally {
+        scheduler.inTurn = false
       }
-      timer = setTimeout(turn, 0)
+      if (result === "ended") return
+      if (result === "budget") {
+        const immediate = setImmediate(turn)
+        cancelWait = () => clearImmediate(immediate)
+      } else if (++idle > options.idleTurns) {
+        finish({ _tag: "Deadlock", ...ended() })
+      } else {
+        const timer = setTimeout(turn, 0)
+        cancelWait = () => clearTimeout(timer)
+      }
     }
     turn()
     return Effect.sync(() => {
-      if (timer !== undefined) {
-        clearTimeout(timer)
-      }
+      cancelWait?.()
       scheduler.release()
     })
   })

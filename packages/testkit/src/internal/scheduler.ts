@@ -48,6 +48,14 @@ export class ControlledScheduler implements Scheduler.Scheduler {
   private running: AnyFiber | undefined = undefined
   private forcedYield = false
   private state: "idle" | "driving" | "released" = "idle"
+  /** Set by the driver while it runs tasks; tasks scheduled outside that come from outside. */
+  inTurn = false
+  /**
+   * Tasks scheduled from outside the driver's turns (a timer or I/O callback resuming a fiber,
+   * a fiber outside the program interrupting one). They join the ready queue only when nothing
+   * else is ready, whenever they arrived, so the event loop's timing does not change the run.
+   */
+  private readonly arrived: Array<ReadyTask> = []
 
   constructor(
     private readonly chooser: Chooser,
@@ -59,15 +67,18 @@ export class ControlledScheduler implements Scheduler.Scheduler {
     if (this.state === "idle") this.state = "driving"
   }
 
-  get readyCount(): number {
-    return this.ready.length
+  /** Moves the tasks that arrived from outside into the ready queue; false when there were none. */
+  admitArrived(): boolean {
+    if (this.arrived.length === 0) return false
+    this.ready.push(...this.arrived.splice(0))
+    return true
   }
 
   /** Hands every queued task to the default scheduler; later tasks go there directly. */
   release(): void {
     if (this.state === "released") return
     this.state = "released"
-    for (const { fiber, priority, task } of this.ready.splice(0)) {
+    for (const { fiber, priority, task } of [...this.ready.splice(0), ...this.arrived.splice(0)]) {
       Scheduler.defaultScheduler.scheduleTask(task, priority, fiber)
     }
   }
@@ -82,7 +93,9 @@ export class ControlledScheduler implements Scheduler.Scheduler {
       if (this.forcedYield) this.forcedYield = false
       else this.chooser.yielded(number)
     }
-    this.ready.push({ task, priority, fiber, number })
+    const ready = { task, priority, fiber, number }
+    if (this.state === "driving" && !this.inTurn) this.arrived.push(ready)
+    else this.ready.push(ready)
   }
 
   shouldYield(fiber: AnyFiber): number | false {
