@@ -7,8 +7,9 @@ import { Mpsc } from "@weft/channel"
 import { Dispatcher } from "@weft/dispatch"
 import { Select } from "@weft/select"
 import { Backpressure, SnapshotStream } from "@weft/stream"
+import { Interleavings, Strategy } from "@weft/testkit"
 import { BlockingPool, SharedArena } from "@weft/worker"
-import { Chunk, Data, Effect, Schema, Stream } from "effect"
+import { Chunk, Data, Effect, Fiber, Schema, Stream } from "effect"
 import * as assert from "node:assert/strict"
 import { Checksum } from "./jobs.js"
 
@@ -84,6 +85,18 @@ const program = Effect.gen(function*() {
   const shared = yield* SharedArena.make({ capacity: 2, slotSize: 16 })
   const ref = yield* shared.alloc(Bytes.fromString("shared"))
   assert.equal(Bytes.decodeUtf8(yield* shared.get(ref)), "shared")
+
+  // testkit: a channel hand-over explored under seeded interleavings.
+  const handOver = Effect.gen(function*() {
+    const [handTx, handRx] = yield* Mpsc.bounded<number>(1)
+    const receiver = yield* Effect.fork(Mpsc.recvMany(handRx, 2))
+    yield* Mpsc.sendAll(handTx, [1, 2])
+    const got = yield* Fiber.join(receiver)
+    const left = yield* Mpsc.size(handRx)
+    if (got.length + left !== 2) return yield* Effect.dieMessage("a message was lost")
+  })
+  const report = yield* Interleavings.check(handOver, { runs: 50, seed: 1, strategy: Strategy.pct() })
+  assert.equal(report.runs, 50)
   return "every @weft package works from its tarball"
 }).pipe(Effect.scoped, Effect.provide(ActorSystem.layer()))
 

@@ -1,0 +1,2 @@
+export * as Interleavings from "./Interleavings.js"
+export * as Strategy from "./Strategy.js"
