@@ -1,0 +1,109 @@
+// Several runner processes over loopback sockets, with PostgreSQL message and runner storage.
+// Needs WEFT_PG_URL (`pnpm pg:start`, or .ci/run); each run creates and drops its own database.
+import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
+import * as PgClient from "@effect/sql-pg/PgClient"
+import * as SqlClient from "@effect/sql/SqlClient"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { Effect, Layer, Redacted } from "effect"
+import { type ChildProcess, spawn } from "node:child_process"
+import * as net from "node:net"
+import * as path from "node:path"
+import { ClusterEntity } from "../src/index.js"
+import { createTable, Record, sharding, Tally, WhoAmI } from "./cluster/tally.js"
+
+const baseUrl = process.env.WEFT_PG_URL
+const database = `weft_cluster_${process.pid}_${Date.now()}`
+const databaseUrl = baseUrl === undefined ? "" : baseUrl.replace(/\/[^/]*$/, `/${database}`)
+const sqlAt = (url: string) => PgClient.layer({ url: Redacted.make(url), maxConnections: 10 })
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = net.createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address() as net.AddressInfo
+      server.close(() => resolve(address.port))
+    })
+  })
+
+interface Runner {
+  readonly process: ChildProcess
+  readonly pid: number
+}
+
+/** Starts a runner process and resolves once it serves the entity (bounded: 60 s). */
+const startRunner = async (): Promise<Runner> => {
+  const port = await freePort()
+  const child = spawn(
+    process.execPath,
+    [
+      "--conditions=source",
+      "--import",
+      "tsx",
+      path.join(import.meta.dirname, "cluster/runner.ts"),
+      databaseUrl,
+      `${port}`
+    ],
+    { cwd: path.join(import.meta.dirname, ".."), stdio: ["ignore", "pipe", "inherit"] }
+  )
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`runner on port ${port} not ready in 60 s`)), 60_000)
+    child.once("exit", (code) => reject(new Error(`runner on port ${port} exited with ${code}`)))
+    let output = ""
+    child.stdout!.on("data", (data: Buffer) => {
+      output += data.toString()
+      if (/^ready \d+$/m.test(output)) {
+        clearTimeout(timer)
+        resolve({ process: child, pid: child.pid! })
+      }
+    })
+  })
+}
+
+const runners: Array<Runner> = []
+
+const Client = NodeClusterSocket.layer({ clientOnly: true, storage: "sql", shardingConfig: sharding(undefined) }).pipe(
+  Layer.provideMerge(sqlAt(databaseUrl))
+)
+
+describe.skipIf(baseUrl === undefined)("ClusterEntity on 3 runner processes with PostgreSQL storage", () => {
+  beforeAll(async () => {
+    await Effect.runPromise(
+      Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`CREATE DATABASE ${database}`)).pipe(
+        Effect.provide(sqlAt(baseUrl!))
+      )
+    )
+    await Effect.runPromise(Effect.provide(createTable, sqlAt(databaseUrl)))
+    // The first runner creates the storage tables; the others start once they exist.
+    runners.push(await startRunner())
+    runners.push(...await Promise.all([startRunner(), startRunner()]))
+  }, 120_000)
+
+  afterAll(async () => {
+    for (const runner of runners) runner.process.kill("SIGKILL")
+    if (baseUrl === undefined) return
+    await Effect.runPromise(
+      Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)).pipe(
+        Effect.provide(sqlAt(baseUrl)),
+        Effect.ignore
+      )
+    )
+  }, 30_000)
+
+  it.live("tell and ask reach entities on every runner; each entity id has one state", () =>
+    Effect.gen(function*() {
+      const ids = Array.from({ length: 24 }, (_, i) => `spread-${i}`)
+      const answers = yield* Effect.forEach(ids, (id, i) =>
+        Effect.gen(function*() {
+          const ref = yield* ClusterEntity.ref(Tally, id)
+          yield* ClusterEntity.tell(ref, new Record({ entity: id, seq: i }))
+          yield* ClusterEntity.tell(ref, new Record({ entity: id, seq: 1000 + i }))
+          return yield* ClusterEntity.ask(ref, new WhoAmI())
+        }), { concurrency: 8 })
+      const runnerPids = new Set(runners.map((runner) => runner.pid))
+      const answeringPids = new Set(answers.map((answer) => answer.pid))
+      assert.isTrue([...answeringPids].every((pid) => runnerPids.has(pid)))
+      assert.strictEqual(answeringPids.size, 3, "24 entity ids over 30 shards land on all 3 runners")
+      assert.deepStrictEqual(answers.map((answer) => answer.handled), ids.map(() => 2))
+    }).pipe(Effect.provide(Client)), 60_000)
+})
