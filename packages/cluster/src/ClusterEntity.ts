@@ -10,10 +10,11 @@
  * `maxIdleTime` or when its shard moves to another runner; its state is in memory, so it starts
  * again from `initialState` there (keep what must survive in storage of your own).
  *
- * Delivery (see `docs/cluster.md`): with `"at-least-once"` (default) a message is saved in the
- * cluster's message storage before `tell` returns and is redelivered until its handler has run,
- * so a runner crash can make a handler run twice; with `"at-most-once"` nothing is stored and a
- * runner crash loses what it had not handled.
+ * Delivery (see `docs/cluster.md`): `"persisted"` (default) is at-least-once — a message is saved
+ * in the cluster's message storage before `tell` returns and redelivered until its handler has
+ * finished, so a runner crash can make a handler run twice. `"volatile"` stores nothing and
+ * promises nothing across a runner crash: what the dead runner had not handled is lost, and a
+ * message resent after its connection failed can, rarely, arrive twice.
  *
  * Cancellation safety: an interrupted `tell` has or has not handed its message over (stored, or
  * sent to the owning runner); an interrupted or timed-out `ask` interrupts the request on the
@@ -102,14 +103,15 @@ export type Serializable<P extends ReadonlyArray<MessageSchema>> = {
 }
 
 /**
- * `"at-least-once"`: every message is saved in the cluster's `MessageStorage` before `tell`
- * returns (or the ask is sent) and redelivered until its handler has run. `"at-most-once"`:
- * messages go straight to the owning runner and are lost if it dies before handling them.
+ * `"persisted"` (at-least-once): every message is saved in the cluster's `MessageStorage` before
+ * `tell` returns (or the ask is sent) and redelivered until its handler has finished.
+ * `"volatile"`: messages go straight to the owning runner; a runner crash loses what it had not
+ * handled, and a message resent after the connection to a dying runner failed may be handled twice.
  *
  * @since 0.1.0
  * @category models
  */
-export type Delivery = "at-least-once" | "at-most-once"
+export type Delivery = "persisted" | "volatile"
 
 /**
  * A protocol registered as an entity type. Build one with {@link make}.
@@ -134,7 +136,7 @@ export interface ClusterEntity<in out Type extends string, in out M extends Acto
  * @category models
  */
 export interface MakeOptions {
-  /** Default `"at-least-once"`. */
+  /** Default `"persisted"`. */
   readonly delivery?: Delivery | undefined
   /** The deadline of an ask without its own `timeout`. Default 5 seconds. */
   readonly askTimeout?: Duration.DurationInput | undefined
@@ -276,7 +278,7 @@ export type AskError = AskTimeout | EntityFailed | TellError
 
 /**
  * Sends a tell-only message and returns once the cluster has taken it: saved in message storage
- * (`"at-least-once"`) or handed to the owning runner (`"at-most-once"`). It does not wait for
+ * (`"persisted"`) or handed to the owning runner (`"volatile"`). It does not wait for
  * the handler. Telling a request is a compile error whose parameter type says to use `ask`.
  *
  * Cancellation safety: if interrupted, the message has been taken or not, never twice.

@@ -45,8 +45,7 @@ export class EntityFailed extends Schema.TaggedError<EntityFailed>("@weft/cluste
 
 /**
  * An ask's deadline passed before its reply arrived. The request was withdrawn: if the entity had
- * not started it, it does not run (with `"at-most-once"` delivery; a persisted request may still
- * run once its runner reads it, but its reply goes nowhere).
+ * not started it, it does not run; if it is running, its reply goes nowhere.
  *
  * @since 0.1.0
  * @category errors

@@ -4,7 +4,7 @@
  * single-process deployment. Messages are still encoded and decoded as if they crossed a
  * process boundary (`simulateRemoteSerialization`), so what works here works on several runners.
  *
- * In-memory storage lives as long as the layer: `"at-least-once"` delivery survives an entity's
+ * In-memory storage lives as long as the layer: `"persisted"` delivery survives an entity's
  * restart, not the process's.
  *
  * @since 0.1.0

@@ -6,11 +6,11 @@ import { Account, account, Balance, Crash, Deposit, Slow, Withdraw } from "./fix
 const cluster = (entity: typeof Account) =>
   ClusterEntity.layer(entity, account).pipe(Layer.provideMerge(Embedded.layer()))
 const AccountVolatile: typeof Account = ClusterEntity.make("Account", [Deposit, Crash, Withdraw, Balance, Slow], {
-  delivery: "at-most-once"
+  delivery: "volatile"
 })
 
-describe.each(["at-least-once", "at-most-once"] as const)("ClusterEntity (embedded, %s)", (delivery) => {
-  const entity = delivery === "at-least-once" ? Account : AccountVolatile
+describe.each(["persisted", "volatile"] as const)("ClusterEntity (embedded, %s)", (delivery) => {
+  const entity = delivery === "persisted" ? Account : AccountVolatile
 
   it.live("tell and ask keep one state per entity id", () =>
     Effect.gen(function*() {

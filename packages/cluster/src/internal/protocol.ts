@@ -35,8 +35,8 @@ export const make = <const Type extends string, M extends Actor.Message>(
   protocol: ReadonlyArray<ClusterEntity.MessageSchema>,
   options: ClusterEntity.MakeOptions | undefined
 ): ClusterEntity.ClusterEntity<Type, M> => {
-  const delivery = options?.delivery ?? "at-least-once"
-  const persisted = delivery === "at-least-once"
+  const delivery = options?.delivery ?? "persisted"
+  const persisted = delivery === "persisted"
   const requestTags = new Set(protocol.filter(isRequestSchema).map((schema) => schema._tag))
   return {
     [TypeId]: { _M: (message: M) => message },

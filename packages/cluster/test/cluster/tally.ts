@@ -23,6 +23,8 @@ export const tally = Actor.behavior<Record | WhoAmI>()({
     Record: (message, handled) =>
       Effect.gen(function*() {
         const sql = yield* SqlClient.SqlClient
+        // Slow enough that messages queue up behind each other on a runner when it is killed.
+        yield* Effect.sleep("100 millis")
         yield* sql`INSERT INTO tally_deliveries (entity, seq, pid) VALUES (${message.entity}, ${message.seq}, ${process.pid})`
           .pipe(Effect.orDie)
         return handled + 1
