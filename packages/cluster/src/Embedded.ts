@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import type { MessageStorage } from "@effect/cluster/MessageStorage"
+import type { MemoryDriver, MessageStorage } from "@effect/cluster/MessageStorage"
 import type { Sharding } from "@effect/cluster/Sharding"
 import type { ShardingConfig } from "@effect/cluster/ShardingConfig"
 import type { ActorSystem } from "@weft/actor"
@@ -29,7 +29,8 @@ export interface Options {
 
 /**
  * Sharding, in-memory `MessageStorage` and an `ActorSystem`: everything `ClusterEntity.layer`
- * and `ClusterEntity.ref` need, in one process.
+ * and `ClusterEntity.ref` need, in one process. The storage's `MemoryDriver` is exposed so tests
+ * can see which messages are still unprocessed.
  *
  * @example
  * ```ts
@@ -41,5 +42,6 @@ export interface Options {
  * @since 0.1.0
  * @category layers
  */
-export const layer: (options?: Options) => Layer.Layer<Sharding | MessageStorage | ActorSystem.ActorSystem> =
-  internal.layer
+export const layer: (
+  options?: Options
+) => Layer.Layer<Sharding | MessageStorage | MemoryDriver | ActorSystem.ActorSystem> = internal.layer

@@ -1,5 +1,7 @@
+import * as MessageStorage from "@effect/cluster/MessageStorage"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Actor } from "@weft/actor"
+import { Context, Deferred, Effect, Layer, Schema } from "effect"
 import { ClusterEntity, Embedded } from "../src/index.js"
 import { Account, account, Balance, Crash, Deposit, Slow, Withdraw } from "./fixtures.js"
 
@@ -54,4 +56,52 @@ describe.each(["persisted", "volatile"] as const)("ClusterEntity (embedded, %s)"
       // next ask is answered after it.
       assert.strictEqual(yield* ClusterEntity.ask(ref, new Balance(), { timeout: "5 seconds" }), 0)
     }).pipe(Effect.provide(cluster(entity))))
+})
+
+class Hold extends Schema.TaggedClass<Hold>()("Hold", {}) {}
+class Ping
+  extends Schema.TaggedRequest<Ping>()("Ping", { failure: Schema.Never, success: Schema.Number, payload: {} })
+{}
+class Gate extends Context.Tag("test/Gate")<
+  Gate,
+  { readonly started: Deferred.Deferred<void>; readonly open: Deferred.Deferred<void> }
+>() {}
+const Held = ClusterEntity.make("Held", [Hold, Ping])
+const held = Actor.behavior<Hold | Ping>()({
+  initialState: 0,
+  handlers: {
+    Hold: (_, count) =>
+      Effect.flatMap(
+        Gate,
+        (gate) =>
+          Deferred.succeed(gate.started, undefined).pipe(
+            Effect.zipRight(Deferred.await(gate.open)),
+            Effect.as(count + 1)
+          )
+      ),
+    Ping: (_, count) => Effect.succeed(Actor.reply(count, count))
+  }
+})
+
+describe("ClusterEntity (embedded, persisted storage)", () => {
+  it.live("a tell is marked processed only once its handler has finished", () =>
+    Effect.gen(function*() {
+      const gate = { started: yield* Deferred.make<void>(), open: yield* Deferred.make<void>() }
+      const cluster = ClusterEntity.layer(Held, held).pipe(
+        Layer.provide(Layer.succeed(Gate, gate)),
+        Layer.provideMerge(Embedded.layer())
+      )
+      yield* Effect.gen(function*() {
+        const driver = yield* MessageStorage.MemoryDriver
+        const ref = yield* ClusterEntity.ref(Held, "h")
+        yield* ClusterEntity.tell(ref, new Hold())
+        yield* Deferred.await(gate.started)
+        // The handler is running: a crash now would leave the message in storage for redelivery.
+        assert.strictEqual(driver.unprocessed.size, 1)
+        yield* Deferred.succeed(gate.open, undefined)
+        assert.strictEqual(yield* ClusterEntity.ask(ref, new Ping()), 1)
+        yield* Effect.sleep("10 millis").pipe(Effect.repeat({ until: () => driver.unprocessed.size === 0, times: 200 }))
+        assert.strictEqual(driver.unprocessed.size, 0)
+      }).pipe(Effect.ensuring(Deferred.succeed(gate.open, undefined)), Effect.provide(cluster))
+    }))
 })

@@ -11,7 +11,9 @@ import type * as Embedded from "../Embedded.js"
 /** @internal */
 export const layer = (
   options?: Embedded.Options
-): Layer.Layer<Sharding.Sharding | MessageStorage.MessageStorage | ActorSystem.ActorSystem> =>
+): Layer.Layer<
+  Sharding.Sharding | MessageStorage.MessageStorage | MessageStorage.MemoryDriver | ActorSystem.ActorSystem
+> =>
   Sharding.layer.pipe(
     Layer.provide(Runners.layerNoop),
     Layer.provideMerge(MessageStorage.layerMemory),
