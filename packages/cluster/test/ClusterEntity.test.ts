@@ -1,7 +1,7 @@
 import * as MessageStorage from "@effect/cluster/MessageStorage"
 import { assert, describe, it } from "@effect/vitest"
 import { Actor } from "@weft/actor"
-import { Context, Deferred, Effect, Layer, Schema } from "effect"
+import { Context, Deferred, Effect, Fiber, Layer, Schema } from "effect"
 import { ClusterEntity, Embedded } from "../src/index.js"
 import { Account, account, Balance, Crash, Deposit, Slow, Withdraw } from "./fixtures.js"
 
@@ -62,12 +62,15 @@ class Hold extends Schema.TaggedClass<Hold>()("Hold", {}) {}
 class Ping
   extends Schema.TaggedRequest<Ping>()("Ping", { failure: Schema.Never, success: Schema.Number, payload: {} })
 {}
+class Bump
+  extends Schema.TaggedRequest<Bump>()("Bump", { failure: Schema.Never, success: Schema.Number, payload: {} })
+{}
 class Gate extends Context.Tag("test/Gate")<
   Gate,
   { readonly started: Deferred.Deferred<void>; readonly open: Deferred.Deferred<void> }
 >() {}
-const Held = ClusterEntity.make("Held", [Hold, Ping])
-const held = Actor.behavior<Hold | Ping>()({
+const Held = ClusterEntity.make("Held", [Hold, Ping, Bump])
+const held = Actor.behavior<Hold | Ping | Bump>()({
   initialState: 0,
   handlers: {
     Hold: (_, count) =>
@@ -79,7 +82,8 @@ const held = Actor.behavior<Hold | Ping>()({
             Effect.as(count + 1)
           )
       ),
-    Ping: (_, count) => Effect.succeed(Actor.reply(count, count))
+    Ping: (_, count) => Effect.succeed(Actor.reply(count, count)),
+    Bump: (_, count) => Effect.succeed(Actor.reply(count + 100, count + 100))
   }
 })
 
@@ -102,6 +106,27 @@ describe("ClusterEntity (embedded, persisted storage)", () => {
         assert.strictEqual(yield* ClusterEntity.ask(ref, new Ping()), 1)
         yield* Effect.sleep("10 millis").pipe(Effect.repeat({ until: () => driver.unprocessed.size === 0, times: 200 }))
         assert.strictEqual(driver.unprocessed.size, 0)
+      }).pipe(Effect.ensuring(Deferred.succeed(gate.open, undefined)), Effect.provide(cluster))
+    }))
+
+  it.live("an ask interrupted before the entity reached it never runs", () =>
+    Effect.gen(function*() {
+      const gate = { started: yield* Deferred.make<void>(), open: yield* Deferred.make<void>() }
+      const cluster = ClusterEntity.layer(Held, held).pipe(
+        Layer.provide(Layer.succeed(Gate, gate)),
+        Layer.provideMerge(Embedded.layer())
+      )
+      yield* Effect.gen(function*() {
+        const driver = yield* MessageStorage.MemoryDriver
+        const ref = yield* ClusterEntity.ref(Held, "i")
+        yield* ClusterEntity.tell(ref, new Hold())
+        yield* Deferred.await(gate.started)
+        const bump = yield* Effect.fork(ClusterEntity.ask(ref, new Bump()))
+        // Bump is stored, queued behind the running Hold.
+        yield* Effect.sleep("10 millis").pipe(Effect.repeat({ until: () => driver.unprocessed.size === 2, times: 200 }))
+        yield* Fiber.interrupt(bump)
+        yield* Deferred.succeed(gate.open, undefined)
+        assert.strictEqual(yield* ClusterEntity.ask(ref, new Ping()), 1)
       }).pipe(Effect.ensuring(Deferred.succeed(gate.open, undefined)), Effect.provide(cluster))
     }))
 })
