@@ -4,12 +4,13 @@ import { Actor, ActorSystem } from "@weft/actor"
 import { Arena } from "@weft/arena"
 import { Bytes, LengthDelimited } from "@weft/bytes"
 import { Mpsc } from "@weft/channel"
+import { ClusterEntity, Embedded } from "@weft/cluster"
 import { Dispatcher } from "@weft/dispatch"
 import { Select } from "@weft/select"
 import { Backpressure, SnapshotStream } from "@weft/stream"
 import { Interleavings, Strategy } from "@weft/testkit"
 import { BlockingPool, SharedArena } from "@weft/worker"
-import { Chunk, Data, Effect, Fiber, Schema, Stream } from "effect"
+import { Chunk, Data, Effect, Fiber, Layer, Schema, Stream } from "effect"
 import * as assert from "node:assert/strict"
 import { Checksum } from "./jobs.js"
 
@@ -100,7 +101,28 @@ const program = Effect.gen(function*() {
   return "every @weft package works from its tarball"
 }).pipe(Effect.scoped, Effect.provide(ActorSystem.layer()))
 
-Effect.runPromise(program).then(
+// cluster: the same kind of behaviour as an entity of an embedded (single-process) cluster.
+class Deposit extends Schema.TaggedClass<Deposit>()("Deposit", { amount: Schema.Number }) {}
+class Balance extends Schema.TaggedRequest<Balance>()("Balance", {
+  failure: Schema.Never,
+  success: Schema.Number,
+  payload: {}
+}) {}
+const Account = ClusterEntity.make("Account", [Deposit, Balance])
+const account = Actor.behavior<Deposit | Balance>()({
+  initialState: 0,
+  handlers: {
+    Deposit: (message, balance) => Effect.succeed(balance + message.amount),
+    Balance: (_, balance) => Effect.succeed(Actor.reply(balance, balance))
+  }
+})
+const clustered = Effect.gen(function*() {
+  const alice = yield* ClusterEntity.ref(Account, "alice")
+  yield* ClusterEntity.tell(alice, new Deposit({ amount: 5 }))
+  assert.equal(yield* ClusterEntity.ask(alice, new Balance(), { timeout: "5 seconds" }), 5)
+}).pipe(Effect.provide(ClusterEntity.layer(Account, account).pipe(Layer.provideMerge(Embedded.layer()))))
+
+Effect.runPromise(Effect.zipLeft(program, clustered)).then(
   (message) => console.log(message),
   (error: unknown) => {
     console.error(error)

@@ -1,0 +1,135 @@
+import * as Entity from "@effect/cluster/Entity"
+import type * as Envelope from "@effect/cluster/Envelope"
+import type { Sharding } from "@effect/cluster/Sharding"
+import type * as Rpc from "@effect/rpc/Rpc"
+import { Actor } from "@weft/actor"
+import { ActorError } from "@weft/actor"
+import type { ActorSystem } from "@weft/actor"
+import { Cause, Clock, Deferred, Effect, Exit, type Layer, Option, type Scope } from "effect"
+import type * as ClusterEntity from "../ClusterEntity.js"
+import { EntityFailed } from "../ClusterError.js"
+
+/** The header that carries an ask's deadline (epoch milliseconds) to the runner that owns the entity. */
+export const deadlineHeader = "weft-ask-deadline"
+
+type Completion = (exit: Exit.Exit<unknown, unknown>) => void
+
+const localAskErrors = [
+  ActorError.MailboxFull,
+  ActorError.ActorStopping,
+  ActorError.ActorStopped,
+  ActorError.AskTimeout,
+  ActorError.AskCycle,
+  ActorError.HandlerCrashed
+]
+
+type LocalActorError = ActorError.AskError | ActorError.TellError
+
+const isLocalActorError = (error: unknown): error is LocalActorError =>
+  localAskErrors.some((errorClass) => error instanceof errorClass)
+
+/**
+ * The behaviour with every tell handler reporting its outcome to the entity handler waiting for
+ * it: a tell counts as delivered only once the actor has handled it, so a persisted tell is
+ * marked processed (and never redelivered) only after its handler ran. Messages are decoded per
+ * delivery, so each is its own key.
+ */
+const trackTells = <M extends Actor.Message, S, R>(
+  behavior: Actor.Behavior<M, S, R>,
+  requestTags: ReadonlySet<string>,
+  completions: WeakMap<object, Completion>
+): Actor.Behavior<M, S, R> => {
+  const handlers: Record<string, unknown> = {}
+  for (const [tag, handler] of Object.entries<TellHandler<S, R>>(behavior.handlers as never)) {
+    handlers[tag] = requestTags.has(tag)
+      ? handler
+      : (message: object, state: S, context: unknown) =>
+        Effect.onExit(handler(message, state, context), (exit) =>
+          Effect.sync(() => {
+            const complete = completions.get(message)
+            completions.delete(message)
+            complete?.(exit)
+          }))
+  }
+  return { ...behavior, handlers: handlers as Actor.Handlers<M, S, R> }
+}
+
+type TellHandler<S, R> = (message: object, state: S, context: unknown) => Effect.Effect<S, never, R>
+
+/** @internal */
+export const layer = <Type extends string, M extends Actor.Message, S, R>(
+  self: ClusterEntity.ClusterEntity<Type, M>,
+  behavior: Actor.Behavior<M, S, R>,
+  options: ClusterEntity.LayerOptions | undefined
+): Layer.Layer<never, never, Sharding | ActorSystem.ActorSystem | Exclude<R, Scope.Scope>> => {
+  const completions = new WeakMap<object, Completion>()
+  const tracked = trackTells(behavior, self.requestTags, completions)
+  const build = Effect.gen(function*() {
+    const address = yield* Entity.CurrentAddress
+    const ref = yield* Actor.spawn(tracked, {
+      name: `${self.type}/${address.entityId}`,
+      mailbox: options?.mailbox,
+      supervision: options?.supervision
+    }).pipe(Effect.orDie)
+    const failed = (tag: string, error: LocalActorError, detail = error.message) =>
+      new EntityFailed({ entityType: self.type, entityId: address.entityId, tag, reason: error._tag, detail })
+    const crashed = (tag: string, cause: Cause.Cause<unknown>) =>
+      failed(tag, new ActorError.HandlerCrashed({ actor: ref.name, tag }), Cause.pretty(cause))
+    const stoppedBefore = (tag: string) =>
+      Effect.flatMap(Actor.awaitTermination(ref), (terminated) =>
+        Effect.fail(
+          failed(tag, new ActorError.ActorStopped({ actor: ref.name, tag }), `terminated: ${terminated.reason._tag}`)
+        ))
+
+    const tell = (envelope: Envelope.Request<Rpc.Any>) =>
+      Effect.gen(function*() {
+        const message = envelope.payload as M
+        const handled = yield* Deferred.make<void, EntityFailed>()
+        completions.set(message, (exit) => {
+          Deferred.unsafeDone(
+            handled,
+            Exit.isSuccess(exit) ? Exit.void : Exit.fail(crashed(message._tag, exit.cause))
+          )
+        })
+        yield* Actor.tell(ref, message as never).pipe(Effect.mapError((error) => failed(message._tag, error)))
+        // A message left in the mailbox of an actor that stopped for good is never handled.
+        yield* Effect.raceFirst(Deferred.await(handled), stoppedBefore(message._tag))
+      }).pipe(Effect.ensuring(Effect.sync(() => completions.delete(envelope.payload as object))))
+
+    const ask = (envelope: Envelope.Request<Rpc.Any>) =>
+      Effect.gen(function*() {
+        const request = envelope.payload as M
+        const timeout = yield* remaining(envelope)
+        return yield* Actor.ask(ref, request as never, { timeout }).pipe(
+          Effect.catchIf(isLocalActorError, (error) => Effect.fail(failed(request._tag, error)))
+        )
+      })
+
+    const handlers: Record<string, (envelope: Envelope.Request<Rpc.Any>) => Effect.Effect<unknown, unknown>> = {}
+    for (const tag of self.entity.protocol.requests.keys()) {
+      handlers[tag] = self.requestTags.has(tag) ? ask : tell
+    }
+    // The protocol is only known at run time here; ClusterEntity.make typed it for callers.
+    return handlers as unknown as Entity.HandlersFrom<Rpc.Any>
+  })
+  return self.entity.toLayer(build, {
+    maxIdleTime: options?.maxIdleTime,
+    mailboxCapacity: options?.entityMailboxCapacity
+  }) as Layer.Layer<never, never, Sharding | ActorSystem.ActorSystem | Exclude<R, Scope.Scope>>
+}
+
+/**
+ * What is left of the asker's deadline, at least 1 ms: an ask that reaches the entity after its
+ * asker gave up still expires through the actor's own deadline (dead letter `"Expired"`).
+ */
+const remaining = (envelope: Envelope.Request<Rpc.Any>) =>
+  Effect.map(Clock.currentTimeMillis, (now) => {
+    const deadline = Option.fromNullable(envelope.headers[deadlineHeader]).pipe(
+      Option.map(Number),
+      Option.filter(Number.isFinite)
+    )
+    return Option.match(deadline, {
+      onNone: () => undefined,
+      onSome: (deadline) => Math.max(1, deadline - now)
+    })
+  })

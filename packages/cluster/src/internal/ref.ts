@@ -1,0 +1,120 @@
+import type { Sharding } from "@effect/cluster/Sharding"
+import type { Actor } from "@weft/actor"
+import { Clock, Duration, Effect, Inspectable, Predicate } from "effect"
+import { dual } from "effect/Function"
+import { pipeArguments } from "effect/Pipeable"
+import type * as ClusterEntity from "../ClusterEntity.js"
+import { AskTimeout, EntityFailed } from "../ClusterError.js"
+import { deadlineHeader } from "./entity.js"
+
+/** @internal */
+export const RefTypeId: unique symbol = Symbol.for("@weft/cluster/EntityRef") as never
+
+/** One method per message tag, as `@effect/cluster` builds it for the entity's Rpcs. */
+type UntypedClient = Record<
+  string,
+  (
+    payload: unknown,
+    options: { readonly discard?: boolean; readonly headers?: Record<string, string> }
+  ) => Effect.Effect<
+    unknown,
+    unknown
+  >
+>
+
+interface EntityRefImpl extends ClusterEntity.EntityRef<never> {
+  readonly client: UntypedClient
+  readonly askTimeout: Duration.Duration
+  toJSON(): unknown
+}
+
+const RefProto = {
+  [RefTypeId]: { _M: (_: never) => undefined },
+  pipe() {
+    // eslint-disable-next-line prefer-rest-params
+    return pipeArguments(this, arguments)
+  },
+  toJSON(this: EntityRefImpl) {
+    return { _id: "EntityRef", entityType: this.entityType, entityId: this.entityId }
+  },
+  toString(this: EntityRefImpl) {
+    return Inspectable.format(this.toJSON())
+  },
+  [Inspectable.NodeInspectSymbol](this: EntityRefImpl) {
+    return this.toJSON()
+  }
+}
+
+/** @internal */
+export const isEntityRef = (u: unknown): u is ClusterEntity.EntityRef<never> => Predicate.hasProperty(u, RefTypeId)
+
+/** @internal */
+export const ref: {
+  (entityId: string): <Type extends string, M extends Actor.Message>(
+    self: ClusterEntity.ClusterEntity<Type, M>
+  ) => Effect.Effect<ClusterEntity.EntityRef<M>, never, Sharding>
+  <Type extends string, M extends Actor.Message>(
+    self: ClusterEntity.ClusterEntity<Type, M>,
+    entityId: string
+  ): Effect.Effect<ClusterEntity.EntityRef<M>, never, Sharding>
+} = dual(2, <Type extends string, M extends Actor.Message>(
+  self: ClusterEntity.ClusterEntity<Type, M>,
+  entityId: string
+) =>
+  Effect.map(self.entity.client, (clientFor) => {
+    const impl: EntityRefImpl = Object.assign(Object.create(RefProto), {
+      entityType: self.type,
+      entityId,
+      client: clientFor(entityId) as unknown as UntypedClient,
+      askTimeout: self.askTimeout
+    })
+    return impl as ClusterEntity.EntityRef<never> as ClusterEntity.EntityRef<M>
+  }))
+
+/** The client method for the message's tag; `ClusterEntity.make` derived one for every tag of the protocol. */
+const send = (
+  impl: EntityRefImpl,
+  message: Actor.Message,
+  options: Parameters<UntypedClient[string]>[1]
+): Effect.Effect<unknown, unknown> => impl.client[message._tag]!(message, options)
+
+const implOf = (self: ClusterEntity.EntityRef<never>): EntityRefImpl => self as EntityRefImpl
+
+/** @internal */
+export const tell = dual(
+  2,
+  (self: ClusterEntity.EntityRef<never>, message: Actor.Message): Effect.Effect<void, ClusterEntity.TellError> =>
+    Effect.asVoid(send(implOf(self), message, { discard: true })) as Effect.Effect<void, ClusterEntity.TellError>
+)
+
+/** @internal */
+export const ask = dual(
+  (args) => isEntityRef(args[0]),
+  (
+    self: ClusterEntity.EntityRef<never>,
+    request: Actor.Message,
+    options?: ClusterEntity.AskOptions
+  ): Effect.Effect<unknown, unknown> =>
+    Effect.gen(function*() {
+      const impl = implOf(self)
+      const timeout = options?.timeout === undefined ? impl.askTimeout : Duration.decode(options.timeout)
+      const now = yield* Clock.currentTimeMillis
+      const deadline = now + Duration.toMillis(timeout)
+      // The deadline travels with the request: the owning runner's actor skips it once it has passed.
+      const timedOut = () =>
+        new AskTimeout({
+          entityType: impl.entityType,
+          entityId: impl.entityId,
+          tag: request._tag,
+          timeoutMs: Duration.toMillis(timeout)
+        })
+      return yield* send(impl, request, { headers: { [deadlineHeader]: String(deadline) } }).pipe(
+        // The same deadline may pass first on the entity's side: one deadline, one error.
+        Effect.catchIf(
+          (error) => error instanceof EntityFailed && error.reason === "AskTimeout",
+          () => Effect.fail(timedOut())
+        ),
+        Effect.timeoutFail({ duration: timeout, onTimeout: timedOut })
+      )
+    })
+)
