@@ -7,8 +7,9 @@
 // - an output a block claims in a comment `// => value` is asserted: on `return expr`,
 //   `const x = expr` or a bare expression line, the expression's value must deep-equal `value` (text
 //   after " — " explains it), and every such line must run;
-// - a block that `declare`s what it uses, or names a worker module file (`*.worker.ts`, the entry
-//   of a worker thread, or `*.worker.js`, one it starts), is a fragment: typechecked, not run.
+// - a block that `declare`s what it uses, names a worker module file (`*.worker.ts`, the entry of a
+//   worker thread, or `*.worker.js`, one it starts) or is a test file (imports vitest) is a
+//   fragment: typechecked, not run.
 // `--typecheck` stops after the typecheck (it needs no build).
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -76,8 +77,9 @@ const extract = (source, found) => {
       return wrapped.line
     })
     // A worker thread's entry module, or code that starts one from such a file, needs a worker
-    // module on disk: the worker package's tests run those for real.
-    const fragment = /^declare /m.test(code) || /\.worker\.(ts|js)\b/.test(code)
+    // module on disk: the worker package's tests run those for real. A test file needs vitest's runner.
+    const fragment = /^declare /m.test(code) || /\.worker\.(ts|js)\b/.test(code) ||
+      /from "(@effect\/vitest|vitest|@weft\/testkit\/Vitest)"/.test(code)
     // The block's own runs are awaited by the runner (same call, same result for the reader).
     const runsItself = /\bEffect\.runPromise\(/.test(code)
     if (runsItself) lines.forEach((line, i) => lines[i] = line.replace(/\bEffect\.runPromise\(/g, "__docs.runPromise("))

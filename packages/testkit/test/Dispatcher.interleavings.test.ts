@@ -1,5 +1,6 @@
 import { describe, it } from "@effect/vitest"
-import { Actor, ActorSystem, Dispatcher } from "@weft/actor"
+import { Actor, ActorSystem } from "@weft/actor"
+import { Dispatcher } from "@weft/dispatch"
 import { Data, Effect, Fiber } from "effect"
 import { Interleavings, Strategy } from "../src/index.js"
 import { runs } from "./budget.js"
