@@ -5,8 +5,14 @@
  * run, with no timings asserted or written. `--only <package>` limits the run to one package's
  * file. `--compare` prints each row's change against the committed docs/benchmarks.json and
  * writes nothing, so that file stays the baseline.
+ *
+ * A timed run measures each bench file in a fresh Node process (this script again, with `--only`
+ * and `--rows-to`). In one long process the JIT state left by earlier files — call sites inside
+ * Effect's runtime turned megamorphic, a grown heap — slowed later rows by up to 3× (the arena
+ * rows: the allocMany path ran at 0.33× the Map after every other file, at 1.0× on its own).
  */
 import { measure } from "mitata"
+import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -21,6 +27,9 @@ const quick = args.includes("--quick")
 const compare = args.includes("--compare")
 const onlyIndex = args.indexOf("--only")
 const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined
+const rowsToIndex = args.indexOf("--rows-to")
+/** Set in a child process: where to write its rows for the parent, instead of reporting them. */
+const rowsTo = rowsToIndex >= 0 ? args[rowsToIndex + 1] : undefined
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const docs = path.resolve(here, "../../../docs")
@@ -31,8 +40,10 @@ interface BenchModule {
   readonly teardown?: () => Promise<void>
 }
 
+const benchFiles = () => fs.readdirSync(here).filter((f) => f.endsWith(".bench.ts")).sort()
+
 const loadBenchmarks = async () => {
-  const files = fs.readdirSync(here).filter((f) => f.endsWith(".bench.ts")).sort()
+  const files = benchFiles()
   const all: Array<Benchmark<unknown>> = []
   const teardowns: Array<() => Promise<void>> = []
   for (const file of files) {
@@ -55,16 +66,41 @@ const runChecked = async (bench: Benchmark<unknown>, contender: Contender<unknow
 }
 
 const main = async () => {
+  if (!quick && only === undefined) return report(runEachFileApart())
   const { benchmarks, teardowns } = await loadBenchmarks()
   try {
-    await runAll(benchmarks)
+    const rows = await runAll(benchmarks)
+    if (rows === undefined) return
+    if (rowsTo !== undefined) fs.writeFileSync(rowsTo, JSON.stringify(rows))
+    else report(rows)
   } finally {
     // Worker threads keep the process alive until their owners let them go.
     for (const teardown of teardowns) await teardown()
   }
 }
 
-const runAll = async (benchmarks: ReadonlyArray<Benchmark<unknown>>) => {
+/** Runs every bench file in its own process, its output shown as it runs, and gathers the rows. */
+const runEachFileApart = (): Array<Row> => {
+  const rowsFile = path.join(os.tmpdir(), `weft-bench-rows-${process.pid}.json`)
+  const rows: Array<Row> = []
+  try {
+    for (const file of benchFiles()) {
+      const name = file.slice(0, -".bench.ts".length)
+      execFileSync(
+        process.execPath,
+        [...process.execArgv, fileURLToPath(import.meta.url), "--only", name, "--rows-to", rowsFile],
+        { stdio: "inherit" }
+      )
+      rows.push(...(JSON.parse(fs.readFileSync(rowsFile, "utf8")) as Array<Row>))
+    }
+  } finally {
+    fs.rmSync(rowsFile, { force: true })
+  }
+  return rows
+}
+
+/** Times every contender (after checking its result); in a quick run only checks. */
+const runAll = async (benchmarks: ReadonlyArray<Benchmark<unknown>>): Promise<Array<Row> | undefined> => {
   const rows: Array<Row> = []
   for (const bench of benchmarks) {
     console.log(`\n${bench.package} · ${bench.name}${bench.goal ? `  (goal: ${bench.goal})` : ""}`)
@@ -114,13 +150,18 @@ const runAll = async (benchmarks: ReadonlyArray<Benchmark<unknown>>) => {
   }
   if (quick) {
     console.log(`\nbench smoke: ${benchmarks.length} benchmarks, every contender's result checked`)
-    return
+    return undefined
   }
+  return rows
+}
+
+/** Writes the reports (a partial run keeps the other packages' rows), or with `--compare` compares. */
+const report = (rows: ReadonlyArray<Row>) => {
   const machine = `${os.cpus()[0]?.model ?? "unknown CPU"} × ${os.cpus().length}, ${
     Math.round(os.totalmem() / 2 ** 30)
   } GiB, Node ${process.version}`
-  const report = { date: new Date().toISOString().slice(0, 10), machine, rows }
-  if (!compare) return writeReports(docs, report, only !== undefined)
+  const result = { date: new Date().toISOString().slice(0, 10), machine, rows: [...rows] }
+  if (!compare) return writeReports(docs, result, only !== undefined)
   const baseline = readReport(path.join(docs, "benchmarks.json"))
   if (baseline === undefined) throw new Error("--compare needs a committed docs/benchmarks.json")
   compareReports(baseline, rows)
