@@ -4,7 +4,8 @@
  * 1. One message's life — store, read, release — in the arena, beside what a user would write to
  *    keep messages by id: a plain `Map<number, Uint8Array>` with a counter (no generations, no
  *    refcounts, no bounds, no Effect) and an Effect `Ref<HashMap>`; Effect's `Pool` (a resource
- *    pool: scoped borrow/return) is shown for context.
+ *    pool: scoped borrow/return) is shown for context. The limit row is the same Map behind three
+ *    `Effect.sync` steps: no per-message Effect API can beat it.
  * 2. Memory retained by live 64 B frames cut from 64 KiB chunks, with and without `copyIn`.
  */
 import { Arena, MessageArena } from "@weft/arena"
@@ -101,6 +102,28 @@ const mapCycles = (n: number) => {
   }
   return bytes
 }
+
+/**
+ * The runtime's floor for any per-message Effect API over a store: the same Map, each of the three
+ * steps one `Effect.sync` yielded from a generator, as `arena.alloc`/`get`/`release` are.
+ */
+const effectFloorCycles = (n: number) =>
+  Effect.gen(function*() {
+    const map = new Map<number, Uint8Array>()
+    const frame = Bytes.toUint8Array(cycleFrame)
+    let next = 0
+    let bytes = 0
+    for (let i = 0; i < n; i++) {
+      const id = yield* Effect.sync(() => {
+        const id = next++
+        map.set(id, frame)
+        return id
+      })
+      bytes += (yield* Effect.sync(() => map.get(id)!)).length
+      yield* Effect.sync(() => map.delete(id))
+    }
+    return bytes
+  })
 
 // ---------------------------------------------------------------------------------------------
 // 2. memory retained with and without copyIn
@@ -207,6 +230,11 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
           run: () => Effect.runPromise(arenaBatchCycles(cycles))
         },
         { name: "Map<number, Uint8Array> + counter", role: "peer", run: () => mapCycles(cycles) },
+        {
+          name: "Effect floor: the same Map, each step one Effect.sync",
+          role: "limit",
+          run: () => Effect.runPromise(effectFloorCycles(cycles))
+        },
         {
           name: "Effect Ref<HashMap<number, Uint8Array>> + counter",
           role: "peer",
