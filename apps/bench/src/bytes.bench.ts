@@ -18,7 +18,7 @@ import { Bytes, LengthDelimited } from "@weft/bytes"
 import { Chunk, Effect, Either, Option, Stream } from "effect"
 import type { LengthDecoderFunction } from "it-length-prefixed"
 import * as lp from "it-length-prefixed"
-import { benchmark, type BenchmarkFile, expect } from "./harness.js"
+import { benchmark, type BenchmarkFile, type Contender, expect } from "./harness.js"
 
 // Module-level references, so the loops measure the code and not the namespace getters that the
 // `export * as` re-exports resolve through on every access.
@@ -182,11 +182,49 @@ const itLpSync = (input: Input, options: lp.DecoderOptions = { lengthDecoder }) 
   return { frames, bytes }
 }
 
+/**
+ * The floor for frames that span reads, which every decoder must hand out contiguous: one
+ * uninitialized allocation and one copy of each payload byte, with the frame boundaries known in
+ * advance (no header parsing, no state kept between reads beyond the frame being filled).
+ */
+const copyFloor = (input: Input, payload: number) => () => {
+  let frames = 0
+  let bytes = 0
+  let frame: Buffer | undefined
+  let filled = 0
+  let header = 4
+  for (const chunk of input.chunks) {
+    let offset = 0
+    while (offset < chunk.length) {
+      if (header > 0) {
+        const skipped = Math.min(header, chunk.length - offset)
+        header -= skipped
+        offset += skipped
+        continue
+      }
+      frame ??= Buffer.allocUnsafeSlow(payload)
+      const n = Math.min(payload - filled, chunk.length - offset)
+      frame.set(chunk.subarray(offset, offset + n), filled)
+      filled += n
+      offset += n
+      if (filled === payload) {
+        frames++
+        bytes += frame.length
+        frame = undefined
+        filled = 0
+        header = 4
+      }
+    }
+  }
+  return { frames, bytes }
+}
+
 /** How much of the payload a contender copied, as a share of all payload bytes. */
 const copied = (input: Input) => (totals: Totals): string =>
   `copied ${(((totals.copiedBytes ?? 0) / input.bytes) * 100).toFixed(1)}% of payload bytes`
 
-const decodeBenchmark = (name: string, input: Input, goal: string) =>
+/** `limits`: extra limit rows (the copy floor, where frames span reads). */
+const decodeBenchmark = (name: string, input: Input, goal: string, limits: ReadonlyArray<Contender<Totals>> = []) =>
   benchmark<Totals>({
     package: "bytes",
     name,
@@ -208,7 +246,8 @@ const decodeBenchmark = (name: string, input: Input, goal: string) =>
         role: "variant",
         run: weftStream(input),
         report: copied(input)
-      }
+      },
+      ...limits
     ],
     check: (result) => {
       expect(result.frames === input.frames, () => `${result.frames} frames, expected ${input.frames}`)
@@ -294,7 +333,12 @@ export const benchmarks: BenchmarkFile = ({ quick }) => [
   decodeBenchmark(
     "decode 64 KiB frames from 16 KiB chunks",
     makeInput(64 * 1024, quick ? 3 : 64),
-    "≥ 1.5× it-length-prefixed (sync)"
+    "≥ 1.5× it-length-prefixed (sync)",
+    [{
+      name: "copy floor: one allocation and one copy per frame, boundaries known",
+      role: "limit",
+      run: copyFloor(makeInput(64 * 1024, quick ? 3 : 64), 64 * 1024)
+    }]
   ),
   varintBenchmark(makeVarintInput(64, quick ? 600 : 64 * 1024)),
   sliceBenchmark(quick)
