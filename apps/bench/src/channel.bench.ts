@@ -5,7 +5,7 @@
  */
 import { Mpsc } from "@weft/channel"
 import type { Chunk } from "effect"
-import { Effect, Fiber, Mailbox, Queue } from "effect"
+import { Effect, Exit, Fiber, Mailbox, Queue } from "effect"
 import { channelPeers } from "./channelPeers.js"
 import { benchmark, type BenchmarkFile, expect } from "./harness.js"
 
@@ -163,21 +163,23 @@ const promisePipeline = async (n: number, max: number): Promise<Totals> => {
 
 /**
  * The runtime's floor for any channel used one Effect per send: the same producer loop, one
- * `Effect.sync` per message, through a plain array in rounds of `capacity`, and a consumer taking
- * one message (`batched` false) or the whole round (true) per `Effect.sync` — no fiber switch, no
- * synchronisation, no waiting. No channel used that way can beat it.
+ * `step` per message, through a plain array in rounds of `capacity`, and a consumer taking one
+ * message (`batched` false) or the whole round (true) per `step` — no fiber switch, no
+ * synchronisation, no waiting. No channel used that way can beat it. With `Effect.sync` as the
+ * step it is the floor of any Effect; with `lazyStep` it is the floor of an operation that can
+ * wait (a bounded send, a receive), which must decide when it runs whether to wait.
  */
-const effectFloor = (n: number, batched: boolean) =>
+const effectFloor = (n: number, batched: boolean, step: (f: () => void) => Effect.Effect<void>) =>
   Effect.suspend(() => {
     const ring = new Array<number>(capacity)
     let sent = 0
     let count = 0
     let sum = 0
     let roundEnd = 0
-    const put = Effect.sync(() => {
+    const put = step(() => {
       ring[sent % capacity] = sent
     })
-    const take = Effect.sync(() => {
+    const take = step(() => {
       do sum += ring[count++ % capacity]!
       while (batched && count < roundEnd)
     })
@@ -193,6 +195,16 @@ const effectFloor = (n: number, batched: boolean) =>
       },
       step: () => {}
     }).pipe(Effect.map((): Totals => ({ count, sum })))
+  })
+
+/**
+ * A step that can wait: `Effect.suspend` deciding at run time, here always "no need", and
+ * returning `Exit.void` — two run-loop steps, as `Mpsc.send` takes when there is room.
+ */
+const lazyStep = (f: () => void): Effect.Effect<void> =>
+  Effect.suspend(() => {
+    f()
+    return Exit.void
   })
 
 const weftOne = (n: number) =>
@@ -255,7 +267,12 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
         {
           name: "Effect floor: one Effect.sync per message each way, no channel",
           role: "limit",
-          run: run(effectFloor(n, false))
+          run: run(effectFloor(n, false, Effect.sync))
+        },
+        {
+          name: "Effect floor of waitable steps: one Effect.suspend per message each way, no channel",
+          role: "limit",
+          run: run(effectFloor(n, false, lazyStep))
         }
       ]
     }),
@@ -273,7 +290,12 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
         {
           name: "Effect floor: one Effect.sync per send, one per batch received, no channel",
           role: "limit",
-          run: run(effectFloor(n, true))
+          run: run(effectFloor(n, true, Effect.sync))
+        },
+        {
+          name: "Effect floor of waitable steps: one Effect.suspend per send, one per batch received",
+          role: "limit",
+          run: run(effectFloor(n, true, lazyStep))
         }
       ]
     }),
