@@ -4,8 +4,7 @@
  * and Oneshot against PubSub, SubscriptionRef and Deferred (channelPeers.ts).
  */
 import { Mpsc } from "@weft/channel"
-import type { Chunk } from "effect"
-import { Effect, Exit, Fiber, Mailbox, Queue } from "effect"
+import { Chunk, Effect, Exit, Fiber, Mailbox, Queue } from "effect"
 import { channelPeers } from "./channelPeers.js"
 import { benchmark, type BenchmarkFile, expect } from "./harness.js"
 
@@ -245,6 +244,33 @@ const mailboxBatches = (n: number) =>
       consumeBatches(n, Effect.map(mailbox.takeAll, ([values]) => values))
     ))
 
+/**
+ * The floor of the batch rows: the same producer and consumer loops, each batch handed over in
+ * one `Effect.sync` each way through a variable (as a Chunk, as `recvMany` and `takeAll` give it)
+ * with no channel, fiber switch or waiting: what the loops themselves cost.
+ */
+const batchFloor = (n: number) =>
+  Effect.suspend(() => {
+    let handed: Chunk.Chunk<number> = Chunk.empty()
+    let count = 0
+    let sum = 0
+    const take = Effect.sync(() => handed)
+    const received = (values: Chunk.Chunk<number>) => {
+      count += values.length
+      for (const value of values) sum += value
+    }
+    return Effect.zipRight(
+      produceBatches(n, (values) =>
+        Effect.zipRight(
+          Effect.sync(() => {
+            handed = Chunk.unsafeFromArray(values)
+          }),
+          Effect.map(take, received)
+        )),
+      Effect.sync((): Totals => ({ count, sum }))
+    )
+  })
+
 export const benchmarks: BenchmarkFile = ({ quick }) => {
   const n = quick ? 3_000 : 1_000_000
   const check = (result: Totals) => {
@@ -308,7 +334,12 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
       check,
       contenders: [
         { name: "weft Mpsc sendAll/recvMany", role: "weft", run: run(weftBatches(n)) },
-        { name: "effect Mailbox offerAll/takeAll", role: "peer", run: run(mailboxBatches(n)) }
+        { name: "effect Mailbox offerAll/takeAll", role: "peer", run: run(mailboxBatches(n)) },
+        {
+          name: "floor: the same loops, each batch handed over in one Effect.sync each way, no channel",
+          role: "limit",
+          run: run(batchFloor(n))
+        }
       ]
     }),
     ...channelPeers(quick)
