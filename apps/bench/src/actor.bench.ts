@@ -349,6 +349,29 @@ const queueBatchedFanOut = (n: number) =>
   )
 
 /**
+ * The floor of the batched rows: the arena work alone, in one fiber — each batch allocated, one
+ * `retainMany` for the 8 readers, then 8 times `getMany` + `releaseMany` in a row — with no queue,
+ * mailbox, fiber switch or waiting between them.
+ */
+const arenaWorkAlone = (n: number) =>
+  Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+    const arena = yield* Arena.make<number>({ capacity: arenaCapacity })
+    let sum = 0
+    const readAndRelease = (refs: ReadonlyArray<MessageRef.MessageRef>) =>
+      Effect.flatMap(getMany(arena, refs), (values) => {
+        for (let i = 0; i < values.length; i++) sum += values[i]!
+        return releaseMany(arena, refs)
+      })
+    yield* batchedProducer(arena, n, (refs) =>
+      Effect.zipRight(
+        Arena.retainMany(arena, refs, fanOut - 1),
+        Effect.forEach(Array.from({ length: fanOut }), () => readAndRelease(refs), { discard: true })
+      ))
+    const stats = yield* Arena.stats(arena)
+    return { sum, live: stats.live } satisfies FanOutResult
+  })))
+
+/**
  * The per-message peer, doing what `dispatchRef` does: one shared retain of the ref for the 8
  * queues beyond the allocation's own, then the ref on each queue; each consumer reads and releases.
  */
@@ -510,7 +533,12 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
           role: "peer",
           run: () => queueBatchedFanOut(m)
         },
-        { name: "8 effect Queue.bounded of refs + 8 fibers", role: "peer", run: () => queueFanOut(m) }
+        { name: "8 effect Queue.bounded of refs + 8 fibers", role: "peer", run: () => queueFanOut(m) },
+        {
+          name: "floor of the batched rows: the arena work alone, one fiber, no queues",
+          role: "limit",
+          run: () => arenaWorkAlone(m)
+        }
       ]
     }),
     benchmark<AskResult>({
