@@ -90,7 +90,7 @@ const program = Effect.gen(function*() {
   // testkit: a channel hand-over explored under seeded interleavings.
   const handOver = Effect.gen(function*() {
     const [handTx, handRx] = yield* Mpsc.bounded<number>(1)
-    const receiver = yield* Effect.fork(Mpsc.recvMany(handRx, 2))
+    const receiver = yield* Effect.fork(Mpsc.recvUpTo(handRx, 2))
     yield* Mpsc.sendAll(handTx, [1, 2])
     const got = yield* Fiber.join(receiver)
     const left = yield* Mpsc.size(handRx)

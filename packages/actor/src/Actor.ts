@@ -412,9 +412,9 @@ export const tell: {
  * the mailbox in one fiber step for as long as there is room; only a full `"suspend"` mailbox
  * waits, then the rest follow. Each message is decided exactly as `tell` would decide it: one
  * that is turned away (`"fail"` mailbox full, a stopping actor) becomes a dead letter with its
- * reason, and the rest are still offered; once every message is decided, `tellMany` fails with
+ * reason, and the rest are still offered; once every message is decided, `tellAll` fails with
  * the first error, if any. To an actor that has terminated, every message is dead-lettered and
- * `tellMany` succeeds.
+ * `tellAll` succeeds.
  *
  * Use it where messages arrive in batches (a decoded chunk, a page of results): it costs one
  * effect per batch instead of one per message.
@@ -434,19 +434,19 @@ export const tell: {
  *   const counter = yield* Actor.spawn(
  *     Actor.behavior<Add>()({ initialState: 0, handlers: { Add: (add, sum) => Effect.succeed(sum + add.n) } })
  *   )
- *   yield* Actor.tellMany(counter, [1, 2, 3].map((n) => new Add({ n })))
+ *   yield* Actor.tellAll(counter, [1, 2, 3].map((n) => new Add({ n })))
  * }).pipe(Effect.scoped, Effect.provide(ActorSystem.layer()))
  * ```
  *
  * @since 0.1.0
  * @category messaging
  */
-export const tellMany: {
+export const tellAll: {
   <Msg extends Message>(
     messages: Iterable<Msg & Tellable<Msg>>
   ): (self: ActorRef<Msg>) => Effect.Effect<void, TellError>
   <Msg extends Message>(self: ActorRef<Msg>, messages: Iterable<Msg & Tellable<Msg>>): Effect.Effect<void, TellError>
-} = telling.tellMany
+} = telling.tellAll
 
 /**
  * @since 0.1.0

@@ -108,14 +108,14 @@ describe("Actor types", () => {
     ref.pipe(Actor.tell(new Other()))
   })
 
-  it("tellMany accepts only batches of the protocol's messages", () => {
-    expectTypeOf(Actor.tellMany(ref, [new Add({ n: 1 }), new Add({ n: 2 })])).toEqualTypeOf<
+  it("tellAll accepts only batches of the protocol's messages", () => {
+    expectTypeOf(Actor.tellAll(ref, [new Add({ n: 1 }), new Add({ n: 2 })])).toEqualTypeOf<
       Effect.Effect<void, ActorError.TellError>
     >()
     // @ts-expect-error Other is not in the protocol
-    Actor.tellMany(ref, [new Add({ n: 1 }), new Other()])
+    Actor.tellAll(ref, [new Add({ n: 1 }), new Other()])
     // @ts-expect-error Other is not in the protocol (data-last)
-    ref.pipe(Actor.tellMany([new Other()]))
+    ref.pipe(Actor.tellAll([new Other()]))
   })
 
   it("ask returns the reply type and the reply's failure plus AskError", () => {
@@ -138,7 +138,7 @@ describe("Actor types", () => {
     expectTypeOf<Actor.Askable<Get>>().toEqualTypeOf<Get>()
   })
 
-  it("tell and tellMany refuse a request: its reply (or failure) would have nowhere to go", () => {
+  it("tell and tellAll refuse a request: its reply (or failure) would have nowhere to go", () => {
     // @ts-expect-error Get is a request: ask it
     Actor.tell(ref, new Get())
     // @ts-expect-error Get is a request: ask it (data-last)
@@ -146,9 +146,9 @@ describe("Actor types", () => {
     // @ts-expect-error a message that may be a request
     Actor.tell(ref, null as unknown as Counter)
     // @ts-expect-error Divide is a request
-    Actor.tellMany(ref, [new Add({ n: 1 }), new Divide({ by: 2 })])
+    Actor.tellAll(ref, [new Add({ n: 1 }), new Divide({ by: 2 })])
     // @ts-expect-error Get is a request (data-last)
-    ref.pipe(Actor.tellMany([new Get()]))
+    ref.pipe(Actor.tellAll([new Get()]))
     expectTypeOf<Actor.Tellable<Get>>().toEqualTypeOf<
       "tell takes a message without a reply: a Schema.TaggedRequest needs ask"
     >()

@@ -216,17 +216,17 @@ export const recv: <A>(self: Subscription<A>) => Effect.Effect<A, ChannelClosed 
  * const program = Effect.gen(function*() {
  *   const [tx, rx] = yield* Broadcast.make<number>({ capacity: 16 })
  *   yield* Effect.forEach([1, 2, 3], (n) => Broadcast.send(tx, n))
- *   return yield* rx.pipe(Broadcast.recvMany(2)) // Chunk(1, 2)
+ *   return yield* rx.pipe(Broadcast.recvUpTo(2)) // Chunk(1, 2)
  * })
  * ```
  *
  * @since 0.1.0
  * @category receiving
  */
-export const recvMany: {
+export const recvUpTo: {
   (max: number): <A>(self: Subscription<A>) => Effect.Effect<Chunk.Chunk<A>, ChannelClosed | Lagged>
   <A>(self: Subscription<A>, max: number): Effect.Effect<Chunk.Chunk<A>, ChannelClosed | Lagged>
-} = internal.recvMany
+} = internal.recvUpTo
 
 /**
  * A subscription as a `Stream` (tokio-stream's `BroadcastStream`): each message as

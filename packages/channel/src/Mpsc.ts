@@ -5,7 +5,7 @@
  * {@link Receiver} ({@link clone} it for more consumers — every message goes to exactly one
  * receiver). Messages from one producer arrive in the order it sent them.
  *
- * Cancellation safety: `recv`, `recvMany` and `tryRecv` never consume a message when
+ * Cancellation safety: `recv`, `recvUpTo` and `tryRecv` never consume a message when
  * interrupted — a parked receiver is only woken, and claims the message synchronously in its own
  * fiber, in the same step that returns it. An interrupted `send` has either delivered its message
  * or not — never both, never twice.
@@ -237,7 +237,7 @@ export const trySend: {
  * const program = Effect.gen(function*() {
  *   const [tx, rx] = yield* Mpsc.bounded<number>(1024)
  *   yield* Mpsc.sendAll(tx, [1, 2, 3])
- *   return yield* Mpsc.recvMany(rx, 16) // => [1, 2, 3]
+ *   return yield* Mpsc.recvUpTo(rx, 16) // => [1, 2, 3]
  * })
  * ```
  *
@@ -316,21 +316,21 @@ export const recv: <A>(self: Receiver<A>) => Effect.Effect<A, ChannelClosed> = i
  * const program = Effect.gen(function*() {
  *   const [tx, rx] = yield* Mpsc.bounded<number>(1024)
  *   yield* Mpsc.sendAll(tx, [1, 2, 3])
- *   return yield* rx.pipe(Mpsc.recvMany(16)) // => [1, 2, 3]
+ *   return yield* rx.pipe(Mpsc.recvUpTo(16)) // => [1, 2, 3]
  * })
  * ```
  *
  * @since 0.1.0
  * @category receiving
  */
-export const recvMany: {
+export const recvUpTo: {
   (max: number): <A>(self: Receiver<A>) => Effect.Effect<Chunk.Chunk<A>, ChannelClosed>
   <A>(self: Receiver<A>, max: number): Effect.Effect<Chunk.Chunk<A>, ChannelClosed>
-} = internal.recvMany
+} = internal.recvUpTo
 
 /**
  * The messages of a receiver as a `Stream` (as Effect's `Mailbox.toStream`): each pull is one
- * {@link recvMany}, so a chunk holds everything buffered (at most `maxChunkSize`) and the stream
+ * {@link recvUpTo}, so a chunk holds everything buffered (at most `maxChunkSize`) and the stream
  * waits only while the channel is empty. It ends once the channel is closed and drained. The
  * stream reads through `self`: other receivers of the channel compete for the same messages. A
  * `maxChunkSize` below 1 counts as 1.

@@ -55,7 +55,7 @@ describe("Mpsc types", () => {
 
   it("receiving is typed, with ChannelClosed as the end", () => {
     expectTypeOf(Mpsc.recv(numberReceiver)).toEqualTypeOf<Effect.Effect<number, ChannelError.ChannelClosed>>()
-    expectTypeOf(numberReceiver.pipe(Mpsc.recvMany(8))).toEqualTypeOf<
+    expectTypeOf(numberReceiver.pipe(Mpsc.recvUpTo(8))).toEqualTypeOf<
       Effect.Effect<Chunk.Chunk<number>, ChannelError.ChannelClosed>
     >()
     expectTypeOf(Mpsc.tryRecv(numberReceiver)).toEqualTypeOf<

@@ -4,7 +4,7 @@
  *
  * `mapConcurrent(n, f)` starts `n` workers once per stream. A producer fiber pulls the upstream
  * and admits elements into a window of `n + bufferSize` slots; the workers take jobs from an
- * `Mpsc` in batches (`recvMany`) and run `f` one element at a time, inline: an `f` that completes
+ * `Mpsc` in batches (`recvUpTo`) and run `f` one element at a time, inline: an `f` that completes
  * synchronously costs no fork and no suspension. The consumer takes finished results in batches.
  *
  * Guarantees of every combinator here:

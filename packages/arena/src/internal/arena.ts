@@ -148,7 +148,7 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
     )
   }
 
-  allocMany(
+  allocUpTo(
     values: ReadonlyArray<A>
   ): Effect.Effect<ReadonlyArray<MessageRef.MessageRef>, ArenaFull | PayloadTooLarge | ArenaClosed> {
     if (values.length === 0) return Effect.succeed(emptyRefs)
@@ -184,7 +184,7 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
     })
   }
 
-  getMany(refs: ReadonlyArray<MessageRef.MessageRef>): Effect.Effect<ReadonlyArray<A>, StaleRef | ArenaClosed> {
+  getAll(refs: ReadonlyArray<MessageRef.MessageRef>): Effect.Effect<ReadonlyArray<A>, StaleRef | ArenaClosed> {
     return Effect.suspend(() => {
       const values = new Array<A>(refs.length)
       for (let i = 0; i < refs.length; i++) {
@@ -223,7 +223,7 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
     })
   }
 
-  retainMany(
+  retainAll(
     refs: ReadonlyArray<MessageRef.MessageRef>,
     times: number
   ): Effect.Effect<void, StaleRef | RefcountOverflow | InvalidCount | ArenaClosed> {
@@ -248,7 +248,7 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
     })
   }
 
-  releaseMany(refs: ReadonlyArray<MessageRef.MessageRef>): Effect.Effect<number, ArenaClosed> {
+  releaseAll(refs: ReadonlyArray<MessageRef.MessageRef>): Effect.Effect<number, ArenaClosed> {
     return Effect.suspend(() => {
       if (this.closed) return Effect.fail(this.closedError())
       let stale = 0
@@ -674,13 +674,13 @@ export const tryAlloc = dual(
 )
 
 /** @internal */
-export const allocMany = dual(
+export const allocUpTo = dual(
   2,
   <A>(
     self: Arena.Arena<A>,
     values: ReadonlyArray<A>
   ): Effect.Effect<ReadonlyArray<MessageRef.MessageRef>, ArenaFull | PayloadTooLarge | ArenaClosed> =>
-    self.allocMany(values)
+    self.allocUpTo(values)
 )
 
 /** @internal */
@@ -700,12 +700,12 @@ export const get = dual(
 )
 
 /** @internal */
-export const getMany = dual(
+export const getAll = dual(
   2,
   <A>(
     self: Arena.Arena<A>,
     refs: ReadonlyArray<MessageRef.MessageRef>
-  ): Effect.Effect<ReadonlyArray<A>, StaleRef | ArenaClosed> => self.getMany(refs)
+  ): Effect.Effect<ReadonlyArray<A>, StaleRef | ArenaClosed> => self.getAll(refs)
 )
 
 /** @internal */
@@ -732,20 +732,20 @@ export const release = dual(
 )
 
 /** @internal */
-export const retainMany = dual(
+export const retainAll = dual(
   (args) => isArena(args[0]),
   <A>(
     self: Arena.Arena<A>,
     refs: ReadonlyArray<MessageRef.MessageRef>,
     times = 1
-  ): Effect.Effect<void, StaleRef | RefcountOverflow | InvalidCount | ArenaClosed> => self.retainMany(refs, times)
+  ): Effect.Effect<void, StaleRef | RefcountOverflow | InvalidCount | ArenaClosed> => self.retainAll(refs, times)
 )
 
 /** @internal */
-export const releaseMany = dual(
+export const releaseAll = dual(
   2,
   <A>(self: Arena.Arena<A>, refs: ReadonlyArray<MessageRef.MessageRef>): Effect.Effect<number, ArenaClosed> =>
-    self.releaseMany(refs)
+    self.releaseAll(refs)
 )
 
 /** @internal */

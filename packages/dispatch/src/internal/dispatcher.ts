@@ -157,7 +157,7 @@ export const dispatch = <M extends Actor.Message>(
   if (targets.length === 0) {
     return Effect.sync(() => impl.deadLetter(message, "NoRoute"))
   }
-  return Router.tellAll(targets, message)
+  return Router.tellEach(targets, message)
 }
 
 /** @internal */

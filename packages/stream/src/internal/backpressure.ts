@@ -147,7 +147,7 @@ abstract class Pool<A, J, B, E> {
   /**
    * Refills the batch the workers share; `false` once the upstream is done and drained.
    *
-   * Jobs leave the channel a batch at a time (`recvMany`) into a batch shared by all workers, and
+   * Jobs leave the channel a batch at a time (`recvUpTo`) into a batch shared by all workers, and
    * each worker claims one job at a time from it, synchronously. So a receive is amortized over a
    * batch, yet no worker holds jobs it has not started: a worker busy with a slow element never
    * keeps the next ones from an idle worker. One worker at a time fetches; the others wait for it.
@@ -160,14 +160,14 @@ abstract class Pool<A, J, B, E> {
       return Effect.zipRight(this.jobsLatch.await, this.refill)
     }
     this.fetching = true
-    const fetch = Effect.onInterrupt(Effect.exit(Mpsc.recvMany(this.rx, this.batch)), () =>
+    const fetch = Effect.onInterrupt(Effect.exit(Mpsc.recvUpTo(this.rx, this.batch)), () =>
       Effect.sync(() => {
         this.fetching = false
         this.jobsLatch.unsafeOpen()
       }))
     return Effect.flatMap(fetch, (exit) => {
       this.fetching = false
-      // The only failure of `recvMany` is the end of the channel: the upstream is done.
+      // The only failure of `recvUpTo` is the end of the channel: the upstream is done.
       if (Exit.isSuccess(exit)) {
         this.shared = Chunk.toReadonlyArray(exit.value)
         this.claimed = 0
@@ -497,7 +497,7 @@ export const chunksTimeout = dual(
           return Effect.flatMap(Effect.timeout(Mpsc.awaitReadable(rx), deadline - now).pipe(Effect.option), (ready) =>
             Option.isNone(ready)
               ? Effect.succeed(Chunk.unsafeFromArray(buffer))
-              : Effect.flatMap(Effect.exit(Mpsc.recvMany(rx, size - buffer.length)), (exit) => {
+              : Effect.flatMap(Effect.exit(Mpsc.recvUpTo(rx, size - buffer.length)), (exit) => {
                 // Closed: emit what we have; the next pull sees the end.
                 if (Exit.isFailure(exit)) {
                   return Effect.succeed(Chunk.unsafeFromArray(buffer))
@@ -509,7 +509,7 @@ export const chunksTimeout = dual(
               }))
         })
       const pull: Effect.Effect<Chunk.Chunk<Chunk.Chunk<A>>, Option.Option<E>> = Effect.flatMap(
-        Effect.exit(Mpsc.recvMany(rx, size)),
+        Effect.exit(Mpsc.recvUpTo(rx, size)),
         (exit) =>
           Exit.isFailure(exit)
             ? ended
