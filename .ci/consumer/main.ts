@@ -70,7 +70,7 @@ const program = Effect.gen(function*() {
     capacity: 8,
     strategy: "suspend"
   })
-  yield* Effect.fork(Effect.zipRight(totals.sendAll([5, 10, 20]), totals.end))
+  yield* Effect.fork(Effect.zipRight(totals.sendAll([5, 10, 20]), totals.close))
   const labels = yield* totals.stream.pipe(
     Backpressure.mapConcurrent(4, (total) => Effect.succeed(`total ${total}`)),
     Stream.runCollect

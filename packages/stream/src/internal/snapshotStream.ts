@@ -168,7 +168,7 @@ export function make<S, Event, Snapshot, E, R>(
       return {
         send: (event: Event) => Mpsc.send(eventsTx, event),
         sendAll: (events: Iterable<Event>) => Mpsc.sendAll(eventsTx, events),
-        end: Mpsc.close(eventsTx),
+        close: Mpsc.close(eventsTx),
         // When the consumer stops reading, for whatever reason, the worker stops with it.
         stream: Stream.repeatEffectChunkOption(output.pull).pipe(Stream.ensuring(Fiber.interrupt(worker)))
       }
