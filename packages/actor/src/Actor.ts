@@ -529,9 +529,9 @@ export interface StopOptions {
  * its timeout turns into a kill. Stopping an actor that has already terminated returns its
  * original `Terminated` at once.
  *
- * A `"permanent"` child of a `Supervisor` group is restarted by its group after a graceful stop
- * (see `Supervisor.RestartType`): `stop` then returns `Stopped` once the stopped incarnation has
- * ended, and the actor goes on behind the same ref. `Supervisor.stopChild` stops it for good.
+ * A `"permanent"` child of a `Supervision` group is restarted by its group after a graceful stop
+ * (see `Supervision.RestartType`): `stop` then returns `Stopped` once the stopped incarnation has
+ * ended, and the actor goes on behind the same ref. `Supervision.stopChild` stops it for good.
  *
  * Cancellation safety: interrupting the caller does not cancel the stop: the actor is already
  * rejecting messages and will terminate; only the wait is abandoned.

@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from "@effect/vitest"
 import type { ActorError, Terminated } from "@weft/actor"
-import { Actor, ActorSystem, Reliable, Supervisor } from "@weft/actor"
+import { Actor, ActorSystem, Reliable, Supervision } from "@weft/actor"
 import { Context, Data, Effect, Schema } from "effect"
 import type { Scope } from "effect"
 
@@ -220,15 +220,15 @@ describe("Actor types", () => {
         Add: (message, state) => Effect.as(Effect.flatMap(Db, (db) => db.save(message.n)), state + message.n)
       }
     })
-    const started = Supervisor.start({
+    const started = Supervision.start({
       strategy: "one-for-all",
-      children: { counter: Supervisor.child(counter), saver: Supervisor.child(saving) }
+      children: { counter: Supervision.child(counter), saver: Supervision.child(saving) }
     })
     expectTypeOf(started).toEqualTypeOf<
       Effect.Effect<
-        Supervisor.Supervisor<{
-          readonly counter: Supervisor.ChildSpec<Counter, never>
-          readonly saver: Supervisor.ChildSpec<Add, Db>
+        Supervision.Supervisor<{
+          readonly counter: Supervision.ChildSpec<Counter, never>
+          readonly saver: Supervision.ChildSpec<Add, Db>
         }>,
         ActorError.SpawnError,
         Db | ActorSystem.ActorSystem | Scope.Scope
@@ -249,11 +249,11 @@ describe("Actor types", () => {
         Add: (message, state) => Effect.as(Effect.flatMap(Db, (db) => db.save(message.n)), state + message.n)
       }
     })
-    const started = Supervisor.start({
+    const started = Supervision.start({
       strategy: "one-for-one",
       children: {
-        inner: Supervisor.group({ strategy: "one-for-all", children: { saver: Supervisor.child(saving) } }),
-        counter: Supervisor.child(counter)
+        inner: Supervision.group({ strategy: "one-for-all", children: { saver: Supervision.child(saving) } }),
+        counter: Supervision.child(counter)
       }
     })
     expectTypeOf<Effect.Effect.Context<typeof started>>().toEqualTypeOf<
@@ -269,7 +269,7 @@ describe("Actor types", () => {
       Actor.tell(group.ref, new Add({ n: 1 }))
     })
     // @ts-expect-error a child spec is an actor or a group, nothing else
-    Supervisor.start({ strategy: "one-for-one", children: { bad: counter } })
+    Supervision.start({ strategy: "one-for-one", children: { bad: counter } })
   })
 
   it("a reliable handler must settle: returning the bare state does not compile", () => {

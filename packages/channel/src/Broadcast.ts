@@ -18,7 +18,7 @@
 import type { Chunk, Effect, Either, Inspectable, Option, Pipeable, Scope, Stream, Types } from "effect"
 import type { ChannelClosed, InvalidCapacity, Lagged } from "./ChannelError.js"
 import * as internal from "./internal/broadcast.js"
-import type { Readable } from "./Readiness.js"
+import type { Claimable } from "./Readiness.js"
 
 export {
   /**
@@ -92,10 +92,10 @@ export interface Sender<in A> extends Pipeable.Pipeable, Inspectable.Inspectable
 }
 
 /**
- * One subscriber's view of the channel: a {@link Readable} for `@weft/select`. A subscription
+ * One subscriber's view of the channel: a {@link Claimable} for `@weft/select`. A subscription
  * belongs to one consumer; fibers sharing it split its messages between them.
  *
- * As a `Readable`, its `claim` may return a `Lagged` failure once after messages were dropped;
+ * As a `Claimable`, its `claim` may return a `Lagged` failure once after messages were dropped;
  * that is a notice, not the end — the next claim returns the oldest retained message. Only
  * `ChannelClosed` ends a subscription.
  *
@@ -103,7 +103,7 @@ export interface Sender<in A> extends Pipeable.Pipeable, Inspectable.Inspectable
  * @category models
  */
 export interface Subscription<out A>
-  extends Readable<A, ChannelClosed | Lagged>, Pipeable.Pipeable, Inspectable.Inspectable
+  extends Claimable<A, ChannelClosed | Lagged>, Pipeable.Pipeable, Inspectable.Inspectable
 {
   readonly [SubscriptionTypeId]: { readonly _A: Types.Covariant<A> }
 }

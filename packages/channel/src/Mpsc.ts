@@ -18,7 +18,7 @@
 import type { Chunk, Effect, Inspectable, Option, Pipeable, Stream, Types } from "effect"
 import type { ChannelClosed, InvalidCapacity, PermitUsed } from "./ChannelError.js"
 import * as internal from "./internal/mpsc.js"
-import type { Readable } from "./Readiness.js"
+import type { Claimable } from "./Readiness.js"
 
 export {
   /**
@@ -74,12 +74,12 @@ export interface Sender<in A> extends Pipeable.Pipeable, Inspectable.Inspectable
 
 /**
  * The receiving end. Covariant: a `Receiver<Cat>` can stand where a `Receiver<Animal>` is
- * expected. It is a {@link Readable}, so `@weft/select` can wait on it.
+ * expected. It is a {@link Claimable}, so `@weft/select` can wait on it.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Receiver<out A> extends Readable<A, ChannelClosed>, Pipeable.Pipeable, Inspectable.Inspectable {
+export interface Receiver<out A> extends Claimable<A, ChannelClosed>, Pipeable.Pipeable, Inspectable.Inspectable {
   readonly [ReceiverTypeId]: { readonly _A: Types.Covariant<A> }
 }
 

@@ -13,7 +13,7 @@
 import type { Effect, Inspectable, Option, Pipeable, Types } from "effect"
 import type { ChannelClosed } from "./ChannelError.js"
 import * as internal from "./internal/oneshot.js"
-import type { Readable } from "./Readiness.js"
+import type { Claimable } from "./Readiness.js"
 
 export {
   /**
@@ -58,13 +58,13 @@ export interface Sender<in A, in E = never> extends Pipeable.Pipeable, Inspectab
 }
 
 /**
- * The receiving end: covariant, and a {@link Readable} for `@weft/select`.
+ * The receiving end: covariant, and a {@link Claimable} for `@weft/select`.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Receiver<out A, out E = never>
-  extends Readable<A, E | ChannelClosed>, Pipeable.Pipeable, Inspectable.Inspectable
+  extends Claimable<A, E | ChannelClosed>, Pipeable.Pipeable, Inspectable.Inspectable
 {
   readonly [ReceiverTypeId]: { readonly _A: Types.Covariant<A>; readonly _E: Types.Covariant<E> }
 }

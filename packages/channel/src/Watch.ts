@@ -13,7 +13,7 @@
 import type { Effect, Inspectable, Pipeable, Stream, Types } from "effect"
 import type { ChannelClosed } from "./ChannelError.js"
 import * as internal from "./internal/watch.js"
-import type { Readable } from "./Readiness.js"
+import type { Claimable } from "./Readiness.js"
 
 export {
   /**
@@ -58,13 +58,13 @@ export interface Sender<in A> extends Pipeable.Pipeable, Inspectable.Inspectable
 }
 
 /**
- * A receiver remembers the version it saw last. As a {@link Readable} it is ready when a newer
+ * A receiver remembers the version it saw last. As a {@link Claimable} it is ready when a newer
  * version exists; claiming marks it seen and returns the value.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Receiver<out A> extends Readable<A, ChannelClosed>, Pipeable.Pipeable, Inspectable.Inspectable {
+export interface Receiver<out A> extends Claimable<A, ChannelClosed>, Pipeable.Pipeable, Inspectable.Inspectable {
   readonly [ReceiverTypeId]: { readonly _A: Types.Covariant<A> }
 }
 

@@ -34,7 +34,7 @@ describe("Oneshot, Broadcast and Watch types", () => {
     Oneshot.fail(oneshotTx, "other")
     // @ts-expect-error only the declared value type can be sent
     Oneshot.send(oneshotTx, "1")
-    expectTypeOf(oneshotRx).toMatchTypeOf<Readiness.Readable<number, "timeout" | ChannelError.ChannelClosed>>()
+    expectTypeOf(oneshotRx).toMatchTypeOf<Readiness.Claimable<number, "timeout" | ChannelError.ChannelClosed>>()
   })
 
   it("a broadcast subscription can fail with Lagged", () => {

@@ -455,7 +455,7 @@ describe("Mpsc", () => {
       Effect.gen(function*() {
         const [tx, rx] = yield* Mpsc.bounded<number>(4)
         const readiness = rx[Readiness.TypeId]
-        assert.isTrue(Readiness.isReadable(rx))
+        assert.isTrue(Readiness.isClaimable(rx))
         assert.isUndefined(readiness.claim())
         yield* Mpsc.send(tx, 1)
         assert.deepStrictEqual(readiness.claim(), Exit.succeed(1))

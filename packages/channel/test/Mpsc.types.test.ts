@@ -67,8 +67,8 @@ describe("Mpsc types", () => {
     Mpsc.send(numberReceiver, 1)
   })
 
-  it("a Receiver is a Readable for select", () => {
-    expectTypeOf(numberReceiver).toMatchTypeOf<Readiness.Readable<number, ChannelError.ChannelClosed>>()
+  it("a Receiver is a Claimable for select", () => {
+    expectTypeOf(numberReceiver).toMatchTypeOf<Readiness.Claimable<number, ChannelError.ChannelClosed>>()
     expectTypeOf(numberReceiver[Readiness.TypeId].claim).returns.toEqualTypeOf<
       Exit.Exit<number, ChannelError.ChannelClosed> | undefined
     >()

@@ -2,12 +2,12 @@
  * `select`: wait on several sources at once and take a value from exactly one of them.
  *
  * Guarantee: exactly one branch consumes. A select checks its branches with a synchronous claim
- * (the `Readable` protocol of `@weft/channel`); when none is ready it registers a waker on each and
+ * (the `Claimable` protocol of `@weft/channel`); when none is ready it registers a waker on each and
  * suspends; woken, it unregisters every waker and claims again. Losing branches never take a
  * message, and a select interrupted while it waits has taken nothing. `Effect.race`,
  * `Effect.raceFirst` and `Effect.timeout` around `Queue.take` cannot promise this in effect 3.22.
  *
- * Branch kinds: any `Readable` (a channel receiver, a oneshot, a user source built with
+ * Branch kinds: any `Claimable` (a channel receiver, a oneshot, a user source built with
  * `Readiness.make`), a `Mailbox` (`take`), a `Deferred` (`deferred`), a fiber's exit (`fiber`),
  * time on the fiber's `Clock` (`sleep`, `sleepUntil` — `TestClock` drives them), an `AbortSignal`
  * (`abort`), and the elements of a `Stream` (`fromStream`) or ticks of a period (`ticker`).
@@ -42,7 +42,7 @@ export type BranchTypeId = typeof BranchTypeId
 /**
  * One arm of a `select`: where a value of type `A` comes from, and the error `E` its source ends
  * with. Build one with `recv`, `take`, `deferred`, `fiber`, `sleep`, `sleepUntil` or `abort`; a
- * plain `Readable` is accepted wherever a branch is.
+ * plain `Claimable` is accepted wherever a branch is.
  *
  * @since 0.1.0
  * @category models
@@ -55,12 +55,12 @@ export interface Branch<out A, out E = never> extends Pipeable {
 }
 
 /**
- * What a select accepts as a branch: a {@link Branch} or any `Readable`.
+ * What a select accepts as a branch: a {@link Branch} or any `Claimable`.
  *
  * @since 0.1.0
  * @category models
  */
-export type Source<A, E = never> = Branch<A, E> | Readiness.Readable<A, E>
+export type Source<A, E = never> = Branch<A, E> | Readiness.Claimable<A, E>
 
 /**
  * The branches of a select: a record from branch name to source.
@@ -77,7 +77,7 @@ export type Branches = Readonly<Record<string, Source<unknown, unknown>>>
  * @category models
  */
 export type ValueOf<S> = S extends Branch<infer A, infer _E> ? A
-  : S extends Readiness.Readable<infer A, infer _E> ? A
+  : S extends Readiness.Claimable<infer A, infer _E> ? A
   : never
 
 /**
@@ -87,7 +87,7 @@ export type ValueOf<S> = S extends Branch<infer A, infer _E> ? A
  * @category models
  */
 export type ErrorOf<S> = S extends Branch<infer _A, infer E> ? E
-  : S extends Readiness.Readable<infer _A, infer E> ? E
+  : S extends Readiness.Claimable<infer _A, infer E> ? E
   : never
 
 /**
@@ -225,15 +225,15 @@ export const when: {
 // -----------------------------------------------------------------------------
 
 /**
- * A branch that receives from a `Readable`: a channel receiver, a oneshot, or a user source built
- * with `Readiness.make`. Passing the `Readable` itself as a branch does the same.
+ * A branch that receives from a `Claimable`: a channel receiver, a oneshot, or a user source built
+ * with `Readiness.make`. Passing the `Claimable` itself as a branch does the same.
  *
  * Cancellation safety: as `select` — a receive that loses or is interrupted consumed nothing.
  *
  * @since 0.1.0
  * @category branches
  */
-export const recv = <A, E>(readable: Readiness.Readable<A, E>): Branch<A, E> => sources.fromReadable(readable)
+export const recv = <A, E>(readable: Readiness.Claimable<A, E>): Branch<A, E> => sources.fromReadable(readable)
 
 /**
  * A branch that takes the next message of a `Mailbox`. It fails with the mailbox's error once the
@@ -305,7 +305,7 @@ export const sleepUntil = (at: number | Date): Branch<void> => sources.sleepUnti
 export const abort = (signal: AbortSignal): Branch<unknown> => sources.abort(signal)
 
 /**
- * Turns a `Stream` into a `Readable` of its elements, for use as a select branch. A worker fiber
+ * Turns a `Stream` into a `Claimable` of its elements, for use as a select branch. A worker fiber
  * owns the stream and hands its elements over through a one-chunk slot: a select that loses never
  * drops an element, it stays in the slot for the next claim. The readable fails with the stream's
  * error, or with `NoSuchElementException` after the last element. The worker is interrupted when
@@ -329,10 +329,10 @@ export const abort = (signal: AbortSignal): Branch<unknown> => sources.abort(sig
  */
 export const fromStream: <A, E, R>(
   stream: Stream.Stream<A, E, R>
-) => Effect.Effect<Readiness.Readable<A, E | Cause.NoSuchElementException>, never, R | Scope.Scope> = sources.fromStream
+) => Effect.Effect<Readiness.Claimable<A, E | Cause.NoSuchElementException>, never, R | Scope.Scope> = sources.fromStream
 
 /**
- * A `Readable` that ticks every `period` on the fiber's `Clock`, keeping its schedule however
+ * A `Claimable` that ticks every `period` on the fiber's `Clock`, keeping its schedule however
  * often it is selected; its value is the number of ticks since it was last claimed (more than 1
  * when the loop fell behind). The tick stops when the scope closes.
  *
@@ -341,7 +341,7 @@ export const fromStream: <A, E, R>(
  * @since 0.1.0
  * @category branches
  */
-export const ticker: (period: Duration.DurationInput) => Effect.Effect<Readiness.Readable<number>, never, Scope.Scope> =
+export const ticker: (period: Duration.DurationInput) => Effect.Effect<Readiness.Claimable<number>, never, Scope.Scope> =
   sources.ticker
 
 // -----------------------------------------------------------------------------
@@ -613,7 +613,7 @@ export type Waitable = Source<unknown, unknown> | Discardable<unknown, unknown, 
 
 /**
  * Waits at most `after` for `self`, failing with `TimeoutError { after }` otherwise. `self` is a
- * source (a branch or a `Readable`: a receive with a timeout) or an effect declared
+ * source (a branch or a `Claimable`: a receive with a timeout) or an effect declared
  * {@link discardable}.
  *
  * Cancellation safety: for a source, safe, as `select`: a timed-out or interrupted receive

@@ -4,7 +4,7 @@ import { Clock, Duration, Effect, Inspectable, Predicate } from "effect"
 import { dual } from "effect/Function"
 import { pipeArguments } from "effect/Pipeable"
 import type * as ClusterEntity from "../ClusterEntity.js"
-import { AskTimeout, EntityFailed } from "../ClusterError.js"
+import { AskTimeout, EntityFailed } from "../ClusterEntityError.js"
 import { deadlineHeader } from "./entity.js"
 
 /** @internal */

@@ -13,7 +13,7 @@ export const BranchTypeId: unique symbol = Symbol.for("@weft/select/Branch")
 
 /**
  * Where a branch's value comes from.
- * - `Readiness`: a synchronous claim that returns an `Exit` (the `Readable` protocol).
+ * - `Readiness`: a synchronous claim that returns an `Exit` (the `Claimable` protocol).
  * - `Effectful`: a claim that may return any effect, run after the claim. Only for sources that
  *   nothing consumes (a `Deferred` completed with an effect), so running it later loses nothing.
  * - `Sleep` / `Until`: a point in time on the fiber's `Clock`, armed when the select starts. An
