@@ -91,13 +91,25 @@ export interface ActorRef<in M> extends Equal.Equal, Pipeable.Pipeable, Inspecta
 }
 
 /**
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const RepliedTypeId: unique symbol = behaviors.RepliedTypeId
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type RepliedTypeId = typeof RepliedTypeId
+
  * What a request handler returns: the reply and the next state. Build it with {@link reply}.
  *
  * @since 0.1.0
  * @category protocol
  */
 export interface Replied<out A, out S> {
-  readonly [behaviors.RepliedTypeId]: typeof behaviors.RepliedTypeId
+  readonly [RepliedTypeId]: RepliedTypeId
   readonly reply: A
   readonly state: S
 }
@@ -211,7 +223,19 @@ export type HandlersContext<H> = {
  * @category models
  */
 export interface Behavior<M extends Message, S, R> {
-  readonly [behaviors.BehaviorTypeId]: { readonly _M: (_: M) => void; readonly _R: () => R }
+  readonly [BehaviorTypeId]: { readonly _M: (_: M) => void; readonly _R: () => R }
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const BehaviorTypeId: unique symbol = behaviors.BehaviorTypeId
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type BehaviorTypeId = typeof BehaviorTypeId
+
   readonly initialState: S
   readonly handlers: Handlers<M, S, R>
   readonly onStart: ((state: S, context: HandlerContext<M>) => Effect.Effect<S, never, R | Scope.Scope>) | undefined

@@ -90,7 +90,19 @@ export interface Delivery {
  * @category models
  */
 export interface Settled<out S> {
-  readonly [internal.SettledTypeId]: typeof internal.SettledTypeId
+  readonly [SettledTypeId]: SettledTypeId
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const SettledTypeId: unique symbol = internal.SettledTypeId
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type SettledTypeId = typeof SettledTypeId
+
   readonly state: S
   readonly settlement: Settlement
 }

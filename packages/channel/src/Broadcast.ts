@@ -42,7 +42,7 @@ export {
  * @since 0.1.0
  * @category type ids
  */
-export const SenderTypeId: typeof internal.SenderTypeId = internal.SenderTypeId
+export const SenderTypeId: unique symbol = internal.SenderTypeId
 
 /**
  * @since 0.1.0
@@ -54,7 +54,7 @@ export type SenderTypeId = typeof SenderTypeId
  * @since 0.1.0
  * @category type ids
  */
-export const SubscriptionTypeId: typeof internal.SubscriptionTypeId = internal.SubscriptionTypeId
+export const SubscriptionTypeId: unique symbol = internal.SubscriptionTypeId
 
 /**
  * @since 0.1.0

@@ -42,7 +42,7 @@ export {
  * @since 0.1.0
  * @category type ids
  */
-export const SenderTypeId: typeof internal.SenderTypeId = internal.SenderTypeId
+export const SenderTypeId: unique symbol = internal.SenderTypeId
 
 /**
  * @since 0.1.0
@@ -54,7 +54,7 @@ export type SenderTypeId = typeof SenderTypeId
  * @since 0.1.0
  * @category type ids
  */
-export const ReceiverTypeId: typeof internal.ReceiverTypeId = internal.ReceiverTypeId
+export const ReceiverTypeId: unique symbol = internal.ReceiverTypeId
 
 /**
  * @since 0.1.0

@@ -234,9 +234,21 @@ export const layer: <Type extends string, M extends Actor.Message, S, R>(
  * @category models
  */
 export interface EntityRef<in M extends Actor.Message> extends Pipeable.Pipeable {
-  readonly [internalRef.RefTypeId]: { readonly _M: (_: M) => void }
+  readonly [EntityRefTypeId]: { readonly _M: (_: M) => void }
   readonly entityType: string
   readonly entityId: string
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const EntityRefTypeId: unique symbol = internalRef.EntityRefTypeId
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type EntityRefTypeId = typeof EntityRefTypeId
+
 }
 
 /**

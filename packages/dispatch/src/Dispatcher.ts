@@ -104,10 +104,22 @@ export const topic = <M>(topic: (message: M) => string): Routing<M> => ({ _tag: 
 
 /**
  * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: unique symbol = internal.TypeId
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * @since 0.1.0
  * @category models
  */
 export interface Dispatcher<in M extends Actor.Message> extends Pipeable.Pipeable {
-  readonly [internal.TypeId]: { readonly _M: (_: M) => void }
+  readonly [TypeId]: { readonly _M: (_: M) => void }
 }
 
 /**

@@ -31,7 +31,7 @@ import type { Aborted, AllBranchesDisabled, TimeoutError } from "./SelectError.j
  * @since 0.1.0
  * @category type ids
  */
-export const BranchTypeId: typeof core.BranchTypeId = core.BranchTypeId
+export const BranchTypeId: unique symbol = core.BranchTypeId
 
 /**
  * @since 0.1.0
@@ -329,7 +329,8 @@ export const abort = (signal: AbortSignal): Branch<unknown> => sources.abort(sig
  */
 export const fromStream: <A, E, R>(
   stream: Stream.Stream<A, E, R>
-) => Effect.Effect<Readiness.Claimable<A, E | Cause.NoSuchElementException>, never, R | Scope.Scope> = sources.fromStream
+) => Effect.Effect<Readiness.Claimable<A, E | Cause.NoSuchElementException>, never, R | Scope.Scope> =
+  sources.fromStream
 
 /**
  * A `Claimable` that ticks every `period` on the fiber's `Clock`, keeping its schedule however
@@ -341,8 +342,9 @@ export const fromStream: <A, E, R>(
  * @since 0.1.0
  * @category branches
  */
-export const ticker: (period: Duration.DurationInput) => Effect.Effect<Readiness.Claimable<number>, never, Scope.Scope> =
-  sources.ticker
+export const ticker: (
+  period: Duration.DurationInput
+) => Effect.Effect<Readiness.Claimable<number>, never, Scope.Scope> = sources.ticker
 
 // -----------------------------------------------------------------------------
 // selectLoop
@@ -537,7 +539,7 @@ export function tryJoin(effects: Joinable): Effect.Effect<unknown, unknown, unkn
  * @since 0.1.0
  * @category type ids
  */
-export const DiscardableTypeId: typeof internal.DiscardableTypeId = internal.DiscardableTypeId
+export const DiscardableTypeId: unique symbol = internal.DiscardableTypeId
 
 /**
  * @since 0.1.0

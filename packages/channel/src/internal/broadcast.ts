@@ -11,10 +11,14 @@ import { everything, untilClosed } from "./stream.js"
 import { WaiterList } from "./waiters.js"
 
 /** @internal */
-export const SenderTypeId: unique symbol = Symbol.for("@weft/channel/Broadcast/Sender")
+export const SenderTypeId: Broadcast.SenderTypeId = Symbol.for(
+  "@weft/channel/Broadcast/Sender"
+) as Broadcast.SenderTypeId
 
 /** @internal */
-export const SubscriptionTypeId: unique symbol = Symbol.for("@weft/channel/Broadcast/Subscription")
+export const SubscriptionTypeId: Broadcast.SubscriptionTypeId = Symbol.for(
+  "@weft/channel/Broadcast/Subscription"
+) as Broadcast.SubscriptionTypeId
 
 const senderVariance = { _A: (_: unknown): void => {} }
 const subscriptionVariance = { _A: (_: never) => _ }

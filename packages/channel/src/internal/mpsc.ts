@@ -11,10 +11,10 @@ import { everything, untilClosed } from "./stream.js"
 import { WaiterList } from "./waiters.js"
 
 /** @internal */
-export const SenderTypeId: unique symbol = Symbol.for("@weft/channel/Mpsc/Sender")
+export const SenderTypeId: Mpsc.SenderTypeId = Symbol.for("@weft/channel/Mpsc/Sender") as Mpsc.SenderTypeId
 
 /** @internal */
-export const ReceiverTypeId: unique symbol = Symbol.for("@weft/channel/Mpsc/Receiver")
+export const ReceiverTypeId: Mpsc.ReceiverTypeId = Symbol.for("@weft/channel/Mpsc/Receiver") as Mpsc.ReceiverTypeId
 
 const senderVariance = { _A: (_: unknown): void => {} }
 const receiverVariance = { _A: (_: never) => _ }

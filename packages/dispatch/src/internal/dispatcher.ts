@@ -11,7 +11,7 @@ import type * as Dispatcher from "../Dispatcher.js"
 type TellError = ActorError.TellError
 
 /** @internal */
-export const TypeId: unique symbol = Symbol.for("@weft/actor/Dispatcher") as never
+export const TypeId: Dispatcher.TypeId = Symbol.for("@weft/dispatch/Dispatcher") as Dispatcher.TypeId
 
 /**
  * A plugin as a node of the hash ring. The key is long and distinctive on purpose: the ring

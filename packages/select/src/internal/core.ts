@@ -2,6 +2,7 @@ import type { Readiness } from "@weft/channel"
 import type { Cause, Clock, Fiber, Random } from "effect"
 import { Duration, Effect, Exit, FiberId, Predicate } from "effect"
 import { pipeArguments } from "effect/Pipeable"
+import type * as Select from "../Select.js"
 import { AllBranchesDisabled } from "../SelectError.js"
 
 // -----------------------------------------------------------------------------
@@ -9,7 +10,7 @@ import { AllBranchesDisabled } from "../SelectError.js"
 // -----------------------------------------------------------------------------
 
 /** @internal */
-export const BranchTypeId: unique symbol = Symbol.for("@weft/select/Branch")
+export const BranchTypeId: Select.BranchTypeId = Symbol.for("@weft/select/Branch") as Select.BranchTypeId
 
 /**
  * Where a branch's value comes from.

@@ -1,6 +1,7 @@
 import type { Scope } from "effect"
 import { Cause, Duration, Effect, Exit, Fiber, Predicate } from "effect"
 import { pipeArguments } from "effect/Pipeable"
+import type * as Select from "../Select.js"
 import { Aborted, AllBranchesDisabled, TimeoutError } from "../SelectError.js"
 import * as core from "./core.js"
 import * as sources from "./sources.js"
@@ -126,7 +127,9 @@ const mapRecord = <A, B>(record: Readonly<Record<string, A>>, f: (a: A) => B): R
 // -----------------------------------------------------------------------------
 
 /** @internal */
-export const DiscardableTypeId: unique symbol = Symbol.for("@weft/select/Discardable")
+export const DiscardableTypeId: Select.DiscardableTypeId = Symbol.for(
+  "@weft/select/Discardable"
+) as Select.DiscardableTypeId
 
 const discardableVariance = { _A: (_: never) => _, _E: (_: never) => _, _R: (_: never) => _ }
 
