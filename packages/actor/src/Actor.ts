@@ -20,6 +20,7 @@
  *
  * @since 0.1.0
  */
+import { Predicate } from "effect"
 import type { Cause, Duration, Effect, Equal, Inspectable, Pipeable, Request, Schedule, Scope } from "effect"
 import type { AskError, SpawnError, TellError } from "./ActorError.js"
 import type { ActorSystem } from "./ActorSystem.js"
@@ -91,7 +92,6 @@ export interface ActorRef<in M> extends Equal.Equal, Pipeable.Pipeable, Inspecta
 }
 
 /**
-/**
  * @since 0.1.0
  * @category type ids
  */
@@ -103,6 +103,7 @@ export const RepliedTypeId: unique symbol = behaviors.RepliedTypeId
  */
 export type RepliedTypeId = typeof RepliedTypeId
 
+/**
  * What a request handler returns: the reply and the next state. Build it with {@link reply}.
  *
  * @since 0.1.0
@@ -113,6 +114,14 @@ export interface Replied<out A, out S> {
   readonly reply: A
   readonly state: S
 }
+
+/**
+ * Whether `u` is a request handler's result built with `reply`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isReplied = (u: unknown): u is Replied<unknown, unknown> => Predicate.hasProperty(u, RepliedTypeId)
 
 /**
  * Pairs a reply with the next state, for request handlers.
@@ -216,15 +225,6 @@ export type HandlersContext<H> = {
 }[keyof H]
 
 /**
- * A behaviour: the protocol `M`, the state `S`, and the requirements `R` of its handlers and
- * hooks. Build one with {@link behavior}.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Behavior<M extends Message, S, R> {
-  readonly [BehaviorTypeId]: { readonly _M: (_: M) => void; readonly _R: () => R }
-/**
  * @since 0.1.0
  * @category type ids
  */
@@ -236,6 +236,15 @@ export const BehaviorTypeId: unique symbol = behaviors.BehaviorTypeId
  */
 export type BehaviorTypeId = typeof BehaviorTypeId
 
+/**
+ * A behaviour: the protocol `M`, the state `S`, and the requirements `R` of its handlers and
+ * hooks. Build one with {@link behavior}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Behavior<M extends Message, S, R> {
+  readonly [BehaviorTypeId]: { readonly _M: (_: M) => void; readonly _R: () => R }
   readonly initialState: S
   readonly handlers: Handlers<M, S, R>
   readonly onStart: ((state: S, context: HandlerContext<M>) => Effect.Effect<S, never, R | Scope.Scope>) | undefined
@@ -247,6 +256,15 @@ export type BehaviorTypeId = typeof BehaviorTypeId
     | ((terminated: Terminated, state: S, context: HandlerContext<M>) => Effect.Effect<S, never, R>)
     | undefined
 }
+
+/**
+ * Whether `u` is a behaviour built with `behavior`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isBehavior = (u: unknown): u is Behavior<never, unknown, unknown> =>
+  Predicate.hasProperty(u, BehaviorTypeId)
 
 /**
  * @since 0.1.0

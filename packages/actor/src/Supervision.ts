@@ -27,6 +27,7 @@
  *
  * @since 0.1.0
  */
+import { Predicate } from "effect"
 import type { Cause, Effect, Inspectable, Pipeable, Schedule, Scope } from "effect"
 import type { ActorRef, Behavior, Message, SpawnOptions, StopOptions } from "./Actor.js"
 import type { ChildNotFound, SpawnError, StartChildError } from "./ActorError.js"
@@ -69,6 +70,14 @@ export interface ChildSpec<in M, out R> {
 }
 
 /**
+ * Whether `u` is an actor child spec built with `child`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isChildSpec = (u: unknown): u is ChildSpec<never, unknown> => Predicate.hasProperty(u, ChildTypeId)
+
+/**
  * A nested group as the child of another group (see {@link group}).
  *
  * @since 0.1.0
@@ -77,6 +86,14 @@ export interface ChildSpec<in M, out R> {
 export interface GroupSpec<out C, out R> {
   readonly [GroupTypeId]: { readonly _C: () => C; readonly _R: () => R }
 }
+
+/**
+ * Whether `u` is a group spec built with `group`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isGroupSpec = (u: unknown): u is GroupSpec<unknown, unknown> => Predicate.hasProperty(u, GroupTypeId)
 
 /**
  * When a group restarts an actor child (OTP's restart types):

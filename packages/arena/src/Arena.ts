@@ -26,6 +26,7 @@
  *
  * @since 0.1.0
  */
+import { Predicate } from "effect"
 import type * as Effect from "effect/Effect"
 import type * as Metric from "effect/Metric"
 import type * as Option from "effect/Option"
@@ -138,6 +139,14 @@ export interface Arena<A> extends Pipeable {
   /** See {@link stats}. */
   readonly stats: Effect.Effect<Stats>
 }
+
+/**
+ * Whether `u` is an arena.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isArena = (u: unknown): u is Arena<unknown> => Predicate.hasProperty(u, TypeId)
 
 /**
  * @since 0.1.0

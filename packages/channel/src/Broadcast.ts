@@ -15,6 +15,7 @@
  *
  * @since 0.1.0
  */
+import { Predicate } from "effect"
 import type { Chunk, Effect, Either, Inspectable, Option, Pipeable, Scope, Stream, Types } from "effect"
 import type { ChannelClosed, InvalidCapacity, Lagged } from "./ChannelError.js"
 import * as internal from "./internal/broadcast.js"
@@ -92,6 +93,14 @@ export interface Sender<in A> extends Pipeable.Pipeable, Inspectable.Inspectable
 }
 
 /**
+ * Whether `u` is a broadcast channel's sending end.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSender = (u: unknown): u is Sender<never> => Predicate.hasProperty(u, SenderTypeId)
+
+/**
  * One subscriber's view of the channel: a {@link Claimable} for `@weft/select`. A subscription
  * belongs to one consumer; fibers sharing it split its messages between them.
  *
@@ -107,6 +116,14 @@ export interface Subscription<out A>
 {
   readonly [SubscriptionTypeId]: { readonly _A: Types.Covariant<A> }
 }
+
+/**
+ * Whether `u` is a broadcast subscription.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSubscription = (u: unknown): u is Subscription<unknown> => Predicate.hasProperty(u, SubscriptionTypeId)
 
 /**
  * Creates a broadcast channel and its first subscription (so nothing sent right away is missed).

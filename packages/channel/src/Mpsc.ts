@@ -15,6 +15,7 @@
  *
  * @since 0.1.0
  */
+import { Predicate } from "effect"
 import type { Chunk, Effect, Inspectable, Option, Pipeable, Stream, Types } from "effect"
 import type { ChannelClosed, InvalidCapacity, PermitUsed } from "./ChannelError.js"
 import * as internal from "./internal/mpsc.js"
@@ -73,6 +74,14 @@ export interface Sender<in A> extends Pipeable.Pipeable, Inspectable.Inspectable
 }
 
 /**
+ * Whether `u` is a bounded or unbounded channel's sending end.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSender = (u: unknown): u is Sender<never> => Predicate.hasProperty(u, SenderTypeId)
+
+/**
  * The receiving end. Covariant: a `Receiver<Cat>` can stand where a `Receiver<Animal>` is
  * expected. It is a {@link Claimable}, so `@weft/select` can wait on it.
  *
@@ -82,6 +91,14 @@ export interface Sender<in A> extends Pipeable.Pipeable, Inspectable.Inspectable
 export interface Receiver<out A> extends Claimable<A, ChannelClosed>, Pipeable.Pipeable, Inspectable.Inspectable {
   readonly [ReceiverTypeId]: { readonly _A: Types.Covariant<A> }
 }
+
+/**
+ * Whether `u` is a channel's receiving end.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isReceiver = (u: unknown): u is Receiver<unknown> => Predicate.hasProperty(u, ReceiverTypeId)
 
 /**
  * One slot reserved in a bounded channel by {@link reserve}: sending through it never waits.

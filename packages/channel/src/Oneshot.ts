@@ -10,6 +10,7 @@
  *
  * @since 0.1.0
  */
+import { Predicate } from "effect"
 import type { Effect, Inspectable, Option, Pipeable, Types } from "effect"
 import type { ChannelClosed } from "./ChannelError.js"
 import * as internal from "./internal/oneshot.js"
@@ -58,6 +59,14 @@ export interface Sender<in A, in E = never> extends Pipeable.Pipeable, Inspectab
 }
 
 /**
+ * Whether `u` is a oneshot's sending end.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSender = (u: unknown): u is Sender<never, never> => Predicate.hasProperty(u, SenderTypeId)
+
+/**
  * The receiving end: covariant, and a {@link Claimable} for `@weft/select`.
  *
  * @since 0.1.0
@@ -68,6 +77,14 @@ export interface Receiver<out A, out E = never>
 {
   readonly [ReceiverTypeId]: { readonly _A: Types.Covariant<A>; readonly _E: Types.Covariant<E> }
 }
+
+/**
+ * Whether `u` is a oneshot's receiving end.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isReceiver = (u: unknown): u is Receiver<unknown, unknown> => Predicate.hasProperty(u, ReceiverTypeId)
 
 /**
  * Creates a oneshot channel.

@@ -10,6 +10,7 @@
  *
  * @since 0.1.0
  */
+import { Predicate } from "effect"
 import type { Effect, Inspectable, Pipeable, Stream, Types } from "effect"
 import type { ChannelClosed } from "./ChannelError.js"
 import * as internal from "./internal/watch.js"
@@ -58,6 +59,14 @@ export interface Sender<in A> extends Pipeable.Pipeable, Inspectable.Inspectable
 }
 
 /**
+ * Whether `u` is a watch channel's sending end.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSender = (u: unknown): u is Sender<never> => Predicate.hasProperty(u, SenderTypeId)
+
+/**
  * A receiver remembers the version it saw last. As a {@link Claimable} it is ready when a newer
  * version exists; claiming marks it seen and returns the value.
  *
@@ -67,6 +76,14 @@ export interface Sender<in A> extends Pipeable.Pipeable, Inspectable.Inspectable
 export interface Receiver<out A> extends Claimable<A, ChannelClosed>, Pipeable.Pipeable, Inspectable.Inspectable {
   readonly [ReceiverTypeId]: { readonly _A: Types.Covariant<A> }
 }
+
+/**
+ * Whether `u` is a watch channel's receiver.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isReceiver = (u: unknown): u is Receiver<unknown> => Predicate.hasProperty(u, ReceiverTypeId)
 
 /**
  * Creates a watch channel holding `initial` at version 0. The receiver has seen version 0.

@@ -15,6 +15,7 @@
  * @since 0.1.0
  */
 import type { Readiness } from "@weft/channel"
+import { Predicate } from "effect"
 import type { Cause, Deferred, Duration, Effect, Exit, Fiber, Mailbox, Random, Scope, Stream, Types } from "effect"
 import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
@@ -53,6 +54,14 @@ export interface Branch<out A, out E = never> extends Pipeable {
     readonly _E: Types.Covariant<E>
   }
 }
+
+/**
+ * Whether `u` is a select branch built by this module (a plain `Readiness.Claimable` is not one).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isBranch = (u: unknown): u is Branch<unknown, unknown> => Predicate.hasProperty(u, BranchTypeId)
 
 /**
  * What a select accepts as a branch: a {@link Branch} or any `Claimable`.
@@ -563,6 +572,15 @@ export interface Discardable<out A, out E = never, out R = never> extends Pipeab
     readonly _R: Types.Covariant<R>
   }
 }
+
+/**
+ * Whether `u` is an effect marked with `discardable`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isDiscardable = (u: unknown): u is Discardable<unknown, unknown, unknown> =>
+  Predicate.hasProperty(u, DiscardableTypeId)
 
 /**
  * Declares that `effect`'s value may be dropped, so that `timeout`, `deadline` and `abortable`
