@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Mpsc } from "@weft/channel"
-import { Select } from "@weft/select"
+import { Select, Wait } from "@weft/select"
 import { Effect } from "effect"
 
 describe("guards", () => {
@@ -8,7 +8,7 @@ describe("guards", () => {
     Effect.gen(function*() {
       const [, rx] = yield* Mpsc.bounded<number>(1)
       const branch = Select.recv(rx)
-      const marked = Select.discardable(Effect.void)
+      const marked = Wait.discardable(Effect.void)
       assert.deepStrictEqual([branch, Select.sleep("1 second"), rx, marked, Effect.void].map(Select.isBranch), [
         true,
         true,
@@ -16,6 +16,6 @@ describe("guards", () => {
         false,
         false
       ])
-      assert.deepStrictEqual([marked, branch, Effect.void].map(Select.isDiscardable), [true, false, false])
+      assert.deepStrictEqual([marked, branch, Effect.void].map(Wait.isDiscardable), [true, false, false])
     }))
 })

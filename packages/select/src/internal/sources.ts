@@ -177,7 +177,9 @@ export const fromStream = <A, E, R>(
 // -----------------------------------------------------------------------------
 
 /** @internal */
-export const ticker = (period: Duration.DurationInput): Effect.Effect<Readiness.Claimable<number>, never, Scope.Scope> =>
+export const ticker = (
+  period: Duration.DurationInput
+): Effect.Effect<Readiness.Claimable<number>, never, Scope.Scope> =>
   Effect.suspend(() => {
     let pending = 0
     const readers = new Wakers()
