@@ -24,10 +24,14 @@ import { SystemTag } from "./runtime.js"
 import { launch, makeCell, type Membership, spawnIn } from "./spawn.js"
 import { stop } from "./termination.js"
 /** @internal */
-export const ChildTypeId: Supervision.ChildTypeId = Symbol.for("@weft/actor/Supervision/Child") as Supervision.ChildTypeId
+export const ChildTypeId: Supervision.ChildTypeId = Symbol.for(
+  "@weft/actor/Supervision/Child"
+) as Supervision.ChildTypeId
 
 /** @internal */
-export const GroupTypeId: Supervision.GroupTypeId = Symbol.for("@weft/actor/Supervision/Group") as Supervision.GroupTypeId
+export const GroupTypeId: Supervision.GroupTypeId = Symbol.for(
+  "@weft/actor/Supervision/Group"
+) as Supervision.GroupTypeId
 
 const childVariance = { _M: (_: unknown) => {}, _R: () => undefined as never }
 const groupVariance = { _C: () => undefined as never, _R: () => undefined as never }
