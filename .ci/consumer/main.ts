@@ -70,7 +70,7 @@ const program = Effect.gen(function*() {
     capacity: 8,
     strategy: "suspend"
   })
-  yield* Effect.fork(Effect.zipRight(totals.sendAll([5, 10, 20]), totals.end))
+  yield* Effect.fork(Effect.zipRight(totals.sendAll([5, 10, 20]), totals.close))
   const labels = yield* totals.stream.pipe(
     Backpressure.mapConcurrent(4, (total) => Effect.succeed(`total ${total}`)),
     Stream.runCollect
@@ -90,7 +90,7 @@ const program = Effect.gen(function*() {
   // testkit: a channel hand-over explored under seeded interleavings.
   const handOver = Effect.gen(function*() {
     const [handTx, handRx] = yield* Mpsc.bounded<number>(1)
-    const receiver = yield* Effect.fork(Mpsc.recvMany(handRx, 2))
+    const receiver = yield* Effect.fork(Mpsc.recvUpTo(handRx, 2))
     yield* Mpsc.sendAll(handTx, [1, 2])
     const got = yield* Fiber.join(receiver)
     const left = yield* Mpsc.size(handRx)

@@ -14,9 +14,9 @@ import { benchmark, type BenchmarkFile, expect } from "./harness.js"
 
 // Module-level references, so the loops measure the actors and not namespace getters that the
 // `export * as` re-exports resolve through on every access.
-const { ask, behavior, reply, spawn, tell, tellMany } = Actor
-const { dispatchBatch, dispatchRef, dispatchRefs } = Dispatcher
-const { alloc, allocMany, get, getMany, release, releaseMany } = Arena
+const { ask, behavior, reply, spawn, tell, tellAll } = Actor
+const { dispatchBatch, dispatchRef, dispatchRefAll } = Dispatcher
+const { alloc, allocUpTo, get, getAll, release, releaseAll } = Arena
 const { offer, take } = Queue
 
 const capacity = 1024
@@ -159,8 +159,8 @@ const inBatches = <E, R>(n: number, sendBatch: (batch: Array<Add>) => Effect.Eff
     })
   })
 
-/** The tell workload in batches: `Actor.tellMany` per batch. */
-const weftTellMany = (n: number) => weftTellWith((ref) => inBatches(n, (batch) => tellMany(ref, batch)))
+/** The tell workload in batches: `Actor.tellAll` per batch. */
+const weftTellAll = (n: number) => weftTellWith((ref) => inBatches(n, (batch) => tellAll(ref, batch)))
 
 /** The same workload as an xstate v5 actor: `send` runs the transition synchronously. */
 const xstateTell = async (n: number): Promise<number> => {
@@ -217,7 +217,7 @@ const weftFanOut = (n: number) =>
     return { sum: sums.reduce((a, b) => a + b, 0), live: stats.live } satisfies FanOutResult
   }))
 
-/** Values 0..n-1 in batches of `batch`: each stored with `Arena.allocMany` and handed to `dispatch`. */
+/** Values 0..n-1 in batches of `batch`: each stored with `Arena.allocUpTo` and handed to `dispatch`. */
 const batchedProducer = <E, R>(
   arena: Arena.Arena<number>,
   n: number,
@@ -229,7 +229,7 @@ const batchedProducer = <E, R>(
     return Effect.whileLoop({
       while: () => next < n,
       body: () =>
-        Effect.flatMap(allocMany(arena, values.slice(next, Math.min(n, next + fanOutBatch))), (refs) => {
+        Effect.flatMap(allocUpTo(arena, values.slice(next, Math.min(n, next + fanOutBatch))), (refs) => {
           next += refs.length
           return dispatch(refs)
         }),
@@ -243,7 +243,7 @@ const batchReader = (arena: Arena.Arena<number>) =>
     initialState: 0,
     handlers: {
       Deliveries: (batch, state) =>
-        Effect.flatMap(Effect.orDie(getMany(arena, batch.refs)), (values) => {
+        Effect.flatMap(Effect.orDie(getAll(arena, batch.refs)), (values) => {
           let sum = state
           for (let i = 0; i < values.length; i++) sum += values[i]!
           return Effect.as(batch.settle, sum)
@@ -285,8 +285,8 @@ const batchedFanOut = <M extends Dispatcher.Delivery | Dispatcher.Deliveries>(
 /** Batches of refs in, one `Deliveries` message per plugin per batch (`dispatchBatch`). */
 const weftBatchFanOut = batchedFanOut(batchReader, dispatchBatch)
 
-/** Batches of refs in, one `Delivery` per ref per plugin, sent a lane at a time (`dispatchRefs`). */
-const weftRefsFanOut = batchedFanOut(reader, dispatchRefs)
+/** Batches of refs in, one `Delivery` per ref per plugin, sent a lane at a time (`dispatchRefAll`). */
+const weftRefsFanOut = batchedFanOut(reader, dispatchRefAll)
 
 /** A consumer's running totals. */
 interface Totals {
@@ -323,10 +323,10 @@ const queuesFanOut = <Q, V>(
   })))
 
 /**
- * The batched peer, doing what `dispatchBatch` does: one `retainMany` per batch, then the batch's
+ * The batched peer, doing what `dispatchBatch` does: one `retainAll` per batch, then the batch's
  * refs as one array on each of the 8 `Queue.bounded`s (a queue element per batch, as a
  * `Deliveries` is one mailbox message per batch); each consumer takes a batch, reads it with
- * `getMany` and releases it with `releaseMany`.
+ * `getAll` and releases it with `releaseAll`.
  */
 const queueBatchedFanOut = (n: number) =>
   queuesFanOut<ReadonlyArray<MessageRef.MessageRef>, ReadonlyArray<number>>(
@@ -334,7 +334,7 @@ const queueBatchedFanOut = (n: number) =>
     (queue, arena) =>
       Effect.flatMap(
         take(queue),
-        (refs) => Effect.flatMap(getMany(arena, refs), (values) => Effect.as(releaseMany(arena, refs), values))
+        (refs) => Effect.flatMap(getAll(arena, refs), (values) => Effect.as(releaseAll(arena, refs), values))
       ),
     (totals, values) => {
       totals.count += values.length
@@ -343,14 +343,14 @@ const queueBatchedFanOut = (n: number) =>
     (arena, queues) =>
       batchedProducer(arena, n, (refs) =>
         Effect.zipRight(
-          Arena.retainMany(arena, refs, fanOut - 1),
+          Arena.retainAll(arena, refs, fanOut - 1),
           Effect.forEach(queues, (queue) => offer(queue, refs), { discard: true })
         ))
   )
 
 /**
  * The floor of the batched rows: the arena work alone, in one fiber — each batch allocated, one
- * `retainMany` for the 8 readers, then 8 times `getMany` + `releaseMany` in a row — with no queue,
+ * `retainAll` for the 8 readers, then 8 times `getAll` + `releaseAll` in a row — with no queue,
  * mailbox, fiber switch or waiting between them.
  */
 const arenaWorkAlone = (n: number) =>
@@ -358,13 +358,13 @@ const arenaWorkAlone = (n: number) =>
     const arena = yield* Arena.make<number>({ capacity: arenaCapacity })
     let sum = 0
     const readAndRelease = (refs: ReadonlyArray<MessageRef.MessageRef>) =>
-      Effect.flatMap(getMany(arena, refs), (values) => {
+      Effect.flatMap(getAll(arena, refs), (values) => {
         for (let i = 0; i < values.length; i++) sum += values[i]!
-        return releaseMany(arena, refs)
+        return releaseAll(arena, refs)
       })
     yield* batchedProducer(arena, n, (refs) =>
       Effect.zipRight(
-        Arena.retainMany(arena, refs, fanOut - 1),
+        Arena.retainAll(arena, refs, fanOut - 1),
         Effect.forEach(Array.from({ length: fanOut }), () => readAndRelease(refs), { discard: true })
       ))
     const stats = yield* Arena.stats(arena)
@@ -394,7 +394,7 @@ const queueFanOut = (n: number) =>
         body: () =>
           Effect.flatMap(alloc(arena, i), (ref) =>
             Effect.zipRight(
-              Arena.retainMany(arena, [ref], fanOut - 1),
+              Arena.retainAll(arena, [ref], fanOut - 1),
               Effect.forEach(queues, (queue) => offer(queue, ref), { discard: true })
             )),
         step: () => i++
@@ -496,7 +496,7 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
       goal: "≥ 3× the Queue.bounded fiber loop, ≥ 1.5× xstate send",
       check: (sum) => expect(sum === expectedSum, () => `sum ${sum}, expected ${expectedSum}`),
       contenders: [
-        { name: `weft Actor.tellMany (${tellBatch})`, role: "weft", run: () => weftTellMany(n) },
+        { name: `weft Actor.tellAll (${tellBatch})`, role: "weft", run: () => weftTellAll(n) },
         { name: "effect Queue.bounded fiber loop (one offer/take per message)", role: "peer", run: () => queueTell(n) },
         {
           name: `effect Queue.bounded, offerAll/takeBetween (${tellBatch})`,
@@ -511,19 +511,19 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
       name: "fan-out 1 → 8 plugins with arena refs (broadcast), mailbox 1024",
       unit: "message",
       opsPerRun: m,
-      goal: "dispatchBatch ≥ 2× the batched Queues; dispatchRef ≥ 1.5× and dispatchRefs ≥ 2× the per-message Queues",
+      goal: "dispatchBatch ≥ 2× the batched Queues; dispatchRef ≥ 1.5× and dispatchRefAll ≥ 2× the per-message Queues",
       check: (result) => {
         expect(result.sum === fanOut * fanOutSum, () => `sum ${result.sum}, expected ${fanOut * fanOutSum}`)
         expect(result.live === 0, () => `${result.live} arena slots still live, expected 0`)
       },
       contenders: [
         {
-          name: "weft Arena.allocMany + Dispatcher.dispatchBatch (256) → 8 actors",
+          name: "weft Arena.allocUpTo + Dispatcher.dispatchBatch (256) → 8 actors",
           role: "weft",
           run: () => weftBatchFanOut(m)
         },
         {
-          name: "weft Arena.allocMany + Dispatcher.dispatchRefs (256) → 8 actors",
+          name: "weft Arena.allocUpTo + Dispatcher.dispatchRefAll (256) → 8 actors",
           role: "variant",
           run: () => weftRefsFanOut(m)
         },

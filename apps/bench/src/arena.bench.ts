@@ -43,14 +43,14 @@ const arenaCycles = (n: number) =>
 const batchSize = 64
 const batchFrames = Array.from({ length: batchSize }, () => cycleFrame)
 
-/** The same life, a batch at a time: allocMany, getMany, releaseMany (n a multiple of the batch). */
+/** The same life, a batch at a time: allocUpTo, getAll, releaseAll (n a multiple of the batch). */
 const arenaBatchCycles = (n: number) =>
   Effect.gen(function*() {
     let bytes = 0
     for (let i = 0; i < n;) {
-      const refs = yield* Arena.allocMany(arena, batchFrames)
-      for (const frame of yield* Arena.getMany(arena, refs)) bytes += Bytes.size(frame)
-      yield* Arena.releaseMany(arena, refs)
+      const refs = yield* Arena.allocUpTo(arena, batchFrames)
+      for (const frame of yield* Arena.getAll(arena, refs)) bytes += Bytes.size(frame)
+      yield* Arena.releaseAll(arena, refs)
       i += refs.length
     }
     return bytes
@@ -221,11 +221,11 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
       name: "alloc + get + release, one 64 B message at a time",
       unit: "message",
       opsPerRun: cycles,
-      goal: "≥ 0.25× the Map per message; the allocMany path ≥ 0.8× the Map",
+      goal: "≥ 0.25× the Map per message; the allocUpTo path ≥ 0.8× the Map",
       contenders: [
         { name: "MessageArena alloc/get/release", role: "weft", run: () => Effect.runPromise(arenaCycles(cycles)) },
         {
-          name: `MessageArena allocMany/getMany/releaseMany, ${batchSize} at a time`,
+          name: `MessageArena allocUpTo/getAll/releaseAll, ${batchSize} at a time`,
           role: "variant",
           run: () => Effect.runPromise(arenaBatchCycles(cycles))
         },

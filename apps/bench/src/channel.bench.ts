@@ -10,7 +10,7 @@ import { benchmark, type BenchmarkFile, expect } from "./harness.js"
 
 // Module-level references, so the loops measure the channels and not namespace getters that the
 // `export * as` re-exports resolve through on every access.
-const { recv, recvMany, send, sendAll } = Mpsc
+const { recv, recvUpTo, send, sendAll } = Mpsc
 const { offer, take } = Queue
 
 const capacity = 1024
@@ -215,7 +215,7 @@ const weftOne = (n: number) =>
 const weftMany = (n: number) =>
   Effect.flatMap(
     Mpsc.bounded<number>(capacity),
-    ([tx, rx]) => (pipeline(produce(n, (i) => send(tx, i)), consumeBatches(n, recvMany(rx, batch))))
+    ([tx, rx]) => (pipeline(produce(n, (i) => send(tx, i)), consumeBatches(n, recvUpTo(rx, batch))))
   )
 
 const queueOne = (n: number) =>
@@ -234,7 +234,7 @@ const mailboxMany = (n: number) =>
 const weftBatches = (n: number) =>
   Effect.flatMap(
     Mpsc.bounded<number>(capacity),
-    ([tx, rx]) => pipeline(produceBatches(n, (values) => sendAll(tx, values)), consumeBatches(n, recvMany(rx, batch)))
+    ([tx, rx]) => pipeline(produceBatches(n, (values) => sendAll(tx, values)), consumeBatches(n, recvUpTo(rx, batch)))
   )
 
 const mailboxBatches = (n: number) =>
@@ -246,7 +246,7 @@ const mailboxBatches = (n: number) =>
 
 /**
  * The floor of the batch rows: the same producer and consumer loops, each batch handed over in
- * one `Effect.sync` each way through a variable (as a Chunk, as `recvMany` and `takeAll` give it)
+ * one `Effect.sync` each way through a variable (as a Chunk, as `recvUpTo` and `takeAll` give it)
  * with no channel, fiber switch or waiting: what the loops themselves cost.
  */
 const batchFloor = (n: number) =>
@@ -304,13 +304,13 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
     }),
     benchmark<Totals>({
       package: "channel",
-      name: "mpsc bounded(1024) send/recvMany(1024), 1 producer → 1 consumer",
+      name: "mpsc bounded(1024) send/recvUpTo(1024), 1 producer → 1 consumer",
       unit: "message",
       opsPerRun: n,
       goal: "≥ 1.5× Mailbox offer/takeAll",
       check,
       contenders: [
-        { name: "weft Mpsc send/recvMany", role: "weft", run: run(weftMany(n)) },
+        { name: "weft Mpsc send/recvUpTo", role: "weft", run: run(weftMany(n)) },
         { name: "effect Mailbox offer/takeAll", role: "peer", run: run(mailboxMany(n)) },
         { name: "plain-JS promise channel, batched", role: "limit", run: () => promisePipeline(n, batch) },
         {
@@ -327,13 +327,13 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
     }),
     benchmark<Totals>({
       package: "channel",
-      name: "mpsc bounded(1024) sendAll/recvMany in batches of 1024, 1 producer → 1 consumer",
+      name: "mpsc bounded(1024) sendAll/recvUpTo in batches of 1024, 1 producer → 1 consumer",
       unit: "message",
       opsPerRun: n,
       goal: "≥ 2× Mailbox offerAll/takeAll",
       check,
       contenders: [
-        { name: "weft Mpsc sendAll/recvMany", role: "weft", run: run(weftBatches(n)) },
+        { name: "weft Mpsc sendAll/recvUpTo", role: "weft", run: run(weftBatches(n)) },
         { name: "effect Mailbox offerAll/takeAll", role: "peer", run: run(mailboxBatches(n)) },
         {
           name: "floor: the same loops, each batch handed over in one Effect.sync each way, no channel",

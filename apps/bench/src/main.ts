@@ -9,7 +9,7 @@
  * A timed run measures each bench file in a fresh Node process (this script again, with `--only`
  * and `--rows-to`). In one long process the JIT state left by earlier files — call sites inside
  * Effect's runtime turned megamorphic, a grown heap — slowed later rows by up to 3× (the arena
- * rows: the allocMany path ran at 0.33× the Map after every other file, at 1.0× on its own).
+ * rows: the allocUpTo path ran at 0.33× the Map after every other file, at 1.0× on its own).
  */
 import { measure } from "mitata"
 import { execFileSync } from "node:child_process"

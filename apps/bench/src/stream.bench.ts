@@ -234,7 +234,7 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
                 capacity: 1024,
                 strategy: "suspend"
               })
-              yield* Effect.fork(Effect.zipRight(snapshots.sendAll(eventArray), snapshots.end))
+              yield* Effect.fork(Effect.zipRight(snapshots.sendAll(eventArray), snapshots.close))
               return yield* Stream.runFold(snapshots.stream, 0, sum)
             })))
         },

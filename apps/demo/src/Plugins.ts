@@ -2,7 +2,7 @@
  * The gateway's plugins. Each is an actor whose messages are `Dispatcher.Deliveries`: a batch of
  * `MessageRef`s into the gateway's arena (the frames of one decoded chunk that fit in the arena
  * at once, see `Gateway`) and the `settle` that releases this plugin's share of all of them. One
- * handler run per batch: a plugin reads the batch with `getMany` and loops over the frames, with
+ * handler run per batch: a plugin reads the batch with `getAll` and loops over the frames, with
  * no Effect per frame. A batch is settled as a whole, once the plugin is done with every frame of
  * it (for the sink: once they are durable).
  *
@@ -56,7 +56,7 @@ const synchronous = (
     initialState: 0,
     handlers: {
       Deliveries: (batch, handled) =>
-        arena.getMany(batch.refs).pipe(
+        arena.getAll(batch.refs).pipe(
           Effect.orDie,
           Effect.flatMap((frames) => {
             for (let i = 0; i < frames.length; i++) {
@@ -224,7 +224,7 @@ export const chaos = (arena: Arena, state: ChaosState) =>
           const sequence = (Math.floor(before / state.every) + 1) * state.every
           return Effect.die(new ChaosCrash({ sequence, frames: batch.refs.length }))
         }
-        return arena.getMany(batch.refs).pipe(
+        return arena.getAll(batch.refs).pipe(
           Effect.orDie,
           Effect.map((frames) => {
             state.processed += frames.length
@@ -259,7 +259,7 @@ export const slow = (arena: Arena, state: SlowState) =>
     initialState: 0,
     handlers: {
       Deliveries: (batch, handled) =>
-        arena.getMany(batch.refs).pipe(
+        arena.getAll(batch.refs).pipe(
           Effect.orDie,
           Effect.zipRight(Effect.sleep(Duration.times(state.delay, batch.refs.length))),
           Effect.map(() => {
@@ -455,7 +455,7 @@ export const sink = (arena: Arena, file: SinkFile, state: SinkState, acks: Acks.
     initialState: 0,
     handlers: {
       Deliveries: (batch, handled, { self }) =>
-        arena.getMany(batch.refs).pipe(
+        arena.getAll(batch.refs).pipe(
           Effect.orDie,
           Effect.flatMap((frames) => {
             for (let i = 0; i < frames.length; i++) enqueue(state, acks, batch.refs[i]!.index, frames[i]!)

@@ -75,7 +75,7 @@ const setup = (batch: number, batchBytes?: number) =>
     // One batch (one `Deliveries` message), as ingest sends a decoded chunk.
     const send = (payloads: ReadonlyArray<string>) =>
       Effect.flatMap(
-        arena.allocMany(payloads.map((payload) => Bytes.fromUint8Array(Frame.make("t", payload)))),
+        arena.allocUpTo(payloads.map((payload) => Bytes.fromUint8Array(Frame.make("t", payload)))),
         (refs) => {
           expect(refs).toHaveLength(payloads.length)
           return Dispatcher.dispatchBatch(dispatcher, arena, refs)

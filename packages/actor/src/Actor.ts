@@ -20,6 +20,7 @@
  *
  * @since 0.1.0
  */
+import { Predicate } from "effect"
 import type { Cause, Duration, Effect, Equal, Inspectable, Pipeable, Request, Schedule, Scope } from "effect"
 import type { AskError, SpawnError, TellError } from "./ActorError.js"
 import type { ActorSystem } from "./ActorSystem.js"
@@ -91,16 +92,36 @@ export interface ActorRef<in M> extends Equal.Equal, Pipeable.Pipeable, Inspecta
 }
 
 /**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const RepliedTypeId: unique symbol = behaviors.RepliedTypeId
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type RepliedTypeId = typeof RepliedTypeId
+
+/**
  * What a request handler returns: the reply and the next state. Build it with {@link reply}.
  *
  * @since 0.1.0
  * @category protocol
  */
 export interface Replied<out A, out S> {
-  readonly [behaviors.RepliedTypeId]: typeof behaviors.RepliedTypeId
+  readonly [RepliedTypeId]: RepliedTypeId
   readonly reply: A
   readonly state: S
 }
+
+/**
+ * Whether `u` is a request handler's result built with `reply`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isReplied = (u: unknown): u is Replied<unknown, unknown> => Predicate.hasProperty(u, RepliedTypeId)
 
 /**
  * Pairs a reply with the next state, for request handlers.
@@ -204,6 +225,18 @@ export type HandlersContext<H> = {
 }[keyof H]
 
 /**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const BehaviorTypeId: unique symbol = behaviors.BehaviorTypeId
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type BehaviorTypeId = typeof BehaviorTypeId
+
+/**
  * A behaviour: the protocol `M`, the state `S`, and the requirements `R` of its handlers and
  * hooks. Build one with {@link behavior}.
  *
@@ -211,7 +244,7 @@ export type HandlersContext<H> = {
  * @category models
  */
 export interface Behavior<M extends Message, S, R> {
-  readonly [behaviors.BehaviorTypeId]: { readonly _M: (_: M) => void; readonly _R: () => R }
+  readonly [BehaviorTypeId]: { readonly _M: (_: M) => void; readonly _R: () => R }
   readonly initialState: S
   readonly handlers: Handlers<M, S, R>
   readonly onStart: ((state: S, context: HandlerContext<M>) => Effect.Effect<S, never, R | Scope.Scope>) | undefined
@@ -223,6 +256,15 @@ export interface Behavior<M extends Message, S, R> {
     | ((terminated: Terminated, state: S, context: HandlerContext<M>) => Effect.Effect<S, never, R>)
     | undefined
 }
+
+/**
+ * Whether `u` is a behaviour built with `behavior`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isBehavior = (u: unknown): u is Behavior<never, unknown, unknown> =>
+  Predicate.hasProperty(u, BehaviorTypeId)
 
 /**
  * @since 0.1.0
@@ -412,9 +454,9 @@ export const tell: {
  * the mailbox in one fiber step for as long as there is room; only a full `"suspend"` mailbox
  * waits, then the rest follow. Each message is decided exactly as `tell` would decide it: one
  * that is turned away (`"fail"` mailbox full, a stopping actor) becomes a dead letter with its
- * reason, and the rest are still offered; once every message is decided, `tellMany` fails with
+ * reason, and the rest are still offered; once every message is decided, `tellAll` fails with
  * the first error, if any. To an actor that has terminated, every message is dead-lettered and
- * `tellMany` succeeds.
+ * `tellAll` succeeds.
  *
  * Use it where messages arrive in batches (a decoded chunk, a page of results): it costs one
  * effect per batch instead of one per message.
@@ -434,19 +476,19 @@ export const tell: {
  *   const counter = yield* Actor.spawn(
  *     Actor.behavior<Add>()({ initialState: 0, handlers: { Add: (add, sum) => Effect.succeed(sum + add.n) } })
  *   )
- *   yield* Actor.tellMany(counter, [1, 2, 3].map((n) => new Add({ n })))
+ *   yield* Actor.tellAll(counter, [1, 2, 3].map((n) => new Add({ n })))
  * }).pipe(Effect.scoped, Effect.provide(ActorSystem.layer()))
  * ```
  *
  * @since 0.1.0
  * @category messaging
  */
-export const tellMany: {
+export const tellAll: {
   <Msg extends Message>(
     messages: Iterable<Msg & Tellable<Msg>>
   ): (self: ActorRef<Msg>) => Effect.Effect<void, TellError>
   <Msg extends Message>(self: ActorRef<Msg>, messages: Iterable<Msg & Tellable<Msg>>): Effect.Effect<void, TellError>
-} = telling.tellMany
+} = telling.tellAll
 
 /**
  * @since 0.1.0
@@ -529,9 +571,9 @@ export interface StopOptions {
  * its timeout turns into a kill. Stopping an actor that has already terminated returns its
  * original `Terminated` at once.
  *
- * A `"permanent"` child of a `Supervisor` group is restarted by its group after a graceful stop
- * (see `Supervisor.RestartType`): `stop` then returns `Stopped` once the stopped incarnation has
- * ended, and the actor goes on behind the same ref. `Supervisor.stopChild` stops it for good.
+ * A `"permanent"` child of a `Supervision` group is restarted by its group after a graceful stop
+ * (see `Supervision.RestartType`): `stop` then returns `Stopped` once the stopped incarnation has
+ * ended, and the actor goes on behind the same ref. `Supervision.stopChild` stops it for good.
  *
  * Cancellation safety: interrupting the caller does not cancel the stop: the actor is already
  * rejecting messages and will terminate; only the wait is abandoned.

@@ -138,7 +138,7 @@ export class InvalidMailboxCapacity extends Data.TaggedError("InvalidMailboxCapa
 }
 
 /**
- * `Supervisor.startChild` was given a child whose name the group already uses for a child that
+ * `Supervision.startChild` was given a child whose name the group already uses for a child that
  * is still running (or still stopping).
  *
  * @since 0.1.0
@@ -154,7 +154,7 @@ export class ChildExists extends Data.TaggedError("ChildExists")<{
 }
 
 /**
- * `Supervisor.startChild` was called on a group that is stopping, has failed or has terminated:
+ * `Supervision.startChild` was called on a group that is stopping, has failed or has terminated:
  * it takes no new children.
  *
  * @since 0.1.0
@@ -169,7 +169,7 @@ export class GroupStopping extends Data.TaggedError("GroupStopping")<{
 }
 
 /**
- * `Supervisor.stopChild` was given a name or ref that is not a running child of the group (never
+ * `Supervision.stopChild` was given a name or ref that is not a running child of the group (never
  * was, or has terminated already).
  *
  * @since 0.1.0
@@ -209,7 +209,7 @@ export type AskError = MailboxFull | ActorStopping | ActorStopped | AskTimeout |
 export type SpawnError = NameTaken | InvalidMailboxCapacity
 
 /**
- * What `Supervisor.startChild` can fail with.
+ * What `Supervision.startChild` can fail with.
  *
  * @since 0.1.0
  * @category errors

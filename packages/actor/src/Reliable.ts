@@ -22,7 +22,7 @@
  * @since 0.1.0
  */
 import type { Duration } from "effect"
-import { Data } from "effect"
+import { Data, Predicate } from "effect"
 import type { ActorRef } from "./Actor.js"
 import * as internal from "./internal/reliable.js"
 
@@ -48,6 +48,14 @@ export interface Reliable {
   readonly [TypeId]: TypeId
   readonly _tag: string
 }
+
+/**
+ * Whether `u` is a message of a `Reliable.TaggedClass`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isReliable = (u: unknown): u is Reliable => Predicate.hasProperty(u, TypeId)
 
 /**
  * Like `Data.TaggedClass`, for reliable messages.
@@ -84,16 +92,36 @@ export interface Delivery {
 }
 
 /**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const SettledTypeId: unique symbol = internal.SettledTypeId
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type SettledTypeId = typeof SettledTypeId
+
+/**
  * A reliable handler's result: the next state and what to do with the message.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Settled<out S> {
-  readonly [internal.SettledTypeId]: typeof internal.SettledTypeId
+  readonly [SettledTypeId]: SettledTypeId
   readonly state: S
   readonly settlement: Settlement
 }
+
+/**
+ * Whether `u` is a reliable handler's result (`ack`, `nack`, `defer`).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSettled = (u: unknown): u is Settled<unknown> => Predicate.hasProperty(u, SettledTypeId)
 
 /**
  * @since 0.1.0

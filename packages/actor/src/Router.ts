@@ -59,8 +59,8 @@ export const unsafeOffer: (target: ActorRef<never>, message: Message) => Effect.
  * @since 0.1.0
  * @category telling
  */
-export const tellAll: (targets: ReadonlyArray<ActorRef<never>>, message: Message) => Effect.Effect<void, TellError> =
-  telling.tellAll
+export const tellEach: (targets: ReadonlyArray<ActorRef<never>>, message: Message) => Effect.Effect<void, TellError> =
+  telling.tellEach
 
 /**
  * Takes every user message still queued for the actor, in one synchronous step, to hand them to

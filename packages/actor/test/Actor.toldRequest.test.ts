@@ -11,7 +11,7 @@ describe("Actor: a request that was told", () => {
       // `Actor.tell` refuses requests at compile time; a router forwards whatever the protocol holds.
       const failing = new Divide({ by: 0 })
       yield* Router.tell(ref, failing)
-      yield* Router.tellAll([ref], new Divide({ by: 2 }))
+      yield* Router.tellEach([ref], new Divide({ by: 2 }))
       // The actor goes on (a typed failure is no crash), and it is the only dead letter.
       assert.strictEqual(yield* Actor.ask(ref, new Get()), 0)
       assert.deepStrictEqual(

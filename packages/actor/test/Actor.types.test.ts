@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from "@effect/vitest"
 import type { ActorError, Terminated } from "@weft/actor"
-import { Actor, ActorSystem, Reliable, Supervisor } from "@weft/actor"
+import { Actor, ActorSystem, Reliable, Supervision } from "@weft/actor"
 import { Context, Data, Effect, Schema } from "effect"
 import type { Scope } from "effect"
 
@@ -108,14 +108,14 @@ describe("Actor types", () => {
     ref.pipe(Actor.tell(new Other()))
   })
 
-  it("tellMany accepts only batches of the protocol's messages", () => {
-    expectTypeOf(Actor.tellMany(ref, [new Add({ n: 1 }), new Add({ n: 2 })])).toEqualTypeOf<
+  it("tellAll accepts only batches of the protocol's messages", () => {
+    expectTypeOf(Actor.tellAll(ref, [new Add({ n: 1 }), new Add({ n: 2 })])).toEqualTypeOf<
       Effect.Effect<void, ActorError.TellError>
     >()
     // @ts-expect-error Other is not in the protocol
-    Actor.tellMany(ref, [new Add({ n: 1 }), new Other()])
+    Actor.tellAll(ref, [new Add({ n: 1 }), new Other()])
     // @ts-expect-error Other is not in the protocol (data-last)
-    ref.pipe(Actor.tellMany([new Other()]))
+    ref.pipe(Actor.tellAll([new Other()]))
   })
 
   it("ask returns the reply type and the reply's failure plus AskError", () => {
@@ -138,7 +138,7 @@ describe("Actor types", () => {
     expectTypeOf<Actor.Askable<Get>>().toEqualTypeOf<Get>()
   })
 
-  it("tell and tellMany refuse a request: its reply (or failure) would have nowhere to go", () => {
+  it("tell and tellAll refuse a request: its reply (or failure) would have nowhere to go", () => {
     // @ts-expect-error Get is a request: ask it
     Actor.tell(ref, new Get())
     // @ts-expect-error Get is a request: ask it (data-last)
@@ -146,9 +146,9 @@ describe("Actor types", () => {
     // @ts-expect-error a message that may be a request
     Actor.tell(ref, null as unknown as Counter)
     // @ts-expect-error Divide is a request
-    Actor.tellMany(ref, [new Add({ n: 1 }), new Divide({ by: 2 })])
+    Actor.tellAll(ref, [new Add({ n: 1 }), new Divide({ by: 2 })])
     // @ts-expect-error Get is a request (data-last)
-    ref.pipe(Actor.tellMany([new Get()]))
+    ref.pipe(Actor.tellAll([new Get()]))
     expectTypeOf<Actor.Tellable<Get>>().toEqualTypeOf<
       "tell takes a message without a reply: a Schema.TaggedRequest needs ask"
     >()
@@ -220,15 +220,15 @@ describe("Actor types", () => {
         Add: (message, state) => Effect.as(Effect.flatMap(Db, (db) => db.save(message.n)), state + message.n)
       }
     })
-    const started = Supervisor.start({
+    const started = Supervision.start({
       strategy: "one-for-all",
-      children: { counter: Supervisor.child(counter), saver: Supervisor.child(saving) }
+      children: { counter: Supervision.child(counter), saver: Supervision.child(saving) }
     })
     expectTypeOf(started).toEqualTypeOf<
       Effect.Effect<
-        Supervisor.Supervisor<{
-          readonly counter: Supervisor.ChildSpec<Counter, never>
-          readonly saver: Supervisor.ChildSpec<Add, Db>
+        Supervision.Supervisor<{
+          readonly counter: Supervision.ChildSpec<Counter, never>
+          readonly saver: Supervision.ChildSpec<Add, Db>
         }>,
         ActorError.SpawnError,
         Db | ActorSystem.ActorSystem | Scope.Scope
@@ -249,11 +249,11 @@ describe("Actor types", () => {
         Add: (message, state) => Effect.as(Effect.flatMap(Db, (db) => db.save(message.n)), state + message.n)
       }
     })
-    const started = Supervisor.start({
+    const started = Supervision.start({
       strategy: "one-for-one",
       children: {
-        inner: Supervisor.group({ strategy: "one-for-all", children: { saver: Supervisor.child(saving) } }),
-        counter: Supervisor.child(counter)
+        inner: Supervision.group({ strategy: "one-for-all", children: { saver: Supervision.child(saving) } }),
+        counter: Supervision.child(counter)
       }
     })
     expectTypeOf<Effect.Effect.Context<typeof started>>().toEqualTypeOf<
@@ -269,7 +269,7 @@ describe("Actor types", () => {
       Actor.tell(group.ref, new Add({ n: 1 }))
     })
     // @ts-expect-error a child spec is an actor or a group, nothing else
-    Supervisor.start({ strategy: "one-for-one", children: { bad: counter } })
+    Supervision.start({ strategy: "one-for-one", children: { bad: counter } })
   })
 
   it("a reliable handler must settle: returning the bare state does not compile", () => {

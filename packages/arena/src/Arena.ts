@@ -26,6 +26,7 @@
  *
  * @since 0.1.0
  */
+import { Predicate } from "effect"
 import type * as Effect from "effect/Effect"
 import type * as Metric from "effect/Metric"
 import type * as Option from "effect/Option"
@@ -107,29 +108,29 @@ export interface Arena<A> extends Pipeable {
   alloc(value: A): Effect.Effect<MessageRef.MessageRef<A>, ArenaFull | PayloadTooLarge | ArenaClosed>
   /** See {@link tryAlloc}. */
   tryAlloc(value: A): Effect.Effect<Option.Option<MessageRef.MessageRef<A>>, PayloadTooLarge | ArenaClosed>
-  /** See {@link allocMany}. */
-  allocMany(
+  /** See {@link allocUpTo}. */
+  allocUpTo(
     values: ReadonlyArray<A>
   ): Effect.Effect<ReadonlyArray<MessageRef.MessageRef<A>>, ArenaFull | PayloadTooLarge | ArenaClosed>
   /** See {@link allocScoped}. */
   allocScoped(value: A): Effect.Effect<MessageRef.MessageRef<A>, ArenaFull | PayloadTooLarge | ArenaClosed, Scope.Scope>
   /** See {@link get}. */
   get(ref: MessageRef.MessageRef<A>): Effect.Effect<A, StaleRef | ArenaClosed>
-  /** See {@link getMany}. */
-  getMany(refs: ReadonlyArray<MessageRef.MessageRef<A>>): Effect.Effect<ReadonlyArray<A>, StaleRef | ArenaClosed>
+  /** See {@link getAll}. */
+  getAll(refs: ReadonlyArray<MessageRef.MessageRef<A>>): Effect.Effect<ReadonlyArray<A>, StaleRef | ArenaClosed>
   /** See {@link getOption}. */
   getOption(ref: MessageRef.MessageRef<A>): Effect.Effect<Option.Option<A>, ArenaClosed>
   /** See {@link retain}. */
   retain(ref: MessageRef.MessageRef<A>): Effect.Effect<void, StaleRef | RefcountOverflow | ArenaClosed>
   /** See {@link release}. */
   release(ref: MessageRef.MessageRef<A>): Effect.Effect<void, StaleRef | ArenaClosed>
-  /** See {@link retainMany}. */
-  retainMany(
+  /** See {@link retainAll}. */
+  retainAll(
     refs: ReadonlyArray<MessageRef.MessageRef<A>>,
     times: number
   ): Effect.Effect<void, StaleRef | RefcountOverflow | InvalidCount | ArenaClosed>
-  /** See {@link releaseMany}. */
-  releaseMany(refs: ReadonlyArray<MessageRef.MessageRef<A>>): Effect.Effect<number, ArenaClosed>
+  /** See {@link releaseAll}. */
+  releaseAll(refs: ReadonlyArray<MessageRef.MessageRef<A>>): Effect.Effect<number, ArenaClosed>
   /** See {@link use}. */
   use<B, E, R>(
     ref: MessageRef.MessageRef<A>,
@@ -138,6 +139,14 @@ export interface Arena<A> extends Pipeable {
   /** See {@link stats}. */
   readonly stats: Effect.Effect<Stats>
 }
+
+/**
+ * Whether `u` is an arena.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isArena = (u: unknown): u is Arena<unknown> => Predicate.hasProperty(u, TypeId)
 
 /**
  * @since 0.1.0
@@ -158,7 +167,7 @@ export interface Options<A> {
    */
   readonly adopt?: ((value: A) => A) | undefined
   /**
-   * Applied instead of `adopt` to the values one `allocMany` stores at once (every value it stores
+   * Applied instead of `adopt` to the values one `allocUpTo` stores at once (every value it stores
    * without waiting), e.g. to copy them all with one allocation. It returns one value per value,
    * in order, and must not change any value's weight. Default: `adopt` on each.
    */
@@ -336,7 +345,7 @@ export const tryAlloc: {
  *   Effect.gen(function*() {
  *     const refs: Array<MessageRef.MessageRef> = []
  *     while (refs.length < values.length) {
- *       refs.push(...(yield* Arena.allocMany(arena, values.slice(refs.length))))
+ *       refs.push(...(yield* Arena.allocUpTo(arena, values.slice(refs.length))))
  *     }
  *     return refs
  *   })
@@ -345,7 +354,7 @@ export const tryAlloc: {
  * @since 0.1.0
  * @category allocating
  */
-export const allocMany: {
+export const allocUpTo: {
   <A>(
     values: ReadonlyArray<A>
   ): (
@@ -355,7 +364,7 @@ export const allocMany: {
     self: Arena<A>,
     values: ReadonlyArray<A>
   ): Effect.Effect<ReadonlyArray<MessageRef.MessageRef<A>>, ArenaFull | PayloadTooLarge | ArenaClosed>
-} = internal.allocMany
+} = internal.allocUpTo
 
 /**
  * Like {@link alloc}, and the scope releases the ref when it closes. If the ref was already
@@ -439,15 +448,15 @@ export const get: {
  *
  * const program = Effect.gen(function*() {
  *   const arena = yield* Arena.make<string>({ capacity: 16 })
- *   const refs = yield* Arena.allocMany(arena, ["a", "b"])
- *   const values = yield* Arena.getMany(arena, refs) // => ["a", "b"]
+ *   const refs = yield* Arena.allocUpTo(arena, ["a", "b"])
+ *   const values = yield* Arena.getAll(arena, refs) // => ["a", "b"]
  * })
  * ```
  *
  * @since 0.1.0
  * @category reading
  */
-export const getMany: {
+export const getAll: {
   <P>(
     refs: ReadonlyArray<MessageRef.MessageRef<P>>
   ): <A extends P>(self: Arena<A>) => Effect.Effect<ReadonlyArray<A>, StaleRef | ArenaClosed>
@@ -455,7 +464,7 @@ export const getMany: {
     self: Arena<A>,
     refs: ReadonlyArray<MessageRef.MessageRef<NoInfer<A>>>
   ): Effect.Effect<ReadonlyArray<A>, StaleRef | ArenaClosed>
-} = internal.getMany
+} = internal.getAll
 
 /**
  * The message `ref` stands for, or `None` when the ref is stale (counted in
@@ -521,15 +530,15 @@ export const release: {
  *
  * Effect.gen(function*() {
  *   const arena = yield* Arena.make<string>({ capacity: 16 })
- *   const refs = yield* Arena.allocMany(arena, ["a", "b"])
- *   yield* Arena.retainMany(arena, refs, 2) // three owners each now
+ *   const refs = yield* Arena.allocUpTo(arena, ["a", "b"])
+ *   yield* Arena.retainAll(arena, refs, 2) // three owners each now
  * })
  * ```
  *
  * @since 0.1.0
  * @category refcounting
  */
-export const retainMany: {
+export const retainAll: {
   <P>(
     refs: ReadonlyArray<MessageRef.MessageRef<P>>,
     times?: number
@@ -539,7 +548,7 @@ export const retainMany: {
     refs: ReadonlyArray<MessageRef.MessageRef<NoInfer<A>>>,
     times?: number
   ): Effect.Effect<void, StaleRef | RefcountOverflow | InvalidCount | ArenaClosed>
-} = internal.retainMany
+} = internal.retainAll
 
 /**
  * Drops one count from every ref in `refs`, in one step, freeing the messages that reach 0 (and
@@ -553,12 +562,12 @@ export const retainMany: {
  * @since 0.1.0
  * @category refcounting
  */
-export const releaseMany: {
+export const releaseAll: {
   <P>(
     refs: ReadonlyArray<MessageRef.MessageRef<P>>
   ): <A extends P>(self: Arena<A>) => Effect.Effect<number, ArenaClosed>
   <A>(self: Arena<A>, refs: ReadonlyArray<MessageRef.MessageRef<NoInfer<A>>>): Effect.Effect<number, ArenaClosed>
-} = internal.releaseMany
+} = internal.releaseAll
 
 /**
  * Borrows the message for the duration of `f`: holds one extra count while `f` runs, so other

@@ -12,7 +12,7 @@
  * as they are; `"always"` copies every frame; `{ belowBytes: n }` copies frames under `n` bytes.
  * Frames that already span their whole buffer pin nothing extra and are never copied.
  *
- * `{ belowBytes: n, batched: true }` copies the frames one `allocMany` stores into one buffer they
+ * `{ belowBytes: n, batched: true }` copies the frames one `allocUpTo` stores into one buffer they
  * share, with one allocation instead of one per frame (the cost that dominates for small frames).
  * The shared buffer lives until the last of its frames is released, so `maxBytes` stays exact
  * when a batch is released together — as a `Dispatcher.dispatchBatch` batch is, each plugin

@@ -20,20 +20,20 @@ const untilWaiting = <A>(arena: Arena.Arena<A>, n: number) =>
 const values = <A>(arena: Arena.Arena<A>, refs: ReadonlyArray<MessageRef.MessageRef>) =>
   Effect.forEach(refs, (ref) => Arena.get(arena, ref))
 
-describe("Arena.allocMany", () => {
+describe("Arena.allocUpTo", () => {
   it.scoped("stores every value that fits in one call, in order, and counts them all", () =>
     Effect.gen(function*() {
       const arena = yield* textArena({ capacity: 8, name: "alloc-many-metrics" })
-      const refs = yield* Arena.allocMany(arena, ["a", "bb", "ccc"])
+      const refs = yield* Arena.allocUpTo(arena, ["a", "bb", "ccc"])
       assert.deepStrictEqual(yield* values(arena, refs), ["a", "bb", "ccc"])
       const stats = yield* arena.stats
       assert.deepStrictEqual([stats.live, stats.bytes, stats.allocs, stats.highWater], [3, 6, 3, 3])
       const allocs = yield* Metric.value(Arena.metrics("alloc-many-metrics").allocs)
       assert.strictEqual(allocs.count, 3)
-      assert.deepStrictEqual(yield* Arena.allocMany(arena, []), [])
+      assert.deepStrictEqual(yield* Arena.allocUpTo(arena, []), [])
     }))
 
-  it.scoped("adoptMany adopts the run allocMany stores at once, in one call; alloc uses adopt", () =>
+  it.scoped("adoptMany adopts the run allocUpTo stores at once, in one call; alloc uses adopt", () =>
     Effect.gen(function*() {
       const calls: Array<ReadonlyArray<string>> = []
       const arena = yield* textArena({
@@ -45,11 +45,11 @@ describe("Arena.allocMany", () => {
         }
       })
       // Only the prefix that fits is adopted, and weighed as it was given.
-      const refs = yield* Arena.allocMany(arena, ["ab", "cd", "ef", "gh"])
+      const refs = yield* Arena.allocUpTo(arena, ["ab", "cd", "ef", "gh"])
       assert.deepStrictEqual(calls, [["ab", "cd", "ef"]])
       assert.deepStrictEqual(yield* values(arena, refs), ["AB", "CD", "EF"])
       assert.strictEqual((yield* arena.stats).bytes, 6)
-      yield* Arena.releaseMany(arena, refs)
+      yield* Arena.releaseAll(arena, refs)
       const single = yield* arena.alloc("xy")
       assert.strictEqual(yield* Arena.get(arena, single), "yx")
       assert.deepStrictEqual(calls.length, 1)
@@ -58,12 +58,12 @@ describe("Arena.allocMany", () => {
   it.scoped("stores only the prefix that fits, by slots and by bytes; nothing beyond it", () =>
     Effect.gen(function*() {
       const bySlots = yield* textArena({ capacity: 2 })
-      const refs = yield* bySlots.pipe(Arena.allocMany(["a", "b", "c"]))
+      const refs = yield* bySlots.pipe(Arena.allocUpTo(["a", "b", "c"]))
       assert.deepStrictEqual(yield* values(bySlots, refs), ["a", "b"])
       assert.strictEqual((yield* bySlots.stats).allocs, 2)
 
       const byBytes = yield* textArena({ capacity: 8, maxBytes: 5 })
-      const prefix = yield* Arena.allocMany(byBytes, ["aa", "bb", "cc"])
+      const prefix = yield* Arena.allocUpTo(byBytes, ["aa", "bb", "cc"])
       assert.deepStrictEqual(yield* values(byBytes, prefix), ["aa", "bb"])
       assert.strictEqual((yield* byBytes.stats).bytes, 4)
     }))
@@ -71,18 +71,18 @@ describe("Arena.allocMany", () => {
   it.scoped("with no room at all it waits for the first value; after the wait, what fits joins it", () =>
     Effect.gen(function*() {
       const arena = yield* textArena({ capacity: 3 })
-      const held = yield* Arena.allocMany(arena, ["x", "y", "z"])
-      const fiber = yield* Effect.fork(Arena.allocMany(arena, ["a", "b", "c", "d"]))
+      const held = yield* Arena.allocUpTo(arena, ["x", "y", "z"])
+      const fiber = yield* Effect.fork(Arena.allocUpTo(arena, ["a", "b", "c", "d"]))
       yield* untilWaiting(arena, 1)
       assert.isTrue(Option.isNone(yield* Fiber.poll(fiber)))
       // Two slots free in one step: the waiter gets the first, and "b" joins it.
-      assert.strictEqual(yield* Arena.releaseMany(arena, held.slice(0, 2)), 0)
+      assert.strictEqual(yield* Arena.releaseAll(arena, held.slice(0, 2)), 0)
       const refs = yield* Fiber.join(fiber)
       assert.deepStrictEqual(yield* values(arena, refs), ["a", "b"])
       assert.strictEqual((yield* arena.stats).live, 3)
     }))
 
-  it.scoped("FIFO: an allocMany never stores ahead of a waiting alloc, and is served after it", () =>
+  it.scoped("FIFO: an allocUpTo never stores ahead of a waiting alloc, and is served after it", () =>
     Effect.gen(function*() {
       const arena = yield* textArena({ capacity: 2, maxBytes: 4 })
       const big = yield* arena.alloc("1234")
@@ -91,13 +91,13 @@ describe("Arena.allocMany", () => {
       yield* untilWaiting(arena, 1)
       // "a" would fit by itself once "1234" goes, but the waiter is ahead of it.
       const batch = yield* Effect.fork(
-        Effect.tap(Arena.allocMany(arena, ["a", "b"]), () => Effect.sync(() => order.push("allocMany")))
+        Effect.tap(Arena.allocUpTo(arena, ["a", "b"]), () => Effect.sync(() => order.push("allocUpTo")))
       )
       yield* untilWaiting(arena, 2)
       yield* arena.release(big)
       yield* Fiber.join(waiter)
       const refs = yield* Fiber.join(batch)
-      assert.deepStrictEqual(order, ["alloc", "allocMany"])
+      assert.deepStrictEqual(order, ["alloc", "allocUpTo"])
       assert.deepStrictEqual(yield* values(arena, refs), ["a"])
     }))
 
@@ -105,28 +105,28 @@ describe("Arena.allocMany", () => {
     Effect.gen(function*() {
       const failing = yield* textArena({ capacity: 1, onFull: "fail" })
       yield* failing.alloc("held")
-      const full = yield* Effect.flip(Arena.allocMany(failing, ["a"]))
+      const full = yield* Effect.flip(Arena.allocUpTo(failing, ["a"]))
       assert.strictEqual(full._tag, "ArenaFull")
 
       const bounded = yield* textArena({ capacity: 8, maxBytes: 3 })
-      const prefix = yield* Arena.allocMany(bounded, ["a", "toolarge", "b"])
+      const prefix = yield* Arena.allocUpTo(bounded, ["a", "toolarge", "b"])
       assert.deepStrictEqual(yield* values(bounded, prefix), ["a"])
-      const tooLarge = yield* Effect.flip(Arena.allocMany(bounded, ["toolarge", "b"]))
+      const tooLarge = yield* Effect.flip(Arena.allocUpTo(bounded, ["toolarge", "b"]))
       assert.strictEqual(tooLarge._tag, "PayloadTooLarge")
       assert.strictEqual((yield* bounded.stats).allocs, 1)
     }))
 
-  it.effect("after close: ArenaClosed, and a waiting allocMany fails with it", () =>
+  it.effect("after close: ArenaClosed, and a waiting allocUpTo fails with it", () =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
       const arena = yield* Scope.extend(textArena({ capacity: 1 }), scope)
       yield* arena.alloc("held")
-      const waiter = yield* Effect.fork(Arena.allocMany(arena, ["a", "b"]))
+      const waiter = yield* Effect.fork(Arena.allocUpTo(arena, ["a", "b"]))
       yield* untilWaiting(arena, 1)
       yield* Scope.close(scope, Exit.void)
       const waited = yield* Effect.flip(Fiber.join(waiter))
       assert.strictEqual(waited._tag, "ArenaClosed")
-      const closed = yield* Effect.flip(Arena.allocMany(arena, ["c"]))
+      const closed = yield* Effect.flip(Arena.allocUpTo(arena, ["c"]))
       assert.strictEqual(closed._tag, "ArenaClosed")
     }).pipe(Logger.withMinimumLogLevel(LogLevel.None)))
 
@@ -134,7 +134,7 @@ describe("Arena.allocMany", () => {
     Effect.gen(function*() {
       const arena = yield* textArena({ capacity: 1 })
       const held = yield* arena.alloc("held")
-      const fiber = yield* Effect.fork(Arena.allocMany(arena, ["a", "b"]))
+      const fiber = yield* Effect.fork(Arena.allocUpTo(arena, ["a", "b"]))
       yield* untilWaiting(arena, 1)
       yield* Fiber.interrupt(fiber)
       yield* arena.release(held)
@@ -146,7 +146,7 @@ describe("Arena.allocMany", () => {
     Effect.gen(function*() {
       const arena = yield* textArena({ capacity: 1 })
       const held = yield* arena.alloc("held")
-      const first = yield* Effect.fork(Arena.allocMany(arena, ["first", "more"]))
+      const first = yield* Effect.fork(Arena.allocUpTo(arena, ["first", "more"]))
       yield* untilWaiting(arena, 1)
       const second = yield* Effect.fork(arena.alloc("second"))
       yield* untilWaiting(arena, 2)
@@ -160,7 +160,7 @@ describe("Arena.allocMany", () => {
     }))
 
   it.effect.prop(
-    "conservation: repeated allocMany against a releasing consumer stores every value once, in order",
+    "conservation: repeated allocUpTo against a releasing consumer stores every value once, in order",
     [fc.array(fc.string({ maxLength: 3 }), { maxLength: 40 }), fc.integer({ min: 1, max: 5 })],
     ([all, capacity]) =>
       Effect.gen(function*() {
@@ -171,13 +171,13 @@ describe("Arena.allocMany", () => {
         const consumer = yield* Effect.fork(Effect.whileLoop({
           while: () => producing || outstanding.length > 0,
           body: () =>
-            Effect.zipRight(Effect.yieldNow(), Effect.suspend(() => Arena.releaseMany(arena, outstanding.splice(0)))),
+            Effect.zipRight(Effect.yieldNow(), Effect.suspend(() => Arena.releaseAll(arena, outstanding.splice(0)))),
           step: () => {}
         }))
         const stored: Array<string> = []
         let next = 0
         while (next < all.length) {
-          const refs = yield* Arena.allocMany(arena, all.slice(next))
+          const refs = yield* Arena.allocUpTo(arena, all.slice(next))
           assert.isAbove(refs.length, 0)
           maxLive = Math.max(maxLive, (yield* arena.stats).live)
           stored.push(...(yield* values(arena, refs)))
@@ -195,75 +195,75 @@ describe("Arena.allocMany", () => {
   )
 })
 
-describe("Arena.retainMany / releaseMany", () => {
-  it.scoped("retainMany adds `times` owners to each ref; releaseMany drops one from each", () =>
+describe("Arena.retainAll / releaseAll", () => {
+  it.scoped("retainAll adds `times` owners to each ref; releaseAll drops one from each", () =>
     Effect.gen(function*() {
       const arena = yield* textArena()
-      const refs = yield* Arena.allocMany(arena, ["a", "b"])
-      yield* Arena.retainMany(arena, refs, 2)
-      assert.strictEqual(yield* Arena.releaseMany(arena, refs), 0)
-      assert.strictEqual(yield* arena.pipe(Arena.releaseMany(refs)), 0)
+      const refs = yield* Arena.allocUpTo(arena, ["a", "b"])
+      yield* Arena.retainAll(arena, refs, 2)
+      assert.strictEqual(yield* Arena.releaseAll(arena, refs), 0)
+      assert.strictEqual(yield* arena.pipe(Arena.releaseAll(refs)), 0)
       assert.strictEqual((yield* arena.stats).live, 2)
-      assert.strictEqual(yield* Arena.releaseMany(arena, refs), 0)
+      assert.strictEqual(yield* Arena.releaseAll(arena, refs), 0)
       const stats = yield* arena.stats
       assert.deepStrictEqual([stats.live, stats.frees], [0, 2])
     }))
 
-  it.scoped("retainMany defaults to one, counts a duplicate twice, and accepts 0 as a no-op", () =>
+  it.scoped("retainAll defaults to one, counts a duplicate twice, and accepts 0 as a no-op", () =>
     Effect.gen(function*() {
       const arena = yield* textArena()
-      const [a] = yield* Arena.allocMany(arena, ["a"])
-      yield* Arena.retainMany(arena, [a!, a!])
-      yield* arena.pipe(Arena.retainMany([a!], 0))
-      yield* Arena.releaseMany(arena, [a!, a!])
+      const [a] = yield* Arena.allocUpTo(arena, ["a"])
+      yield* Arena.retainAll(arena, [a!, a!])
+      yield* arena.pipe(Arena.retainAll([a!], 0))
+      yield* Arena.releaseAll(arena, [a!, a!])
       assert.strictEqual((yield* arena.stats).live, 1)
       yield* arena.release(a!)
       assert.strictEqual((yield* arena.stats).live, 0)
     }))
 
-  it.scoped("retainMany is all or nothing: a stale ref or an overflow changes no count", () =>
+  it.scoped("retainAll is all or nothing: a stale ref or an overflow changes no count", () =>
     Effect.gen(function*() {
       const arena = yield* textArena()
-      const [a, b] = yield* Arena.allocMany(arena, ["a", "b"])
+      const [a, b] = yield* Arena.allocUpTo(arena, ["a", "b"])
       const stale = yield* arena.alloc("gone")
       yield* arena.release(stale)
-      const error = yield* Effect.flip(Arena.retainMany(arena, [a!, b!, stale], 3))
+      const error = yield* Effect.flip(Arena.retainAll(arena, [a!, b!, stale], 3))
       assert.strictEqual(error._tag, "StaleRef")
       // Still exactly one owner each: one release frees both.
-      yield* Arena.releaseMany(arena, [a!, b!])
+      yield* Arena.releaseAll(arena, [a!, b!])
       assert.strictEqual((yield* arena.stats).live, 0)
 
-      const [c, d] = yield* Arena.allocMany(arena, ["c", "d"])
-      yield* Arena.retainMany(arena, [d!], maxRefcount - 2)
-      const overflow = yield* Effect.flip(Arena.retainMany(arena, [c!, d!], 2))
+      const [c, d] = yield* Arena.allocUpTo(arena, ["c", "d"])
+      yield* Arena.retainAll(arena, [d!], maxRefcount - 2)
+      const overflow = yield* Effect.flip(Arena.retainAll(arena, [c!, d!], 2))
       assert.strictEqual(overflow._tag, "RefcountOverflow")
       yield* arena.release(c!)
       assert.isTrue(Option.isNone(yield* arena.getOption(c!)))
-      const invalid = yield* Effect.flip(Arena.retainMany(arena, [d!], -1))
+      const invalid = yield* Effect.flip(Arena.retainAll(arena, [d!], -1))
       assert.strictEqual(invalid._tag, "InvalidCount")
       assert.include(invalid.message, "-1")
     }))
 
-  it.scoped("releaseMany skips and counts stale refs, never touching the message that reused the slot", () =>
+  it.scoped("releaseAll skips and counts stale refs, never touching the message that reused the slot", () =>
     Effect.gen(function*() {
       const arena = yield* textArena({ capacity: 1 })
       const old = yield* arena.alloc("old")
       yield* arena.release(old)
       const reused = yield* arena.alloc("new") // same slot, next generation
-      assert.strictEqual(yield* Arena.releaseMany(arena, [old, old]), 2)
+      assert.strictEqual(yield* Arena.releaseAll(arena, [old, old]), 2)
       assert.strictEqual(yield* arena.get(reused), "new")
       assert.strictEqual((yield* arena.stats).staleAccesses, 2)
     }))
 
-  it.scoped("releaseMany hands the freed room to waiting allocations, in order", () =>
+  it.scoped("releaseAll hands the freed room to waiting allocations, in order", () =>
     Effect.gen(function*() {
       const arena = yield* textArena({ capacity: 2 })
-      const held = yield* Arena.allocMany(arena, ["x", "y"])
+      const held = yield* Arena.allocUpTo(arena, ["x", "y"])
       const first = yield* Effect.fork(arena.alloc("first"))
       yield* untilWaiting(arena, 1)
       const second = yield* Effect.fork(arena.alloc("second"))
       yield* untilWaiting(arena, 2)
-      yield* Arena.releaseMany(arena, held)
+      yield* Arena.releaseAll(arena, held)
       assert.strictEqual(yield* arena.get(yield* Fiber.join(first)), "first")
       assert.strictEqual(yield* arena.get(yield* Fiber.join(second)), "second")
     }))
@@ -272,9 +272,9 @@ describe("Arena.retainMany / releaseMany", () => {
     Effect.gen(function*() {
       const refs = yield* Effect.scoped(Effect.gen(function*() {
         const arena = yield* textArena()
-        return { arena, refs: yield* Arena.allocMany(arena, ["a"]) }
+        return { arena, refs: yield* Arena.allocUpTo(arena, ["a"]) }
       }))
-      assert.strictEqual((yield* Effect.flip(Arena.retainMany(refs.arena, refs.refs)))._tag, "ArenaClosed")
-      assert.strictEqual((yield* Effect.flip(Arena.releaseMany(refs.arena, refs.refs)))._tag, "ArenaClosed")
+      assert.strictEqual((yield* Effect.flip(Arena.retainAll(refs.arena, refs.refs)))._tag, "ArenaClosed")
+      assert.strictEqual((yield* Effect.flip(Arena.releaseAll(refs.arena, refs.refs)))._tag, "ArenaClosed")
     }))
 })

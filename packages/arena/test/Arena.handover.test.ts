@@ -48,11 +48,11 @@ const grantThenInterrupt = (
     yield* Effect.withScheduler(
       Effect.gen(function*() {
         const arena = yield* Arena.make<string>({ capacity: 2 })
-        const holders = yield* Arena.allocMany(arena, ["a", "b"])
+        const holders = yield* Arena.allocUpTo(arena, ["a", "b"])
         const waiter = yield* Effect.fork(allocate(arena))
         yield* untilWaiting(arena, 1)
         yield* arm(waiter, steps)
-        yield* Arena.releaseMany(arena, holders)
+        yield* Arena.releaseAll(arena, holders)
         yield* Effect.yieldNow()
         const exit = yield* Fiber.interrupt(waiter)
         const live = (yield* arena.stats).live
@@ -95,14 +95,14 @@ const storeThenInterrupt = (
 const stepsToTry = Array.from({ length: 30 }, (_, i) => i + 1)
 
 describe("Arena: an allocation with room is the caller's result in the step that stores it", () => {
-  it.effect("alloc, tryAlloc and allocMany", () =>
+  it.effect("alloc, tryAlloc and allocUpTo", () =>
     Effect.forEach(stepsToTry, (steps) =>
       Effect.all([
         storeThenInterrupt(steps, (arena) => Arena.alloc(arena, "v"), () => 1),
         storeThenInterrupt(steps, (arena) => Arena.tryAlloc(arena, "v"), () => 1),
         storeThenInterrupt(
           steps,
-          (arena) => Arena.allocMany(arena, ["v", "w"]),
+          (arena) => Arena.allocUpTo(arena, ["v", "w"]),
           (refs) => (refs as ReadonlyArray<unknown>).length
         )
       ]), { discard: true }))
@@ -114,13 +114,13 @@ describe("Arena: a granted slot reaches the waiter or is freed, at whatever step
       discard: true
     }))
 
-  it.effect("allocMany", () =>
+  it.effect("allocUpTo", () =>
     Effect.forEach(
       stepsToTry,
       (steps) =>
         grantThenInterrupt(
           steps,
-          (arena) => Arena.allocMany(arena, ["w", "x"]),
+          (arena) => Arena.allocUpTo(arena, ["w", "x"]),
           (refs) => (refs as ReadonlyArray<unknown>).length
         ),
       { discard: true }

@@ -70,28 +70,28 @@ describe("Arena types", () => {
   })
 
   it("batch operations: refs in, refs out, typed errors, dual", () => {
-    expectTypeOf(Arena.allocMany(arena, ["a", "b"])).toEqualTypeOf<
+    expectTypeOf(Arena.allocUpTo(arena, ["a", "b"])).toEqualTypeOf<
       Effect.Effect<
         ReadonlyArray<MessageRef.MessageRef<string>>,
         Arena.ArenaFull | Arena.PayloadTooLarge | Arena.ArenaClosed
       >
     >()
-    expectTypeOf(arena.pipe(Arena.allocMany(["a"]))).toEqualTypeOf(arena.allocMany(["a"]))
-    expectTypeOf(Arena.retainMany(arena, refs, 2)).toEqualTypeOf<
+    expectTypeOf(arena.pipe(Arena.allocUpTo(["a"]))).toEqualTypeOf(arena.allocUpTo(["a"]))
+    expectTypeOf(Arena.retainAll(arena, refs, 2)).toEqualTypeOf<
       Effect.Effect<void, Arena.StaleRef | Arena.RefcountOverflow | Arena.InvalidCount | Arena.ArenaClosed>
     >()
-    expectTypeOf(arena.pipe(Arena.retainMany(refs))).toEqualTypeOf(Arena.retainMany(arena, refs))
-    expectTypeOf(Arena.releaseMany(arena, refs)).toEqualTypeOf<Effect.Effect<number, Arena.ArenaClosed>>()
-    expectTypeOf(messages.allocMany([])).toEqualTypeOf(
+    expectTypeOf(arena.pipe(Arena.retainAll(refs))).toEqualTypeOf(Arena.retainAll(arena, refs))
+    expectTypeOf(Arena.releaseAll(arena, refs)).toEqualTypeOf<Effect.Effect<number, Arena.ArenaClosed>>()
+    expectTypeOf(messages.allocUpTo([])).toEqualTypeOf(
       null as unknown as Effect.Effect<
         ReadonlyArray<MessageRef.MessageRef<Bytes.Bytes>>,
         Arena.ArenaFull | Arena.PayloadTooLarge | Arena.ArenaClosed
       >
     )
     // @ts-expect-error an Arena<string> stores strings only, in batches too
-    Arena.allocMany(arena, [1, 2])
+    Arena.allocUpTo(arena, [1, 2])
     // @ts-expect-error refs, not values
-    Arena.releaseMany(arena, ["a"])
+    Arena.releaseAll(arena, ["a"])
   })
 
   it("errors carry their facts", () => {

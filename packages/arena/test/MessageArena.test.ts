@@ -93,7 +93,7 @@ describe("MessageArena", () => {
       assert.strictEqual(Bytes.toUint8Array(storedTry).buffer.byteLength, 8)
     }))
 
-  it.scoped("copyIn { belowBytes, batched }: one allocMany's small frames share one buffer of exactly their size", () =>
+  it.scoped("copyIn { belowBytes, batched }: one allocUpTo's small frames share one buffer of exactly their size", () =>
     Effect.gen(function*() {
       const arena = yield* MessageArena.make({ capacity: 8, copyIn: { belowBytes: 128, batched: true } })
       const chunk = Bytes.fromUint8Array(new Uint8Array(64 * 1024).map((_, i) => i % 251))
@@ -104,7 +104,7 @@ describe("MessageArena", () => {
         Bytes.fromUint8Array(new Uint8Array([1, 2, 3])) // spans its buffer: not copied
       ]
       const stored = yield* Effect.flatMap(
-        arena.allocMany(frames),
+        arena.allocUpTo(frames),
         (refs) => Effect.forEach(refs, (ref) => arena.get(ref))
       )
       for (let i = 0; i < frames.length; i++) assert.isTrue(Bytes.equals(stored[i]!, frames[i]!))

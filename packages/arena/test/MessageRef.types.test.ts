@@ -13,7 +13,7 @@ describe("MessageRef payload types", () => {
     expectTypeOf(strings.alloc("x")).toEqualTypeOf<
       Effect.Effect<MessageRef.MessageRef<string>, Arena.ArenaFull | Arena.PayloadTooLarge | Arena.ArenaClosed>
     >()
-    expectTypeOf(Arena.allocMany(numbers, [1])).toEqualTypeOf<
+    expectTypeOf(Arena.allocUpTo(numbers, [1])).toEqualTypeOf<
       Effect.Effect<
         ReadonlyArray<MessageRef.MessageRef<number>>,
         Arena.ArenaFull | Arena.PayloadTooLarge | Arena.ArenaClosed
@@ -30,7 +30,7 @@ describe("MessageRef payload types", () => {
     // @ts-expect-error the ref stands for a string (method)
     numbers.get(textRef)
     // @ts-expect-error the refs stand for strings
-    Arena.getMany(numbers, [textRef])
+    Arena.getAll(numbers, [textRef])
     // @ts-expect-error the ref stands for a string
     Arena.getOption(numbers, textRef)
     // @ts-expect-error the ref stands for a string
@@ -40,9 +40,9 @@ describe("MessageRef payload types", () => {
     // @ts-expect-error the ref stands for a string
     Arena.release(numbers, textRef)
     // @ts-expect-error the refs stand for strings
-    Arena.releaseMany(numbers, [textRef])
+    Arena.releaseAll(numbers, [textRef])
     // @ts-expect-error the refs stand for strings (data-last)
-    numbers.pipe(Arena.retainMany([textRef]))
+    numbers.pipe(Arena.retainAll([textRef]))
   })
 
   it("an untyped ref (a bare MessageRef) fits every arena, and a typed ref is still a MessageRef", () => {

@@ -12,6 +12,7 @@
  *
  * @since 0.1.0
  */
+import { Predicate } from "effect"
 import type * as Either from "effect/Either"
 import type { Inspectable } from "effect/Inspectable"
 import type { Pipeable } from "effect/Pipeable"
@@ -52,6 +53,14 @@ export interface Buf extends Inspectable, Pipeable {
   /** How many bytes are left to read. */
   readonly remaining: number
 }
+
+/**
+ * Whether `u` is a read cursor.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isBuf = (u: unknown): u is Buf => Predicate.hasProperty(u, TypeId)
 
 /**
  * A cursor at the start of `bytes`. Does not copy.

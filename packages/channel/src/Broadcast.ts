@@ -15,10 +15,11 @@
  *
  * @since 0.1.0
  */
+import { Predicate } from "effect"
 import type { Chunk, Effect, Either, Inspectable, Option, Pipeable, Scope, Stream, Types } from "effect"
 import type { ChannelClosed, InvalidCapacity, Lagged } from "./ChannelError.js"
 import * as internal from "./internal/broadcast.js"
-import type { Readable } from "./Readiness.js"
+import type { Claimable } from "./Readiness.js"
 
 export {
   /**
@@ -42,7 +43,7 @@ export {
  * @since 0.1.0
  * @category type ids
  */
-export const SenderTypeId: typeof internal.SenderTypeId = internal.SenderTypeId
+export const SenderTypeId: unique symbol = internal.SenderTypeId
 
 /**
  * @since 0.1.0
@@ -54,7 +55,7 @@ export type SenderTypeId = typeof SenderTypeId
  * @since 0.1.0
  * @category type ids
  */
-export const SubscriptionTypeId: typeof internal.SubscriptionTypeId = internal.SubscriptionTypeId
+export const SubscriptionTypeId: unique symbol = internal.SubscriptionTypeId
 
 /**
  * @since 0.1.0
@@ -92,10 +93,18 @@ export interface Sender<in A> extends Pipeable.Pipeable, Inspectable.Inspectable
 }
 
 /**
- * One subscriber's view of the channel: a {@link Readable} for `@weft/select`. A subscription
+ * Whether `u` is a broadcast channel's sending end.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSender = (u: unknown): u is Sender<never> => Predicate.hasProperty(u, SenderTypeId)
+
+/**
+ * One subscriber's view of the channel: a {@link Claimable} for `@weft/select`. A subscription
  * belongs to one consumer; fibers sharing it split its messages between them.
  *
- * As a `Readable`, its `claim` may return a `Lagged` failure once after messages were dropped;
+ * As a `Claimable`, its `claim` may return a `Lagged` failure once after messages were dropped;
  * that is a notice, not the end — the next claim returns the oldest retained message. Only
  * `ChannelClosed` ends a subscription.
  *
@@ -103,10 +112,18 @@ export interface Sender<in A> extends Pipeable.Pipeable, Inspectable.Inspectable
  * @category models
  */
 export interface Subscription<out A>
-  extends Readable<A, ChannelClosed | Lagged>, Pipeable.Pipeable, Inspectable.Inspectable
+  extends Claimable<A, ChannelClosed | Lagged>, Pipeable.Pipeable, Inspectable.Inspectable
 {
   readonly [SubscriptionTypeId]: { readonly _A: Types.Covariant<A> }
 }
+
+/**
+ * Whether `u` is a broadcast subscription.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSubscription = (u: unknown): u is Subscription<unknown> => Predicate.hasProperty(u, SubscriptionTypeId)
 
 /**
  * Creates a broadcast channel and its first subscription (so nothing sent right away is missed).
@@ -216,17 +233,17 @@ export const recv: <A>(self: Subscription<A>) => Effect.Effect<A, ChannelClosed 
  * const program = Effect.gen(function*() {
  *   const [tx, rx] = yield* Broadcast.make<number>({ capacity: 16 })
  *   yield* Effect.forEach([1, 2, 3], (n) => Broadcast.send(tx, n))
- *   return yield* rx.pipe(Broadcast.recvMany(2)) // Chunk(1, 2)
+ *   return yield* rx.pipe(Broadcast.recvUpTo(2)) // Chunk(1, 2)
  * })
  * ```
  *
  * @since 0.1.0
  * @category receiving
  */
-export const recvMany: {
+export const recvUpTo: {
   (max: number): <A>(self: Subscription<A>) => Effect.Effect<Chunk.Chunk<A>, ChannelClosed | Lagged>
   <A>(self: Subscription<A>, max: number): Effect.Effect<Chunk.Chunk<A>, ChannelClosed | Lagged>
-} = internal.recvMany
+} = internal.recvUpTo
 
 /**
  * A subscription as a `Stream` (tokio-stream's `BroadcastStream`): each message as

@@ -5,7 +5,7 @@
  * {@link Receiver} ({@link clone} it for more consumers — every message goes to exactly one
  * receiver). Messages from one producer arrive in the order it sent them.
  *
- * Cancellation safety: `recv`, `recvMany` and `tryRecv` never consume a message when
+ * Cancellation safety: `recv`, `recvUpTo` and `tryRecv` never consume a message when
  * interrupted — a parked receiver is only woken, and claims the message synchronously in its own
  * fiber, in the same step that returns it. An interrupted `send` has either delivered its message
  * or not — never both, never twice.
@@ -15,10 +15,11 @@
  *
  * @since 0.1.0
  */
+import { Predicate } from "effect"
 import type { Chunk, Effect, Inspectable, Option, Pipeable, Stream, Types } from "effect"
 import type { ChannelClosed, InvalidCapacity, PermitUsed } from "./ChannelError.js"
 import * as internal from "./internal/mpsc.js"
-import type { Readable } from "./Readiness.js"
+import type { Claimable } from "./Readiness.js"
 
 export {
   /**
@@ -42,7 +43,7 @@ export {
  * @since 0.1.0
  * @category type ids
  */
-export const SenderTypeId: typeof internal.SenderTypeId = internal.SenderTypeId
+export const SenderTypeId: unique symbol = internal.SenderTypeId
 
 /**
  * @since 0.1.0
@@ -54,7 +55,7 @@ export type SenderTypeId = typeof SenderTypeId
  * @since 0.1.0
  * @category type ids
  */
-export const ReceiverTypeId: typeof internal.ReceiverTypeId = internal.ReceiverTypeId
+export const ReceiverTypeId: unique symbol = internal.ReceiverTypeId
 
 /**
  * @since 0.1.0
@@ -73,15 +74,31 @@ export interface Sender<in A> extends Pipeable.Pipeable, Inspectable.Inspectable
 }
 
 /**
+ * Whether `u` is a bounded or unbounded channel's sending end.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSender = (u: unknown): u is Sender<never> => Predicate.hasProperty(u, SenderTypeId)
+
+/**
  * The receiving end. Covariant: a `Receiver<Cat>` can stand where a `Receiver<Animal>` is
- * expected. It is a {@link Readable}, so `@weft/select` can wait on it.
+ * expected. It is a {@link Claimable}, so `@weft/select` can wait on it.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Receiver<out A> extends Readable<A, ChannelClosed>, Pipeable.Pipeable, Inspectable.Inspectable {
+export interface Receiver<out A> extends Claimable<A, ChannelClosed>, Pipeable.Pipeable, Inspectable.Inspectable {
   readonly [ReceiverTypeId]: { readonly _A: Types.Covariant<A> }
 }
+
+/**
+ * Whether `u` is a channel's receiving end.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isReceiver = (u: unknown): u is Receiver<unknown> => Predicate.hasProperty(u, ReceiverTypeId)
 
 /**
  * One slot reserved in a bounded channel by {@link reserve}: sending through it never waits.
@@ -237,7 +254,7 @@ export const trySend: {
  * const program = Effect.gen(function*() {
  *   const [tx, rx] = yield* Mpsc.bounded<number>(1024)
  *   yield* Mpsc.sendAll(tx, [1, 2, 3])
- *   return yield* Mpsc.recvMany(rx, 16) // => [1, 2, 3]
+ *   return yield* Mpsc.recvUpTo(rx, 16) // => [1, 2, 3]
  * })
  * ```
  *
@@ -316,21 +333,21 @@ export const recv: <A>(self: Receiver<A>) => Effect.Effect<A, ChannelClosed> = i
  * const program = Effect.gen(function*() {
  *   const [tx, rx] = yield* Mpsc.bounded<number>(1024)
  *   yield* Mpsc.sendAll(tx, [1, 2, 3])
- *   return yield* rx.pipe(Mpsc.recvMany(16)) // => [1, 2, 3]
+ *   return yield* rx.pipe(Mpsc.recvUpTo(16)) // => [1, 2, 3]
  * })
  * ```
  *
  * @since 0.1.0
  * @category receiving
  */
-export const recvMany: {
+export const recvUpTo: {
   (max: number): <A>(self: Receiver<A>) => Effect.Effect<Chunk.Chunk<A>, ChannelClosed>
   <A>(self: Receiver<A>, max: number): Effect.Effect<Chunk.Chunk<A>, ChannelClosed>
-} = internal.recvMany
+} = internal.recvUpTo
 
 /**
  * The messages of a receiver as a `Stream` (as Effect's `Mailbox.toStream`): each pull is one
- * {@link recvMany}, so a chunk holds everything buffered (at most `maxChunkSize`) and the stream
+ * {@link recvUpTo}, so a chunk holds everything buffered (at most `maxChunkSize`) and the stream
  * waits only while the channel is empty. It ends once the channel is closed and drained. The
  * stream reads through `self`: other receivers of the channel compete for the same messages. A
  * `maxChunkSize` below 1 counts as 1.

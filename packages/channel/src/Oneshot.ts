@@ -10,10 +10,11 @@
  *
  * @since 0.1.0
  */
+import { Predicate } from "effect"
 import type { Effect, Inspectable, Option, Pipeable, Types } from "effect"
 import type { ChannelClosed } from "./ChannelError.js"
 import * as internal from "./internal/oneshot.js"
-import type { Readable } from "./Readiness.js"
+import type { Claimable } from "./Readiness.js"
 
 export {
   /**
@@ -27,7 +28,7 @@ export {
  * @since 0.1.0
  * @category type ids
  */
-export const SenderTypeId: typeof internal.SenderTypeId = internal.SenderTypeId
+export const SenderTypeId: unique symbol = internal.SenderTypeId
 
 /**
  * @since 0.1.0
@@ -39,7 +40,7 @@ export type SenderTypeId = typeof SenderTypeId
  * @since 0.1.0
  * @category type ids
  */
-export const ReceiverTypeId: typeof internal.ReceiverTypeId = internal.ReceiverTypeId
+export const ReceiverTypeId: unique symbol = internal.ReceiverTypeId
 
 /**
  * @since 0.1.0
@@ -58,16 +59,32 @@ export interface Sender<in A, in E = never> extends Pipeable.Pipeable, Inspectab
 }
 
 /**
- * The receiving end: covariant, and a {@link Readable} for `@weft/select`.
+ * Whether `u` is a oneshot's sending end.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSender = (u: unknown): u is Sender<never, never> => Predicate.hasProperty(u, SenderTypeId)
+
+/**
+ * The receiving end: covariant, and a {@link Claimable} for `@weft/select`.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Receiver<out A, out E = never>
-  extends Readable<A, E | ChannelClosed>, Pipeable.Pipeable, Inspectable.Inspectable
+  extends Claimable<A, E | ChannelClosed>, Pipeable.Pipeable, Inspectable.Inspectable
 {
   readonly [ReceiverTypeId]: { readonly _A: Types.Covariant<A>; readonly _E: Types.Covariant<E> }
 }
+
+/**
+ * Whether `u` is a oneshot's receiving end.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isReceiver = (u: unknown): u is Receiver<unknown, unknown> => Predicate.hasProperty(u, ReceiverTypeId)
 
 /**
  * Creates a oneshot channel.

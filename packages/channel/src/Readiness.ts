@@ -2,7 +2,7 @@
  * The readiness protocol: how a source of values says "something is ready" without handing it
  * over, and how a consumer then claims it synchronously.
  *
- * Every receiving end in `@weft/channel` implements {@link Readable}, and so can any user type.
+ * Every receiving end in `@weft/channel` implements {@link Claimable}, and so can any user type.
  * `@weft/select` is built on it: it checks its branches with `claim`, and when none is ready it
  * registers a waker on each with `onReady` and suspends. Because a claim is synchronous and only
  * the fiber that claims takes the value, a consumer that is interrupted while it waits has taken
@@ -41,7 +41,7 @@ export const TypeId: unique symbol = Symbol.for("@weft/channel/Readiness")
 export type TypeId = typeof TypeId
 
 /**
- * The low-level operations behind a {@link Readable}.
+ * The low-level operations behind a {@link Claimable}.
  *
  * @since 0.1.0
  * @category models
@@ -66,7 +66,7 @@ export interface Readiness<out A, out E> {
  * @since 0.1.0
  * @category models
  */
-export interface Readable<out A, out E = never> {
+export interface Claimable<out A, out E = never> {
   readonly [TypeId]: Readiness<A, E>
 }
 
@@ -74,10 +74,10 @@ export interface Readable<out A, out E = never> {
  * @since 0.1.0
  * @category guards
  */
-export const isReadable = (u: unknown): u is Readable<unknown, unknown> => Predicate.hasProperty(u, TypeId)
+export const isClaimable = (u: unknown): u is Claimable<unknown, unknown> => Predicate.hasProperty(u, TypeId)
 
 /**
- * Builds a {@link Readable} from its two operations, for user sources.
+ * Builds a {@link Claimable} from its two operations, for user sources.
  *
  * @example
  * ```ts
@@ -97,4 +97,4 @@ export const isReadable = (u: unknown): u is Readable<unknown, unknown> => Predi
  * @since 0.1.0
  * @category constructors
  */
-export const make = <A, E = never>(readiness: Readiness<A, E>): Readable<A, E> => ({ [TypeId]: readiness })
+export const make = <A, E = never>(readiness: Readiness<A, E>): Claimable<A, E> => ({ [TypeId]: readiness })

@@ -10,10 +10,11 @@
  *
  * @since 0.1.0
  */
+import { Predicate } from "effect"
 import type { Effect, Inspectable, Pipeable, Stream, Types } from "effect"
 import type { ChannelClosed } from "./ChannelError.js"
 import * as internal from "./internal/watch.js"
-import type { Readable } from "./Readiness.js"
+import type { Claimable } from "./Readiness.js"
 
 export {
   /**
@@ -27,7 +28,7 @@ export {
  * @since 0.1.0
  * @category type ids
  */
-export const SenderTypeId: typeof internal.SenderTypeId = internal.SenderTypeId
+export const SenderTypeId: unique symbol = internal.SenderTypeId
 
 /**
  * @since 0.1.0
@@ -39,7 +40,7 @@ export type SenderTypeId = typeof SenderTypeId
  * @since 0.1.0
  * @category type ids
  */
-export const ReceiverTypeId: typeof internal.ReceiverTypeId = internal.ReceiverTypeId
+export const ReceiverTypeId: unique symbol = internal.ReceiverTypeId
 
 /**
  * @since 0.1.0
@@ -58,15 +59,31 @@ export interface Sender<in A> extends Pipeable.Pipeable, Inspectable.Inspectable
 }
 
 /**
- * A receiver remembers the version it saw last. As a {@link Readable} it is ready when a newer
+ * Whether `u` is a watch channel's sending end.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSender = (u: unknown): u is Sender<never> => Predicate.hasProperty(u, SenderTypeId)
+
+/**
+ * A receiver remembers the version it saw last. As a {@link Claimable} it is ready when a newer
  * version exists; claiming marks it seen and returns the value.
  *
  * @since 0.1.0
  * @category models
  */
-export interface Receiver<out A> extends Readable<A, ChannelClosed>, Pipeable.Pipeable, Inspectable.Inspectable {
+export interface Receiver<out A> extends Claimable<A, ChannelClosed>, Pipeable.Pipeable, Inspectable.Inspectable {
   readonly [ReceiverTypeId]: { readonly _A: Types.Covariant<A> }
 }
+
+/**
+ * Whether `u` is a watch channel's receiver.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isReceiver = (u: unknown): u is Receiver<unknown> => Predicate.hasProperty(u, ReceiverTypeId)
 
 /**
  * Creates a watch channel holding `initial` at version 0. The receiver has seen version 0.

@@ -19,7 +19,7 @@ describe("Oneshot, Broadcast and Watch types", () => {
       Stream.Stream<Either.Either<string, ChannelError.Lagged>>
     >()
     expectTypeOf(Watch.toStream(watchRx)).toEqualTypeOf<Stream.Stream<number>>()
-    expectTypeOf(subscription.pipe(Broadcast.recvMany(8))).toEqualTypeOf<
+    expectTypeOf(subscription.pipe(Broadcast.recvUpTo(8))).toEqualTypeOf<
       Effect.Effect<Chunk.Chunk<string>, ChannelError.ChannelClosed | ChannelError.Lagged>
     >()
     // @ts-expect-error options, not a number
@@ -34,7 +34,7 @@ describe("Oneshot, Broadcast and Watch types", () => {
     Oneshot.fail(oneshotTx, "other")
     // @ts-expect-error only the declared value type can be sent
     Oneshot.send(oneshotTx, "1")
-    expectTypeOf(oneshotRx).toMatchTypeOf<Readiness.Readable<number, "timeout" | ChannelError.ChannelClosed>>()
+    expectTypeOf(oneshotRx).toMatchTypeOf<Readiness.Claimable<number, "timeout" | ChannelError.ChannelClosed>>()
   })
 
   it("a broadcast subscription can fail with Lagged", () => {

@@ -133,43 +133,43 @@ describe("Mpsc", () => {
       Effect.gen(function*() {
         const [tx, rx] = yield* Mpsc.unbounded<string>()
         yield* Mpsc.sendAll(tx, new Set(["x", "y"]))
-        assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Mpsc.recvMany(rx, 10)), ["x", "y"])
+        assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Mpsc.recvUpTo(rx, 10)), ["x", "y"])
       }))
 
-    it.effect("recvMany takes up to max in order and leaves the rest", () =>
+    it.effect("recvUpTo takes up to max in order and leaves the rest", () =>
       Effect.gen(function*() {
         const [tx, rx] = yield* Mpsc.bounded<number>(16)
         yield* Mpsc.sendAll(tx, Arr.range(1, 10))
-        assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Mpsc.recvMany(rx, 4)), [1, 2, 3, 4])
-        assert.deepStrictEqual(Chunk.toReadonlyArray(yield* rx.pipe(Mpsc.recvMany(100))), [5, 6, 7, 8, 9, 10])
+        assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Mpsc.recvUpTo(rx, 4)), [1, 2, 3, 4])
+        assert.deepStrictEqual(Chunk.toReadonlyArray(yield* rx.pipe(Mpsc.recvUpTo(100))), [5, 6, 7, 8, 9, 10])
         assert.strictEqual(yield* Mpsc.size(rx), 0)
       }))
 
-    it.effect("recvMany waits only while empty and never returns an empty chunk", () =>
+    it.effect("recvUpTo waits only while empty and never returns an empty chunk", () =>
       Effect.gen(function*() {
         const [tx, rx] = yield* Mpsc.bounded<number>(16)
-        const batch = yield* Effect.fork(Mpsc.recvMany(rx, 8))
+        const batch = yield* Effect.fork(Mpsc.recvUpTo(rx, 8))
         yield* settle
         assert.isNull(batch.unsafePoll())
         yield* Mpsc.send(tx, 42)
         assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Fiber.join(batch)), [42])
       }))
 
-    it.effect("recvMany with max below 1 takes one message", () =>
+    it.effect("recvUpTo with max below 1 takes one message", () =>
       Effect.gen(function*() {
         const [tx, rx] = yield* Mpsc.bounded<number>(4)
         yield* Mpsc.sendAll(tx, [1, 2])
-        assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Mpsc.recvMany(rx, 0)), [1])
-        assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Mpsc.recvMany(rx, -5)), [2])
+        assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Mpsc.recvUpTo(rx, 0)), [1])
+        assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Mpsc.recvUpTo(rx, -5)), [2])
       }))
 
-    it.effect("recvMany frees room for waiting senders", () =>
+    it.effect("recvUpTo frees room for waiting senders", () =>
       Effect.gen(function*() {
         const [tx, rx] = yield* Mpsc.bounded<number>(2)
         yield* Mpsc.sendAll(tx, [1, 2])
         const senders = yield* Effect.fork(Effect.all([Mpsc.send(tx, 3), Mpsc.send(tx, 4)], { concurrency: 2 }))
         yield* settle
-        assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Mpsc.recvMany(rx, 2)), [1, 2])
+        assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Mpsc.recvUpTo(rx, 2)), [1, 2])
         yield* Fiber.join(senders)
         assert.deepStrictEqual((yield* drain(rx)).sort(), [3, 4])
       }))
@@ -199,7 +199,7 @@ describe("Mpsc", () => {
         const [tx, rx] = yield* Mpsc.unbounded<number>()
         for (let i = 0; i < 1000; i++) yield* Mpsc.send(tx, i)
         assert.strictEqual(yield* Mpsc.size(tx), 1000)
-        assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Mpsc.recvMany(rx, 2000)), Arr.range(0, 999))
+        assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Mpsc.recvUpTo(rx, 2000)), Arr.range(0, 999))
       }))
   })
 
@@ -217,7 +217,7 @@ describe("Mpsc", () => {
         const end = yield* Effect.flip(Mpsc.recv(rx))
         assert.strictEqual(end._tag, "ChannelClosed")
         assert.strictEqual(end.channel, "mpsc")
-        assert.strictEqual((yield* Effect.flip(Mpsc.recvMany(rx, 4)))._tag, "ChannelClosed")
+        assert.strictEqual((yield* Effect.flip(Mpsc.recvUpTo(rx, 4)))._tag, "ChannelClosed")
         assert.strictEqual(yield* Mpsc.size(rx), 0)
       }))
 
@@ -368,10 +368,10 @@ describe("Mpsc", () => {
         assert.strictEqual(yield* Mpsc.size(rx), 0)
       }))
 
-    it.effect("same tick: an interrupted recvMany consumed nothing", () =>
+    it.effect("same tick: an interrupted recvUpTo consumed nothing", () =>
       Effect.gen(function*() {
         const [tx, rx] = yield* Mpsc.bounded<number>(4)
-        const receiver = yield* Effect.fork(Mpsc.recvMany(rx, 10))
+        const receiver = yield* Effect.fork(Mpsc.recvUpTo(rx, 10))
         yield* settle
         yield* Mpsc.sendAll(tx, [1, 2, 3])
         receiver.unsafeInterruptAsFork(receiver.id())
@@ -399,7 +399,7 @@ describe("Mpsc", () => {
         const [tx, rx] = yield* Mpsc.bounded<number>(3)
         const sender = yield* Effect.fork(Mpsc.sendAll(tx, Arr.range(1, 10)))
         yield* settle
-        assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Mpsc.recvMany(rx, 2)), [1, 2])
+        assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Mpsc.recvUpTo(rx, 2)), [1, 2])
         yield* settle
         yield* Mpsc.close(rx)
         const error = yield* Effect.flip(Fiber.join(sender))
@@ -417,7 +417,7 @@ describe("Mpsc", () => {
         const [tx, rx] = yield* Mpsc.bounded<number>(3)
         const sender = yield* Effect.fork(Mpsc.sendAll(tx, Arr.range(1, 10)))
         yield* settle
-        assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Mpsc.recvMany(rx, 2)), [1, 2])
+        assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Mpsc.recvUpTo(rx, 2)), [1, 2])
         yield* settle
         yield* Fiber.interrupt(sender)
         assert.deepStrictEqual(yield* drain(rx), [3, 4, 5])
@@ -455,7 +455,7 @@ describe("Mpsc", () => {
       Effect.gen(function*() {
         const [tx, rx] = yield* Mpsc.bounded<number>(4)
         const readiness = rx[Readiness.TypeId]
-        assert.isTrue(Readiness.isReadable(rx))
+        assert.isTrue(Readiness.isClaimable(rx))
         assert.isUndefined(readiness.claim())
         yield* Mpsc.send(tx, 1)
         assert.deepStrictEqual(readiness.claim(), Exit.succeed(1))
@@ -537,7 +537,7 @@ describe("Mpsc", () => {
               Effect.zipRight(Mpsc.send(tx, [p, i] as const), Effect.yieldNow()))))
           const received: Array<readonly [number, number]> = []
           while (received.length < total) {
-            received.push(...(yield* Mpsc.recvMany(rx, max)))
+            received.push(...(yield* Mpsc.recvUpTo(rx, max)))
           }
           counts.forEach((count, p) => {
             const sequence = received.filter(([q]) =>

@@ -55,7 +55,7 @@ describe("Mpsc types", () => {
 
   it("receiving is typed, with ChannelClosed as the end", () => {
     expectTypeOf(Mpsc.recv(numberReceiver)).toEqualTypeOf<Effect.Effect<number, ChannelError.ChannelClosed>>()
-    expectTypeOf(numberReceiver.pipe(Mpsc.recvMany(8))).toEqualTypeOf<
+    expectTypeOf(numberReceiver.pipe(Mpsc.recvUpTo(8))).toEqualTypeOf<
       Effect.Effect<Chunk.Chunk<number>, ChannelError.ChannelClosed>
     >()
     expectTypeOf(Mpsc.tryRecv(numberReceiver)).toEqualTypeOf<
@@ -67,8 +67,8 @@ describe("Mpsc types", () => {
     Mpsc.send(numberReceiver, 1)
   })
 
-  it("a Receiver is a Readable for select", () => {
-    expectTypeOf(numberReceiver).toMatchTypeOf<Readiness.Readable<number, ChannelError.ChannelClosed>>()
+  it("a Receiver is a Claimable for select", () => {
+    expectTypeOf(numberReceiver).toMatchTypeOf<Readiness.Claimable<number, ChannelError.ChannelClosed>>()
     expectTypeOf(numberReceiver[Readiness.TypeId].claim).returns.toEqualTypeOf<
       Exit.Exit<number, ChannelError.ChannelClosed> | undefined
     >()

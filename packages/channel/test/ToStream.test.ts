@@ -85,19 +85,19 @@ describe("Mpsc.toStream", () => {
   )
 })
 
-describe("Broadcast.recvMany", () => {
+describe("Broadcast.recvUpTo", () => {
   it.effect("takes up to max unread messages at once; waits only while there is none", () =>
     Effect.gen(function*() {
       const [tx, rx] = yield* Broadcast.make<number>({ capacity: 8 })
       const other = yield* Broadcast.subscribe(tx)
-      const waiting = yield* Effect.fork(Broadcast.recvMany(rx, 3))
+      const waiting = yield* Effect.fork(Broadcast.recvUpTo(rx, 3))
       yield* settle
       yield* Effect.forEach(upTo(5), (n) => Broadcast.send(tx, n))
       // The waiter woke at the first message and took what had arrived by the time it ran, up to 3.
       assert.deepStrictEqual(Chunk.toArray(yield* Fiber.join(waiting)), [0, 1, 2])
-      assert.deepStrictEqual(Chunk.toArray(yield* rx.pipe(Broadcast.recvMany(3))), [3, 4])
+      assert.deepStrictEqual(Chunk.toArray(yield* rx.pipe(Broadcast.recvUpTo(3))), [3, 4])
       // Every subscriber has its own cursor.
-      assert.deepStrictEqual(Chunk.toArray(yield* Broadcast.recvMany(other, 10)), upTo(5))
+      assert.deepStrictEqual(Chunk.toArray(yield* Broadcast.recvUpTo(other, 10)), upTo(5))
       assert.strictEqual(yield* Broadcast.pending(rx), 0)
     }))
 
@@ -109,9 +109,9 @@ describe("Broadcast.recvMany", () => {
       const sender = yield* Effect.fork(Broadcast.send(tx, 2))
       yield* settle
       assert.isNull(sender.unsafePoll())
-      assert.deepStrictEqual(Chunk.toArray(yield* Broadcast.recvMany(rx, 2)), [0, 1])
+      assert.deepStrictEqual(Chunk.toArray(yield* Broadcast.recvUpTo(rx, 2)), [0, 1])
       yield* Fiber.join(sender)
-      assert.deepStrictEqual(Chunk.toArray(yield* Broadcast.recvMany(rx, 2)), [2])
+      assert.deepStrictEqual(Chunk.toArray(yield* Broadcast.recvUpTo(rx, 2)), [2])
     }))
 
   it.effect("fails with Lagged once, then goes on from the oldest retained message; ChannelClosed at the end", () =>
@@ -119,16 +119,16 @@ describe("Broadcast.recvMany", () => {
       const [tx, rx] = yield* Broadcast.make<number>({ capacity: 2, lag: "dropOldest" })
       yield* Effect.forEach(upTo(5), (n) => Broadcast.send(tx, n))
       yield* Broadcast.close(tx)
-      const lagged = yield* Effect.flip(Broadcast.recvMany(rx, 8))
+      const lagged = yield* Effect.flip(Broadcast.recvUpTo(rx, 8))
       assert.deepStrictEqual(lagged._tag === "Lagged" ? lagged.skipped : undefined, 3)
-      assert.deepStrictEqual(Chunk.toArray(yield* Broadcast.recvMany(rx, 8)), [3, 4])
-      assert.strictEqual((yield* Effect.flip(Broadcast.recvMany(rx, 8)))._tag, "ChannelClosed")
+      assert.deepStrictEqual(Chunk.toArray(yield* Broadcast.recvUpTo(rx, 8)), [3, 4])
+      assert.strictEqual((yield* Effect.flip(Broadcast.recvUpTo(rx, 8)))._tag, "ChannelClosed")
     }))
 
   it.effect("interrupted while it waits, it has consumed nothing", () =>
     Effect.gen(function*() {
       const [tx, rx] = yield* Broadcast.make<number>({ capacity: 4 })
-      const waiting = yield* Effect.fork(Broadcast.recvMany(rx, 4))
+      const waiting = yield* Effect.fork(Broadcast.recvUpTo(rx, 4))
       yield* settle
       yield* Fiber.interrupt(waiting)
       yield* Broadcast.send(tx, 7)

@@ -14,10 +14,10 @@ describe("receiving inside a traced fiber", () => {
       assert.strictEqual(yield* Fiber.join(fiber), 7)
     }))
 
-  it.effect("recvMany on an empty channel waits for the next send instead of dying", () =>
+  it.effect("recvUpTo on an empty channel waits for the next send instead of dying", () =>
     Effect.gen(function*() {
       const [tx, rx] = yield* Mpsc.bounded<number>(4)
-      const fiber = yield* Effect.fork(Mpsc.recvMany(rx, 8).pipe(Effect.withSpan("handler")))
+      const fiber = yield* Effect.fork(Mpsc.recvUpTo(rx, 8).pipe(Effect.withSpan("handler")))
       yield* Effect.yieldNow()
       yield* Mpsc.sendAll(tx, [1, 2])
       assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Fiber.join(fiber)), [1, 2])

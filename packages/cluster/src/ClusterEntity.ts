@@ -28,8 +28,9 @@ import type { Sharding } from "@effect/cluster/Sharding"
 import type * as Rpc from "@effect/rpc/Rpc"
 import type { Actor } from "@weft/actor"
 import type { ActorSystem } from "@weft/actor"
+import { Predicate } from "effect"
 import type { Duration, Effect, Layer, Pipeable, Schema, Scope, Types } from "effect"
-import type { AskTimeout, EntityFailed } from "./ClusterError.js"
+import type { AskTimeout, EntityFailed } from "./ClusterEntityError.js"
 import * as entity from "./internal/entity.js"
 import * as protocol from "./internal/protocol.js"
 import * as internalRef from "./internal/ref.js"
@@ -132,6 +133,15 @@ export interface ClusterEntity<in out Type extends string, in out M extends Acto
 }
 
 /**
+ * Whether `u` is a cluster entity built with `make`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isClusterEntity = (u: unknown): u is ClusterEntity<string, Actor.Message> =>
+  Predicate.hasProperty(u, TypeId)
+
+/**
  * @since 0.1.0
  * @category models
  */
@@ -228,16 +238,36 @@ export const layer: <Type extends string, M extends Actor.Message, S, R>(
 ) => Layer.Layer<never, never, Sharding | ActorSystem.ActorSystem | Exclude<R, Scope.Scope>> = entity.layer
 
 /**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const EntityRefTypeId: unique symbol = internalRef.EntityRefTypeId
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type EntityRefTypeId = typeof EntityRefTypeId
+
+/**
  * A handle to one entity id, wherever in the cluster it lives. Contravariant like `ActorRef`.
  *
  * @since 0.1.0
  * @category models
  */
 export interface EntityRef<in M extends Actor.Message> extends Pipeable.Pipeable {
-  readonly [internalRef.RefTypeId]: { readonly _M: (_: M) => void }
+  readonly [EntityRefTypeId]: { readonly _M: (_: M) => void }
   readonly entityType: string
   readonly entityId: string
 }
+
+/**
+ * Whether `u` is a handle to an entity built with `ref`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isEntityRef = (u: unknown): u is EntityRef<never> => Predicate.hasProperty(u, EntityRefTypeId)
 
 /**
  * The ref for one entity id. It does not contact the entity; the first message starts it on

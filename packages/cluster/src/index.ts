@@ -6,7 +6,7 @@ export * as ClusterEntity from "./ClusterEntity.js"
 /**
  * @since 0.1.0
  */
-export * as ClusterError from "./ClusterError.js"
+export * as ClusterEntityError from "./ClusterEntityError.js"
 
 /**
  * @since 0.1.0

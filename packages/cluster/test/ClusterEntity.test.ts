@@ -18,6 +18,8 @@ describe.each(["persisted", "volatile"] as const)("ClusterEntity (embedded, %s)"
     Effect.gen(function*() {
       const alice = yield* ClusterEntity.ref(entity, "alice")
       const bob = yield* ClusterEntity.ref(entity, "bob")
+      assert.deepStrictEqual([alice, entity, {}].map(ClusterEntity.isEntityRef), [true, false, false])
+      assert.deepStrictEqual([entity, alice, {}].map(ClusterEntity.isClusterEntity), [true, false, false])
       yield* ClusterEntity.tell(alice, new Deposit({ amount: 10 }))
       yield* ClusterEntity.tell(alice, new Deposit({ amount: 5 }))
       yield* ClusterEntity.tell(bob, new Deposit({ amount: 1 }))

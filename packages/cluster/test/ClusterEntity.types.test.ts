@@ -2,7 +2,7 @@ import type { Sharding } from "@effect/cluster/Sharding"
 import { Actor, type ActorSystem } from "@weft/actor"
 import { Data, Effect, type Layer, Schema } from "effect"
 import { describe, expectTypeOf, it } from "vitest"
-import { ClusterEntity, type ClusterError } from "../src/index.js"
+import { ClusterEntity, type ClusterEntityError } from "../src/index.js"
 import { Account, account, type AccountMessage, Balance, Deposit, type Insufficient, Withdraw } from "./fixtures.js"
 
 declare const ref: ClusterEntity.EntityRef<AccountMessage>
@@ -29,7 +29,7 @@ describe("ClusterEntity types", () => {
       Effect.Effect<number, ClusterEntity.AskError>
     >()
     expectTypeOf<ClusterEntity.AskError>().toMatchTypeOf<
-      ClusterError.AskTimeout | ClusterError.EntityFailed | ClusterEntity.TellError
+      ClusterEntityError.AskTimeout | ClusterEntityError.EntityFailed | ClusterEntity.TellError
     >()
     // @ts-expect-error tell takes a message without a reply: a Schema.TaggedRequest needs ask
     ClusterEntity.tell(ref, new Balance())

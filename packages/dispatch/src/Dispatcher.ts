@@ -18,7 +18,7 @@
  * Arena-backed fan-out: {@link dispatchRef} hands a `MessageRef` from `@weft/arena` to the chosen
  * plugins as a {@link Delivery}, retaining it once per plugin; each plugin settles its delivery,
  * and the slot is freed exactly when the last one has (a delivery that becomes a dead letter
- * settles itself). For a batch of refs (e.g. from `Arena.allocMany`), {@link dispatchRefs} does
+ * settles itself). For a batch of refs (e.g. from `Arena.allocUpTo`), {@link dispatchRefAll} does
  * the same per ref in a few steps per batch, and {@link dispatchBatch} hands each plugin the whole
  * batch as one {@link Deliveries} message — the cheapest way through.
  *
@@ -37,7 +37,7 @@
  * declare const values: ReadonlyArray<string>
  *
  * const ingest = Effect.uninterruptibleMask((restore) =>
- *   Effect.flatMap(restore(Arena.allocMany(arena, values)), (refs) => Dispatcher.dispatchBatch(dispatcher, arena, refs))
+ *   Effect.flatMap(restore(Arena.allocUpTo(arena, values)), (refs) => Dispatcher.dispatchBatch(dispatcher, arena, refs))
  * )
  * ```
  *
@@ -104,10 +104,22 @@ export const topic = <M>(topic: (message: M) => string): Routing<M> => ({ _tag: 
 
 /**
  * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: unique symbol = internal.TypeId
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * @since 0.1.0
  * @category models
  */
 export interface Dispatcher<in M extends Actor.Message> extends Pipeable.Pipeable {
-  readonly [internal.TypeId]: { readonly _M: (_: M) => void }
+  readonly [TypeId]: { readonly _M: (_: M) => void }
 }
 
 /**
@@ -330,8 +342,8 @@ const makeDelivery = (ref: MessageRef.MessageRef, settle: Effect.Effect<void>): 
  *   Effect.gen(function*() {
  *     let stored = 0
  *     while (stored < frames.length) {
- *       const refs: ReadonlyArray<MessageRef.MessageRef> = yield* Arena.allocMany(arena, frames.slice(stored))
- *       yield* Dispatcher.dispatchRefs(dispatcher, arena, refs)
+ *       const refs: ReadonlyArray<MessageRef.MessageRef> = yield* Arena.allocUpTo(arena, frames.slice(stored))
+ *       yield* Dispatcher.dispatchRefAll(dispatcher, arena, refs)
  *       stored += refs.length
  *     }
  *   })
@@ -340,7 +352,7 @@ const makeDelivery = (ref: MessageRef.MessageRef, settle: Effect.Effect<void>): 
  * @since 0.1.0
  * @category arena fan-out
  */
-export const dispatchRefs: {
+export const dispatchRefAll: {
   <A>(
     arena: Arena.Arena<A>,
     refs: ReadonlyArray<MessageRef.MessageRef>
@@ -358,12 +370,12 @@ export const dispatchRefs: {
     self: Dispatcher<Delivery>,
     arena: Arena.Arena<A>,
     refs: ReadonlyArray<MessageRef.MessageRef>
-  ): Effect.Effect<void, FanOutError> => fanOut.dispatchRefs(self, arena, refs, makeDelivery)
+  ): Effect.Effect<void, FanOutError> => fanOut.dispatchRefAll(self, arena, refs, makeDelivery)
 )
 
 /**
  * A plugin's share of a whole batch of arena messages, as one mailbox message (see
- * {@link dispatchBatch}): read the payloads through `refs` (e.g. `Arena.getMany`), then run
+ * {@link dispatchBatch}): read the payloads through `refs` (e.g. `Arena.getAll`), then run
  * `settle` once to release this plugin's reference to every one of them. Settling twice is
  * harmless; a batch that becomes a dead letter (dropped lane, stopped plugin, crash) settles
  * itself.
@@ -408,7 +420,7 @@ export class Deliveries extends Data.TaggedClass("Deliveries")<{
  *   initialState: 0,
  *   handlers: {
  *     Deliveries: (batch, total) =>
- *       Arena.getMany(arena, batch.refs).pipe(
+ *       Arena.getAll(arena, batch.refs).pipe(
  *         Effect.orDie,
  *         Effect.map((texts) => texts.reduce((sum, text) => sum + text.length, total)),
  *         Effect.zipLeft(batch.settle)

@@ -31,7 +31,7 @@ const collector = (arena: Arena.Arena<string>, into: Seen, keep = false) => {
           Effect.as(count + 1)
         ),
       Deliveries: (batch, count) =>
-        Effect.orDie(Arena.getMany(arena, batch.refs)).pipe(
+        Effect.orDie(Arena.getAll(arena, batch.refs)).pipe(
           Effect.tap((payloads) =>
             Effect.sync(() => {
               into.read.push(...payloads)
@@ -51,11 +51,11 @@ const run = <A, E>(effect: Effect.Effect<A, E, ActorSystem.ActorSystem | Scope.S
 
 const stats = (arena: Arena.Arena<string>) => Arena.stats(arena)
 
-/** Stores every payload (allocMany until all are in). */
+/** Stores every payload (allocUpTo until all are in). */
 const store = (arena: Arena.Arena<string>, payloads: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const refs: Array<MessageRef.MessageRef> = []
-    while (refs.length < payloads.length) refs.push(...(yield* Arena.allocMany(arena, payloads.slice(refs.length))))
+    while (refs.length < payloads.length) refs.push(...(yield* Arena.allocUpTo(arena, payloads.slice(refs.length))))
     return refs
   })
 
@@ -72,7 +72,7 @@ const blocked = (arena: Arena.Arena<string>, into: Seen, strategy: "suspend" | "
 
 const payloads = (n: number, prefix = "m") => Array.from({ length: n }, (_, i) => `${prefix}${i}`)
 
-describe("Dispatcher.dispatchRefs: a batch as per-ref deliveries", () => {
+describe("Dispatcher.dispatchRefAll: a batch as per-ref deliveries", () => {
   it.effect("broadcast: every plugin gets every ref in order; each slot is freed when its last plugin settles", () =>
     run(Effect.gen(function*() {
       const arena = yield* Arena.make<string>({ capacity: 16 })
@@ -80,7 +80,7 @@ describe("Dispatcher.dispatchRefs: a batch as per-ref deliveries", () => {
       const all = [seen(), seen(), seen()]
       const plugins = yield* Effect.forEach(all, (into, i) => Actor.spawn(collector(arena, into, i === 0)))
       for (const plugin of plugins) yield* Dispatcher.add(dispatcher, plugin)
-      yield* Dispatcher.dispatchRefs(dispatcher, arena, yield* store(arena, payloads(10)))
+      yield* Dispatcher.dispatchRefAll(dispatcher, arena, yield* store(arena, payloads(10)))
       for (const plugin of plugins) yield* Actor.stop(plugin, { mode: "drain" })
       for (const into of all) assert.deepStrictEqual(into.read, payloads(10))
       // The first plugin still holds its deliveries: every slot is live until it settles.
@@ -100,7 +100,7 @@ describe("Dispatcher.dispatchRefs: a batch as per-ref deliveries", () => {
       const roundRobin = yield* Dispatcher.make<Plugin>(Dispatcher.roundRobin)
       yield* Dispatcher.add(roundRobin, yield* Actor.spawn(collector(arena, a)))
       yield* Dispatcher.add(roundRobin, yield* Actor.spawn(collector(arena, b)))
-      yield* Dispatcher.dispatchRefs(roundRobin, arena, yield* store(arena, payloads(6)))
+      yield* Dispatcher.dispatchRefAll(roundRobin, arena, yield* store(arena, payloads(6)))
       const t = seen()
       const u = seen()
       // Even slots go to topic "even", odd ones to "odd"; the second plugin takes both.
@@ -111,7 +111,7 @@ describe("Dispatcher.dispatchRefs: a batch as per-ref deliveries", () => {
       yield* Dispatcher.add(byTopic, yield* Actor.spawn(collector(arena, u)), { topics: ["even", "odd"] })
       const refs = yield* store(arena, payloads(4, "t"))
       const even = refs.flatMap((ref, i) => ref.index % 2 === 0 ? [`t${i}`] : [])
-      yield* Dispatcher.dispatchRefs(byTopic, arena, refs)
+      yield* Dispatcher.dispatchRefAll(byTopic, arena, refs)
       for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
       assert.deepStrictEqual(a.read, ["m0", "m2", "m4"])
       assert.deepStrictEqual(b.read, ["m1", "m3", "m5"])
@@ -124,8 +124,8 @@ describe("Dispatcher.dispatchRefs: a batch as per-ref deliveries", () => {
     run(Effect.gen(function*() {
       const arena = yield* Arena.make<string>({ capacity: 4 })
       const dispatcher = yield* Dispatcher.make<Plugin>(Dispatcher.broadcast)
-      yield* Dispatcher.dispatchRefs(dispatcher, arena, [])
-      yield* Dispatcher.dispatchRefs(dispatcher, arena, yield* store(arena, payloads(3)))
+      yield* Dispatcher.dispatchRefAll(dispatcher, arena, [])
+      yield* Dispatcher.dispatchRefAll(dispatcher, arena, yield* store(arena, payloads(3)))
       assert.strictEqual((yield* stats(arena)).live, 0)
       assert.strictEqual(yield* ActorSystem.deadLetterCount, 3)
     })))
@@ -138,7 +138,7 @@ describe("Dispatcher.dispatchRefs: a batch as per-ref deliveries", () => {
       for (const s of into) yield* Dispatcher.add(dispatcher, yield* Actor.spawn(collector(arena, s)))
       const refs = yield* store(arena, payloads(3))
       yield* Arena.release(arena, refs[1]!)
-      const error = yield* Effect.flip(Dispatcher.dispatchRefs(dispatcher, arena, refs))
+      const error = yield* Effect.flip(Dispatcher.dispatchRefAll(dispatcher, arena, refs))
       assert.strictEqual(error._tag, "StaleRef")
       for (let i = 0; i < 10; i++) yield* Effect.yieldNow()
       assert.deepStrictEqual(into.map((s) => s.read), [[], []])
@@ -162,7 +162,7 @@ describe("Dispatcher.dispatchRefs: a batch as per-ref deliveries", () => {
             yield* Dispatcher.add(dispatcher, plugin)
           }
           const fanOut = yield* Effect.fork(
-            Dispatcher.dispatchRefs(dispatcher, arena, yield* store(arena, payloads(5)))
+            Dispatcher.dispatchRefAll(dispatcher, arena, yield* store(arena, payloads(5)))
           )
           for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
           assert.isNull(fanOut.unsafePoll(), "the batch waits for the blocked lane")
@@ -192,7 +192,7 @@ describe("Dispatcher.dispatchRefs: a batch as per-ref deliveries", () => {
       const stays = yield* Actor.spawn(collector(arena, staying), { mailbox: { capacity: 2 } })
       yield* Dispatcher.add(dispatcher, held.plugin)
       yield* Dispatcher.add(dispatcher, stays)
-      const fanOut = yield* Effect.fork(Dispatcher.dispatchRefs(dispatcher, arena, yield* store(arena, payloads(6))))
+      const fanOut = yield* Effect.fork(Dispatcher.dispatchRefAll(dispatcher, arena, yield* store(arena, payloads(6))))
       for (let i = 0; i < 20; i++) yield* Effect.yieldNow()
       assert.isNull(fanOut.unsafePoll())
       yield* Dispatcher.remove(dispatcher, held.plugin)
@@ -217,7 +217,7 @@ describe("Dispatcher.dispatchRefs: a batch as per-ref deliveries", () => {
       yield* Dispatcher.add(dispatcher, yield* Actor.spawn(collector(arena, free)))
       const held = yield* blocked(arena, stuck, "fail")
       yield* Dispatcher.add(dispatcher, held.plugin)
-      const error = yield* Effect.flip(Dispatcher.dispatchRefs(dispatcher, arena, yield* store(arena, payloads(4))))
+      const error = yield* Effect.flip(Dispatcher.dispatchRefAll(dispatcher, arena, yield* store(arena, payloads(4))))
       assert.strictEqual(error._tag, "MailboxFull")
       yield* Deferred.succeed(held.gate, undefined)
       yield* Actor.stop(held.plugin, { mode: "drain" })
@@ -250,11 +250,11 @@ describe("Dispatcher.dispatchRefs: a batch as per-ref deliveries", () => {
           expected.push(...batch)
           let stored = 0
           while (stored < batch.length) {
-            const refs = yield* Arena.allocMany(arena, batch.slice(stored))
+            const refs = yield* Arena.allocUpTo(arena, batch.slice(stored))
             stored += refs.length
             yield* asBatch
               ? Dispatcher.dispatchBatch(dispatcher, arena, refs)
-              : Dispatcher.dispatchRefs(dispatcher, arena, refs)
+              : Dispatcher.dispatchRefAll(dispatcher, arena, refs)
           }
         }
         for (const plugin of plugins) yield* Actor.stop(plugin, { mode: "drain" })
@@ -356,11 +356,11 @@ describe("Dispatcher.dispatchBatch: a batch as one message per plugin", () => {
       const first = yield* Actor.spawn(collector(arena, before))
       const held = yield* blocked(arena, stuck)
       for (const plugin of [first, held.plugin]) yield* Dispatcher.add(dispatcher, plugin)
-      // The hand-over the module docs recommend: no interruption point between allocMany's refs
+      // The hand-over the module docs recommend: no interruption point between allocUpTo's refs
       // and the dispatcher owning them, yet the wait for the blocked lane can be interrupted.
       const handOver = Effect.uninterruptibleMask((restore) =>
         Effect.flatMap(
-          restore(Arena.allocMany(arena, payloads(3))),
+          restore(Arena.allocUpTo(arena, payloads(3))),
           (refs) => Dispatcher.dispatchBatch(dispatcher, arena, refs)
         )
       )

@@ -14,22 +14,22 @@ declare const both: D.Dispatcher<D.Delivery | D.Deliveries>
 type FanOutError = ActorError.TellError | Arena.StaleRef | Arena.RefcountOverflow | Arena.ArenaClosed
 
 describe("Dispatcher batch fan-out types", () => {
-  it("dispatchRefs needs plugins that take a Delivery; dispatchBatch, plugins that take Deliveries", () => {
-    expectTypeOf(Dispatcher.dispatchRefs(perMessage, arena, refs)).toEqualTypeOf<Effect.Effect<void, FanOutError>>()
+  it("dispatchRefAll needs plugins that take a Delivery; dispatchBatch, plugins that take Deliveries", () => {
+    expectTypeOf(Dispatcher.dispatchRefAll(perMessage, arena, refs)).toEqualTypeOf<Effect.Effect<void, FanOutError>>()
     expectTypeOf(Dispatcher.dispatchBatch(batched, arena, refs)).toEqualTypeOf<Effect.Effect<void, FanOutError>>()
     // Plugins that take both may be fed either way.
-    Dispatcher.dispatchRefs(both, arena, refs)
+    Dispatcher.dispatchRefAll(both, arena, refs)
     Dispatcher.dispatchBatch(both, arena, refs)
     // @ts-expect-error a plugin that takes single Deliveries cannot be sent a batch message
     Dispatcher.dispatchBatch(perMessage, arena, refs)
     // @ts-expect-error nor can a batch-only plugin be sent per-ref deliveries
-    Dispatcher.dispatchRefs(batched, arena, refs)
+    Dispatcher.dispatchRefAll(batched, arena, refs)
     // @ts-expect-error refs, not payloads
-    Dispatcher.dispatchRefs(perMessage, arena, [new Uint8Array(1)])
+    Dispatcher.dispatchRefAll(perMessage, arena, [new Uint8Array(1)])
   })
 
   it("the fan-outs are pipeable, with the same types data-last", () => {
-    expectTypeOf(perMessage.pipe(Dispatcher.dispatchRefs(arena, refs))).toEqualTypeOf<
+    expectTypeOf(perMessage.pipe(Dispatcher.dispatchRefAll(arena, refs))).toEqualTypeOf<
       Effect.Effect<void, FanOutError>
     >()
     expectTypeOf(batched.pipe(Dispatcher.dispatchBatch(arena, refs))).toEqualTypeOf<Effect.Effect<void, FanOutError>>()

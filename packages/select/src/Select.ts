@@ -2,12 +2,12 @@
  * `select`: wait on several sources at once and take a value from exactly one of them.
  *
  * Guarantee: exactly one branch consumes. A select checks its branches with a synchronous claim
- * (the `Readable` protocol of `@weft/channel`); when none is ready it registers a waker on each and
+ * (the `Claimable` protocol of `@weft/channel`); when none is ready it registers a waker on each and
  * suspends; woken, it unregisters every waker and claims again. Losing branches never take a
  * message, and a select interrupted while it waits has taken nothing. `Effect.race`,
  * `Effect.raceFirst` and `Effect.timeout` around `Queue.take` cannot promise this in effect 3.22.
  *
- * Branch kinds: any `Readable` (a channel receiver, a oneshot, a user source built with
+ * Branch kinds: any `Claimable` (a channel receiver, a oneshot, a user source built with
  * `Readiness.make`), a `Mailbox` (`take`), a `Deferred` (`deferred`), a fiber's exit (`fiber`),
  * time on the fiber's `Clock` (`sleep`, `sleepUntil` — `TestClock` drives them), an `AbortSignal`
  * (`abort`), and the elements of a `Stream` (`fromStream`) or ticks of a period (`ticker`).
@@ -15,13 +15,14 @@
  * @since 0.1.0
  */
 import type { Readiness } from "@weft/channel"
+import { Predicate } from "effect"
 import type { Cause, Deferred, Duration, Effect, Exit, Fiber, Mailbox, Random, Scope, Stream, Types } from "effect"
 import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
 import * as core from "./internal/core.js"
 import * as internal from "./internal/select.js"
 import * as sources from "./internal/sources.js"
-import type { Aborted, AllBranchesDisabled, TimeoutError } from "./SelectError.js"
+import type { AllBranchesDisabled } from "./SelectError.js"
 
 // -----------------------------------------------------------------------------
 // Models
@@ -31,7 +32,7 @@ import type { Aborted, AllBranchesDisabled, TimeoutError } from "./SelectError.j
  * @since 0.1.0
  * @category type ids
  */
-export const BranchTypeId: typeof core.BranchTypeId = core.BranchTypeId
+export const BranchTypeId: unique symbol = core.BranchTypeId
 
 /**
  * @since 0.1.0
@@ -42,7 +43,7 @@ export type BranchTypeId = typeof BranchTypeId
 /**
  * One arm of a `select`: where a value of type `A` comes from, and the error `E` its source ends
  * with. Build one with `recv`, `take`, `deferred`, `fiber`, `sleep`, `sleepUntil` or `abort`; a
- * plain `Readable` is accepted wherever a branch is.
+ * plain `Claimable` is accepted wherever a branch is.
  *
  * @since 0.1.0
  * @category models
@@ -55,12 +56,20 @@ export interface Branch<out A, out E = never> extends Pipeable {
 }
 
 /**
- * What a select accepts as a branch: a {@link Branch} or any `Readable`.
+ * Whether `u` is a select branch built by this module (a plain `Readiness.Claimable` is not one).
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isBranch = (u: unknown): u is Branch<unknown, unknown> => Predicate.hasProperty(u, BranchTypeId)
+
+/**
+ * What a select accepts as a branch: a {@link Branch} or any `Claimable`.
  *
  * @since 0.1.0
  * @category models
  */
-export type Source<A, E = never> = Branch<A, E> | Readiness.Readable<A, E>
+export type Source<A, E = never> = Branch<A, E> | Readiness.Claimable<A, E>
 
 /**
  * The branches of a select: a record from branch name to source.
@@ -77,7 +86,7 @@ export type Branches = Readonly<Record<string, Source<unknown, unknown>>>
  * @category models
  */
 export type ValueOf<S> = S extends Branch<infer A, infer _E> ? A
-  : S extends Readiness.Readable<infer A, infer _E> ? A
+  : S extends Readiness.Claimable<infer A, infer _E> ? A
   : never
 
 /**
@@ -87,7 +96,7 @@ export type ValueOf<S> = S extends Branch<infer A, infer _E> ? A
  * @category models
  */
 export type ErrorOf<S> = S extends Branch<infer _A, infer E> ? E
-  : S extends Readiness.Readable<infer _A, infer E> ? E
+  : S extends Readiness.Claimable<infer _A, infer E> ? E
   : never
 
 /**
@@ -225,15 +234,15 @@ export const when: {
 // -----------------------------------------------------------------------------
 
 /**
- * A branch that receives from a `Readable`: a channel receiver, a oneshot, or a user source built
- * with `Readiness.make`. Passing the `Readable` itself as a branch does the same.
+ * A branch that receives from a `Claimable`: a channel receiver, a oneshot, or a user source built
+ * with `Readiness.make`. Passing the `Claimable` itself as a branch does the same.
  *
  * Cancellation safety: as `select` — a receive that loses or is interrupted consumed nothing.
  *
  * @since 0.1.0
  * @category branches
  */
-export const recv = <A, E>(readable: Readiness.Readable<A, E>): Branch<A, E> => sources.fromReadable(readable)
+export const recv = <A, E>(readable: Readiness.Claimable<A, E>): Branch<A, E> => sources.fromReadable(readable)
 
 /**
  * A branch that takes the next message of a `Mailbox`. It fails with the mailbox's error once the
@@ -305,7 +314,7 @@ export const sleepUntil = (at: number | Date): Branch<void> => sources.sleepUnti
 export const abort = (signal: AbortSignal): Branch<unknown> => sources.abort(signal)
 
 /**
- * Turns a `Stream` into a `Readable` of its elements, for use as a select branch. A worker fiber
+ * Turns a `Stream` into a `Claimable` of its elements, for use as a select branch. A worker fiber
  * owns the stream and hands its elements over through a one-chunk slot: a select that loses never
  * drops an element, it stays in the slot for the next claim. The readable fails with the stream's
  * error, or with `NoSuchElementException` after the last element. The worker is interrupted when
@@ -329,10 +338,11 @@ export const abort = (signal: AbortSignal): Branch<unknown> => sources.abort(sig
  */
 export const fromStream: <A, E, R>(
   stream: Stream.Stream<A, E, R>
-) => Effect.Effect<Readiness.Readable<A, E | Cause.NoSuchElementException>, never, R | Scope.Scope> = sources.fromStream
+) => Effect.Effect<Readiness.Claimable<A, E | Cause.NoSuchElementException>, never, R | Scope.Scope> =
+  sources.fromStream
 
 /**
- * A `Readable` that ticks every `period` on the fiber's `Clock`, keeping its schedule however
+ * A `Claimable` that ticks every `period` on the fiber's `Clock`, keeping its schedule however
  * often it is selected; its value is the number of ticks since it was last claimed (more than 1
  * when the loop fell behind). The tick stops when the scope closes.
  *
@@ -341,8 +351,9 @@ export const fromStream: <A, E, R>(
  * @since 0.1.0
  * @category branches
  */
-export const ticker: (period: Duration.DurationInput) => Effect.Effect<Readiness.Readable<number>, never, Scope.Scope> =
-  sources.ticker
+export const ticker: (
+  period: Duration.DurationInput
+) => Effect.Effect<Readiness.Claimable<number>, never, Scope.Scope> = sources.ticker
 
 // -----------------------------------------------------------------------------
 // selectLoop
@@ -528,196 +539,3 @@ export function tryJoin<const Es extends Joinable>(
 export function tryJoin(effects: Joinable): Effect.Effect<unknown, unknown, unknown> {
   return internal.tryJoin(effects)
 }
-
-// -----------------------------------------------------------------------------
-// timeout / deadline
-// -----------------------------------------------------------------------------
-
-/**
- * @since 0.1.0
- * @category type ids
- */
-export const DiscardableTypeId: typeof internal.DiscardableTypeId = internal.DiscardableTypeId
-
-/**
- * @since 0.1.0
- * @category type ids
- */
-export type DiscardableTypeId = typeof DiscardableTypeId
-
-/**
- * An effect declared safe to drop: its value is computed or fetched for its caller alone (a
- * request, a computation), not taken from a source that someone else would otherwise receive
- * it from. Built with {@link discardable}; `timeout`, `deadline` and `abortable` accept it beside
- * sources.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Discardable<out A, out E = never, out R = never> extends Pipeable {
-  readonly [DiscardableTypeId]: {
-    readonly _A: Types.Covariant<A>
-    readonly _E: Types.Covariant<E>
-    readonly _R: Types.Covariant<R>
-  }
-}
-
-/**
- * Declares that `effect`'s value may be dropped, so that `timeout`, `deadline` and `abortable`
- * may run it. They run it in a child fiber and, when they are interrupted from outside, interrupt
- * it — if it had finished just then, its value goes nowhere: an interrupted fiber cannot return it.
- * That is harmless for a computation or a request, and a loss for a receive, which is why these
- * wrappers take a plain effect only through this declaration. Wrap the source instead
- * (`Select.timeout(rx, …)`), never `discardable(Mpsc.recv(rx))`.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Select } from "@weft/select"
- *
- * const lookup = (id: number) => Effect.succeed({ id, name: "ann" })
- * const quick = (id: number) => Select.discardable(lookup(id)).pipe(Select.timeout("100 millis"))
- * ```
- *
- * @since 0.1.0
- * @category time
- */
-export const discardable: <A, E, R>(effect: Effect.Effect<A, E, R>) => Discardable<A, E, R> = internal.discardable
-
-/**
- * What a waiting wrapper (`timeout`, `deadline`, `abortable`) returns for `self`: a source's value
- * or a discardable effect's result, with their errors and `Stop`, the error of giving up.
- *
- * @since 0.1.0
- * @category models
- */
-export type Bounded<X, Stop> = X extends Discardable<infer A, infer E, infer R> ? Effect.Effect<A, E | Stop, R>
-  : Effect.Effect<ValueOf<X>, ErrorOf<X> | Stop>
-
-/**
- * What `timeout` and `deadline` return for `self`.
- *
- * @since 0.1.0
- * @category models
- */
-export type Timed<X> = Bounded<X, TimeoutError>
-
-/**
- * What `timeout`, `deadline` and `abortable` wait on: a source, or an effect declared
- * {@link discardable}. A plain effect does not compile: see `discardable` for why.
- *
- * @since 0.1.0
- * @category models
- */
-export type Waitable = Source<unknown, unknown> | Discardable<unknown, unknown, unknown>
-
-/**
- * Waits at most `after` for `self`, failing with `TimeoutError { after }` otherwise. `self` is a
- * source (a branch or a `Readable`: a receive with a timeout) or an effect declared
- * {@link discardable}.
- *
- * Cancellation safety: for a source, safe, as `select`: a timed-out or interrupted receive
- * consumed nothing, and a received value is the caller's result from the step that claimed it.
- * For a discardable effect: it runs in a child fiber that is interrupted when time is up, and a
- * value it had already produced is returned instead of the timeout; interrupted from outside,
- * `timeout` interrupts the child and drops its value.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Mpsc } from "@weft/channel"
- * import { Select } from "@weft/select"
- *
- * const recvWithin = (rx: Mpsc.Receiver<number>) =>
- *   Select.timeout(rx, "1 second").pipe(
- *     Effect.catchTag("TimeoutError", (e) => Effect.succeed(`nothing in ${e.after}`))
- *   )
- * ```
- *
- * @since 0.1.0
- * @category time
- */
-export const timeout: {
-  (after: Duration.DurationInput): <X extends Waitable>(self: X) => Timed<X>
-  <X extends Waitable>(self: X, after: Duration.DurationInput): Timed<X>
-} = dual(2, internal.timeout)
-
-/**
- * Like {@link timeout}, with a point in time on the fiber's `Clock` (epoch milliseconds or a
- * `Date`) instead of a duration. The `TimeoutError`'s `after` is the time that was left when it
- * started.
- *
- * Cancellation safety: as `timeout`.
- *
- * @since 0.1.0
- * @category time
- */
-export const deadline: {
-  (at: number | Date): <X extends Waitable>(self: X) => Timed<X>
-  <X extends Waitable>(self: X, at: number | Date): Timed<X>
-} = dual(2, internal.deadline)
-
-// -----------------------------------------------------------------------------
-// AbortSignal bridges
-// -----------------------------------------------------------------------------
-
-/**
- * An `AbortSignal` that is aborted when the scope closes — when the fiber that owns the scope
- * ends or is interrupted. Hand it to `fetch` or any signal-aware API: interrupting the fiber
- * cancels the request.
- *
- * Cancellation safety: the signal is aborted on every exit of the scope, interruption included.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Select } from "@weft/select"
- *
- * const get = (url: string) =>
- *   Effect.scoped(Effect.gen(function* () {
- *     const signal = yield* Select.toAbortSignal
- *     return yield* Effect.promise(() => fetch(url, { signal }).then((response) => response.text()))
- *   }))
- * ```
- *
- * @since 0.1.0
- * @category abort
- */
-export const toAbortSignal: Effect.Effect<AbortSignal, never, Scope.Scope> = internal.toAbortSignal
-
-/**
- * An effect that fails with `Aborted { reason }` once `signal` is aborted (at once if it already
- * is), and otherwise waits.
- *
- * Cancellation safety: safe; interrupted, it removes its event listener.
- *
- * @since 0.1.0
- * @category abort
- */
-export const fromAbortSignal: (signal: AbortSignal) => Effect.Effect<never, Aborted> = internal.fromAbortSignal
-
-/**
- * Waits for `self` — a source, or an effect declared {@link discardable} — until `signal` is
- * aborted; it then fails with `Aborted { reason }`. A source's value is preferred when both are
- * ready; a value a discardable effect had already produced when the signal fired is returned.
- *
- * Cancellation safety: as {@link timeout}. For a source, safe: nothing is consumed unless it is
- * returned. A discardable effect is interrupted when `abortable` is, and its value dropped.
- *
- * @example
- * ```ts
- * import { Effect } from "effect"
- * import { Mpsc } from "@weft/channel"
- * import { Select } from "@weft/select"
- *
- * const recvUnlessAborted = (rx: Mpsc.Receiver<string>, signal: AbortSignal) =>
- *   Select.abortable(rx, signal).pipe(Effect.catchTag("Aborted", () => Effect.succeed("gave up")))
- * ```
- *
- * @since 0.1.0
- * @category abort
- */
-export const abortable: {
-  (signal: AbortSignal): <X extends Waitable>(self: X) => Bounded<X, Aborted>
-  <X extends Waitable>(self: X, signal: AbortSignal): Bounded<X, Aborted>
-} = dual(2, internal.abortable)

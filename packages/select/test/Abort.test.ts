@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Mpsc } from "@weft/channel"
-import { Select, SelectError } from "@weft/select"
+import { SelectError, Wait } from "@weft/select"
 import { Deferred, Effect, Exit, Fiber, Ref } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
@@ -33,7 +33,7 @@ describe("AbortSignal bridges", () => {
       const { clientGone, requestArrived, url } = yield* hangingServer
       const aborted = yield* Ref.make(false)
       const fetching = yield* Effect.fork(Effect.scoped(Effect.gen(function*() {
-        const signal = yield* Select.toAbortSignal
+        const signal = yield* Wait.toAbortSignal
         signal.addEventListener("abort", () => Effect.runSync(Ref.set(aborted, true)))
         return yield* Effect.promise(() => fetch(url, { signal }).then((response) => response.status))
       })))
@@ -46,7 +46,7 @@ describe("AbortSignal bridges", () => {
 
   it.effect("toAbortSignal: the signal is aborted when the scope closes, not before", () =>
     Effect.gen(function*() {
-      const signal = yield* Effect.scoped(Effect.tap(Select.toAbortSignal, (signal) => {
+      const signal = yield* Effect.scoped(Effect.tap(Wait.toAbortSignal, (signal) => {
         assert.isFalse(signal.aborted)
       }))
       assert.isTrue(signal.aborted)
@@ -55,14 +55,14 @@ describe("AbortSignal bridges", () => {
   it.effect("fromAbortSignal: fails with Aborted { reason } once the signal aborts", () =>
     Effect.gen(function*() {
       const controller = new AbortController()
-      const fiber = yield* Effect.fork(Select.fromAbortSignal(controller.signal))
+      const fiber = yield* Effect.fork(Wait.fromAbortSignal(controller.signal))
       yield* Effect.yieldNow()
       assert.isNull(fiber.unsafePoll())
       controller.abort("enough")
       const error = yield* Effect.flip(Fiber.join(fiber))
       assert.instanceOf(error, SelectError.Aborted)
       assert.strictEqual(error.reason, "enough")
-      const already = yield* Effect.flip(Select.fromAbortSignal(AbortSignal.abort("before")))
+      const already = yield* Effect.flip(Wait.fromAbortSignal(AbortSignal.abort("before")))
       assert.strictEqual(already.reason, "before")
     }))
 
@@ -71,8 +71,8 @@ describe("AbortSignal bridges", () => {
       const controller = new AbortController()
       const interrupted = yield* Ref.make(false)
       const fiber = yield* Effect.fork(
-        Select.discardable(Effect.never.pipe(Effect.onInterrupt(() => Ref.set(interrupted, true)))).pipe(
-          Select.abortable(controller.signal)
+        Wait.discardable(Effect.never.pipe(Effect.onInterrupt(() => Ref.set(interrupted, true)))).pipe(
+          Wait.abortable(controller.signal)
         )
       )
       yield* Effect.yieldNow()
@@ -81,7 +81,7 @@ describe("AbortSignal bridges", () => {
       assert.strictEqual(error._tag, "Aborted")
       assert.isTrue(yield* Ref.get(interrupted))
       assert.strictEqual(
-        yield* Select.abortable(Select.discardable(Effect.succeed(3)), new AbortController().signal),
+        yield* Wait.abortable(Wait.discardable(Effect.succeed(3)), new AbortController().signal),
         3
       )
     }))
@@ -90,7 +90,7 @@ describe("AbortSignal bridges", () => {
     Effect.gen(function*() {
       const [tx, rx] = yield* Mpsc.unbounded<number>()
       const controller = new AbortController()
-      const fiber = yield* Effect.fork(Select.abortable(rx, controller.signal))
+      const fiber = yield* Effect.fork(Wait.abortable(rx, controller.signal))
       yield* Effect.yieldNow()
       controller.abort("cancel")
       const error = yield* Effect.flip(Fiber.join(fiber))
@@ -99,7 +99,7 @@ describe("AbortSignal bridges", () => {
       assert.strictEqual(yield* Mpsc.size(rx), 0)
       yield* Mpsc.send(tx, 1)
       // A ready value is preferred over the aborted signal: taken and returned, never dropped.
-      assert.strictEqual(yield* Select.abortable(rx, controller.signal), 1)
-      assert.strictEqual((yield* Effect.flip(Select.abortable(rx, controller.signal)))._tag, "Aborted")
+      assert.strictEqual(yield* Wait.abortable(rx, controller.signal), 1)
+      assert.strictEqual((yield* Effect.flip(Wait.abortable(rx, controller.signal)))._tag, "Aborted")
     }))
 })

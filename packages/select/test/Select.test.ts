@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Mpsc, Readiness } from "@weft/channel"
-import { Select, SelectError } from "@weft/select"
+import { Select, SelectError, Wait } from "@weft/select"
 import {
   Cause,
   Chunk,
@@ -493,19 +493,19 @@ describe("timeout and deadline", () => {
   it.effect("timeout of a receive: typed TimeoutError { after }, and the message sent later stays in the channel", () =>
     Effect.gen(function*() {
       const [tx, rx] = yield* Mpsc.unbounded<number>()
-      const fiber = yield* Effect.fork(Select.timeout(rx, "1 second"))
+      const fiber = yield* Effect.fork(Wait.timeout(rx, "1 second"))
       yield* TestClock.adjust("1 second")
       const error = yield* Effect.flip(Fiber.join(fiber))
       assert.instanceOf(error, SelectError.TimeoutError)
       if (error._tag === "TimeoutError") assert.isTrue(Duration.equals(error.after, Duration.seconds(1)))
       yield* Mpsc.send(tx, 1)
-      assert.strictEqual(yield* Select.timeout(rx, "1 second"), 1)
+      assert.strictEqual(yield* Wait.timeout(rx, "1 second"), 1)
     }))
 
   it.effect("timeout of a discardable effect: its value when in time; interrupted and TimeoutError when late", () =>
     Effect.gen(function*() {
       const quick = yield* Effect.fork(
-        Select.timeout(Select.discardable(Effect.as(Effect.sleep("1 second"), "ok")), "2 seconds")
+        Wait.timeout(Wait.discardable(Effect.as(Effect.sleep("1 second"), "ok")), "2 seconds")
       )
       yield* TestClock.adjust("1 second")
       assert.strictEqual(yield* Fiber.join(quick), "ok")
@@ -513,8 +513,8 @@ describe("timeout and deadline", () => {
       const slow = yield* Effect.fork(
         Effect.sleep("5 seconds").pipe(
           Effect.onInterrupt(() => Ref.set(interrupted, true)),
-          Select.discardable,
-          Select.timeout("2 seconds")
+          Wait.discardable,
+          Wait.timeout("2 seconds")
         )
       )
       yield* TestClock.adjust("2 seconds")
@@ -527,7 +527,7 @@ describe("timeout and deadline", () => {
     Effect.gen(function*() {
       yield* TestClock.setTime(1_000)
       const [, rx] = yield* Mpsc.unbounded<number>()
-      const fiber = yield* Effect.fork(Select.deadline(rx, 4_000))
+      const fiber = yield* Effect.fork(Wait.deadline(rx, 4_000))
       yield* TestClock.adjust("3 seconds")
       const error = yield* Effect.flip(Fiber.join(fiber))
       assert.strictEqual(error._tag, "TimeoutError")

@@ -1,7 +1,7 @@
 import type { ChannelError } from "@weft/channel"
 import { Mpsc } from "@weft/channel"
 import type { Select, SelectError } from "@weft/select"
-import { Select as S } from "@weft/select"
+import { Select as S, Wait } from "@weft/select"
 import type { Cause, Exit, Mailbox } from "effect"
 import { Effect } from "effect"
 import { describe, expectTypeOf, it } from "vitest"
@@ -81,35 +81,35 @@ describe("select types", () => {
   })
 
   it("timeout types a source and an effect, data-first and data-last", () => {
-    expectTypeOf(S.timeout(numbers, "1 second")).toEqualTypeOf<
+    expectTypeOf(Wait.timeout(numbers, "1 second")).toEqualTypeOf<
       Effect.Effect<number, ChannelError.ChannelClosed | SelectError.TimeoutError>
     >()
     const effect = Effect.succeed("x") as Effect.Effect<string, "e", "R">
-    expectTypeOf(S.discardable(effect).pipe(S.timeout("1 second"))).toEqualTypeOf<
+    expectTypeOf(Wait.discardable(effect).pipe(Wait.timeout("1 second"))).toEqualTypeOf<
       Effect.Effect<string, "e" | SelectError.TimeoutError, "R">
     >()
-    expectTypeOf(S.deadline(names, 1000)).toEqualTypeOf<
+    expectTypeOf(Wait.deadline(names, 1000)).toEqualTypeOf<
       Effect.Effect<string, ChannelError.ChannelClosed | SelectError.TimeoutError>
     >()
-    expectTypeOf(S.abortable(numbers, signal)).toEqualTypeOf<
+    expectTypeOf(Wait.abortable(numbers, signal)).toEqualTypeOf<
       Effect.Effect<number, ChannelError.ChannelClosed | SelectError.Aborted>
     >()
-    expectTypeOf(S.discardable(effect).pipe(S.abortable(signal))).toEqualTypeOf<
+    expectTypeOf(Wait.discardable(effect).pipe(Wait.abortable(signal))).toEqualTypeOf<
       Effect.Effect<string, "e" | SelectError.Aborted, "R">
     >()
   })
 
   it("the wrappers refuse a plain effect: a receive run as an effect would lose its message", () => {
     // @ts-expect-error a consuming effect: interrupted just after it received, the message is gone
-    S.timeout(Mpsc.recv(numbers), "1 hour")
+    Wait.timeout(Mpsc.recv(numbers), "1 hour")
     // @ts-expect-error the same, data-last
-    Mpsc.recv(numbers).pipe(S.timeout("1 hour"))
+    Mpsc.recv(numbers).pipe(Wait.timeout("1 hour"))
     // @ts-expect-error deadline too
-    S.deadline(Mpsc.recv(numbers), 1000)
+    Wait.deadline(Mpsc.recv(numbers), 1000)
     // @ts-expect-error abortable too
-    S.abortable(Mpsc.recv(numbers), signal)
+    Wait.abortable(Mpsc.recv(numbers), signal)
     // @ts-expect-error any plain effect: only `discardable` declares that dropping its value is fine
-    S.timeout(Effect.succeed(1), "1 second")
+    Wait.timeout(Effect.succeed(1), "1 second")
   })
 
   it("selectLoop infers its state, handler values and errors", () => {

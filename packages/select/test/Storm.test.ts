@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Mpsc } from "@weft/channel"
-import { Select } from "@weft/select"
+import { Wait } from "@weft/select"
 import type { Scheduler } from "effect"
 import { Effect, Fiber } from "effect"
 import { yieldingScheduler } from "./support/yieldingScheduler.js"
@@ -57,9 +57,9 @@ const run = (effect: Effect.Effect<void>, scheduler: Scheduler.Scheduler | undef
   scheduler === undefined ? effect : Effect.withScheduler(effect, scheduler)
 
 const wrappers: ReadonlyArray<readonly [string, (rx: Mpsc.Receiver<number>) => Effect.Effect<number, unknown>]> = [
-  ["timeout(rx, 1 hour)", (rx) => Select.timeout(rx, "1 hour")],
-  ["deadline(rx, far)", (rx) => Select.deadline(rx, Number.MAX_SAFE_INTEGER)],
-  ["abortable(rx, signal)", (rx) => Select.abortable(rx, new AbortController().signal)]
+  ["timeout(rx, 1 hour)", (rx) => Wait.timeout(rx, "1 hour")],
+  ["deadline(rx, far)", (rx) => Wait.deadline(rx, Number.MAX_SAFE_INTEGER)],
+  ["abortable(rx, signal)", (rx) => Wait.abortable(rx, new AbortController().signal)]
 ]
 
 describe("interrupt storms: timeout, deadline and abortable of a source lose nothing", () => {

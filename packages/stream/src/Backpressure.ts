@@ -4,7 +4,7 @@
  *
  * `mapConcurrent(n, f)` starts `n` workers once per stream. A producer fiber pulls the upstream
  * and admits elements into a window of `n + bufferSize` slots; the workers take jobs from an
- * `Mpsc` in batches (`recvMany`) and run `f` one element at a time, inline: an `f` that completes
+ * `Mpsc` in batches (`recvUpTo`) and run `f` one element at a time, inline: an `f` that completes
  * synchronously costs no fork and no suspension. The consumer takes finished results in batches.
  *
  * Guarantees of every combinator here:
@@ -32,7 +32,9 @@
  */
 import type { Chunk, Duration, Effect, Stream } from "effect"
 import * as internal from "./internal/backpressure.js"
+import { chunksTimeout as chunksTimeoutImpl } from "./internal/chunksTimeout.js"
 import type { InvalidArgument } from "./internal/errors.js"
+import { withPermits as withPermitsImpl } from "./internal/withPermits.js"
 
 export {
   /**
@@ -197,7 +199,7 @@ export const chunksTimeout: {
     size: number,
     duration: Duration.DurationInput
   ): Stream.Stream<Chunk.Chunk<A>, E | InvalidArgument, R>
-} = internal.chunksTimeout
+} = chunksTimeoutImpl
 
 /**
  * Gates a stream with a semaphore: every pull of the upstream — all the effectful work that
@@ -234,4 +236,4 @@ export const withPermits: {
     semaphore: Effect.Semaphore,
     permits?: number
   ): Stream.Stream<A, E | InvalidArgument, R>
-} = internal.withPermits
+} = withPermitsImpl

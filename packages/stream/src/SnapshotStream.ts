@@ -10,7 +10,7 @@
  * | case | what happens |
  * |---|---|
  * | the consumer stops reading (interrupted, or ends early) | the worker is interrupted and its finalizers run; `send` fails with `ChannelClosed` |
- * | `end` is called | the worker handles the events already sent, then the stream completes after the last snapshot |
+ * | `close` is called | the worker handles the events already sent, then the stream completes after the last snapshot |
  * | `step` fails | the snapshots before the failure are delivered, then the stream fails with that error |
  * | strategy `"latest"`, slow consumer | only the newest snapshot waits; each emitted `Conflated` says how many were skipped |
  * | strategy `"suspend"`, slow consumer | the snapshot channel fills, the worker waits, the event channel fills, `send` waits |
@@ -84,7 +84,7 @@ export interface Conflated<A> {
 export interface SnapshotStream<in Event, out A, out E> {
   /**
    * Sends an event to the worker, waiting while the event channel is full. Fails with
-   * `ChannelClosed` after `end`, or once the worker has stopped.
+   * `ChannelClosed` after `close`, or once the worker has stopped.
    *
    * Cancellation safety: interrupted while waiting, the event was not sent and never will be.
    */
@@ -100,7 +100,7 @@ export interface SnapshotStream<in Event, out A, out E> {
    *
    * Cancellation safety: synchronous; idempotent.
    */
-  readonly end: Effect.Effect<void>
+  readonly close: Effect.Effect<void>
   /**
    * The snapshots, for one consumer. When its consumer stops, the worker stops.
    *
@@ -132,7 +132,7 @@ export interface SnapshotStream<in Event, out A, out E> {
  *     strategy: "suspend"
  *   })
  *   yield* counter.sendAll([1, 2, 3])
- *   yield* counter.end
+ *   yield* counter.close
  *   return yield* Stream.runCollect(counter.stream) // => [1, 3, 6]
  * }))
  * ```

@@ -114,7 +114,7 @@ describe("SnapshotStream (suspend) bounds, measured from the outside", () => {
         ),
         Effect.fork,
         Effect.flatMap((consumer) =>
-          Effect.zipRight(Fiber.join(sender), Effect.zipRight(handle.end, Fiber.join(consumer)))
+          Effect.zipRight(Fiber.join(sender), Effect.zipRight(handle.close, Fiber.join(consumer)))
         )
       )
       assert.strictEqual(processed, events)

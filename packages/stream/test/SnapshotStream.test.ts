@@ -22,7 +22,7 @@ describe("SnapshotStream (suspend)", () => {
       const snapshots = yield* counter("suspend", 4)
       const consumer = yield* Effect.fork(Stream.runCollect(snapshots.stream))
       yield* snapshots.sendAll([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
-      yield* snapshots.end
+      yield* snapshots.close
       const out = yield* Fiber.join(consumer)
       assert.deepStrictEqual(Chunk.toReadonlyArray(out), [1, 3, 6, 10, 15, 21, 28, 36, 45, 55])
     })))
@@ -36,7 +36,7 @@ describe("SnapshotStream (suspend)", () => {
         strategy: "suspend"
       })
       yield* evens.sendAll([1, 2, 3, 4, 5])
-      yield* evens.end
+      yield* evens.close
       assert.deepStrictEqual(Chunk.toReadonlyArray(yield* Stream.runCollect(evens.stream)), [2, 4])
     })))
 
@@ -59,7 +59,7 @@ describe("SnapshotStream (suspend)", () => {
       // Reading lets it all through.
       const consumer = yield* Effect.fork(Stream.runCollect(snapshots.stream))
       yield* Fiber.join(producer)
-      yield* snapshots.end
+      yield* snapshots.close
       const out = Chunk.toReadonlyArray(yield* Fiber.join(consumer))
       assert.strictEqual(out.length, 50)
       assert.strictEqual(out[49], (50 * 51) / 2)
@@ -82,7 +82,7 @@ describe("SnapshotStream (suspend)", () => {
       yield* snapshots.send(1000).pipe(Effect.fork)
       const consumer = yield* Effect.fork(Stream.runCollect(snapshots.stream))
       yield* settle
-      yield* snapshots.end
+      yield* snapshots.close
       const out = Chunk.toReadonlyArray(yield* Fiber.join(consumer))
       // Every accepted event, then 1000; the interrupted 1 is not among them.
       assert.deepStrictEqual(out, [...Array.from({ length: accepted }, (_, i) => i + 1), accepted + 1000])
@@ -187,7 +187,7 @@ describe("SnapshotStream (suspend)", () => {
         strategy: "suspend"
       })
       yield* snapshots.sendAll(["a", "b"])
-      yield* snapshots.end
+      yield* snapshots.close
       const consumer = yield* Effect.fork(Stream.runCollect(snapshots.stream))
       yield* TestClock.adjust("1 minute")
       assert.isTrue(Option.isNone(yield* Fiber.poll(consumer)))
@@ -215,7 +215,7 @@ describe("SnapshotStream (latest)", () => {
       yield* snapshots.sendAll(Array.from({ length: 10 }, () => 1))
       yield* settle // the worker handles all ten before anyone reads
       yield* snapshots.sendAll([1, 1])
-      yield* snapshots.end
+      yield* snapshots.close
       const out = Chunk.toReadonlyArray(yield* Stream.runCollect(snapshots.stream))
       assert.deepStrictEqual(out, [{ snapshot: 12, skipped: 11 }])
     })))
@@ -238,7 +238,7 @@ describe("SnapshotStream (latest)", () => {
       }
       // A burst the consumer cannot follow.
       yield* snapshots.sendAll([1, 1, 1, 1])
-      yield* snapshots.end
+      yield* snapshots.close
       yield* Fiber.join(consumer)
       assert.deepStrictEqual(received.slice(0, 5), [1, 2, 3, 4, 5].map((snapshot) => ({ snapshot, skipped: 0 })))
       assert.strictEqual(received[received.length - 1]!.snapshot, 9)
@@ -289,7 +289,7 @@ describe("SnapshotStream ownership", () => {
         yield* snapshots.send(k)
         yield* settle // the worker reuses its buffer after each snapshot was read
       }
-      yield* snapshots.end
+      yield* snapshots.close
       yield* Fiber.join(consumer)
       assert.strictEqual(seen.length, 20)
       seen.forEach((bytes, i) => {
@@ -302,7 +302,7 @@ describe("SnapshotStream ownership", () => {
     Effect.scoped(Effect.gen(function*() {
       const snapshots = yield* reusedBuffer(false)
       yield* snapshots.sendAll([1, 2, 3])
-      yield* snapshots.end
+      yield* snapshots.close
       const out = Chunk.toReadonlyArray(yield* Stream.runCollect(snapshots.stream))
       // Every view shows the last write: this is what the copy above prevents.
       assert.deepStrictEqual(out.map(Bytes.toHex), ["0303030303030303", "0303030303030303", "0303030303030303"])

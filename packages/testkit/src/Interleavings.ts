@@ -20,7 +20,6 @@ import * as FastCheck from "effect/FastCheck"
 import { dual } from "effect/Function"
 import * as internal from "./internal/check.js"
 import type { Deadlock, InterleavingFailure, InvalidExplorationOption, StepLimitExceeded } from "./internal/errors.js"
-import type * as model from "./internal/model.js"
 import { markInterruptible } from "./internal/scheduler.js"
 import type { Strategy } from "./Strategy.js"
 
@@ -56,7 +55,16 @@ export {
  * @since 0.1.0
  * @category models
  */
-export type Decision = model.Decision
+export type Decision =
+  | {
+    readonly _tag: "Pick"
+    readonly step: number
+    readonly fiber: number
+    readonly index: number
+    readonly of: number
+  }
+  | { readonly _tag: "Yield"; readonly step: number; readonly fiber: number }
+  | { readonly _tag: "Interrupt"; readonly step: number; readonly fiber: number }
 
 /**
  * An interleaving to replay: a seed with its strategy, or recorded decisions (an
@@ -65,7 +73,9 @@ export type Decision = model.Decision
  * @since 0.1.0
  * @category models
  */
-export type Interleaving = internal.Interleaving
+export type Interleaving =
+  | { readonly seed: number; readonly strategy: Strategy }
+  | { readonly decisions: ReadonlyArray<Decision> }
 
 /**
  * Limits of one run. `maxSteps` (default 100 000) ends a run that has not finished as a livelock;
@@ -76,7 +86,10 @@ export type Interleaving = internal.Interleaving
  * @since 0.1.0
  * @category models
  */
-export interface ExploreOptions extends internal.ExploreOptions {}
+export interface ExploreOptions {
+  readonly maxSteps?: number | undefined
+  readonly idleTurns?: number | undefined
+}
 
 /**
  * `runs` (default 100) seeded schedules after the unforced one; `seed` (default random, reported
@@ -86,7 +99,12 @@ export interface ExploreOptions extends internal.ExploreOptions {}
  * @since 0.1.0
  * @category models
  */
-export interface CheckOptions extends internal.CheckOptions {}
+export interface CheckOptions extends ExploreOptions {
+  readonly runs?: number | undefined
+  readonly seed?: number | undefined
+  readonly strategy?: Strategy | undefined
+  readonly shrinkRuns?: number | undefined
+}
 
 /**
  * What a passing check explored: its seed, its strategy (with PCT's step estimate resolved), the
@@ -95,7 +113,12 @@ export interface CheckOptions extends internal.CheckOptions {}
  * @since 0.1.0
  * @category models
  */
-export interface CheckReport extends internal.CheckReport {}
+export interface CheckReport {
+  readonly seed: number
+  readonly strategy: Strategy
+  readonly runs: number
+  readonly steps: number
+}
 
 /**
  * Runs `program` under Effect's own schedule, then under `runs` seeded schedules, and fails with

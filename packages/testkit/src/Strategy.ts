@@ -14,19 +14,26 @@
  *
  * @since 0.1.0
  */
-import type * as internal from "./internal/model.js"
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Random {
+  readonly _tag: "Random"
+  readonly preemption: number
+  readonly interruption: number
+}
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface Random extends internal.RandomStrategy {}
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface Pct extends internal.PctStrategy {}
+export interface Pct {
+  readonly _tag: "Pct"
+  readonly depth: number
+  readonly steps: number | undefined
+  readonly interruption: number
+}
 
 /**
  * @since 0.1.0

@@ -1,5 +1,5 @@
 import { describe, it } from "@effect/vitest"
-import { Actor, ActorSystem, Supervisor } from "@weft/actor"
+import { Actor, ActorSystem, Supervision } from "@weft/actor"
 import type { Scope } from "effect"
 import { Cause, Data, Effect, Exit, Fiber, Schedule, Schema, TestClock } from "effect"
 import { Interleavings, Strategy } from "../src/index.js"
@@ -58,14 +58,14 @@ const askTellStop = (mode: "stop" | "drain" | "kill") =>
  * and the child stays stopped: no restart brings it back after it.
  */
 const restartVersusStop = inSystem(Effect.gen(function*() {
-  const group = yield* Supervisor.start({
+  const group = yield* Supervision.start({
     strategy: "one-for-one",
     restarts: Schedule.forever,
-    children: { child: Supervisor.child(counter) }
+    children: { child: Supervision.child(counter) }
   })
   const child = group.children.child
   const crasher = yield* Effect.fork(Actor.tell(child, new Crash()))
-  const stopper = yield* Effect.fork(Supervisor.stopChild(group, "child"))
+  const stopper = yield* Effect.fork(Supervision.stopChild(group, "child"))
   yield* Effect.fork(timePasses)
   yield* noDefect("tell", yield* Fiber.await(crasher))
   yield* noDefect("stopChild", yield* Fiber.await(stopper))

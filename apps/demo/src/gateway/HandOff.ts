@@ -35,7 +35,7 @@ export const handOff = (
   events: HandOffEvents
 ) =>
   Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(restore(arena.allocMany(frames)), (refs) => {
+    Effect.flatMap(restore(arena.allocUpTo(frames)), (refs) => {
       events.stored(refs)
       return Effect.matchEffect(Dispatcher.dispatchBatch(dispatcher, arena, refs), {
         onFailure: (error) => {

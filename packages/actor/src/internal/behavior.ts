@@ -7,14 +7,14 @@ import type * as Actor from "../Actor.js"
 import type { Terminated } from "../Terminated.js"
 
 /** @internal */
-export const BehaviorTypeId: unique symbol = Symbol.for("@weft/actor/Behavior") as never
+export const BehaviorTypeId: Actor.BehaviorTypeId = Symbol.for("@weft/actor/Behavior") as Actor.BehaviorTypeId
 
 /** @internal */
-export const RepliedTypeId: unique symbol = Symbol.for("@weft/actor/Replied") as never
+export const RepliedTypeId: Actor.RepliedTypeId = Symbol.for("@weft/actor/Replied") as Actor.RepliedTypeId
 
 /** @internal */
 export class RepliedImpl<A, S> implements Actor.Replied<A, S> {
-  readonly [RepliedTypeId]: typeof RepliedTypeId = RepliedTypeId
+  readonly [RepliedTypeId]: Actor.RepliedTypeId = RepliedTypeId
   constructor(readonly reply: A, readonly state: S) {}
 }
 

@@ -8,7 +8,7 @@ import { Deferred, Equal, Hash, Inspectable, MetricLabel, Predicate } from "effe
 import { pipeArguments } from "effect/Pipeable"
 import type * as Actor from "../Actor.js"
 import type * as ActorSystemModule from "../ActorSystem.js"
-import type { RestartType } from "../Supervisor.js"
+import type { RestartType } from "../Supervision.js"
 import type { Terminated } from "../Terminated.js"
 import { type AskParty, type AskWait, makeCurrentParty } from "./askWait.js"
 import type { Envelope } from "./envelope.js"
@@ -137,9 +137,9 @@ export class ActorCell implements AskParty {
   group: GroupLink | undefined = undefined
   /** The name its group knows it by. */
   key: string | undefined = undefined
-  /** When its group restarts it (see `Supervisor.RestartType`). */
+  /** When its group restarts it (see `Supervision.RestartType`). */
   restart: RestartType = "transient"
-  /** Its group (or `Supervisor.stopChild`) is stopping it: it is not restarted any more. */
+  /** Its group (or `Supervision.stopChild`) is stopping it: it is not restarted any more. */
   leaving = false
   /**
    * True while the loop waits on its lanes: a `Kill` pushed then is taken by the loop itself.

@@ -5,7 +5,9 @@ import type * as Reliable from "../Reliable.js"
 export const TypeId: Reliable.TypeId = Symbol.for("@weft/actor/Reliable") as Reliable.TypeId
 
 /** @internal */
-export const SettledTypeId: unique symbol = Symbol.for("@weft/actor/Reliable/Settled") as never
+export const SettledTypeId: Reliable.SettledTypeId = Symbol.for(
+  "@weft/actor/Reliable/Settled"
+) as Reliable.SettledTypeId
 
 /** @internal */
 export const TaggedClass = <Tag extends string>(tag: Tag) => {
@@ -22,7 +24,7 @@ export const isReliable = (u: object): u is Reliable.Reliable => TypeId in u
 
 /** @internal */
 export class SettledImpl<S> implements Reliable.Settled<S> {
-  readonly [SettledTypeId]: typeof SettledTypeId = SettledTypeId
+  readonly [SettledTypeId]: Reliable.SettledTypeId = SettledTypeId
   constructor(readonly state: S, readonly settlement: Reliable.Settlement) {}
 }
 

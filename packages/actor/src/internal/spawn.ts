@@ -16,7 +16,7 @@ import {
 } from "../ActorError.js"
 import type * as ActorSystemModule from "../ActorSystem.js"
 import { LifecycleEvent } from "../Lifecycle.js"
-import type { RestartType } from "../Supervisor.js"
+import type { RestartType } from "../Supervision.js"
 import type { TerminationReason } from "../Terminated.js"
 import { ForkedFrom } from "./askWait.js"
 import type { AnyBehavior } from "./behavior.js"

@@ -8,7 +8,7 @@ import { Exit } from "effect"
  *
  * @internal
  */
-export class SystemLane<A> implements Readiness.Readable<A> {
+export class SystemLane<A> implements Readiness.Claimable<A> {
   private items: Array<A> = []
   private head = 0
   private waker: (() => void) | undefined = undefined

@@ -182,7 +182,7 @@ const offerEach = (
  *
  * @internal
  */
-export const tellAll = (
+export const tellEach = (
   targets: ReadonlyArray<Actor.ActorRef<never>>,
   message: Actor.Message
 ): Effect.Effect<void, TellError> =>
@@ -193,7 +193,7 @@ export const tellAll = (
   )
 
 /** @internal */
-export const tellMany: {
+export const tellAll: {
   <Msg extends Actor.Message>(messages: Iterable<Msg>): (self: Actor.ActorRef<Msg>) => Effect.Effect<void, TellError>
   <Msg extends Actor.Message>(self: Actor.ActorRef<Msg>, messages: Iterable<Msg>): Effect.Effect<void, TellError>
 } = dual(

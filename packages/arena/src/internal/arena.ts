@@ -8,35 +8,24 @@ import type * as Scope from "effect/Scope"
 import type * as Arena from "../Arena.js"
 import type * as MessageRef from "../MessageRef.js"
 import {
-  ArenaClosed,
+  type ArenaClosed,
   ArenaFull,
-  InvalidArenaConfig,
-  InvalidCount,
+  type InvalidArenaConfig,
+  type InvalidCount,
   PayloadTooLarge,
-  RefcountOverflow,
-  StaleRef
+  type RefcountOverflow,
+  type StaleRef
 } from "./errors.js"
-import { metricsFor } from "./metrics.js"
-import { maxRefcount, Slots } from "./slots.js"
+import { validate } from "./options.js"
+import { ArenaStore, noTags } from "./store.js"
 
 /** @internal */
 export const TypeId: Arena.TypeId = Symbol.for("@weft/arena/Arena") as Arena.TypeId
-
-/**
- * The largest capacity: beyond 2^24 slots the typed arrays alone would take over 300 MiB, which
- * is a sign of a misconfiguration rather than a real need.
- *
- * @internal
- */
-export const maxCapacity = 2 ** 24
 
 /** How many leaked refs the close report names; the count is always exact. */
 const leakSampleSize = 8
 
 const emptyRefs: ReadonlyArray<MessageRef.MessageRef> = []
-
-/** Metric updates without extra tags: the metrics' keys carry the arena tag already. */
-const noTags: ReadonlyArray<never> = []
 
 /** Where a suspended `alloc` stands; every transition happens inside one synchronous step. */
 type WaiterState = "waiting" | "granted" | "taken" | "closed" | "abandoned"
@@ -81,41 +70,15 @@ class Refused {
 }
 
 /** @internal */
-export class ArenaImpl<A> implements Arena.Arena<A> {
+export class ArenaImpl<A> extends ArenaStore<A> implements Arena.Arena<A> {
   declare readonly [TypeId]: Arena.TypeId
-  readonly slots: Slots<A>
-  readonly name: string
-  readonly metrics: Arena.ArenaMetrics
-  private readonly maxBytes: number
-  private readonly bytesOf: (value: A) => number
-  private readonly adopt: (value: A) => A
-  private readonly adoptMany: ((values: ReadonlyArray<A>) => ReadonlyArray<A>) | undefined
   private readonly failWhenFull: boolean
   private head: Waiter<A> | undefined = undefined
   private tail: Waiter<A> | undefined = undefined
-  private waiting = 0
-  private closed = false
-  private allocs = 0
-  private frees = 0
-  private staleAccesses = 0
-  private highWater = 0
-  private leaked = 0
-  private leakedSample: ReadonlyArray<MessageRef.MessageRef> = []
 
   constructor(options: Arena.Options<A>, generationBits: number) {
-    this.slots = new Slots(options.capacity, generationBits)
-    this.name = options.name ?? "arena"
-    this.maxBytes = options.maxBytes ?? Infinity
-    this.bytesOf = options.bytesOf ?? (() => 0)
-    this.adopt = options.adopt ?? identity
-    this.adoptMany = options.adoptMany
+    super(options, generationBits)
     this.failWhenFull = options.onFull === "fail"
-    this.metrics = metricsFor(this.name)
-    this.metrics.capacity.unsafeUpdate(options.capacity, noTags)
-    this.metrics.live.unsafeUpdate(0, noTags)
-    this.metrics.bytes.unsafeUpdate(0, noTags)
-    this.metrics.waiting.unsafeUpdate(0, noTags)
-    this.metrics.highWater.unsafeUpdate(0, noTags)
   }
 
   pipe() {
@@ -148,7 +111,7 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
     )
   }
 
-  allocMany(
+  allocUpTo(
     values: ReadonlyArray<A>
   ): Effect.Effect<ReadonlyArray<MessageRef.MessageRef>, ArenaFull | PayloadTooLarge | ArenaClosed> {
     if (values.length === 0) return Effect.succeed(emptyRefs)
@@ -175,133 +138,6 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
         (ref) => Effect.as(Effect.addFinalizer(() => Effect.ignore(this.release(ref))), ref)
       )
     )
-  }
-
-  get(ref: MessageRef.MessageRef): Effect.Effect<A, StaleRef | ArenaClosed> {
-    return Effect.suspend(() => {
-      const index = this.liveIndex(ref)
-      return index < 0 ? this.refuse(ref) : Effect.succeed(this.slots.values[index] as A)
-    })
-  }
-
-  getMany(refs: ReadonlyArray<MessageRef.MessageRef>): Effect.Effect<ReadonlyArray<A>, StaleRef | ArenaClosed> {
-    return Effect.suspend(() => {
-      const values = new Array<A>(refs.length)
-      for (let i = 0; i < refs.length; i++) {
-        const index = this.liveIndex(refs[i]!)
-        if (index < 0) return this.refuse(refs[i]!)
-        values[i] = this.slots.values[index] as A
-      }
-      return Effect.succeed(values)
-    })
-  }
-
-  getOption(ref: MessageRef.MessageRef): Effect.Effect<Option.Option<A>, ArenaClosed> {
-    return Effect.suspend(() => {
-      if (this.closed) return Effect.fail(this.closedError())
-      const index = this.slots.indexOf(ref)
-      if (index >= 0) return Effect.succeed(Option.some(this.slots.values[index] as A))
-      this.countStaleAccess()
-      return Effect.succeed(Option.none())
-    })
-  }
-
-  retain(ref: MessageRef.MessageRef): Effect.Effect<void, StaleRef | RefcountOverflow | ArenaClosed> {
-    return Effect.suspend((): Effect.Effect<void, StaleRef | RefcountOverflow | ArenaClosed> => {
-      const index = this.liveIndex(ref)
-      if (index < 0) return this.refuse(ref)
-      return this.retainAt(index) ? Effect.void : Effect.fail(new RefcountOverflow({ ref, max: maxRefcount }))
-    })
-  }
-
-  release(ref: MessageRef.MessageRef): Effect.Effect<void, StaleRef | ArenaClosed> {
-    return Effect.suspend(() => {
-      const index = this.liveIndex(ref)
-      if (index < 0) return this.refuse(ref)
-      this.releaseAt(index)
-      return Effect.void
-    })
-  }
-
-  retainMany(
-    refs: ReadonlyArray<MessageRef.MessageRef>,
-    times: number
-  ): Effect.Effect<void, StaleRef | RefcountOverflow | InvalidCount | ArenaClosed> {
-    return Effect.suspend((): Effect.Effect<void, StaleRef | RefcountOverflow | InvalidCount | ArenaClosed> => {
-      if (!Number.isSafeInteger(times) || times < 0) return Effect.fail(new InvalidCount({ count: times }))
-      if (this.closed) return Effect.fail(this.closedError())
-      if (times === 0) return Effect.void
-      const refcounts = this.slots.refcounts
-      // All or nothing: a stale ref or an overflow part-way undoes the counts already added
-      // (counting duplicates exactly, since each occurrence was added on its own).
-      for (let i = 0; i < refs.length; i++) {
-        const ref = refs[i]!
-        const index = this.slots.indexOf(ref)
-        const overflows = index >= 0 && refcounts[index]! > maxRefcount - times
-        if (index < 0 || overflows) {
-          for (let j = 0; j < i; j++) refcounts[refs[j]!.index] = refcounts[refs[j]!.index]! - times
-          return overflows ? Effect.fail(new RefcountOverflow({ ref, max: maxRefcount })) : this.refuse(ref)
-        }
-        refcounts[index] = refcounts[index]! + times
-      }
-      return Effect.void
-    })
-  }
-
-  releaseMany(refs: ReadonlyArray<MessageRef.MessageRef>): Effect.Effect<number, ArenaClosed> {
-    return Effect.suspend(() => {
-      if (this.closed) return Effect.fail(this.closedError())
-      let stale = 0
-      let freed = 0
-      for (let i = 0; i < refs.length; i++) {
-        const index = this.slots.indexOf(refs[i]!)
-        if (index < 0) stale++
-        else if (this.slots.release(index)) freed++
-      }
-      if (stale > 0) {
-        this.staleAccesses += stale
-        this.metrics.staleAccesses.unsafeUpdate(stale, noTags)
-      }
-      if (freed > 0) this.freed(freed)
-      return Effect.succeed(stale)
-    })
-  }
-
-  use<B, E, R>(
-    ref: MessageRef.MessageRef,
-    f: (value: A) => Effect.Effect<B, E, R>
-  ): Effect.Effect<B, E | StaleRef | RefcountOverflow | ArenaClosed, R> {
-    // The borrow is a retain taken and paired with its release in one uninterruptible step, so
-    // `f` may be interrupted anywhere without leaking the count.
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.suspend((): Effect.Effect<B, E | StaleRef | RefcountOverflow | ArenaClosed, R> => {
-        const index = this.liveIndex(ref)
-        if (index < 0) return this.refuse(ref)
-        if (!this.retainAt(index)) return Effect.fail(new RefcountOverflow({ ref, max: maxRefcount }))
-        const value = this.slots.values[index] as A
-        return Effect.ensuring(restore(Effect.suspend(() => f(value))), Effect.sync(() => this.endBorrow(ref)))
-      })
-    )
-  }
-
-  get stats(): Effect.Effect<Arena.Stats> {
-    return Effect.sync(() => this.unsafeStats())
-  }
-
-  unsafeStats(): Arena.Stats {
-    return {
-      capacity: this.slots.capacity,
-      live: this.slots.live,
-      bytes: this.slots.bytes,
-      highWater: this.highWater,
-      allocs: this.allocs,
-      frees: this.frees,
-      staleAccesses: this.staleAccesses,
-      waiting: this.waiting,
-      closed: this.closed,
-      leaked: this.leaked,
-      leakedSample: this.leakedSample
-    }
   }
 
   /**
@@ -498,13 +334,8 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
     waiter.state = "abandoned"
   }
 
-  // ---------------------------------------------------------------------------------------------
-  // Slot bookkeeping
-
-  private insert(value: A, size: number): MessageRef.MessageRef {
-    const ref = this.slots.insert(value, size)
-    this.inserted(1)
-    return ref
+  protected roomFreed(): void {
+    if (this.head !== undefined) this.grantWaiters()
   }
 
   /**
@@ -538,65 +369,6 @@ export class ArenaImpl<A> implements Arena.Arena<A> {
     this.inserted(to - from)
     return refs
   }
-
-  private inserted(count: number): void {
-    const live = this.slots.live
-    this.allocs += count
-    if (live > this.highWater) {
-      this.highWater = live
-      this.metrics.highWater.unsafeUpdate(live, noTags)
-    }
-    this.metrics.allocs.unsafeUpdate(count, noTags)
-    this.metrics.live.unsafeUpdate(live, noTags)
-    this.metrics.bytes.unsafeUpdate(this.slots.bytes, noTags)
-  }
-
-  private releaseAt(index: number): void {
-    if (this.slots.release(index)) this.freed(1)
-  }
-
-  /** Books `count` slots just freed and hands the room to waiting allocations. */
-  private freed(count: number): void {
-    this.frees += count
-    this.metrics.frees.unsafeUpdate(count, noTags)
-    this.metrics.live.unsafeUpdate(this.slots.live, noTags)
-    this.metrics.bytes.unsafeUpdate(this.slots.bytes, noTags)
-    if (this.head !== undefined) this.grantWaiters()
-  }
-
-  private retainAt(index: number): boolean {
-    const count = this.slots.refcounts[index]!
-    if (count === maxRefcount) return false
-    this.slots.refcounts[index] = count + 1
-    return true
-  }
-
-  private endBorrow(ref: MessageRef.MessageRef): void {
-    // After close the slot was freed with everything else; its generation no longer matches.
-    const index = this.liveIndex(ref)
-    if (index >= 0) this.releaseAt(index)
-  }
-
-  /** The slot of a live ref, or -1 when the ref is stale or the arena closed. */
-  private liveIndex(ref: MessageRef.MessageRef): number {
-    return this.closed ? -1 : this.slots.indexOf(ref)
-  }
-
-  /** The failure for a ref `liveIndex` turned down. */
-  private refuse(ref: MessageRef.MessageRef): Effect.Effect<never, StaleRef | ArenaClosed> {
-    if (this.closed) return Effect.fail(this.closedError())
-    this.countStaleAccess()
-    return Effect.fail(new StaleRef({ ref, currentGeneration: this.slots.generationAt(ref.index) }))
-  }
-
-  private countStaleAccess(): void {
-    this.staleAccesses++
-    this.metrics.staleAccesses.unsafeUpdate(1, noTags)
-  }
-
-  private closedError(): ArenaClosed {
-    return new ArenaClosed({ arena: this.name })
-  }
 }
 
 Object.defineProperty(ArenaImpl.prototype, TypeId, { value: TypeId })
@@ -606,34 +378,6 @@ Object.defineProperty(ArenaImpl.prototype, TypeId, { value: TypeId })
 
 /** @internal */
 export const isArena = (u: unknown): u is Arena.Arena<unknown> => typeof u === "object" && u !== null && TypeId in u
-
-/** @internal */
-export const validate = <A>(options: Arena.Options<A>): InvalidArenaConfig | undefined => {
-  const { capacity, maxBytes, onFull } = options
-  if (!Number.isSafeInteger(capacity) || capacity < 1 || capacity > maxCapacity) {
-    return new InvalidArenaConfig({
-      option: "capacity",
-      value: capacity,
-      expected: `an integer from 1 to ${maxCapacity}`
-    })
-  }
-  if (maxBytes !== undefined) {
-    if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
-      return new InvalidArenaConfig({ option: "maxBytes", value: maxBytes, expected: "a positive integer" })
-    }
-    if (options.bytesOf === undefined) {
-      return new InvalidArenaConfig({
-        option: "bytesOf",
-        value: undefined,
-        expected: "a function that weighs each value, because maxBytes is set"
-      })
-    }
-  }
-  if (onFull !== undefined && onFull !== "suspend" && onFull !== "fail") {
-    return new InvalidArenaConfig({ option: "onFull", value: onFull, expected: `"suspend" or "fail"` })
-  }
-  return undefined
-}
 
 /**
  * `generationBits` is the tests' hook: a narrow generation counter wraps after a few reuses, so a
@@ -674,13 +418,13 @@ export const tryAlloc = dual(
 )
 
 /** @internal */
-export const allocMany = dual(
+export const allocUpTo = dual(
   2,
   <A>(
     self: Arena.Arena<A>,
     values: ReadonlyArray<A>
   ): Effect.Effect<ReadonlyArray<MessageRef.MessageRef>, ArenaFull | PayloadTooLarge | ArenaClosed> =>
-    self.allocMany(values)
+    self.allocUpTo(values)
 )
 
 /** @internal */
@@ -700,12 +444,12 @@ export const get = dual(
 )
 
 /** @internal */
-export const getMany = dual(
+export const getAll = dual(
   2,
   <A>(
     self: Arena.Arena<A>,
     refs: ReadonlyArray<MessageRef.MessageRef>
-  ): Effect.Effect<ReadonlyArray<A>, StaleRef | ArenaClosed> => self.getMany(refs)
+  ): Effect.Effect<ReadonlyArray<A>, StaleRef | ArenaClosed> => self.getAll(refs)
 )
 
 /** @internal */
@@ -732,20 +476,20 @@ export const release = dual(
 )
 
 /** @internal */
-export const retainMany = dual(
+export const retainAll = dual(
   (args) => isArena(args[0]),
   <A>(
     self: Arena.Arena<A>,
     refs: ReadonlyArray<MessageRef.MessageRef>,
     times = 1
-  ): Effect.Effect<void, StaleRef | RefcountOverflow | InvalidCount | ArenaClosed> => self.retainMany(refs, times)
+  ): Effect.Effect<void, StaleRef | RefcountOverflow | InvalidCount | ArenaClosed> => self.retainAll(refs, times)
 )
 
 /** @internal */
-export const releaseMany = dual(
+export const releaseAll = dual(
   2,
   <A>(self: Arena.Arena<A>, refs: ReadonlyArray<MessageRef.MessageRef>): Effect.Effect<number, ArenaClosed> =>
-    self.releaseMany(refs)
+    self.releaseAll(refs)
 )
 
 /** @internal */

@@ -109,7 +109,7 @@ export class InvalidArenaConfig extends Data.TaggedError("InvalidArenaConfig")<{
 }
 
 /**
- * A count argument (e.g. `retainMany`'s `times`) that is not a non-negative safe integer. Nothing
+ * A count argument (e.g. `retainAll`'s `times`) that is not a non-negative safe integer. Nothing
  * was changed.
  *
  * @since 0.1.0

@@ -11,10 +11,14 @@ import { everything, untilClosed } from "./stream.js"
 import { WaiterList } from "./waiters.js"
 
 /** @internal */
-export const SenderTypeId: unique symbol = Symbol.for("@weft/channel/Broadcast/Sender")
+export const SenderTypeId: Broadcast.SenderTypeId = Symbol.for(
+  "@weft/channel/Broadcast/Sender"
+) as Broadcast.SenderTypeId
 
 /** @internal */
-export const SubscriptionTypeId: unique symbol = Symbol.for("@weft/channel/Broadcast/Subscription")
+export const SubscriptionTypeId: Broadcast.SubscriptionTypeId = Symbol.for(
+  "@weft/channel/Broadcast/Subscription"
+) as Broadcast.SubscriptionTypeId
 
 const senderVariance = { _A: (_: unknown): void => {} }
 const subscriptionVariance = { _A: (_: never) => _ }
@@ -152,11 +156,11 @@ class SubscriptionState<A> {
     return values
   }
 
-  /** `recvMany(max)`, made once per `max` as `Mpsc` does. */
+  /** `recvUpTo(max)`, made once per `max` as `Mpsc` does. */
   many: Effect.Effect<Chunk.Chunk<A>, ChannelClosed | Lagged> | undefined = undefined
   manyMax = 0
 
-  recvMany(max: number): Effect.Effect<Chunk.Chunk<A>, ChannelClosed | Lagged> {
+  recvUpTo(max: number): Effect.Effect<Chunk.Chunk<A>, ChannelClosed | Lagged> {
     const limit = max >= 1 ? Math.floor(max) : 1
     if (this.many === undefined || this.manyMax !== limit) {
       this.manyMax = limit
@@ -286,10 +290,10 @@ export const subscribeScoped = <A>(
 export const recv = <A>(self: Broadcast.Subscription<A>): Effect.Effect<A, ChannelClosed | Lagged> => stateOf(self).recv
 
 /** @internal */
-export const recvMany: {
+export const recvUpTo: {
   (max: number): <A>(self: Broadcast.Subscription<A>) => Effect.Effect<Chunk.Chunk<A>, ChannelClosed | Lagged>
   <A>(self: Broadcast.Subscription<A>, max: number): Effect.Effect<Chunk.Chunk<A>, ChannelClosed | Lagged>
-} = dual(2, <A>(self: Broadcast.Subscription<A>, max: number) => stateOf(self).recvMany(max))
+} = dual(2, <A>(self: Broadcast.Subscription<A>, max: number) => stateOf(self).recvUpTo(max))
 
 /** @internal */
 export const toStream = <A>(

@@ -11,10 +11,10 @@ import { everything, untilClosed } from "./stream.js"
 import { WaiterList } from "./waiters.js"
 
 /** @internal */
-export const SenderTypeId: unique symbol = Symbol.for("@weft/channel/Mpsc/Sender")
+export const SenderTypeId: Mpsc.SenderTypeId = Symbol.for("@weft/channel/Mpsc/Sender") as Mpsc.SenderTypeId
 
 /** @internal */
-export const ReceiverTypeId: unique symbol = Symbol.for("@weft/channel/Mpsc/Receiver")
+export const ReceiverTypeId: Mpsc.ReceiverTypeId = Symbol.for("@weft/channel/Mpsc/Receiver") as Mpsc.ReceiverTypeId
 
 const senderVariance = { _A: (_: unknown): void => {} }
 const receiverVariance = { _A: (_: never) => _ }
@@ -62,7 +62,7 @@ class MpscChannel<A> {
   readonly claim = (): Exit.Exit<A, ChannelClosed> | undefined =>
     this.buffer.length > 0 ? Exit.succeed(this.takeOne()) : this.ended()
 
-  recvMany(max: number): Effect.Effect<Chunk.Chunk<A>, ChannelClosed> {
+  recvUpTo(max: number): Effect.Effect<Chunk.Chunk<A>, ChannelClosed> {
     const limit = max >= 1 ? Math.floor(max) : 1
     if (this.many === undefined || this.manyMax !== limit) {
       this.manyMax = limit
@@ -261,10 +261,10 @@ export const reserve = <A>(self: Mpsc.Sender<A>): Effect.Effect<Mpsc.Permit<A>, 
 export const recv = <A>(self: Mpsc.Receiver<A>): Effect.Effect<A, ChannelClosed> => channelOf(self).recv
 
 /** @internal */
-export const recvMany: {
+export const recvUpTo: {
   (max: number): <A>(self: Mpsc.Receiver<A>) => Effect.Effect<Chunk.Chunk<A>, ChannelClosed>
   <A>(self: Mpsc.Receiver<A>, max: number): Effect.Effect<Chunk.Chunk<A>, ChannelClosed>
-} = dual(2, <A>(self: Mpsc.Receiver<A>, max: number) => channelOf(self).recvMany(max))
+} = dual(2, <A>(self: Mpsc.Receiver<A>, max: number) => channelOf(self).recvUpTo(max))
 
 /** @internal */
 export const toStream = <A>(
@@ -272,7 +272,7 @@ export const toStream = <A>(
   options?: { readonly maxChunkSize?: number | undefined }
 ): Stream.Stream<A> => {
   const channel = channelOf(self)
-  return untilClosed(channel.recvMany(options?.maxChunkSize ?? everything))
+  return untilClosed(channel.recvUpTo(options?.maxChunkSize ?? everything))
 }
 
 /** @internal */

@@ -8,10 +8,12 @@ import { ChannelEnd } from "./end.js"
 import { WaiterList } from "./waiters.js"
 
 /** @internal */
-export const SenderTypeId: unique symbol = Symbol.for("@weft/channel/Oneshot/Sender")
+export const SenderTypeId: Oneshot.SenderTypeId = Symbol.for("@weft/channel/Oneshot/Sender") as Oneshot.SenderTypeId
 
 /** @internal */
-export const ReceiverTypeId: unique symbol = Symbol.for("@weft/channel/Oneshot/Receiver")
+export const ReceiverTypeId: Oneshot.ReceiverTypeId = Symbol.for(
+  "@weft/channel/Oneshot/Receiver"
+) as Oneshot.ReceiverTypeId
 
 const senderVariance = { _A: (_: unknown): void => {}, _E: (_: unknown): void => {} }
 const receiverVariance = { _A: (_: never) => _, _E: (_: never) => _ }

@@ -8,10 +8,10 @@ import { ChannelEnd } from "./end.js"
 import { WaiterList } from "./waiters.js"
 
 /** @internal */
-export const SenderTypeId: unique symbol = Symbol.for("@weft/channel/Watch/Sender")
+export const SenderTypeId: Watch.SenderTypeId = Symbol.for("@weft/channel/Watch/Sender") as Watch.SenderTypeId
 
 /** @internal */
-export const ReceiverTypeId: unique symbol = Symbol.for("@weft/channel/Watch/Receiver")
+export const ReceiverTypeId: Watch.ReceiverTypeId = Symbol.for("@weft/channel/Watch/Receiver") as Watch.ReceiverTypeId
 
 const senderVariance = { _A: (_: unknown): void => {} }
 const receiverVariance = { _A: (_: never) => _ }

@@ -11,7 +11,7 @@ export interface Scenario {
   readonly capacity: number
   /** `batch`: one `sendAll` instead of one `send` per message. */
   readonly producers: ReadonlyArray<{ readonly count: number; readonly batch: boolean }>
-  /** `many` 0: `recv`; otherwise `recvMany(many)`. `pause`: yields between receives. */
+  /** `many` 0: `recv`; otherwise `recvUpTo(many)`. `pause`: yields between receives. */
   readonly consumers: ReadonlyArray<{ readonly many: number; readonly pause: number }>
   /** After `after` yields, interrupt fiber number `target` (producers first, then consumers). */
   readonly interrupts: ReadonlyArray<{ readonly after: number; readonly target: number }>
@@ -75,7 +75,7 @@ export const run = (s: Scenario): Effect.Effect<Report> =>
         if (many === 0) {
           yield* Effect.map(Mpsc.recv(rx), (m) =>
             received.push(m))
-        } else yield* Effect.map(Mpsc.recvMany(rx, many), (ms) => received.push(...ms))
+        } else yield* Effect.map(Mpsc.recvUpTo(rx, many), (ms) => received.push(...ms))
         yield* yieldTimes(pause)
       }))))
     const fibers = [...producers, ...consumers]

@@ -7,7 +7,7 @@ import { ActorError } from "@weft/actor"
 import type { ActorSystem } from "@weft/actor"
 import { Cause, Clock, Deferred, Effect, Exit, type Layer, Option, type Scope } from "effect"
 import type * as ClusterEntity from "../ClusterEntity.js"
-import { EntityFailed } from "../ClusterError.js"
+import { EntityFailed } from "../ClusterEntityError.js"
 
 /** The header that carries an ask's deadline (epoch milliseconds) to the runner that owns the entity. */
 export const deadlineHeader = "weft-ask-deadline"

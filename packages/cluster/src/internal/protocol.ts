@@ -4,7 +4,7 @@ import * as Rpc from "@effect/rpc/Rpc"
 import type { Actor } from "@weft/actor"
 import { Duration, Predicate, Schema } from "effect"
 import type * as ClusterEntity from "../ClusterEntity.js"
-import { EntityFailed } from "../ClusterError.js"
+import { EntityFailed } from "../ClusterEntityError.js"
 
 /** @internal */
 export const TypeId: ClusterEntity.TypeId = Symbol.for("@weft/cluster/ClusterEntity") as ClusterEntity.TypeId

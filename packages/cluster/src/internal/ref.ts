@@ -4,11 +4,13 @@ import { Clock, Duration, Effect, Inspectable, Predicate } from "effect"
 import { dual } from "effect/Function"
 import { pipeArguments } from "effect/Pipeable"
 import type * as ClusterEntity from "../ClusterEntity.js"
-import { AskTimeout, EntityFailed } from "../ClusterError.js"
+import { AskTimeout, EntityFailed } from "../ClusterEntityError.js"
 import { deadlineHeader } from "./entity.js"
 
 /** @internal */
-export const RefTypeId: unique symbol = Symbol.for("@weft/cluster/EntityRef") as never
+export const EntityRefTypeId: ClusterEntity.EntityRefTypeId = Symbol.for(
+  "@weft/cluster/EntityRef"
+) as ClusterEntity.EntityRefTypeId
 
 /** One method per message tag, as `@effect/cluster` builds it for the entity's Rpcs. */
 type UntypedClient = Record<
@@ -29,7 +31,7 @@ interface EntityRefImpl extends ClusterEntity.EntityRef<never> {
 }
 
 const RefProto = {
-  [RefTypeId]: { _M: (_: never) => undefined },
+  [EntityRefTypeId]: { _M: (_: never) => undefined },
   pipe() {
     // eslint-disable-next-line prefer-rest-params
     return pipeArguments(this, arguments)
@@ -46,7 +48,8 @@ const RefProto = {
 }
 
 /** @internal */
-export const isEntityRef = (u: unknown): u is ClusterEntity.EntityRef<never> => Predicate.hasProperty(u, RefTypeId)
+export const isEntityRef = (u: unknown): u is ClusterEntity.EntityRef<never> =>
+  Predicate.hasProperty(u, EntityRefTypeId)
 
 /** @internal */
 export const ref: {

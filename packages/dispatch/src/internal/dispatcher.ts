@@ -11,7 +11,7 @@ import type * as Dispatcher from "../Dispatcher.js"
 type TellError = ActorError.TellError
 
 /** @internal */
-export const TypeId: unique symbol = Symbol.for("@weft/actor/Dispatcher") as never
+export const TypeId: Dispatcher.TypeId = Symbol.for("@weft/dispatch/Dispatcher") as Dispatcher.TypeId
 
 /**
  * A plugin as a node of the hash ring. The key is long and distinctive on purpose: the ring
@@ -157,7 +157,7 @@ export const dispatch = <M extends Actor.Message>(
   if (targets.length === 0) {
     return Effect.sync(() => impl.deadLetter(message, "NoRoute"))
   }
-  return Router.tellAll(targets, message)
+  return Router.tellEach(targets, message)
 }
 
 /** @internal */

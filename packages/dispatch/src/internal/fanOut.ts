@@ -41,7 +41,7 @@ class Settle<A> extends Effectable.Class<void> {
     // `catchAll` rather than `ignore`: one fiber step less on every delivery.
     return this.one !== undefined
       ? Effect.catchAll(Arena.release(this.arena, this.one), () => Effect.void)
-      : Effect.catchAll(Arena.releaseMany(this.arena, this.many), () => Effect.void)
+      : Effect.catchAll(Arena.releaseAll(this.arena, this.many), () => Effect.void)
   }
 }
 
@@ -104,7 +104,7 @@ export const dispatchCarrying = <A, D extends Actor.Message>(
       }
       const extra = targets.length - 1
       // Bound first: inline, TypeScript loses `catchTag`'s inference against the typed-ref overloads.
-      const retain = Arena.retainMany(arena, refs, extra)
+      const retain = Arena.retainAll(arena, refs, extra)
       return Effect.zipRight(
         // The count is positive here, so InvalidCount would be a bug.
         Effect.catchTag(retain, "InvalidCount", Effect.die),
@@ -122,7 +122,7 @@ export const dispatchCarrying = <A, D extends Actor.Message>(
       owned = 0
       const all = times === 1 ? refs : Array.from({ length: times }, () =>
         refs).flat()
-      return Effect.ignore(Arena.releaseMany(arena, all))
+      return Effect.ignore(Arena.releaseAll(arena, all))
     })
     return Effect.ensuring(fanOut, releaseOwned)
   })
@@ -200,7 +200,7 @@ const planBatch = <D extends Actor.Message>(
 }
 
 /** @internal */
-export const dispatchRefs = <A, D extends Actor.Message>(
+export const dispatchRefAll = <A, D extends Actor.Message>(
   self: Dispatcher.Dispatcher<D>,
   arena: Arena.Arena<A>,
   refs: ReadonlyArray<MessageRef.MessageRef>,
@@ -259,20 +259,20 @@ export const dispatchRefs = <A, D extends Actor.Message>(
       })
       if (plan.extra === 0 && (plan.extraEach === undefined || plan.extraEach.length === 0)) return start
       const retain = plan.extraEach === undefined
-        ? Arena.retainMany(arena, refs, plan.extra)
-        : Arena.retainMany(arena, plan.extraEach, 1)
+        ? Arena.retainAll(arena, refs, plan.extra)
+        : Arena.retainAll(arena, plan.extraEach, 1)
       // The counts are never negative here, so InvalidCount would be a bug.
       return Effect.zipRight(Effect.catchTag(retain, "InvalidCount", Effect.die), start)
     }))
     const releaseOwned = Effect.suspend(() => {
       // Not retained (a stale ref, a closed arena): nothing was sent and the caller's references
       // are all still here.
-      if (!retained) return Effect.ignore(Arena.releaseMany(arena, refs))
+      if (!retained) return Effect.ignore(Arena.releaseAll(arena, refs))
       const owned = plan.unrouted
       for (const lane of lanes) {
         for (let entry = lane.next; entry < lane.count; entry++) owned.push(refAt(lane, entry))
       }
-      return owned.length === 0 ? Effect.void : Effect.ignore(Arena.releaseMany(arena, owned))
+      return owned.length === 0 ? Effect.void : Effect.ignore(Arena.releaseAll(arena, owned))
     })
     return Effect.ensuring(fanOut, releaseOwned)
   })

@@ -2,6 +2,7 @@ import type { Readiness } from "@weft/channel"
 import type { Cause, Clock, Fiber, Random } from "effect"
 import { Duration, Effect, Exit, FiberId, Predicate } from "effect"
 import { pipeArguments } from "effect/Pipeable"
+import type * as Select from "../Select.js"
 import { AllBranchesDisabled } from "../SelectError.js"
 
 // -----------------------------------------------------------------------------
@@ -9,11 +10,11 @@ import { AllBranchesDisabled } from "../SelectError.js"
 // -----------------------------------------------------------------------------
 
 /** @internal */
-export const BranchTypeId: unique symbol = Symbol.for("@weft/select/Branch")
+export const BranchTypeId: Select.BranchTypeId = Symbol.for("@weft/select/Branch") as Select.BranchTypeId
 
 /**
  * Where a branch's value comes from.
- * - `Readiness`: a synchronous claim that returns an `Exit` (the `Readable` protocol).
+ * - `Readiness`: a synchronous claim that returns an `Exit` (the `Claimable` protocol).
  * - `Effectful`: a claim that may return any effect, run after the claim. Only for sources that
  *   nothing consumes (a `Deferred` completed with an effect), so running it later loses nothing.
  * - `Sleep` / `Until`: a point in time on the fiber's `Clock`, armed when the select starts. An

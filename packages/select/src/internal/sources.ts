@@ -7,15 +7,15 @@ import { deferredReadiness, mailboxReadiness } from "./effectCompat.js"
 import { noop, Wakers } from "./wakers.js"
 
 /** @internal */
-export const fromReadable = (readable: Readiness.Readable<unknown, unknown>): BranchImpl =>
+export const fromReadable = (readable: Readiness.Claimable<unknown, unknown>): BranchImpl =>
   new BranchImpl({ _tag: "Readiness", readiness: readable[Readiness.TypeId] }, true)
 
 /** @internal */
 export const toBranch = (u: unknown): BranchImpl => {
   if (isBranch(u)) return u
-  if (Readiness.isReadable(u)) return fromReadable(u)
+  if (Readiness.isClaimable(u)) return fromReadable(u)
   // Unreachable through the typed API; a plain value is a programming error.
-  throw new TypeError(`a select branch must be a Branch or a Readable, got ${String(u)}`)
+  throw new TypeError(`a select branch must be a Branch or a Claimable, got ${String(u)}`)
 }
 
 /** @internal */
@@ -158,7 +158,7 @@ class StreamHandoff<A, E> {
 /** @internal */
 export const fromStream = <A, E, R>(
   stream: Stream.Stream<A, E, R>
-): Effect.Effect<Readiness.Readable<A, E | Cause.NoSuchElementException>, never, R | Scope.Scope> =>
+): Effect.Effect<Readiness.Claimable<A, E | Cause.NoSuchElementException>, never, R | Scope.Scope> =>
   Effect.suspend(() => {
     const handoff = new StreamHandoff<A, E>()
     return Effect.as(
@@ -177,7 +177,9 @@ export const fromStream = <A, E, R>(
 // -----------------------------------------------------------------------------
 
 /** @internal */
-export const ticker = (period: Duration.DurationInput): Effect.Effect<Readiness.Readable<number>, never, Scope.Scope> =>
+export const ticker = (
+  period: Duration.DurationInput
+): Effect.Effect<Readiness.Claimable<number>, never, Scope.Scope> =>
   Effect.suspend(() => {
     let pending = 0
     const readers = new Wakers()

@@ -1,9 +1,9 @@
 import { Mpsc } from "@weft/channel"
 import type { Fiber } from "effect"
-import { Cause, Chunk, Clock, Duration, Effect, Exit, FiberId, Option, Predicate, Stream } from "effect"
+import { Cause, Chunk, Effect, Exit, FiberId, Option, Stream } from "effect"
 import { dual } from "effect/Function"
 import type { Scope } from "effect/Scope"
-import { InvalidArgument, isNonNegativeDuration, isPositiveInteger } from "./errors.js"
+import { InvalidArgument, isPositiveInteger, isStream } from "./errors.js"
 import { elementsPerCheck, EventLoopBudget } from "./eventLoopBudget.js"
 
 /** @internal */
@@ -13,9 +13,6 @@ export interface ConcurrencyOptions {
 
 /** @internal */
 export const defaultBufferSize = 256
-
-const isStream = (u: unknown): u is Stream.Stream<unknown, unknown, unknown> =>
-  Predicate.hasProperty(u, Stream.StreamTypeId)
 
 const validate = (
   operation: string,
@@ -147,7 +144,7 @@ abstract class Pool<A, J, B, E> {
   /**
    * Refills the batch the workers share; `false` once the upstream is done and drained.
    *
-   * Jobs leave the channel a batch at a time (`recvMany`) into a batch shared by all workers, and
+   * Jobs leave the channel a batch at a time (`recvUpTo`) into a batch shared by all workers, and
    * each worker claims one job at a time from it, synchronously. So a receive is amortized over a
    * batch, yet no worker holds jobs it has not started: a worker busy with a slow element never
    * keeps the next ones from an idle worker. One worker at a time fetches; the others wait for it.
@@ -160,14 +157,14 @@ abstract class Pool<A, J, B, E> {
       return Effect.zipRight(this.jobsLatch.await, this.refill)
     }
     this.fetching = true
-    const fetch = Effect.onInterrupt(Effect.exit(Mpsc.recvMany(this.rx, this.batch)), () =>
+    const fetch = Effect.onInterrupt(Effect.exit(Mpsc.recvUpTo(this.rx, this.batch)), () =>
       Effect.sync(() => {
         this.fetching = false
         this.jobsLatch.unsafeOpen()
       }))
     return Effect.flatMap(fetch, (exit) => {
       this.fetching = false
-      // The only failure of `recvMany` is the end of the channel: the upstream is done.
+      // The only failure of `recvUpTo` is the end of the channel: the upstream is done.
       if (Exit.isSuccess(exit)) {
         this.shared = Chunk.toReadonlyArray(exit.value)
         this.claimed = 0
@@ -438,111 +435,6 @@ export const forEachConcurrent = dual(
         bufferSize
       ),
       (pool) => pool.awaitDone
-    ))
-  }
-)
-
-/**
- * `chunksTimeout`: a producer fiber feeds a channel of capacity `size`; the consumer waits for the
- * first element, then for more until the chunk is full or the deadline passes. The wait for "more"
- * is `awaitReadable` under a timeout: it consumes nothing, so losing the race to the clock cannot
- * lose an element (unlike a timeout around a receive).
- */
-/** @internal */
-export const chunksTimeout = dual(
-  (args) => isStream(args[0]),
-  <A, E, R>(
-    self: Stream.Stream<A, E, R>,
-    size: number,
-    duration: Duration.DurationInput
-  ): Stream.Stream<Chunk.Chunk<A>, E | InvalidArgument, R> => {
-    if (!isPositiveInteger(size)) {
-      return Stream.fail(
-        new InvalidArgument({
-          operation: "chunksTimeout",
-          argument: "size",
-          value: size,
-          expected: "a positive integer"
-        })
-      )
-    }
-    if (!isNonNegativeDuration(duration)) {
-      return Stream.fail(
-        new InvalidArgument({
-          operation: "chunksTimeout",
-          argument: "duration",
-          value: duration,
-          expected: "a non-negative duration"
-        })
-      )
-    }
-    const millis = Duration.toMillis(Duration.decode(duration))
-    return Stream.unwrapScoped(Effect.gen(function*() {
-      const [tx, rx] = yield* Effect.orDie(Mpsc.bounded<A>(size))
-      let failure: Cause.Cause<E> | undefined = undefined
-      yield* Stream.runForEachChunk(self, (chunk) => Mpsc.sendAll(tx, chunk)).pipe(
-        Effect.catchAllCause((cause) => Effect.sync(() => void (failure = cause as Cause.Cause<E>))),
-        Effect.ensuring(Mpsc.close(tx)),
-        Effect.forkScoped
-      )
-      const ended = Effect.suspend(() =>
-        failure === undefined ? Effect.fail(Option.none()) : Effect.failCause(Cause.map(failure, Option.some))
-      )
-      const fill = (
-        buffer: Array<A>,
-        deadline: number
-      ): Effect.Effect<Chunk.Chunk<A>> =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          if (buffer.length >= size || now >= deadline) return Effect.succeed(Chunk.unsafeFromArray(buffer))
-          return Effect.flatMap(Effect.timeout(Mpsc.awaitReadable(rx), deadline - now).pipe(Effect.option), (ready) =>
-            Option.isNone(ready)
-              ? Effect.succeed(Chunk.unsafeFromArray(buffer))
-              : Effect.flatMap(Effect.exit(Mpsc.recvMany(rx, size - buffer.length)), (exit) => {
-                // Closed: emit what we have; the next pull sees the end.
-                if (Exit.isFailure(exit)) {
-                  return Effect.succeed(Chunk.unsafeFromArray(buffer))
-                }
-                for (const a of exit.value) {
-                  buffer.push(a)
-                }
-                return fill(buffer, deadline)
-              }))
-        })
-      const pull: Effect.Effect<Chunk.Chunk<Chunk.Chunk<A>>, Option.Option<E>> = Effect.flatMap(
-        Effect.exit(Mpsc.recvMany(rx, size)),
-        (exit) =>
-          Exit.isFailure(exit)
-            ? ended
-            : Effect.flatMap(Clock.currentTimeMillis, (now) =>
-              Effect.map(fill(Array.from(exit.value), now + millis), Chunk.of))
-      )
-      return Stream.repeatEffectChunkOption(pull)
-    }))
-  }
-)
-
-/** @internal */
-export const withPermits = dual(
-  (args) => isStream(args[0]),
-  <A, E, R>(
-    self: Stream.Stream<A, E, R>,
-    semaphore: Effect.Semaphore,
-    permits?: number
-  ): Stream.Stream<A, E | InvalidArgument, R> => {
-    const count = permits ?? 1
-    if (!isPositiveInteger(count)) {
-      return Stream.fail(
-        new InvalidArgument({
-          operation: "withPermits",
-          argument: "permits",
-          value: count,
-          expected: "a positive integer"
-        })
-      )
-    }
-    return Stream.unwrapScoped(Effect.map(
-      Stream.toPull(self),
-      (pull) => Stream.repeatEffectChunkOption(semaphore.withPermits(count)(pull))
     ))
   }
 )

@@ -1,4 +1,4 @@
-import { Data, Duration, Option } from "effect"
+import { Data, Duration, Option, Predicate, Stream } from "effect"
 
 /** @internal */
 export class InvalidArgument extends Data.TaggedError("InvalidArgument")<{
@@ -28,3 +28,7 @@ const isNegativeInput = (input: Duration.DurationInput): boolean => {
 /** @internal */
 export const isNonNegativeDuration = (input: Duration.DurationInput): boolean =>
   !isNegativeInput(input) && Option.isSome(Duration.decodeUnknown(input))
+
+/** @internal */
+export const isStream = (u: unknown): u is Stream.Stream<unknown, unknown, unknown> =>
+  Predicate.hasProperty(u, Stream.StreamTypeId)

@@ -31,7 +31,7 @@ const suspendOutput = <Snapshot, E>(
         failure = cause
         return Mpsc.close(tx)
       }),
-    pull: Effect.flatMap(Effect.exit(Mpsc.recvMany(rx, capacity)), (exit) =>
+    pull: Effect.flatMap(Effect.exit(Mpsc.recvUpTo(rx, capacity)), (exit) =>
       Exit.isSuccess(exit)
         ? Effect.succeed(exit.value)
         // Closed and drained: every snapshot before the failure was delivered first.
@@ -101,8 +101,8 @@ const runWorker = <S, Event, Snapshot, A, E, R>(
   const loop = Effect.gen(function*() {
     let state = options.initial
     while (true) {
-      const batch = yield* Effect.exit(Mpsc.recvMany(events, options.capacity))
-      // The only failure of `recvMany` is the end of the events: `end` was called.
+      const batch = yield* Effect.exit(Mpsc.recvUpTo(events, options.capacity))
+      // The only failure of `recvUpTo` is the end of the events: `close` was called.
       if (Exit.isFailure(batch)) return
       for (const event of batch.value) {
         const result = options.step(state, event)
@@ -168,7 +168,7 @@ export function make<S, Event, Snapshot, E, R>(
       return {
         send: (event: Event) => Mpsc.send(eventsTx, event),
         sendAll: (events: Iterable<Event>) => Mpsc.sendAll(eventsTx, events),
-        end: Mpsc.close(eventsTx),
+        close: Mpsc.close(eventsTx),
         // When the consumer stops reading, for whatever reason, the worker stops with it.
         stream: Stream.repeatEffectChunkOption(output.pull).pipe(Stream.ensuring(Fiber.interrupt(worker)))
       }

@@ -1,37 +1,23 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as Interleavings from "../Interleavings.js"
 import { type Chooser, scripted, seeded } from "./choosers.js"
 import { type DriveOptions, runOnce, type RunOutcome } from "./driver.js"
 import { Deadlock, InterleavingFailure, InvalidExplorationOption, StepLimitExceeded } from "./errors.js"
-import type { Decision, Strategy } from "./model.js"
+import type { Strategy } from "./model.js"
 import { freshSeed, runSeed } from "./prng.js"
 
 /** @internal */
-export interface ExploreOptions {
-  readonly maxSteps?: number | undefined
-  readonly idleTurns?: number | undefined
-}
+export type ExploreOptions = Interleavings.ExploreOptions
 
 /** @internal */
-export interface CheckOptions extends ExploreOptions {
-  readonly runs?: number | undefined
-  readonly seed?: number | undefined
-  readonly strategy?: Strategy | undefined
-  readonly shrinkRuns?: number | undefined
-}
+export type CheckOptions = Interleavings.CheckOptions
 
 /** @internal */
-export interface CheckReport {
-  readonly seed: number
-  readonly strategy: Strategy
-  readonly runs: number
-  readonly steps: number
-}
+export type CheckReport = Interleavings.CheckReport
 
 /** @internal */
-export type Interleaving =
-  | { readonly seed: number; readonly strategy: Strategy }
-  | { readonly decisions: ReadonlyArray<Decision> }
+export type Interleaving = Interleavings.Interleaving
 
 /** @internal */
 export const defaultStrategy: Strategy = { _tag: "Random", preemption: 0.1, interruption: 0.05 }

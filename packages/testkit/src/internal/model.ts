@@ -1,51 +1,22 @@
 /**
  * The data a check reports and a replay reads: strategies and decisions. Plain readonly objects
  * with a `_tag`, so a failure's schedule can be printed, stored and passed back to `replay`.
+ * The types are declared in the public modules; this file formats them.
  */
+import type * as Interleavings from "../Interleavings.js"
+import type * as Strategies from "../Strategy.js"
 
 /** @internal */
-export interface RandomStrategy {
-  readonly _tag: "Random"
-  readonly preemption: number
-  readonly interruption: number
-}
+export type RandomStrategy = Strategies.Random
 
 /** @internal */
-export interface PctStrategy {
-  readonly _tag: "Pct"
-  readonly depth: number
-  readonly steps: number | undefined
-  readonly interruption: number
-}
+export type PctStrategy = Strategies.Pct
 
 /** @internal */
-export type Strategy = RandomStrategy | PctStrategy
+export type Strategy = Strategies.Strategy
 
 /** @internal */
-export interface PickDecision {
-  readonly _tag: "Pick"
-  readonly step: number
-  readonly fiber: number
-  readonly index: number
-  readonly of: number
-}
-
-/** @internal */
-export interface YieldDecision {
-  readonly _tag: "Yield"
-  readonly step: number
-  readonly fiber: number
-}
-
-/** @internal */
-export interface InterruptDecision {
-  readonly _tag: "Interrupt"
-  readonly step: number
-  readonly fiber: number
-}
-
-/** @internal */
-export type Decision = PickDecision | YieldDecision | InterruptDecision
+export type Decision = Interleavings.Decision
 
 /** @internal */
 export const formatStrategy = (strategy: Strategy): string => {

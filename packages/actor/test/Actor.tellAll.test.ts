@@ -30,13 +30,13 @@ const blocked = (log: Log, mailbox: Actor.SpawnOptions["mailbox"]) =>
     return { ref, open: Deferred.succeed(gate, undefined) }
   })
 
-describe("Actor.tellMany", () => {
+describe("Actor.tellAll", () => {
   it.effect("tells every message in order, waiting for room in a small suspend mailbox", () =>
     run(Effect.gen(function*() {
       const log: Log = { handled: [] }
       const ref = yield* Actor.spawn(counter(log), { mailbox: { capacity: 2 } })
-      yield* Actor.tellMany(ref, adds(1, 2, 3, 4, 5, 6, 7))
-      yield* ref.pipe(Actor.tellMany(new Set(adds(10))))
+      yield* Actor.tellAll(ref, adds(1, 2, 3, 4, 5, 6, 7))
+      yield* ref.pipe(Actor.tellAll(new Set(adds(10))))
       assert.strictEqual(yield* Actor.ask(ref, new Get()), 38)
       assert.deepStrictEqual(log.handled, [1, 2, 3, 4, 5, 6, 7, 10].map((n) => `Add(${n})`))
     })))
@@ -46,7 +46,7 @@ describe("Actor.tellMany", () => {
       const letters = yield* ActorSystem.subscribeDeadLetters
       const log: Log = { handled: [] }
       const { open, ref } = yield* blocked(log, { capacity: 2, strategy: "fail" })
-      const error = yield* Effect.flip(Actor.tellMany(ref, adds(1, 2, 3, 4, 5)))
+      const error = yield* Effect.flip(Actor.tellAll(ref, adds(1, 2, 3, 4, 5)))
       assert.deepStrictEqual(error, new ActorError.MailboxFull({ actor: "c", tag: "Add", capacity: 2 }))
       assert.deepStrictEqual(yield* reasonsOf(letters), ["MailboxFull", "MailboxFull", "MailboxFull"])
       yield* open
@@ -54,23 +54,23 @@ describe("Actor.tellMany", () => {
       assert.strictEqual(yield* Actor.ask(ref, new Get()), 3)
     })))
 
-  it.effect("dropping mailbox: the excess is dead-lettered and tellMany succeeds", () =>
+  it.effect("dropping mailbox: the excess is dead-lettered and tellAll succeeds", () =>
     run(Effect.gen(function*() {
       const letters = yield* ActorSystem.subscribeDeadLetters
       const { open, ref } = yield* blocked({ handled: [] }, { capacity: 1, strategy: "dropping" })
-      yield* Actor.tellMany(ref, adds(1, 2, 3))
+      yield* Actor.tellAll(ref, adds(1, 2, 3))
       yield* open
       yield* drained(ref)
       assert.strictEqual(yield* Actor.ask(ref, new Get()), 1)
       assert.deepStrictEqual(yield* reasonsOf(letters), ["MailboxFull", "MailboxFull"])
     })))
 
-  it.effect("to a terminated actor every message is dead-lettered and tellMany succeeds", () =>
+  it.effect("to a terminated actor every message is dead-lettered and tellAll succeeds", () =>
     run(Effect.gen(function*() {
       const letters = yield* ActorSystem.subscribeDeadLetters
       const ref = yield* Actor.spawn(counter())
       yield* Actor.stop(ref)
-      yield* Actor.tellMany(ref, adds(1, 2))
+      yield* Actor.tellAll(ref, adds(1, 2))
       assert.deepStrictEqual(yield* reasonsOf(letters), ["ActorStopped", "ActorStopped"])
     })))
 
@@ -80,7 +80,7 @@ describe("Actor.tellMany", () => {
       const { open, ref } = yield* blocked({ handled: [] }, { capacity: 4 })
       const draining = yield* Effect.fork(Actor.stop(ref, { mode: "drain" }))
       yield* Effect.yieldNow()
-      const error = yield* Effect.flip(Actor.tellMany(ref, adds(1, 2)))
+      const error = yield* Effect.flip(Actor.tellAll(ref, adds(1, 2)))
       assert.deepStrictEqual(error, new ActorError.ActorStopping({ actor: "c", tag: "Add" }))
       assert.deepStrictEqual(yield* reasonsOf(letters), ["ActorStopping", "ActorStopping"])
       yield* open
@@ -92,7 +92,7 @@ describe("Actor.tellMany", () => {
       const letters = yield* ActorSystem.subscribeDeadLetters
       const log: Log = { handled: [] }
       const { open, ref } = yield* blocked(log, { capacity: 2 })
-      const telling = yield* Effect.fork(Actor.tellMany(ref, adds(1, 2, 3, 4)))
+      const telling = yield* Effect.fork(Actor.tellAll(ref, adds(1, 2, 3, 4)))
       while ((yield* Actor.mailboxSize(ref)) < 2) yield* Effect.yieldNow()
       yield* Fiber.interrupt(telling)
       yield* open
@@ -114,7 +114,7 @@ describe("Actor.tellMany", () => {
         const log: Log = { handled: [] }
         const { open, ref } = yield* blocked(log, { capacity, strategy })
         const sent = Array.from({ length: count }, (_, i) => i + 1)
-        yield* Effect.ignore(Actor.tellMany(ref, adds(...sent)))
+        yield* Effect.ignore(Actor.tellAll(ref, adds(...sent)))
         yield* open
         yield* drained(ref)
         yield* Actor.stop(ref)

@@ -1,5 +1,5 @@
 /**
- * Supervisor groups as `Supervisor` builds them: child and group specs, and starting, stopping
+ * Supervisor groups as `Supervision` builds them: child and group specs, and starting, stopping
  * and running a group — its own loop stops, restarts or fails its children as a unit. What a
  * group decides about a child's crash is in `group.ts`.
  */
@@ -11,8 +11,8 @@ import { pipeArguments } from "effect/Pipeable"
 import type * as Actor from "../Actor.js"
 import { ChildNotFound, type SpawnError, type StartChildError } from "../ActorError.js"
 import type { ActorSystem } from "../ActorSystem.js"
-import type * as Supervisor from "../Supervisor.js"
-import type { RestartType } from "../Supervisor.js"
+import type * as Supervision from "../Supervision.js"
+import type { RestartType } from "../Supervision.js"
 import type { Terminated } from "../Terminated.js"
 import { TerminationReason } from "../Terminated.js"
 import { type ActorCell, cellOf, escalate, isActorRef, runtimeOf, TERMINATED } from "./cell.js"
@@ -24,10 +24,14 @@ import { SystemTag } from "./runtime.js"
 import { launch, makeCell, type Membership, spawnIn } from "./spawn.js"
 import { stop } from "./termination.js"
 /** @internal */
-export const ChildTypeId: Supervisor.ChildTypeId = Symbol.for("@weft/actor/Supervisor/Child") as Supervisor.ChildTypeId
+export const ChildTypeId: Supervision.ChildTypeId = Symbol.for(
+  "@weft/actor/Supervision/Child"
+) as Supervision.ChildTypeId
 
 /** @internal */
-export const GroupTypeId: Supervisor.GroupTypeId = Symbol.for("@weft/actor/Supervisor/Group") as Supervisor.GroupTypeId
+export const GroupTypeId: Supervision.GroupTypeId = Symbol.for(
+  "@weft/actor/Supervision/Group"
+) as Supervision.GroupTypeId
 
 const childVariance = { _M: (_: unknown) => {}, _R: () => undefined as never }
 const groupVariance = { _C: () => undefined as never, _R: () => undefined as never }
@@ -45,14 +49,14 @@ class GroupSpecImpl {
 /** @internal */
 export const child = <M extends Actor.Message, S, R>(
   behavior: Actor.Behavior<M, S, R>,
-  options?: Supervisor.ChildOptions
-): Supervisor.ChildSpec<M, Exclude<R, Scope.Scope>> =>
+  options?: Supervision.ChildOptions
+): Supervision.ChildSpec<M, Exclude<R, Scope.Scope>> =>
   new ChildSpecImpl({ _tag: "Actor", behavior: behavior as never, options, restart: options?.restart ?? "transient" })
 
-const memberOf = (spec: Supervisor.ChildSpec<never, unknown> | Supervisor.GroupSpec<unknown, unknown>): GroupMember =>
+const memberOf = (spec: Supervision.ChildSpec<never, unknown> | Supervision.GroupSpec<unknown, unknown>): GroupMember =>
   (spec as unknown as ChildSpecImpl | GroupSpecImpl).member
 
-const members = (spec: Supervisor.Spec<Supervisor.Children>) => ({
+const members = (spec: Supervision.Spec<Supervision.Children>) => ({
   name: spec.name,
   strategy: spec.strategy,
   restarts: spec.restarts,
@@ -62,38 +66,38 @@ const members = (spec: Supervisor.Spec<Supervisor.Children>) => ({
 })
 
 /** @internal */
-export const group = <const C extends Supervisor.Children>(
-  spec: Supervisor.Spec<C>
-): Supervisor.GroupSpec<C, Supervisor.Requirements<C>> =>
-  new GroupSpecImpl({ _tag: "Group", spec: members(spec) }) as unknown as Supervisor.GroupSpec<
+export const group = <const C extends Supervision.Children>(
+  spec: Supervision.Spec<C>
+): Supervision.GroupSpec<C, Supervision.Requirements<C>> =>
+  new GroupSpecImpl({ _tag: "Group", spec: members(spec) }) as unknown as Supervision.GroupSpec<
     C,
-    Supervisor.Requirements<C>
+    Supervision.Requirements<C>
   >
 
 /** @internal */
-export const start = <const C extends Supervisor.Children>(
-  spec: Supervisor.Spec<C>
-): Effect.Effect<Supervisor.Supervisor<C>, SpawnError, Supervisor.Requirements<C> | ActorSystem | Scope.Scope> =>
+export const start = <const C extends Supervision.Children>(
+  spec: Supervision.Spec<C>
+): Effect.Effect<Supervision.Supervisor<C>, SpawnError, Supervision.Requirements<C> | ActorSystem | Scope.Scope> =>
   startGroup(members(spec), undefined) as unknown as Effect.Effect<
-    Supervisor.Supervisor<C>,
+    Supervision.Supervisor<C>,
     SpawnError,
-    Supervisor.Requirements<C> | ActorSystem | Scope.Scope
+    Supervision.Requirements<C> | ActorSystem | Scope.Scope
   >
 
 /** @internal */
 export const startChild: {
-  <S extends Supervisor.ChildSpec<never, unknown> | Supervisor.GroupSpec<unknown, unknown>>(
+  <S extends Supervision.ChildSpec<never, unknown> | Supervision.GroupSpec<unknown, unknown>>(
     spec: S
   ): <C>(
-    self: Supervisor.Supervisor<C>
-  ) => Effect.Effect<Supervisor.Handle<S>, StartChildError, Supervisor.Requirements<{ readonly child: S }>>
-  <C, S extends Supervisor.ChildSpec<never, unknown> | Supervisor.GroupSpec<unknown, unknown>>(
-    self: Supervisor.Supervisor<C>,
+    self: Supervision.Supervisor<C>
+  ) => Effect.Effect<Supervision.Handle<S>, StartChildError, Supervision.Requirements<{ readonly child: S }>>
+  <C, S extends Supervision.ChildSpec<never, unknown> | Supervision.GroupSpec<unknown, unknown>>(
+    self: Supervision.Supervisor<C>,
     spec: S
-  ): Effect.Effect<Supervisor.Handle<S>, StartChildError, Supervisor.Requirements<{ readonly child: S }>>
+  ): Effect.Effect<Supervision.Handle<S>, StartChildError, Supervision.Requirements<{ readonly child: S }>>
 } = dual(
   2,
-  (self: Supervisor.Supervisor<unknown>, spec: Supervisor.ChildSpec<never, unknown>) =>
+  (self: Supervision.Supervisor<unknown>, spec: Supervision.ChildSpec<never, unknown>) =>
     startChildIn(self as unknown as StartedGroup, memberOf(spec))
 )
 
@@ -102,15 +106,15 @@ export const stopChild: {
   (
     child: string | Actor.ActorRef<never>,
     options?: Actor.StopOptions
-  ): <C>(self: Supervisor.Supervisor<C>) => Effect.Effect<Terminated, ChildNotFound>
+  ): <C>(self: Supervision.Supervisor<C>) => Effect.Effect<Terminated, ChildNotFound>
   <C>(
-    self: Supervisor.Supervisor<C>,
+    self: Supervision.Supervisor<C>,
     child: string | Actor.ActorRef<never>,
     options?: Actor.StopOptions
   ): Effect.Effect<Terminated, ChildNotFound>
 } = dual(
   (args) => isStartedGroup(args[0]),
-  (self: Supervisor.Supervisor<unknown>, child: string | Actor.ActorRef<never>, options?: Actor.StopOptions) =>
+  (self: Supervision.Supervisor<unknown>, child: string | Actor.ActorRef<never>, options?: Actor.StopOptions) =>
     stopChildIn(self as unknown as StartedGroup, child, options)
 )
 
@@ -120,7 +124,7 @@ export const stopChild: {
 export type GroupMember =
   | {
     readonly _tag: "Actor"
-    /** Requirements erased: the public `Supervisor.start` carries them in its type. */
+    /** Requirements erased: the public `Supervision.start` carries them in its type. */
     readonly behavior: Actor.Behavior<Actor.Message, unknown, never>
     readonly options: Actor.SpawnOptions | undefined
     readonly restart: RestartType

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Actor, ActorSystem, type DeadLetter, Supervisor } from "@weft/actor"
+import { Actor, ActorSystem, type DeadLetter, Supervision } from "@weft/actor"
 import type { Scope } from "effect"
 import {
   Cause,
@@ -19,12 +19,12 @@ const run = <A, E>(effect: Effect.Effect<A, E, ActorSystem.ActorSystem | Scope.S
   effect.pipe(Effect.scoped, Effect.provide(ActorSystem.layer()))
 
 /** Gives each child some state, crashes `b`, and reports every child's state afterwards. */
-const crashMiddle = (strategy: Supervisor.Strategy) =>
+const crashMiddle = (strategy: Supervision.Strategy) =>
   Effect.gen(function*() {
-    const group = yield* Supervisor.start({
+    const group = yield* Supervision.start({
       strategy,
       restarts: Schedule.forever,
-      children: { a: Supervisor.child(counter()), b: Supervisor.child(counter()), c: Supervisor.child(counter()) }
+      children: { a: Supervision.child(counter()), b: Supervision.child(counter()), c: Supervision.child(counter()) }
     })
     const { a, b, c } = group.children
     for (const ref of [a, b, c]) yield* Actor.tell(ref, new Add({ n: 5 }))
@@ -55,26 +55,26 @@ const tree = (options: {
   readonly midRestarts: Schedule.Schedule<unknown, Cause.Cause<unknown>>
   readonly leafRestarts: Schedule.Schedule<unknown, Cause.Cause<unknown>>
 }) =>
-  Supervisor.start({
+  Supervision.start({
     name: "root",
     strategy: "one-for-one",
     restarts: options.rootRestarts,
     children: {
-      mid: Supervisor.group({
+      mid: Supervision.group({
         name: "mid",
         strategy: "one-for-one",
         restarts: options.midRestarts,
         children: {
-          leaf: Supervisor.group({
+          leaf: Supervision.group({
             name: "leaf",
             strategy: "one-for-one",
             restarts: options.leafRestarts,
-            children: { x: Supervisor.child(counter()) }
+            children: { x: Supervision.child(counter()) }
           }),
-          z: Supervisor.child(counter())
+          z: Supervision.child(counter())
         }
       }),
-      y: Supervisor.child(counter())
+      y: Supervision.child(counter())
     }
   })
 
@@ -96,10 +96,10 @@ describe("Supervisor: strategies", () => {
 
   it.effect("a restarted sibling keeps its mailbox: the Restart overtakes its queue, which the new incarnation handles", () =>
     run(Effect.gen(function*() {
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "one-for-all",
         restarts: Schedule.forever,
-        children: { a: Supervisor.child(counter()), b: Supervisor.child(counter()) }
+        children: { a: Supervision.child(counter()), b: Supervision.child(counter()) }
       })
       const { a, b } = group.children
       const gate = yield* Deferred.make<void>()
@@ -117,10 +117,10 @@ describe("Supervisor: strategies", () => {
 
   it.effect("the group's backoff comes from its schedule", () =>
     run(Effect.gen(function*() {
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "one-for-one",
         restarts: Schedule.spaced("1 second"),
-        children: { a: Supervisor.child(counter()) }
+        children: { a: Supervision.child(counter()) }
       })
       yield* Actor.tell(group.children.a, new Crash())
       const asked = yield* Effect.fork(Actor.ask(group.children.a, new Get(), { timeout: "10 seconds" }))
@@ -132,10 +132,10 @@ describe("Supervisor: strategies", () => {
 
   it.effect("an exhausted schedule fails the group: the crashed child fails, the others stop, the group fails", () =>
     run(Effect.gen(function*() {
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "one-for-one",
         restarts: Schedule.recurs(1),
-        children: { a: Supervisor.child(counter()), b: Supervisor.child(counter()) }
+        children: { a: Supervision.child(counter()), b: Supervision.child(counter()) }
       })
       const failed = yield* Effect.fork(group.failed)
       yield* Actor.tell(group.children.a, new Crash())
@@ -158,10 +158,10 @@ describe("Supervisor: strategies", () => {
         handlers: {
           StartGroup: (message, n) =>
             Effect.gen(function*() {
-              const group = yield* Supervisor.start({
+              const group = yield* Supervision.start({
                 strategy: "one-for-one",
                 restarts: Schedule.stop,
-                children: { w: Supervisor.child(counter()) }
+                children: { w: Supervision.child(counter()) }
               })
               yield* Deferred.succeed(message.started, group.children.w)
               return n
@@ -181,10 +181,10 @@ describe("Supervisor: a group is an actor", () => {
   it.effect("it is registered by name and its ref is typed and watchable", () =>
     run(Effect.gen(function*() {
       const log: Log = { handled: [] }
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         name: "workers",
         strategy: "one-for-one",
-        children: { a: Supervisor.child(noting("a", log)) }
+        children: { a: Supervision.child(noting("a", log)) }
       })
       assert.isTrue((yield* ActorSystem.lookup("workers")).pipe((found) => found._tag === "Some"))
       const deaths: Array<string> = []
@@ -208,12 +208,12 @@ describe("Supervisor: a group is an actor", () => {
   it.effect("stop: the children stop in reverse start order, each after its current message", () =>
     run(Effect.gen(function*() {
       const log: Log = { handled: [] }
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "one-for-one",
         children: {
-          a: Supervisor.child(noting("a", log)),
-          b: Supervisor.child(noting("b", log)),
-          c: Supervisor.child(noting("c", log))
+          a: Supervision.child(noting("a", log)),
+          b: Supervision.child(noting("b", log)),
+          c: Supervision.child(noting("c", log))
         }
       })
       const letters = yield* ActorSystem.subscribeDeadLetters
@@ -239,9 +239,9 @@ describe("Supervisor: a group is an actor", () => {
   it.effect("drain: every child works through its queue, last started first", () =>
     run(Effect.gen(function*() {
       const log: Log = { handled: [] }
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "one-for-all",
-        children: { a: Supervisor.child(noting("a", log)), b: Supervisor.child(noting("b", log)) }
+        children: { a: Supervision.child(noting("a", log)), b: Supervision.child(noting("b", log)) }
       })
       const gate = yield* Deferred.make<void>()
       yield* Actor.tell(group.children.a, new Block({ gate }))
@@ -260,9 +260,9 @@ describe("Supervisor: a group is an actor", () => {
   it.effect("kill: every child is killed, a blocked one mid-message", () =>
     run(Effect.gen(function*() {
       const log: Log = { handled: [] }
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "one-for-one",
-        children: { a: Supervisor.child(noting("a", log)), b: Supervisor.child(noting("b", log)) }
+        children: { a: Supervision.child(noting("a", log)), b: Supervision.child(noting("b", log)) }
       })
       const gate = yield* Deferred.make<void>()
       yield* Actor.tell(group.children.b, new Block({ gate }))
@@ -277,9 +277,9 @@ describe("Supervisor: a group is an actor", () => {
   it.effect("a graceful group stop that overruns its timeout kills the rest", () =>
     run(Effect.gen(function*() {
       const log: Log = { handled: [] }
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "one-for-one",
-        children: { a: Supervisor.child(noting("a", log)), b: Supervisor.child(noting("b", log)) }
+        children: { a: Supervision.child(noting("a", log)), b: Supervision.child(noting("b", log)) }
       })
       const gate = yield* Deferred.make<void>()
       yield* Actor.tell(group.children.b, new Block({ gate }))
@@ -295,10 +295,10 @@ describe("Supervisor: a group is an actor", () => {
 
   it.effect("a child waiting out its restart backoff does not hold up the group's stop", () =>
     run(Effect.gen(function*() {
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "one-for-one",
         restarts: Schedule.spaced("1 hour"),
-        children: { a: Supervisor.child(counter()) }
+        children: { a: Supervision.child(counter()) }
       })
       yield* Actor.tell(group.children.a, new Crash())
       yield* Effect.yieldNow()
@@ -309,9 +309,9 @@ describe("Supervisor: a group is an actor", () => {
 
   it.effect("closing the scope stops the group and its children", () =>
     Effect.gen(function*() {
-      const group = yield* Effect.scoped(Supervisor.start({
+      const group = yield* Effect.scoped(Supervision.start({
         strategy: "one-for-one",
-        children: { a: Supervisor.child(counter()) }
+        children: { a: Supervision.child(counter()) }
       }))
       assert.strictEqual((yield* Actor.awaitTermination(group.ref)).reason._tag, "Stopped")
       assert.strictEqual((yield* Actor.awaitTermination(group.children.a)).reason._tag, "Stopped")
@@ -321,13 +321,13 @@ describe("Supervisor: a group is an actor", () => {
     Effect.gen(function*() {
       const log: Log = { handled: [] }
       yield* Effect.gen(function*() {
-        const root = yield* Supervisor.start({
+        const root = yield* Supervision.start({
           strategy: "one-for-one",
           children: {
-            a: Supervisor.child(noting("a", log)),
-            inner: Supervisor.group({
+            a: Supervision.child(noting("a", log)),
+            inner: Supervision.group({
               strategy: "one-for-one",
-              children: { b: Supervisor.child(noting("b", log)), c: Supervisor.child(noting("c", log)) }
+              children: { b: Supervision.child(noting("b", log)), c: Supervision.child(noting("c", log)) }
             })
           }
         })
@@ -345,12 +345,12 @@ describe("Supervisor: a group is an actor", () => {
   it.effect("a child that fails to start stops the group and the children already started", () =>
     run(Effect.gen(function*() {
       const taken = yield* Actor.spawn(counter(), { name: "taken" })
-      const result = yield* Effect.either(Supervisor.start({
+      const result = yield* Effect.either(Supervision.start({
         name: "doomed",
         strategy: "one-for-one",
         children: {
-          a: Supervisor.child(counter(), { name: "first" }),
-          b: Supervisor.child(counter(), { name: "taken" })
+          a: Supervision.child(counter(), { name: "first" }),
+          b: Supervision.child(counter(), { name: "taken" })
         }
       }))
       assert.isTrue(result._tag === "Left" && result.left._tag === "NameTaken")
@@ -434,13 +434,13 @@ describe("Supervisor: trees", () => {
   it.effect("one-for-all restarts a sibling group as a unit; rest-for-one only the later ones", () =>
     run(Effect.gen(function*() {
       for (const strategy of ["one-for-all", "rest-for-one"] as const) {
-        const root = yield* Supervisor.start({
+        const root = yield* Supervision.start({
           strategy,
           restarts: Schedule.forever,
           children: {
-            first: Supervisor.group({ strategy: "one-for-one", children: { p: Supervisor.child(counter()) } }),
-            crasher: Supervisor.child(counter()),
-            last: Supervisor.group({ strategy: "one-for-one", children: { q: Supervisor.child(counter()) } })
+            first: Supervision.group({ strategy: "one-for-one", children: { p: Supervision.child(counter()) } }),
+            crasher: Supervision.child(counter()),
+            last: Supervision.group({ strategy: "one-for-one", children: { q: Supervision.child(counter()) } })
           }
         })
         const p = root.children.first.children.p

@@ -1,5 +1,5 @@
 /**
- * Supervisor groups: children that share one restart schedule and restart together. A group is
+ * Supervision groups: children that share one restart schedule and restart together. A group is
  * an actor of its own: it has a ref that can be watched and stopped as a unit, and it can be a
  * child of another group.
  *
@@ -27,11 +27,12 @@
  *
  * @since 0.1.0
  */
+import { Predicate } from "effect"
 import type { Cause, Effect, Inspectable, Pipeable, Schedule, Scope } from "effect"
 import type { ActorRef, Behavior, Message, SpawnOptions, StopOptions } from "./Actor.js"
 import type { ChildNotFound, SpawnError, StartChildError } from "./ActorError.js"
 import type { ActorSystem } from "./ActorSystem.js"
-import * as internal from "./internal/supervisor.js"
+import * as internal from "./internal/supervision.js"
 import type { Terminated } from "./Terminated.js"
 
 /**
@@ -69,6 +70,14 @@ export interface ChildSpec<in M, out R> {
 }
 
 /**
+ * Whether `u` is an actor child spec built with `child`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isChildSpec = (u: unknown): u is ChildSpec<never, unknown> => Predicate.hasProperty(u, ChildTypeId)
+
+/**
  * A nested group as the child of another group (see {@link group}).
  *
  * @since 0.1.0
@@ -77,6 +86,14 @@ export interface ChildSpec<in M, out R> {
 export interface GroupSpec<out C, out R> {
   readonly [GroupTypeId]: { readonly _C: () => C; readonly _R: () => R }
 }
+
+/**
+ * Whether `u` is a group spec built with `group`.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isGroupSpec = (u: unknown): u is GroupSpec<unknown, unknown> => Predicate.hasProperty(u, GroupTypeId)
 
 /**
  * When a group restarts an actor child (OTP's restart types):
@@ -195,13 +212,13 @@ export interface Supervisor<C> extends Pipeable.Pipeable, Inspectable.Inspectabl
  * @example
  * ```ts
  * import { Data, Effect } from "effect"
- * import { Actor, Supervisor } from "@weft/actor"
+ * import { Actor, Supervision } from "@weft/actor"
  *
  * class Job extends Data.TaggedClass("Job")<{}> {}
  * const worker = Actor.behavior<Job>()({ initialState: 0, handlers: { Job: (_, n) => Effect.succeed(n + 1) } })
  *
- * const always = Supervisor.child(worker, { restart: "permanent" }) // restarted even after a stop
- * const once = Supervisor.child(worker, { restart: "temporary", name: "one-off" }) // never restarted
+ * const always = Supervision.child(worker, { restart: "permanent" }) // restarted even after a stop
+ * const once = Supervision.child(worker, { restart: "temporary", name: "one-off" }) // never restarted
  * ```
  *
  * @since 0.1.0
@@ -222,21 +239,21 @@ export const child: <M extends Message, S, R>(
  * @example
  * ```ts
  * import { Data, Effect, Schedule } from "effect"
- * import { Actor, ActorSystem, Supervisor } from "@weft/actor"
+ * import { Actor, ActorSystem, Supervision } from "@weft/actor"
  *
  * class Job extends Data.TaggedClass("Job")<{}> {}
  * const worker = Actor.behavior<Job>()({ initialState: 0, handlers: { Job: (_, n) => Effect.succeed(n + 1) } })
  *
- * const tree = Supervisor.start({
+ * const tree = Supervision.start({
  *   strategy: "one-for-one",
  *   restarts: Schedule.recurs(10),
  *   children: {
- *     io: Supervisor.group({
+ *     io: Supervision.group({
  *       strategy: "one-for-all",
  *       restarts: Schedule.recurs(2),
- *       children: { reader: Supervisor.child(worker), writer: Supervisor.child(worker) }
+ *       children: { reader: Supervision.child(worker), writer: Supervision.child(worker) }
  *     }),
- *     audit: Supervisor.child(worker)
+ *     audit: Supervision.child(worker)
  *   }
  * })
  * // tree: Effect<Supervisor<...>>; (yield* tree).children.io.children.reader is an ActorRef<Job>
@@ -257,16 +274,16 @@ export const group: <const C extends Children>(spec: Spec<C>) => GroupSpec<C, Re
  * @example
  * ```ts
  * import { Data, Effect, Schedule } from "effect"
- * import { Actor, ActorSystem, Supervisor } from "@weft/actor"
+ * import { Actor, ActorSystem, Supervision } from "@weft/actor"
  *
  * class Job extends Data.TaggedClass("Job")<{}> {}
  * const worker = Actor.behavior<Job>()({ initialState: 0, handlers: { Job: (_, n) => Effect.succeed(n + 1) } })
  *
  * const program = Effect.gen(function*() {
- *   const group = yield* Supervisor.start({
+ *   const group = yield* Supervision.start({
  *     strategy: "rest-for-one",
  *     restarts: Schedule.recurs(3),
- *     children: { reader: Supervisor.child(worker), writer: Supervisor.child(worker) }
+ *     children: { reader: Supervision.child(worker), writer: Supervision.child(worker) }
  *   })
  *   yield* Actor.tell(group.children.reader, new Job())
  *   yield* Actor.stop(group.ref, { mode: "drain", timeout: "5 seconds" }) // writer, then reader
@@ -298,16 +315,16 @@ export const start: <const C extends Children>(
  * @example
  * ```ts
  * import { Data, Effect } from "effect"
- * import { Actor, ActorSystem, Supervisor } from "@weft/actor"
+ * import { Actor, ActorSystem, Supervision } from "@weft/actor"
  *
  * class Job extends Data.TaggedClass("Job")<{}> {}
  * const worker = Actor.behavior<Job>()({ initialState: 0, handlers: { Job: (_, n) => Effect.succeed(n + 1) } })
  *
  * const program = Effect.gen(function*() {
- *   const pool = yield* Supervisor.start({ strategy: "one-for-one", children: {} })
- *   const extra = yield* Supervisor.startChild(pool, Supervisor.child(worker, { name: "extra" }))
+ *   const pool = yield* Supervision.start({ strategy: "one-for-one", children: {} })
+ *   const extra = yield* Supervision.startChild(pool, Supervision.child(worker, { name: "extra" }))
  *   yield* Actor.tell(extra, new Job()) // extra: ActorRef<Job>
- *   yield* Supervisor.stopChild(pool, "extra", { mode: "drain" })
+ *   yield* Supervision.stopChild(pool, "extra", { mode: "drain" })
  * }).pipe(Effect.scoped, Effect.provide(ActorSystem.layer()))
  * ```
  *

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Actor, ActorSystem, type Lifecycle, Supervisor } from "@weft/actor"
+import { Actor, ActorSystem, type Lifecycle, Supervision } from "@weft/actor"
 import type { Scope } from "effect"
 import {
   Cause,
@@ -51,15 +51,15 @@ const restartedNames = (events: Queue.Dequeue<Lifecycle.LifecycleEvent>) =>
   )
 
 /** Three children with state 5 each; `b` (of restart type `restart`) is stopped from outside. */
-const stopMiddle = (strategy: Supervisor.Strategy) =>
+const stopMiddle = (strategy: Supervision.Strategy) =>
   Effect.gen(function*() {
-    const group = yield* Supervisor.start({
+    const group = yield* Supervision.start({
       strategy,
       restarts: Schedule.forever,
       children: {
-        a: Supervisor.child(worker("a")),
-        b: Supervisor.child(worker("b"), { restart: "permanent" }),
-        c: Supervisor.child(worker("c"))
+        a: Supervision.child(worker("a")),
+        b: Supervision.child(worker("b"), { restart: "permanent" }),
+        c: Supervision.child(worker("c"))
       }
     })
     const { a, b, c } = group.children
@@ -74,10 +74,10 @@ describe("Supervisor: restart types", () => {
   it.effect("transient (the default): a crash restarts it, a stop ends it for good and restarts nobody", () =>
     run(Effect.gen(function*() {
       const log: Array<string> = []
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "one-for-all",
         restarts: Schedule.forever,
-        children: { a: Supervisor.child(worker("a", log)), b: Supervisor.child(worker("b", log)) }
+        children: { a: Supervision.child(worker("a", log)), b: Supervision.child(worker("b", log)) }
       })
       const { a, b } = group.children
       yield* Actor.tell(a, new Add({ n: 5 }))
@@ -99,10 +99,10 @@ describe("Supervisor: restart types", () => {
     run(Effect.gen(function*() {
       const log: Array<string> = []
       const events = yield* ActorSystem.subscribeLifecycle
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "one-for-one",
         restarts: Schedule.forever,
-        children: { a: Supervisor.child(worker("a", log), { restart: "permanent" }) }
+        children: { a: Supervision.child(worker("a", log), { restart: "permanent" }) }
       })
       const a = group.children.a
       yield* Actor.tell(a, new Add({ n: 5 }))
@@ -120,10 +120,10 @@ describe("Supervisor: restart types", () => {
   it.effect("permanent: its own stop restarts it, and the messages queued behind the stop survive", () =>
     run(Effect.gen(function*() {
       const log: Array<string> = []
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "one-for-one",
         restarts: Schedule.forever,
-        children: { a: Supervisor.child(worker("a", log), { restart: "permanent" }) }
+        children: { a: Supervision.child(worker("a", log), { restart: "permanent" }) }
       })
       const a = group.children.a
       const gate = yield* Deferred.make<void>()
@@ -138,10 +138,10 @@ describe("Supervisor: restart types", () => {
 
   it.effect("permanent: a drain works through the queue and turns new messages away, then the child restarts", () =>
     run(Effect.gen(function*() {
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "one-for-one",
         restarts: Schedule.forever,
-        children: { a: Supervisor.child(worker("a"), { restart: "permanent" }) }
+        children: { a: Supervision.child(worker("a"), { restart: "permanent" }) }
       })
       const a = group.children.a
       const gate = yield* Deferred.make<void>()
@@ -161,10 +161,10 @@ describe("Supervisor: restart types", () => {
   it.effect("permanent: the restart after a stop waits out the schedule's delay; the mailbox is open meanwhile", () =>
     run(Effect.gen(function*() {
       const log: Array<string> = []
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "one-for-one",
         restarts: Schedule.spaced("1 second"),
-        children: { a: Supervisor.child(worker("a", log), { restart: "permanent" }) }
+        children: { a: Supervision.child(worker("a", log), { restart: "permanent" }) }
       })
       const a = group.children.a
       yield* Actor.stop(a)
@@ -187,12 +187,12 @@ describe("Supervisor: restart types", () => {
 
   it.effect("permanent: a kill is final, and restarts nobody", () =>
     run(Effect.gen(function*() {
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "one-for-all",
         restarts: Schedule.forever,
         children: {
-          a: Supervisor.child(worker("a"), { restart: "permanent" }),
-          b: Supervisor.child(worker("b"))
+          a: Supervision.child(worker("a"), { restart: "permanent" }),
+          b: Supervision.child(worker("b"))
         }
       })
       const { a, b } = group.children
@@ -206,12 +206,12 @@ describe("Supervisor: restart types", () => {
   it.effect("permanent: the group's own stop is final — no child restarts on the way down", () =>
     run(Effect.gen(function*() {
       const log: Array<string> = []
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "one-for-all",
         restarts: Schedule.forever,
         children: {
-          a: Supervisor.child(worker("a", log), { restart: "permanent" }),
-          b: Supervisor.child(worker("b", log), { restart: "permanent" })
+          a: Supervision.child(worker("a", log), { restart: "permanent" }),
+          b: Supervision.child(worker("b", log), { restart: "permanent" })
         }
       })
       assert.strictEqual((yield* Actor.stop(group.ref, { mode: "drain" })).reason._tag, "Stopped")
@@ -223,14 +223,14 @@ describe("Supervisor: restart types", () => {
   it.effect("temporary: never restarted; its crash or stop leaves the schedule and the siblings alone", () =>
     run(Effect.gen(function*() {
       for (const strategy of ["one-for-one", "one-for-all", "rest-for-one"] as const) {
-        const group = yield* Supervisor.start({
+        const group = yield* Supervision.start({
           strategy,
           // Any restart would exhaust this schedule and fail the group.
           restarts: Schedule.stop,
           children: {
-            t: Supervisor.child(worker("t"), { restart: "temporary" }),
-            u: Supervisor.child(worker("u"), { restart: "temporary" }),
-            b: Supervisor.child(worker("b"))
+            t: Supervision.child(worker("t"), { restart: "temporary" }),
+            u: Supervision.child(worker("u"), { restart: "temporary" }),
+            b: Supervision.child(worker("b"))
           }
         })
         const { b, t, u } = group.children
@@ -250,12 +250,12 @@ describe("Supervisor: restart types", () => {
   it.effect("temporary: where the strategy would restart it with a sibling, it is stopped for good instead", () =>
     run(Effect.gen(function*() {
       const log: Array<string> = []
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "one-for-all",
         restarts: Schedule.forever,
         children: {
-          a: Supervisor.child(worker("a", log)),
-          t: Supervisor.child(worker("t", log), { restart: "temporary" })
+          a: Supervision.child(worker("a", log)),
+          t: Supervision.child(worker("t", log), { restart: "temporary" })
         }
       })
       const { a, t } = group.children
@@ -269,10 +269,10 @@ describe("Supervisor: restart types", () => {
   it.effect("a restarted actor is still itself to its handlers: it can stop itself again after a restart", () =>
     run(Effect.gen(function*() {
       const log: Array<string> = []
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "one-for-one",
         restarts: Schedule.forever,
-        children: { a: Supervisor.child(worker("a", log), { restart: "permanent" }) }
+        children: { a: Supervision.child(worker("a", log), { restart: "permanent" }) }
       })
       const a = group.children.a
       for (let i = 0; i < 3; i++) {
@@ -286,12 +286,12 @@ describe("Supervisor: restart types", () => {
 describe("Supervisor: restart limits with restart types", () => {
   it.effect("a permanent child's stops count against the schedule like crashes; exhausted, the group fails", () =>
     run(Effect.gen(function*() {
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "one-for-one",
         restarts: Schedule.recurs(2),
         children: {
-          a: Supervisor.child(worker("a"), { restart: "permanent" }),
-          b: Supervisor.child(worker("b"))
+          a: Supervision.child(worker("a"), { restart: "permanent" }),
+          b: Supervision.child(worker("b"))
         }
       })
       const { a, b } = group.children
@@ -310,19 +310,19 @@ describe("Supervisor: restart limits with restart types", () => {
 
   it.effect("an exhausted nested group escalates a permanent child's stop: the parent restarts it as a unit", () =>
     run(Effect.gen(function*() {
-      const root = yield* Supervisor.start({
+      const root = yield* Supervision.start({
         strategy: "one-for-one",
         restarts: Schedule.forever,
         children: {
-          inner: Supervisor.group({
+          inner: Supervision.group({
             strategy: "one-for-one",
             restarts: Schedule.stop,
             children: {
-              p: Supervisor.child(worker("p"), { restart: "permanent" }),
-              q: Supervisor.child(worker("q"))
+              p: Supervision.child(worker("p"), { restart: "permanent" }),
+              q: Supervision.child(worker("q"))
             }
           }),
-          y: Supervisor.child(worker("y"))
+          y: Supervision.child(worker("y"))
         }
       })
       const { p, q } = root.children.inner.children
@@ -343,12 +343,12 @@ describe("Supervisor: startChild and stopChild", () => {
   it.effect("a started child comes last: rest-for-one restarts it after an earlier crash; the group stops it first", () =>
     run(Effect.gen(function*() {
       const log: Array<string> = []
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "rest-for-one",
         restarts: Schedule.forever,
-        children: { a: Supervisor.child(worker("a", log)), b: Supervisor.child(worker("b", log)) }
+        children: { a: Supervision.child(worker("a", log)), b: Supervision.child(worker("b", log)) }
       })
-      const c = yield* Supervisor.startChild(group, Supervisor.child(worker("c", log), { name: "c" }))
+      const c = yield* Supervision.startChild(group, Supervision.child(worker("c", log), { name: "c" }))
       assert.strictEqual(c.name, "c")
       const { a, b } = group.children
       for (const ref of [a, b, c]) yield* Actor.tell(ref, new Add({ n: 5 }))
@@ -367,18 +367,18 @@ describe("Supervisor: startChild and stopChild", () => {
 
   it.effect("stopChild removes a child from the order: rest-for-one then skips it, and its name is free again", () =>
     run(Effect.gen(function*() {
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "rest-for-one",
         restarts: Schedule.forever,
         children: {
-          a: Supervisor.child(worker("a")),
-          b: Supervisor.child(worker("b"), { restart: "permanent" }),
-          c: Supervisor.child(worker("c"))
+          a: Supervision.child(worker("a")),
+          b: Supervision.child(worker("b"), { restart: "permanent" }),
+          c: Supervision.child(worker("c"))
         }
       })
       const { a, b, c } = group.children
       for (const ref of [a, c]) yield* Actor.tell(ref, new Add({ n: 5 }))
-      const stopped = yield* Supervisor.stopChild(group, "b", { mode: "drain", timeout: "1 second" })
+      const stopped = yield* Supervision.stopChild(group, "b", { mode: "drain", timeout: "1 second" })
       assert.isTrue(stopped.actor === b && stopped.reason._tag === "Stopped")
       // Permanent, but stopped by stopChild: gone for good.
       assert.strictEqual((yield* Actor.awaitTermination(b)).reason._tag, "Stopped")
@@ -386,7 +386,7 @@ describe("Supervisor: startChild and stopChild", () => {
       assert.strictEqual(yield* Actor.ask(a, new Get()), 0)
       assert.strictEqual(yield* Actor.ask(c, new Get()), 0)
       // "b" is free: a new b is started last, after c.
-      const b2 = yield* Supervisor.startChild(group, Supervisor.child(worker("b2"), { name: "b" }))
+      const b2 = yield* Supervision.startChild(group, Supervision.child(worker("b2"), { name: "b" }))
       for (const ref of [a, c, b2]) yield* Actor.tell(ref, new Add({ n: 7 }))
       yield* Actor.tell(c, new Crash())
       assert.strictEqual(yield* Actor.ask(c, new Get()), 0)
@@ -396,20 +396,20 @@ describe("Supervisor: startChild and stopChild", () => {
 
   it.effect("one-for-all: a started child restarts with the others; stopChild of a permanent one restarts nobody", () =>
     run(Effect.gen(function*() {
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "one-for-all",
         restarts: Schedule.forever,
-        children: { a: Supervisor.child(worker("a")) }
+        children: { a: Supervision.child(worker("a")) }
       })
       const a = group.children.a
-      const d = yield* group.pipe(Supervisor.startChild(Supervisor.child(worker("d"), { restart: "permanent" })))
+      const d = yield* group.pipe(Supervision.startChild(Supervision.child(worker("d"), { restart: "permanent" })))
       for (const ref of [a, d]) yield* Actor.tell(ref, new Add({ n: 5 }))
       yield* Actor.tell(a, new Crash())
       assert.strictEqual(yield* Actor.ask(a, new Get()), 0)
       assert.strictEqual(yield* Actor.ask(d, new Get()), 0)
       yield* Actor.tell(a, new Add({ n: 5 }))
       // By ref, data-last.
-      const stopped = yield* group.pipe(Supervisor.stopChild(d))
+      const stopped = yield* group.pipe(Supervision.stopChild(d))
       assert.strictEqual(stopped.reason._tag, "Stopped")
       assert.strictEqual((yield* Actor.awaitTermination(d)).reason._tag, "Stopped")
       assert.strictEqual(yield* Actor.ask(a, new Get()), 5)
@@ -417,27 +417,27 @@ describe("Supervisor: startChild and stopChild", () => {
 
   it.effect("stopChild with kill kills the child, a blocked one mid-message", () =>
     run(Effect.gen(function*() {
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "one-for-one",
-        children: { a: Supervisor.child(worker("a"), { restart: "permanent" }) }
+        children: { a: Supervision.child(worker("a"), { restart: "permanent" }) }
       })
       const gate = yield* Deferred.make<void>()
       yield* Actor.tell(group.children.a, new Block({ gate }))
       yield* Effect.yieldNow()
-      assert.strictEqual((yield* Supervisor.stopChild(group, "a", { mode: "kill" })).reason._tag, "Killed")
+      assert.strictEqual((yield* Supervision.stopChild(group, "a", { mode: "kill" })).reason._tag, "Killed")
       assert.isTrue(yield* isRunning(group.ref))
     })))
 
   it.effect("a nested group can be started and stopped as a child", () =>
     run(Effect.gen(function*() {
-      const group = yield* Supervisor.start({ strategy: "one-for-one", children: {} })
-      const inner = yield* Supervisor.startChild(
+      const group = yield* Supervision.start({ strategy: "one-for-one", children: {} })
+      const inner = yield* Supervision.startChild(
         group,
-        Supervisor.group({ name: "inner", strategy: "one-for-all", children: { x: Supervisor.child(worker("x")) } })
+        Supervision.group({ name: "inner", strategy: "one-for-all", children: { x: Supervision.child(worker("x")) } })
       )
       yield* Actor.tell(inner.children.x, new Add({ n: 2 }))
       assert.strictEqual(yield* Actor.ask(inner.children.x, new Get()), 2)
-      assert.strictEqual((yield* Supervisor.stopChild(group, "inner")).reason._tag, "Stopped")
+      assert.strictEqual((yield* Supervision.stopChild(group, "inner")).reason._tag, "Stopped")
       assert.strictEqual((yield* Actor.awaitTermination(inner.children.x)).reason._tag, "Stopped")
       assert.isTrue(yield* isRunning(group.ref))
     })))
@@ -447,30 +447,30 @@ describe("Supervisor: startChild and stopChild errors", () => {
   it.effect("a name the group or the system already uses fails typed, and starts nothing", () =>
     run(Effect.gen(function*() {
       yield* Actor.spawn(worker("outsider"), { name: "outsider" })
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         name: "pool",
         strategy: "one-for-one",
-        children: { a: Supervisor.child(worker("a")) }
+        children: { a: Supervision.child(worker("a")) }
       })
-      yield* Supervisor.startChild(group, Supervisor.child(worker("x"), { name: "x" }))
+      yield* Supervision.startChild(group, Supervision.child(worker("x"), { name: "x" }))
       const before = (yield* Effect.flatMap(ActorSystem.ActorSystem, (system) => system.actors)).length
-      const clashKey = yield* Effect.flip(Supervisor.startChild(group, Supervisor.child(worker("a"), { name: "a" })))
+      const clashKey = yield* Effect.flip(Supervision.startChild(group, Supervision.child(worker("a"), { name: "a" })))
       assert.isTrue(clashKey._tag === "ChildExists" && clashKey.group === "pool" && clashKey.child === "a")
       assert.strictEqual(clashKey.message, `group "pool" already has a child named "a"`)
       const clashStarted = yield* Effect.flip(
-        Supervisor.startChild(group, Supervisor.child(worker("x"), { name: "x" }))
+        Supervision.startChild(group, Supervision.child(worker("x"), { name: "x" }))
       )
       assert.strictEqual(clashStarted._tag, "ChildExists")
       const clashSystem = yield* Effect.flip(
-        Supervisor.startChild(group, Supervisor.child(worker("o"), { name: "outsider" }))
+        Supervision.startChild(group, Supervision.child(worker("o"), { name: "outsider" }))
       )
       assert.isTrue(clashSystem._tag === "NameTaken" && clashSystem.name === "outsider")
-      const badNested = yield* Effect.flip(Supervisor.startChild(
+      const badNested = yield* Effect.flip(Supervision.startChild(
         group,
-        Supervisor.group({
+        Supervision.group({
           name: "nested",
           strategy: "one-for-one",
-          children: { fine: Supervisor.child(worker("f")), bad: Supervisor.child(worker("o"), { name: "outsider" }) }
+          children: { fine: Supervision.child(worker("f")), bad: Supervision.child(worker("o"), { name: "outsider" }) }
         })
       ))
       assert.strictEqual(badNested._tag, "NameTaken")
@@ -478,51 +478,51 @@ describe("Supervisor: startChild and stopChild errors", () => {
       assert.strictEqual(after, before)
       assert.isTrue(Option.isNone(yield* ActorSystem.lookup("nested")))
       // The failed nested group left its name free in the group too.
-      yield* Supervisor.startChild(
+      yield* Supervision.startChild(
         group,
-        Supervisor.group({ name: "nested", strategy: "one-for-one", children: {} })
+        Supervision.group({ name: "nested", strategy: "one-for-one", children: {} })
       )
     })))
 
   it.effect("a stopping or stopped group takes no new child: GroupStopping", () =>
     run(Effect.gen(function*() {
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         name: "closing",
         strategy: "one-for-one",
-        children: { a: Supervisor.child(worker("a")) }
+        children: { a: Supervision.child(worker("a")) }
       })
       const gate = yield* Deferred.make<void>()
       yield* Actor.tell(group.children.a, new Block({ gate }))
       const stopping = yield* Effect.fork(Actor.stop(group.ref))
       yield* Effect.yieldNow()
-      const whileStopping = yield* Effect.flip(Supervisor.startChild(group, Supervisor.child(worker("b"))))
+      const whileStopping = yield* Effect.flip(Supervision.startChild(group, Supervision.child(worker("b"))))
       assert.isTrue(whileStopping._tag === "GroupStopping" && whileStopping.group === "closing")
       yield* Deferred.succeed(gate, undefined)
       yield* Fiber.join(stopping)
-      const afterwards = yield* Effect.flip(Supervisor.startChild(group, Supervisor.child(worker("b"))))
+      const afterwards = yield* Effect.flip(Supervision.startChild(group, Supervision.child(worker("b"))))
       assert.strictEqual(afterwards._tag, "GroupStopping")
       assert.strictEqual((yield* Effect.flatMap(ActorSystem.ActorSystem, (system) => system.actors)).length, 0)
     })))
 
   it.effect("stopChild of an unknown name, a stranger's ref or a child already gone: ChildNotFound", () =>
     run(Effect.gen(function*() {
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         name: "pool",
         strategy: "one-for-one",
-        children: { a: Supervisor.child(worker("a")), b: Supervisor.child(worker("b")) }
+        children: { a: Supervision.child(worker("a")), b: Supervision.child(worker("b")) }
       })
       const stranger = yield* Actor.spawn(worker("s"), { name: "stranger" })
-      const unknown = yield* Effect.flip(Supervisor.stopChild(group, "nope"))
+      const unknown = yield* Effect.flip(Supervision.stopChild(group, "nope"))
       assert.isTrue(unknown.group === "pool" && unknown.child === "nope")
       assert.strictEqual(unknown.message, `group "pool" has no running child "nope"`)
-      const foreign = yield* Effect.flip(Supervisor.stopChild(group, stranger))
+      const foreign = yield* Effect.flip(Supervision.stopChild(group, stranger))
       assert.strictEqual(foreign.child, "stranger")
       assert.isTrue(yield* isRunning(stranger))
-      yield* Supervisor.stopChild(group, "a")
-      const again = yield* Effect.flip(Supervisor.stopChild(group, "a"))
+      yield* Supervision.stopChild(group, "a")
+      const again = yield* Effect.flip(Supervision.stopChild(group, "a"))
       assert.strictEqual(again._tag, "ChildNotFound")
       yield* Actor.stop(group.children.b)
-      const gone = yield* Effect.flip(Supervisor.stopChild(group, group.children.b))
+      const gone = yield* Effect.flip(Supervision.stopChild(group, group.children.b))
       assert.strictEqual(gone._tag, "ChildNotFound")
     })))
 })
@@ -530,21 +530,21 @@ describe("Supervisor: startChild and stopChild errors", () => {
 describe("Supervisor: startChild cancellation and fibers", () => {
   it.effect("interrupted at any point, startChild leaves no half-registered child", () =>
     run(Effect.gen(function*() {
-      const group = yield* Supervisor.start({ strategy: "one-for-one", children: {} })
+      const group = yield* Supervision.start({ strategy: "one-for-one", children: {} })
       const events = yield* ActorSystem.subscribeLifecycle
       let returned = 0
       let rolledBack = 0
       for (let k = 0; k < 60; k++) {
         const name = `w${k}`
         // Yielding every few operations lets the interruption land anywhere in the start.
-        const fiber = yield* Effect.fork(Supervisor.startChild(group, Supervisor.child(worker(name), { name }))).pipe(
+        const fiber = yield* Effect.fork(Supervision.startChild(group, Supervision.child(worker(name), { name }))).pipe(
           Effect.withMaxOpsBeforeYield(16)
         )
         for (let i = 0; i < k; i++) yield* Effect.yieldNow()
         const exit = yield* Fiber.interrupt(fiber)
         const seen = Chunk.toArray(yield* Queue.takeAll(events)).filter((event) => event.actor.name === name)
         const inSystem = yield* ActorSystem.lookup(name)
-        const stopped = yield* Effect.either(Supervisor.stopChild(group, name, { mode: "kill" }))
+        const stopped = yield* Effect.either(Supervision.stopChild(group, name, { mode: "kill" }))
         // Whole or nothing: known to the system exactly when known to the group, and then running.
         assert.strictEqual(Option.isSome(inSystem), stopped._tag === "Right", name)
         if (stopped._tag === "Right") assert.strictEqual(stopped.right.reason._tag, "Killed", name)
@@ -566,15 +566,15 @@ describe("Supervisor: startChild cancellation and fibers", () => {
   it.effect("no fiber outlives started, stopped and restarted children", () =>
     run(Effect.gen(function*() {
       const fibers = yield* FiberSupervisor.track
-      const group = yield* Supervisor.start({
+      const group = yield* Supervision.start({
         strategy: "rest-for-one",
         restarts: Schedule.forever,
-        children: { a: Supervisor.child(worker("a"), { restart: "permanent" }) }
+        children: { a: Supervision.child(worker("a"), { restart: "permanent" }) }
       }).pipe(Effect.supervised(fibers))
       const started: Array<Actor.ActorRef<Work>> = []
       for (const restart of ["permanent", "transient", "temporary"] as const) {
         started.push(
-          yield* Supervisor.startChild(group, Supervisor.child(worker(restart), { restart })).pipe(
+          yield* Supervision.startChild(group, Supervision.child(worker(restart), { restart })).pipe(
             Effect.supervised(fibers)
           )
         )
@@ -596,7 +596,7 @@ describe("Supervisor: startChild cancellation and fibers", () => {
       // The first rest-for-one restart retired the temporary child; the others reuse their loops.
       assert.strictEqual((yield* Actor.awaitTermination(temporary)).reason._tag, "Stopped")
       assert.strictEqual((yield* fibers.value).length, 4)
-      yield* Supervisor.stopChild(group, transient)
+      yield* Supervision.stopChild(group, transient)
       assert.strictEqual((yield* fibers.value).length, 3)
       assert.strictEqual((yield* Actor.stop(group.ref, { mode: "drain" })).reason._tag, "Stopped")
       assert.strictEqual((yield* fibers.value).length, 0)
@@ -619,13 +619,13 @@ describe("Supervisor: the order under changes", () => {
     },
     ({ ops }) =>
       run(Effect.gen(function*() {
-        const group = yield* Supervisor.start({ strategy: "rest-for-one", restarts: Schedule.forever, children: {} })
+        const group = yield* Supervision.start({ strategy: "rest-for-one", restarts: Schedule.forever, children: {} })
         // The model: the group's children in order, with the state each must have.
         const model: Array<{ ref: Actor.ActorRef<Work>; permanent: boolean; state: number }> = []
         for (const op of ops) {
           if (op.kind === "add" || model.length === 0) {
             const restart = op.permanent ? "permanent" : "transient"
-            const ref = yield* Supervisor.startChild(group, Supervisor.child(worker("w"), { restart }))
+            const ref = yield* Supervision.startChild(group, Supervision.child(worker("w"), { restart }))
             model.push({ ref, permanent: op.permanent, state: 0 })
             continue
           }
@@ -639,7 +639,7 @@ describe("Supervisor: the order under changes", () => {
           const index = op.at % model.length
           const target = model[index]!
           if (op.kind === "remove") {
-            yield* Supervisor.stopChild(group, target.ref)
+            yield* Supervision.stopChild(group, target.ref)
             model.splice(index, 1)
           } else if (op.kind === "stop" && !target.permanent) {
             // A transient child's stop ends it and restarts nobody.

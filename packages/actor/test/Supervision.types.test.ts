@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from "@effect/vitest"
 import type { ActorError, Terminated } from "@weft/actor"
-import { Actor, Supervisor } from "@weft/actor"
+import { Actor, Supervision } from "@weft/actor"
 import { Context, Data, Effect } from "effect"
 
 class Add extends Data.TaggedClass("Add")<{ readonly n: number }> {}
@@ -20,29 +20,29 @@ const saving = Actor.behavior<Add>()({
   }
 })
 
-declare const group: Supervisor.Supervisor<{ readonly a: Supervisor.ChildSpec<Add, never> }>
+declare const group: Supervision.Supervisor<{ readonly a: Supervision.ChildSpec<Add, never> }>
 
 describe("Supervisor types", () => {
   it("a child spec's restart type is one of the three", () => {
-    expectTypeOf<Supervisor.RestartType>().toEqualTypeOf<"permanent" | "transient" | "temporary">()
-    Supervisor.child(counter, { restart: "permanent" })
-    Supervisor.child(counter, { restart: "transient", name: "t" })
-    Supervisor.child(counter, { restart: "temporary" })
+    expectTypeOf<Supervision.RestartType>().toEqualTypeOf<"permanent" | "transient" | "temporary">()
+    Supervision.child(counter, { restart: "permanent" })
+    Supervision.child(counter, { restart: "transient", name: "t" })
+    Supervision.child(counter, { restart: "temporary" })
     // @ts-expect-error not a restart type
-    Supervisor.child(counter, { restart: "sometimes" })
+    Supervision.child(counter, { restart: "sometimes" })
     // @ts-expect-error supervision belongs to the group
-    Supervisor.child(counter, { supervision: { strategy: "resume" } })
+    Supervision.child(counter, { supervision: { strategy: "resume" } })
   })
 
   it("startChild returns the typed handle, fails typed and needs what the child needs", () => {
-    const actor = Supervisor.startChild(group, Supervisor.child(saving))
+    const actor = Supervision.startChild(group, Supervision.child(saving))
     expectTypeOf(actor).toEqualTypeOf<Effect.Effect<Actor.ActorRef<Add>, ActorError.StartChildError, Db>>()
     expectTypeOf<ActorError.StartChildError>().toEqualTypeOf<
       ActorError.ChildExists | ActorError.GroupStopping | ActorError.NameTaken | ActorError.InvalidMailboxCapacity
     >()
-    const nested = Supervisor.startChild(
+    const nested = Supervision.startChild(
       group,
-      Supervisor.group({ strategy: "one-for-all", children: { saver: Supervisor.child(saving) } })
+      Supervision.group({ strategy: "one-for-all", children: { saver: Supervision.child(saving) } })
     )
     Effect.map(nested, (inner) => {
       expectTypeOf(inner.children.saver).toEqualTypeOf<Actor.ActorRef<Add>>()
@@ -50,29 +50,29 @@ describe("Supervisor types", () => {
     })
     expectTypeOf<Effect.Effect.Context<typeof nested>>().toEqualTypeOf<Db>()
     // Data-last.
-    expectTypeOf(group.pipe(Supervisor.startChild(Supervisor.child(counter)))).toEqualTypeOf<
+    expectTypeOf(group.pipe(Supervision.startChild(Supervision.child(counter)))).toEqualTypeOf<
       Effect.Effect<Actor.ActorRef<Add>, ActorError.StartChildError>
     >()
-    Effect.map(Supervisor.startChild(group, Supervisor.child(counter)), (ref) => {
+    Effect.map(Supervision.startChild(group, Supervision.child(counter)), (ref) => {
       // @ts-expect-error the child only understands Add
       Actor.tell(ref, new Other())
     })
     // @ts-expect-error a behaviour is not a child spec
-    Supervisor.startChild(group, counter)
+    Supervision.startChild(group, counter)
   })
 
   it("stopChild takes a name or a ref and fails only with ChildNotFound", () => {
-    expectTypeOf(Supervisor.stopChild(group, "a")).toEqualTypeOf<
+    expectTypeOf(Supervision.stopChild(group, "a")).toEqualTypeOf<
       Effect.Effect<Terminated.Terminated, ActorError.ChildNotFound>
     >()
-    expectTypeOf(Supervisor.stopChild(group, group.children.a, { mode: "drain", timeout: "1 second" }))
+    expectTypeOf(Supervision.stopChild(group, group.children.a, { mode: "drain", timeout: "1 second" }))
       .toEqualTypeOf<Effect.Effect<Terminated.Terminated, ActorError.ChildNotFound>>()
-    expectTypeOf(group.pipe(Supervisor.stopChild("a", { mode: "kill" }))).toEqualTypeOf<
+    expectTypeOf(group.pipe(Supervision.stopChild("a", { mode: "kill" }))).toEqualTypeOf<
       Effect.Effect<Terminated.Terminated, ActorError.ChildNotFound>
     >()
     // @ts-expect-error a child is named by a string or a ref
-    Supervisor.stopChild(group, 1)
+    Supervision.stopChild(group, 1)
     // @ts-expect-error not a stop mode
-    Supervisor.stopChild(group, "a", { mode: "pause" })
+    Supervision.stopChild(group, "a", { mode: "pause" })
   })
 })
