@@ -117,5 +117,10 @@ const layerTracing = (service: string) =>
  * (it replaces Effect's tracer for everything built after this layer). Fails with a `ConfigError`
  * or {@link UnsupportedOtlpProtocol} on a bad environment.
  */
-export const layer = Layer.unwrapEffect(Effect.map(serviceName, (service) =>
-  Layer.merge(layerMetrics, layerTracing(service)).pipe(Layer.provide(Resource.layer({ serviceName: service })))))
+export const layer = Layer.unwrapEffect(
+  Effect.map(
+    serviceName,
+    (service) =>
+      Layer.merge(layerMetrics, layerTracing(service)).pipe(Layer.provide(Resource.layer({ serviceName: service })))
+  )
+)

@@ -119,8 +119,11 @@ describe("/metrics (the OpenTelemetry Prometheus exporter)", () => {
       const registered = (yield* Metric.snapshot).filter(({ metricKey }) => !metricKey.name.startsWith("test_"))
       expect(registered.length).toBeGreaterThan(15)
       for (const { metricKey } of registered) {
-        const name = prometheusName(metricKey.name, MetricKeyType.isFrequencyKey(metricKey.keyType)
-          || (MetricKeyType.isCounterKey(metricKey.keyType) && metricKey.keyType.incremental))
+        const name = prometheusName(
+          metricKey.name,
+          MetricKeyType.isFrequencyKey(metricKey.keyType)
+            || (MetricKeyType.isCounterKey(metricKey.keyType) && metricKey.keyType.incremental)
+        )
         expect(second.has(name), `${metricKey.name} is exported as ${name}`).toBe(true)
       }
       // The histograms have their buckets, and they filled between the scrapes.

@@ -97,14 +97,19 @@ class Relay extends Schema.TaggedRequest<Relay>()("Relay", {
 /** `front` answers `Relay` by asking `back`, which answers `Get` with 42. */
 const askAcrossActors = Effect.gen(function*() {
   const back = yield* Actor.spawn(
-    Actor.behavior<Get>()({ initialState: 42, handlers: { Get: (_, state) => Effect.succeed(Actor.reply(state, state)) } })
+    Actor.behavior<Get>()({
+      initialState: 42,
+      handlers: { Get: (_, state) => Effect.succeed(Actor.reply(state, state)) }
+    })
   )
-  const front = yield* Actor.spawn(Actor.behavior<Relay>()({
-    initialState: 0,
-    handlers: {
-      Relay: (_, state) => Effect.map(Effect.orDie(Actor.ask(back, new Get())), (value) => Actor.reply(value, state))
-    }
-  }))
+  const front = yield* Actor.spawn(
+    Actor.behavior<Relay>()({
+      initialState: 0,
+      handlers: {
+        Relay: (_, state) => Effect.map(Effect.orDie(Actor.ask(back, new Get())), (value) => Actor.reply(value, state))
+      }
+    })
+  )
   return yield* Actor.ask(front, new Relay()).pipe(Effect.withSpan("request"))
 })
 
