@@ -20,26 +20,35 @@
  * Everything here is synchronous and runs on the fibers of the gateway (connection loops, the
  * sink actor); JavaScript runs one of them at a time, so no step is interleaved with another.
  */
-import { Data, Deferred, Effect, Exit, FiberId, Metric, MetricBoundaries } from "effect"
+import { Data, Deferred, Effect, Exit, FiberId, Metric, MetricBoundaries, MetricHook, MetricKey } from "effect"
 import type * as Net from "node:net"
 import * as Frame from "./Frame.js"
 
 // ---------------------------------------------------------------------------------------------
 // latency histogram
 
-/** Sub-buckets per power of two: each bucket is 2^(1/8) ≈ 9% wide, a quantile is within ±4.5%. */
+/** Buckets per power of two: each is 2^(1/8) ≈ 9% wide, so a quantile is within ±4.5%. */
 const perOctave = 8
-/** Buckets cover 1 µs to 2^32 µs (about 72 minutes); longer durations land in the last one. */
-const bucketCount = 32 * perOctave + 1
+/** Bucket bounds run from 1 µs to 2^26 µs (about 67 s); longer durations land in `+Inf`. */
+const octaves = 26
 
 /**
- * A fixed-memory histogram of durations in milliseconds (log buckets, 2 KiB whatever the count).
- * Quantiles are estimated from the buckets, clamped to the exact maximum.
+ * The bucket bounds of every latency histogram, in milliseconds: 2^(i/8) µs for i = 0 … 208 —
+ * the resolution of a Prometheus native histogram of schema 3.
+ */
+export const latencyBoundaries = MetricBoundaries.fromIterable(
+  Array.from({ length: octaves * perOctave + 1 }, (_, i) => 2 ** (i / perOctave) / 1000)
+)
+
+/**
+ * Latencies in milliseconds, as an Effect histogram holds them: cumulative bucket counts by upper
+ * bound (the last bound is `Infinity`), the count and the exact maximum. Quantiles are estimated
+ * from the buckets, clamped to the maximum.
  */
 export interface Histogram {
-  readonly buckets: Float64Array
-  count: number
-  max: number
+  readonly buckets: ReadonlyArray<readonly [number, number]>
+  readonly count: number
+  readonly max: number
 }
 
 /** The summary a snapshot or a load report shows. */
@@ -50,33 +59,53 @@ export interface LatencySummary {
   readonly maxMs: number
 }
 
-export const makeHistogram = (): Histogram => ({ buckets: new Float64Array(bucketCount), count: 0, max: 0 })
+/**
+ * Ingest → durable (fsynced in the sink), the one record of it: `/metrics` exports it, and the
+ * snapshots read their since-start and recent percentiles off it (`latency`, `LatencyWindow`).
+ * Process-wide, like every Effect metric; updated with `unsafeUpdate` from the sink's commit step
+ * (a plain call per frame, not an Effect per frame).
+ */
+export const durableLatencyMetric = Metric.histogram(
+  "weft_demo_ingest_to_durable_ms",
+  latencyBoundaries,
+  "milliseconds from a frame's decoding to its fsync in the sink"
+)
 
-const bucketOf = (ms: number) => {
-  const micros = ms * 1000
-  return micros < 1 ? 0 : Math.min(bucketCount - 1, 1 + Math.floor(Math.log2(micros) * perOctave))
-}
+/** {@link durableLatencyMetric}'s latencies now. */
+export const durableLatencies = (): Histogram => durableLatencyMetric.unsafeValue([])
 
-/** The geometric middle of a bucket, in milliseconds. */
-const valueOf = (bucket: number) => bucket === 0 ? 0 : 2 ** ((bucket - 0.5) / perOctave) / 1000
+/** A histogram outside Effect's registry (a load run's own): `update` records, `get` reads. */
+export const makeRecorder = (): MetricHook.MetricHook.Histogram =>
+  MetricHook.histogram(MetricKey.histogram("weft_demo_latency_ms", latencyBoundaries))
 
 /** Records `times` observations of `ms` milliseconds. */
-export const record = (histogram: Histogram, ms: number, times = 1): void => {
-  histogram.buckets[bucketOf(ms)]! += times
-  histogram.count += times
-  if (ms > histogram.max) histogram.max = ms
+export const record = (recorder: MetricHook.MetricHook.Histogram, ms: number, times = 1): void => {
+  for (let i = 0; i < times; i++) recorder.update(ms)
 }
+
+/** A bucket's estimate: the geometric middle of its range (its bound over half a bucket's width). */
+const middleOf = (bound: number) => bound * 2 ** (-0.5 / perOctave)
 
 /** The `q`-quantile (0 < q ≤ 1) in milliseconds; 0 when empty. Monotonic in `q`, at most `max`. */
 export const quantile = (histogram: Histogram, q: number): number => {
   if (histogram.count === 0) return 0
   const rank = Math.ceil(q * histogram.count)
-  let seen = 0
-  for (let bucket = 0; bucket < bucketCount; bucket++) {
-    seen += histogram.buckets[bucket]!
-    if (seen >= rank) return Math.min(valueOf(bucket), histogram.max)
+  for (const [bound, cumulative] of histogram.buckets) {
+    if (cumulative >= rank) return bound === Infinity ? histogram.max : Math.min(middleOf(bound), histogram.max)
   }
   return histogram.max
+}
+
+/**
+ * What was recorded after `earlier` was read, `later` being read since (both off one histogram).
+ * Its maximum is exact when `earlier` was empty, else the estimate of its highest non-empty
+ * bucket (within ±4.5%), at most the exact maximum of all.
+ */
+export const since = (later: Histogram, earlier: Histogram): Histogram => {
+  if (earlier.count === 0) return later
+  const buckets = later.buckets.map(([bound, count], i) => [bound, count - earlier.buckets[i]![1]] as const)
+  const recent = { buckets, count: later.count - earlier.count, max: later.max }
+  return { ...recent, max: recent.count === 0 ? 0 : quantile(recent, 1) }
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000
@@ -86,18 +115,8 @@ export const summarize = (histogram: Histogram): LatencySummary => ({
   count: histogram.count,
   p50Ms: round(quantile(histogram, 0.5)),
   p99Ms: round(quantile(histogram, 0.99)),
-  maxMs: round(histogram.max)
+  maxMs: histogram.count === 0 ? 0 : round(histogram.max)
 })
-
-/**
- * The same latencies as a Prometheus histogram (`/metrics`), process-wide. Updated with
- * `unsafeUpdate` from the sink's commit step: a plain call per frame, not an Effect per frame.
- */
-const latencyMetric = Metric.histogram(
-  "weft_demo_ingest_to_durable_ms",
-  MetricBoundaries.exponential({ start: 0.125, factor: 2, count: 18 }),
-  "milliseconds from a frame's decoding to its fsync in the sink"
-)
 
 // ---------------------------------------------------------------------------------------------
 // connections and the per-slot frame table
@@ -154,8 +173,8 @@ export interface Ledger {
   /** Per arena slot: when the frame was decoded, in milliseconds (the gateway's `now`). */
   readonly decodedAt: Float64Array
   readonly connections: Map<number, Connection>
-  /** Ingest (decoded) → durable in the sink. */
-  readonly latency: Histogram
+  /** {@link durableLatencies} when the ledger was made: `latency` is what came after. */
+  readonly latenciesAtStart: Histogram
   /** Milliseconds on a monotonic high-resolution clock. */
   readonly now: () => number
   /** Whether a sink plugin is running (frames dispatched now can become durable). */
@@ -169,11 +188,17 @@ export const make = (capacity: number, now: () => number): Ledger => ({
   sequenceOf: new Float64Array(capacity),
   decodedAt: new Float64Array(capacity),
   connections: new Map(),
-  latency: makeHistogram(),
+  latenciesAtStart: durableLatencies(),
   now,
   sinkRunning: false,
   nextId: 1
 })
+
+/**
+ * Ingest (decoded) → durable in the sink, since the ledger was made. (Read off the process-wide
+ * {@link durableLatencyMetric}: ledgers that live at the same time would see each other's frames.)
+ */
+export const latency = (acks: Ledger): Histogram => since(durableLatencies(), acks.latenciesAtStart)
 
 /** Registers a new connection. */
 export const open = (acks: Ledger, socket: Net.Socket): Connection => {
@@ -336,8 +361,7 @@ export const confirm = (
   let last: Connection | undefined
   for (let i = 0; i < count; i++) {
     const ms = Math.max(0, now - batch.decodedAt[i]!)
-    record(acks.latency, ms)
-    latencyMetric.unsafeUpdate(ms, [])
+    durableLatencyMetric.unsafeUpdate(ms, [])
     const id = batch.connectionOf[i]!
     // Frames of one connection usually come in runs: look the connection up once per run.
     if (id !== lastId) {

@@ -148,7 +148,7 @@ const make = (config: Config) =>
     const acks = Acks.make(config.arenaCapacity, () => Number(clock.unsafeCurrentTimeNanos()) / 1e6)
     const frameIndex = Frame.makeIndex(config.arenaCapacity)
     // The recent latency, moved on every second.
-    const recentLatency = LatencyWindow.make(acks.latency, recentLatencySeconds)
+    const recentLatency = LatencyWindow.make(Acks.durableLatencies, recentLatencySeconds)
     yield* Effect.forkScoped(
       Effect.repeat(Effect.sync(() => LatencyWindow.rotate(recentLatency)), Schedule.spaced("1 second"))
     )

@@ -1,5 +1,5 @@
 /**
- * The HTTP API: `/health`, `/metrics` (Prometheus), `/stats` (JSON), `/events` (SSE of owned
+ * The HTTP API: `/health`, `/metrics` (Prometheus, see `Telemetry.ts`), `/stats` (JSON), `/events` (SSE of owned
  * snapshots, conflated to the latest), `/rpc` (the typed RPC API, see `Rpc.ts`), `/` (the dashboard).
  */
 import * as Sse from "@effect/experimental/Sse"
@@ -14,8 +14,8 @@ import * as Feed from "./dashboard/Feed.js"
 import * as Page from "./dashboard/Page.js"
 import * as Gateway from "./Gateway.js"
 import * as Plugins from "./Plugins.js"
-import * as Prometheus from "./Prometheus.js"
 import * as Rpc from "./Rpc.js"
+import * as Telemetry from "./Telemetry.js"
 
 /** A query parameter that is not what the endpoint accepts (a 400). */
 export class InvalidParameter extends Data.TaggedError("InvalidParameter")<{
@@ -143,9 +143,12 @@ export const router = HttpRouter.empty.pipe(
   ),
   HttpRouter.get(
     "/metrics",
-    Effect.flatMap(Gateway.Gateway, (gateway) => Effect.zipRight(gateway.publishMetrics, Prometheus.scrape)).pipe(
-      Effect.map((body) => HttpServerResponse.text(body, { contentType: "text/plain; version=0.0.4; charset=utf-8" }))
-    )
+    Effect.gen(function*() {
+      const gateway = yield* Gateway.Gateway
+      const telemetry = yield* Telemetry.Telemetry
+      yield* gateway.publishMetrics
+      return HttpServerResponse.text(yield* telemetry.scrape, { contentType: Telemetry.contentType })
+    })
   ),
   HttpRouter.get(
     "/stats",
@@ -252,7 +255,7 @@ const routeNotFound = (request: HttpServerRequest.HttpServerRequest) => {
   )
 }
 
-/** The routes with every failure as a JSON response: 400, 404, 405, 409, 413, 503 — never a stack trace. */
+/** The routes with every failure as a JSON response: 400, 404, 405, 409, 413, 500, 503 — never a stack trace. */
 export const app = router.pipe(
   Effect.catchTags({
     InvalidParameter: (error) =>
@@ -273,13 +276,15 @@ export const app = router.pipe(
       Effect.succeed(errorResponse(404, error, { line: error.line, procedure: error.procedure, known: error.known })),
     InvalidPayload: (error) =>
       Effect.succeed(errorResponse(400, error, { line: error.line, procedure: error.procedure, issue: error.issue })),
+    ScrapeFailed: (error) => Effect.succeed(errorResponse(500, error, {})),
     RouteNotFound: (error) => Effect.succeed(routeNotFound(error.request))
   })
 )
 
 /**
- * The whole service: the gateway and its HTTP API. The layer also exposes the `HttpServer`
- * (for its bound address) and the `Gateway`. Closing it stops HTTP first, then the gateway.
+ * The whole service: the gateway, its HTTP API and its telemetry. The layer also exposes the
+ * `HttpServer` (for its bound address) and the `Gateway`. Closing it stops HTTP first, then the
+ * gateway, then the telemetry (the last spans are exported then).
  */
 export const layer = (config: Gateway.Config) => {
   let server: NodeHttp.Server | undefined
@@ -296,7 +301,9 @@ export const layer = (config: Gateway.Config) => {
       )
     ),
     Layer.provideMerge(Feed.layer),
-    Layer.provideMerge(Gateway.layer(config))
+    Layer.provideMerge(Gateway.layer(config)),
+    // Built first, so the gateway's fibers (actors, HTTP handlers) trace with its tracer.
+    Layer.provideMerge(Telemetry.layer)
   )
 }
 

@@ -10,7 +10,7 @@
  */
 import { Bytes, LengthDelimited } from "@weft/bytes"
 import { NodeBridge } from "@weft/stream"
-import { Clock, Data, Effect, Option, Stream } from "effect"
+import { Clock, Data, Effect, type MetricHook, Option, Stream } from "effect"
 import * as Net from "node:net"
 import * as Acks from "./Acks.js"
 import * as Frame from "./Frame.js"
@@ -85,13 +85,13 @@ export interface Progress {
   /** Frames the gateway acked as durable in its sink, across connections. */
   acked: number
   /** Send → ack latency of every acked frame (fixed memory). */
-  readonly latency: Acks.Histogram
+  readonly latency: MetricHook.MetricHook.Histogram
 }
 
-export const makeProgress = (): Progress => ({ sent: 0, acked: 0, latency: Acks.makeHistogram() })
+export const makeProgress = (): Progress => ({ sent: 0, acked: 0, latency: Acks.makeRecorder() })
 
 /** The client-side send → ack latency so far: count, p50, p99, max (milliseconds). */
-export const latency = (progress: Progress): Acks.LatencySummary => Acks.summarize(progress.latency)
+export const latency = (progress: Progress): Acks.LatencySummary => Acks.summarize(progress.latency.get())
 
 /**
  * One connection's batches handed to the socket and not yet fully acked: the sequence number of

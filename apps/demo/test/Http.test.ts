@@ -5,6 +5,7 @@ import * as Feed from "../src/dashboard/Feed.js"
 import * as Gateway from "../src/Gateway.js"
 import * as Http from "../src/Http.js"
 import * as Rpc from "../src/Rpc.js"
+import * as Telemetry from "../src/Telemetry.js"
 import { get, request, sendFrames, start, waitUntil } from "./helpers.js"
 
 /** Reads `count` SSE events from a real HTTP response, then cancels it. */
@@ -141,7 +142,7 @@ describe("HTTP API", () => {
     Effect.gen(function*() {
       const max = 2
       const { gateway } = yield* start({ plugins: ["stats"], maxSseClients: max })
-      const endpoint = yield* Layer.build(Layer.merge(Rpc.layerHttp, Feed.layer)).pipe(
+      const endpoint = yield* Layer.build(Layer.mergeAll(Rpc.layerHttp, Feed.layer, Telemetry.layer)).pipe(
         Effect.provideService(Gateway.Gateway, gateway)
       )
       const connect = Http.app.pipe(

@@ -9,15 +9,15 @@ const bucketRatio = 2 ** (1 / 8)
 
 describe("LatencyWindow", () => {
   it("after a spike, the window comes back down while since-start keeps it", () => {
-    const histogram = Acks.makeHistogram()
-    const window = LatencyWindow.make(histogram, 10)
+    const recorder = Acks.makeRecorder()
+    const window = LatencyWindow.make(recorder.get, 10)
     // Second 0: a burst of slow frames; then 11 quiet seconds of fast ones.
-    Acks.record(histogram, 400, 1000)
+    Acks.record(recorder, 400, 1000)
     for (let second = 0; second <= 11; second++) {
       LatencyWindow.rotate(window)
-      Acks.record(histogram, 2, 100)
+      Acks.record(recorder, 2, 100)
     }
-    const sinceStart = Acks.summarize(histogram)
+    const sinceStart = Acks.summarize(recorder.get())
     const recent = LatencyWindow.summarize(window)
     expect(sinceStart.p99Ms).toBeGreaterThan(300)
     // Fast frames only: ten whole seconds and the current one (a 10-11 s window).
@@ -27,12 +27,12 @@ describe("LatencyWindow", () => {
   })
 
   it("before the window has passed, it is everything since the start", () => {
-    const histogram = Acks.makeHistogram()
-    const window = LatencyWindow.make(histogram, 10)
+    const recorder = Acks.makeRecorder()
+    const window = LatencyWindow.make(recorder.get, 10)
     expect(LatencyWindow.summarize(window)).toEqual({ count: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 })
-    Acks.record(histogram, 5, 3)
+    Acks.record(recorder, 5, 3)
     LatencyWindow.rotate(window)
-    Acks.record(histogram, 7)
+    Acks.record(recorder, 7)
     expect(LatencyWindow.summarize(window).count).toBe(4)
   })
 
@@ -46,8 +46,8 @@ describe("LatencyWindow", () => {
       )
     ],
     ([steps, ops]) => {
-      const histogram = Acks.makeHistogram()
-      const window = LatencyWindow.make(histogram, steps)
+      const recorder = Acks.makeRecorder()
+      const window = LatencyWindow.make(recorder.get, steps)
       // The model: records per rotation period.
       const periods: Array<Array<number>> = [[]]
       for (const op of ops) {
@@ -55,15 +55,15 @@ describe("LatencyWindow", () => {
           LatencyWindow.rotate(window)
           periods.push([])
         } else {
-          Acks.record(histogram, op)
+          Acks.record(recorder, op)
           periods.at(-1)!.push(op)
         }
       }
       const rotations = periods.length - 1
       const inWindow = (rotations <= steps ? periods : periods.slice(rotations - steps)).flat()
-      const expected = Acks.makeHistogram()
+      const expected = Acks.makeRecorder()
       for (const ms of inWindow) Acks.record(expected, ms)
-      const exact = Acks.summarize(expected)
+      const exact = Acks.summarize(expected.get())
       const recent = LatencyWindow.summarize(window)
       expect(recent.count).toBe(exact.count)
       for (const key of ["p50Ms", "p99Ms", "maxMs"] as const) {

@@ -1,24 +1,26 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Metric, MetricBoundaries } from "effect"
+import { Effect, Metric, MetricKeyType } from "effect"
 import * as Frame from "../src/Frame.js"
 import * as Load from "../src/Load.js"
-import * as Prometheus from "../src/Prometheus.js"
 import { connect, get, start, waitUntil, write } from "./helpers.js"
 import * as PrometheusText from "./PrometheusText.js"
 
-const renderPrefixed = (prefix: string) =>
-  Effect.map(Metric.snapshot, (pairs) => Prometheus.render(pairs.filter((p) => p.metricKey.name.startsWith(prefix))))
+/** The OpenTelemetry exporter's HELP for a metric registered without a description. */
+const missingHelp = "description missing"
 
 /**
  * Every family of a scrape is declared, documented, and typed as its samples are. (The registry
- * is process-wide: metrics that tests made up, named `test_…`, are left out.)
+ * is process-wide: metrics that tests made up, named `test_…`, are left out. Effect registers its
+ * runtime metrics, `effect_…`, without descriptions.)
  */
 const checkFamilies = (families: ReadonlyMap<string, PrometheusText.Family>) => {
   for (const family of families.values()) {
     if (family.name.startsWith("test_")) continue
     expect(family.type, `${family.name} has a TYPE`).toBeDefined()
     expect(family.help, `${family.name} has a HELP`).toBeDefined()
-    expect(family.help, `${family.name}'s HELP says something`).not.toBe(Prometheus.missingHelp)
+    if (!family.name.startsWith("effect_")) {
+      expect(family.help, `${family.name}'s HELP says something`).not.toBe(missingHelp)
+    }
     if (family.type === "counter") expect(family.name).toMatch(/_total$/)
   }
 }
@@ -36,62 +38,13 @@ const monotonicSamples = (families: ReadonlyMap<string, PrometheusText.Family>) 
   return values
 }
 
-describe("Prometheus", () => {
-  it.effect("renders counters, gauges and histograms with HELP, TYPE and escaped labels", () =>
-    Effect.gen(function*() {
-      const counter = Metric.counter("test_prom_requests", { description: "requests\nserved", incremental: true })
-        .pipe(Metric.tagged("path", "/a\"b"))
-      const gauge = Metric.gauge("test_prom.depth", { description: "depth" })
-      const histogram = Metric.histogram("test_prom_latency", MetricBoundaries.fromIterable([1, 10]), "latency")
-      yield* Metric.incrementBy(counter, 3)
-      yield* Metric.set(gauge, 7)
-      yield* Metric.update(histogram, 5)
-      yield* Metric.update(histogram, 50)
-      const text = yield* renderPrefixed("test_prom")
-      expect(text).toBe(
-        [
-          "# HELP test_prom_depth depth",
-          "# TYPE test_prom_depth gauge",
-          "test_prom_depth 7",
-          "# HELP test_prom_latency latency",
-          "# TYPE test_prom_latency histogram",
-          "test_prom_latency_bucket{le=\"1\"} 0",
-          "test_prom_latency_bucket{le=\"10\"} 1",
-          "test_prom_latency_bucket{le=\"+Inf\"} 2",
-          "test_prom_latency_sum 55",
-          "test_prom_latency_count 2",
-          "# HELP test_prom_requests_total requests\\nserved",
-          "# TYPE test_prom_requests_total counter",
-          "test_prom_requests_total{path=\"/a\\\"b\"} 3",
-          ""
-        ].join("\n")
-      )
-      checkFamilies(PrometheusText.parse(text))
-    }))
+/** The exporter's name for an Effect metric: invalid characters become `_`, counters end in `_total`. */
+const prometheusName = (name: string, monotonic: boolean) => {
+  const sanitized = name.replace(/[^a-z0-9_]/gi, "_").replace(/_{2,}/g, "_")
+  return monotonic && !sanitized.endsWith("_total") ? `${sanitized}_total` : sanitized
+}
 
-  it.effect("a counter that can go down is a gauge; a frequency is a counter; HELP is never missing", () =>
-    Effect.gen(function*() {
-      // Like Effect's own effect_fiber_active: a counter without `incremental` takes negative updates.
-      const active = Metric.counter("test_promkind_active")
-      yield* Metric.incrementBy(active, 5)
-      yield* Metric.incrementBy(active, -2)
-      const seen = Metric.frequency("test_promkind_seen", { description: "seen" })
-      yield* Metric.update(seen, "a")
-      yield* Metric.update(seen, "a")
-      const families = PrometheusText.parse(yield* renderPrefixed("test_promkind"))
-      expect(families.get("test_promkind_active")).toEqual({
-        name: "test_promkind_active",
-        help: Prometheus.missingHelp,
-        type: "gauge",
-        samples: [{ name: "test_promkind_active", labels: {}, value: 3 }]
-      })
-      expect(families.get("test_promkind_seen_total")).toMatchObject({
-        type: "counter",
-        samples: [{ name: "test_promkind_seen_total", labels: { key: "a" }, value: 2 }]
-      })
-      expect(Prometheus.knownHelp["effect_fiber_active"]).toBeDefined()
-    }))
-
+describe("/metrics (the OpenTelemetry Prometheus exporter)", () => {
   it("the test's parser rejects what the format does not allow", () => {
     const bad = [
       "x 1", // no final newline
@@ -157,5 +110,30 @@ describe("Prometheus", () => {
       }
       const framesIn = (families: typeof first) => families.get("weft_demo_frames_in_total")!.samples[0]!.value
       expect(framesIn(second)).toBeGreaterThan(framesIn(first))
+      // The OpenTelemetry exporter describes the process it scrapes (its resource).
+      expect(second.get("target_info")?.samples[0]?.labels).toMatchObject({
+        service_name: "weft-demo",
+        telemetry_sdk_name: "@effect/opentelemetry"
+      })
+      // Every metric in Effect's registry is exported, under its Prometheus name.
+      const registered = (yield* Metric.snapshot).filter(({ metricKey }) => !metricKey.name.startsWith("test_"))
+      expect(registered.length).toBeGreaterThan(15)
+      for (const { metricKey } of registered) {
+        const name = prometheusName(
+          metricKey.name,
+          MetricKeyType.isFrequencyKey(metricKey.keyType)
+            || (MetricKeyType.isCounterKey(metricKey.keyType) && metricKey.keyType.incremental)
+        )
+        expect(second.has(name), `${metricKey.name} is exported as ${name}`).toBe(true)
+      }
+      // The histograms have their buckets, and they filled between the scrapes.
+      for (const name of ["weft_demo_ingest_to_durable_ms", "weft_actor_handler_ms"]) {
+        const histogram = (families: typeof first) => families.get(name)!.samples
+        expect(second.get(name)?.type, name).toBe("histogram")
+        expect(histogram(second).filter((sample) => sample.name === `${name}_bucket`).length).toBeGreaterThan(5)
+      }
+      const durable = (families: typeof first) =>
+        families.get("weft_demo_ingest_to_durable_ms")!.samples.find((s) => s.name.endsWith("_count"))!.value
+      expect(durable(second)).toBeGreaterThan(durable(first))
     }))
 })

@@ -124,7 +124,7 @@ describe("sink crash safety", () => {
         "datasync"
       ])
       expect(yield* readSink(sink.path)).toEqual(asWritten([...payloads(8, "a"), ...payloads(8, "b")]))
-      expect(sink.acks.latency.count).toBe(16)
+      expect(Acks.latency(sink.acks).count).toBe(16)
       expect(yield* sink.live).toBe(0)
     })))
 
@@ -140,7 +140,7 @@ describe("sink crash safety", () => {
       expect(sink.state.pending).toHaveLength(1)
       expect(sink.state.frames).toHaveLength(8)
       expect(sink.state.dirty).toBe(true)
-      expect(sink.acks.latency.count).toBe(0)
+      expect(Acks.latency(sink.acks).count).toBe(0)
       expect(yield* sink.live).toBe(8)
       sink.faults.failingSyncs = 0
       yield* waitUntil("the batch acked", Effect.sync(() => sink.state.acked === 8))
@@ -193,7 +193,7 @@ describe("sink crash safety", () => {
       )
       expect(sink.state.pending).toEqual([])
       expect(sink.state.frames).toEqual([])
-      expect(sink.acks.latency.count).toBe(22)
+      expect(Acks.latency(sink.acks).count).toBe(22)
       expect(yield* sink.live).toBe(0)
     })))
 

@@ -18,6 +18,11 @@
  * interrupted `ask` withdraws its request (if the actor has not started it, it never runs and
  * is dead-lettered as `"AskInterrupted"`; if it is running, its reply is discarded).
  *
+ * Tracing: inside a trace (the sender has a current span), `ask` gets a span `Actor.ask <tag>`,
+ * and the message is handled in a span `Actor.handle <tag>` whose parent is the sender's span (for
+ * an ask, the ask's), so a trace follows a request across actors. Outside a trace nothing is
+ * added: the message travels bare and its handler runs without a span.
+ *
  * @since 0.1.0
  */
 import { Predicate } from "effect"

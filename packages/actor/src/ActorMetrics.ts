@@ -1,5 +1,6 @@
 /**
- * The metrics every actor reports, tagged with `actor` (the actor's name). Read them with
+ * The metrics every actor reports, tagged with `actor` (the actor's name), each with a
+ * description (an exporter's HELP). Read them with
  * `Metric.value(Metric.tagged(metric, "actor", name))` or any Effect metrics exporter.
  *
  * @since 0.1.0
@@ -12,7 +13,9 @@ import { Metric, MetricBoundaries } from "effect"
  * @since 0.1.0
  * @category metrics
  */
-export const mailboxDepth = Metric.gauge("weft_actor_mailbox_depth")
+export const mailboxDepth = Metric.gauge("weft_actor_mailbox_depth", {
+  description: "user messages queued in the actor's mailbox, sampled when it goes idle"
+})
 
 /**
  * Messages handled (successfully or not; dead letters are counted separately).
@@ -20,7 +23,10 @@ export const mailboxDepth = Metric.gauge("weft_actor_mailbox_depth")
  * @since 0.1.0
  * @category metrics
  */
-export const processed = Metric.counter("weft_actor_processed", { incremental: true })
+export const processed = Metric.counter("weft_actor_processed", {
+  incremental: true,
+  description: "messages the actor handled, successfully or not"
+})
 
 /**
  * Milliseconds the actor spent working (handling messages, hooks, restarts) rather than waiting
@@ -30,7 +36,10 @@ export const processed = Metric.counter("weft_actor_processed", { incremental: t
  * @since 0.1.0
  * @category metrics
  */
-export const processingTime = Metric.counter("weft_actor_processing_ms", { incremental: true })
+export const processingTime = Metric.counter("weft_actor_processing_ms", {
+  incremental: true,
+  description: "milliseconds the actor spent working rather than waiting for messages"
+})
 
 /**
  * How long each message's handler took, in milliseconds (fractional, from the `Clock`'s
@@ -46,7 +55,8 @@ export const processingTime = Metric.counter("weft_actor_processing_ms", { incre
  */
 export const handlerTime = Metric.histogram(
   "weft_actor_handler_ms",
-  MetricBoundaries.exponential({ start: 0.01, factor: 4, count: 11 })
+  MetricBoundaries.exponential({ start: 0.01, factor: 4, count: 11 }),
+  "milliseconds each message's handler took, suspensions included"
 )
 
 /**
@@ -55,7 +65,10 @@ export const handlerTime = Metric.histogram(
  * @since 0.1.0
  * @category metrics
  */
-export const restarts = Metric.counter("weft_actor_restarts", { incremental: true })
+export const restarts = Metric.counter("weft_actor_restarts", {
+  incremental: true,
+  description: "restarts of the actor performed by supervision"
+})
 
 /**
  * Messages addressed to this actor that became dead letters.
@@ -63,4 +76,7 @@ export const restarts = Metric.counter("weft_actor_restarts", { incremental: tru
  * @since 0.1.0
  * @category metrics
  */
-export const deadLetters = Metric.counter("weft_actor_dead_letters", { incremental: true })
+export const deadLetters = Metric.counter("weft_actor_dead_letters", {
+  incremental: true,
+  description: "messages addressed to the actor that became dead letters"
+})

@@ -92,7 +92,7 @@ export const make = ({ acks, arena, counters, host, recentLatency, sinkState, st
           bytes: sinkState.bytesWritten,
           writeFailures: sinkState.writeFailures
         },
-        latency: Acks.summarize(acks.latency),
+        latency: Acks.summarize(Acks.latency(acks)),
         recentLatency: { ...LatencyWindow.summarize(recentLatency), windowSeconds: recentLatencySeconds },
         memory: { rssBytes: memory.rss, heapUsedBytes: memory.heapUsed }
       }

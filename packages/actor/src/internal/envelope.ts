@@ -3,9 +3,10 @@
  * deadline and reply slot) and a reliable message on its way to redelivery.
  */
 import { Mpsc } from "@weft/channel"
-import type { Exit } from "effect"
+import type { Exit, Tracer } from "effect"
 import { Effect } from "effect"
 import type * as Actor from "../Actor.js"
+import { TracedMessage } from "./tracing.js"
 
 /**
  * What an ask knows of the actor it went to: the cell, seen from below (see `cell.ts`).
@@ -32,6 +33,8 @@ export class AskEnvelope {
   interrupted = false
   /** The envelope made it into the user lane (tracked only on the slow, suspending path). */
   enqueued = false
+  /** The ask's span, the parent of its handler's (set only inside a trace, see `tracing.ts`). */
+  parent: Tracer.AnySpan | undefined = undefined
   /** The reply, failure or timeout, once settled. */
   private outcome: Exit.Exit<unknown, unknown> | undefined = undefined
   /** Callers suspended in `awaitOutcome` (at most one at a time in practice). */
@@ -96,7 +99,7 @@ let nextDeliveryId = 0
 export const newDeliveryId = (): number => nextDeliveryId++
 
 /** @internal */
-export type Envelope = Actor.Message | AskEnvelope | ReliableEnvelope
+export type Envelope = Actor.Message | AskEnvelope | ReliableEnvelope | TracedMessage
 
 // Envelope classes are final, so comparing constructors is `instanceof` without walking a user
 // message's whole prototype chain — which the loop would otherwise do twice per message.
@@ -108,4 +111,6 @@ export const isReliableEnvelope = (envelope: Envelope): envelope is ReliableEnve
 
 /** @internal */
 export const messageOf = (envelope: Envelope): Actor.Message =>
-  envelope instanceof AskEnvelope || envelope instanceof ReliableEnvelope ? envelope.message : envelope
+  envelope instanceof AskEnvelope || envelope instanceof ReliableEnvelope || envelope instanceof TracedMessage
+    ? envelope.message
+    : envelope

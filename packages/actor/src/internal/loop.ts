@@ -8,7 +8,7 @@
 import { type ChannelError, Mpsc, Readiness } from "@weft/channel"
 import { Select } from "@weft/select"
 import type { Clock } from "effect"
-import { Cause, Context, Deferred, Effect, Either, Exit, FiberRef, Option, Schedule, Scope } from "effect"
+import { Cause, Context, Deferred, Effect, Either, Exit, FiberRef, Option, Schedule, Scope, Tracer } from "effect"
 import type { YieldWrap } from "effect/Utils"
 import type * as Actor from "../Actor.js"
 import { HandlerCrashed } from "../ActorError.js"
@@ -28,6 +28,7 @@ import { flushProcessed, reopen, restartIncarnation, terminateIncarnation } from
 import { crashedSettlement, redeliver, reliableContext } from "./redelivery.js"
 import { isReliable, SettledImpl } from "./reliable.js"
 import type { SystemLane } from "./systemLane.js"
+import { handleInSpan, isTracedMessage } from "./tracing.js"
 
 /** @internal */
 export const defaultRestarts: Schedule.Schedule<unknown, Cause.Cause<unknown>> = Schedule.exponential("10 millis").pipe(
@@ -160,7 +161,11 @@ class ActorLoop {
     cell.scope = scope
     // Handlers and hooks see the incarnation's scope: children and resources they create end
     // with the incarnation.
-    yield* FiberRef.update(FiberRef.currentContext, Context.add(Scope.Scope, scope))
+    // A span the spawner was in is not theirs: a message's span comes with the message.
+    yield* FiberRef.update(
+      FiberRef.currentContext,
+      (context) => Context.add(Context.omit(Tracer.ParentSpan)(context), Scope.Scope, scope)
+    )
     this.state = this.behavior.initialState
     this.crash = undefined
     this.decision = RESUME
@@ -259,6 +264,7 @@ class ActorLoop {
     const cell = this.cell
     let ask: AskEnvelope | undefined
     let reliable: ReliableEnvelope | undefined
+    let parent: Tracer.AnySpan | undefined
     let message: Actor.Message
     if (isReliableEnvelope(envelope)) {
       reliable = envelope
@@ -271,13 +277,22 @@ class ActorLoop {
       const now = this.clock.unsafeCurrentTimeMillis()
       if (envelope.deadline <= now) return this.expire(envelope, now)
       ask = envelope
+      parent = envelope.parent
       message = envelope.message
     } else {
-      message = envelope
+      if (isTracedMessage(envelope)) {
+        parent = envelope.parent
+        message = envelope.message
+      } else message = envelope
       if (isReliable(message)) reliable = new ReliableEnvelope(message, newDeliveryId(), 1)
     }
     const context = reliable === undefined ? this.context : reliableContext(cell, reliable)
     const effect = runHandler(this.behavior.handlers, message, this.state, context, cell)
+    if (parent !== undefined) {
+      // Inside a trace the handler runs in its span, even one that settled at once.
+      const inSpan = handleInSpan(effect, cell.name, message, parent, ask !== undefined)
+      return this.finishEffectful(envelope, inSpan, message, ask, reliable)
+    }
     if (!Exit.isExit(effect)) return this.finishEffectful(envelope, effect, message, ask, reliable)
     const flush = ++cell.processed === METRICS_EVERY
     if (flush || Exit.isFailure(effect)) {

@@ -3,6 +3,7 @@
  * turning away (as dead letters) what a stopping, stopped or full actor cannot take.
  */
 import { Mpsc, Readiness } from "@weft/channel"
+import type { Tracer } from "effect"
 import { Cause, Effect, Effectable, Exit, Option } from "effect"
 import { dual } from "effect/Function"
 import type * as Actor from "../Actor.js"
@@ -10,6 +11,7 @@ import { ActorStopped, ActorStopping, MailboxFull, type TellError } from "../Act
 import type { Reason } from "../DeadLetter.js"
 import { type ActorCell, cellOf, RUNNING, STOPPING } from "./cell.js"
 import { AskEnvelope, type Envelope, messageOf } from "./envelope.js"
+import { currentParent, traced } from "./tracing.js"
 
 /**
  * Dead-letters a message that met an actor which is not running, and settles its ask. Returns
@@ -101,20 +103,18 @@ export const offer = <Env extends Envelope, E>(
 }
 
 /**
- * Enqueueing as one object whose step is the offer: the same as `Effect.suspend(() => offer(...))`
- * with one allocation instead of two on the hottest path, `tell`.
+ * A tell as one object whose step is the offer: the same as `Effect.suspend(() => offer(...))`
+ * with one allocation instead of two on the hottest path. The sender's span is read when the
+ * step runs (see `tracing.ts`).
  */
-class Enqueue extends Effectable.Class<void, TellError | ActorStopped> {
-  constructor(readonly cell: ActorCell, readonly envelope: Envelope) {
+class Tell extends Effectable.Class<void, TellError | ActorStopped> {
+  constructor(readonly cell: ActorCell, readonly message: Actor.Message) {
     super()
   }
   commit(): Effect.Effect<void, TellError | ActorStopped> {
-    return offer(this.cell, this.envelope, sendWhenRoom)
+    return offer(this.cell, traced(this.message, currentParent()), sendWhenRoom)
   }
 }
-
-const enqueue = (cell: ActorCell, envelope: Envelope): Effect.Effect<void, TellError | ActorStopped> =>
-  new Enqueue(cell, envelope)
 
 /** @internal */
 export const tell: {
@@ -124,7 +124,7 @@ export const tell: {
   2,
   <Msg extends Actor.Message>(self: Actor.ActorRef<Msg>, message: Msg): Effect.Effect<void, TellError> =>
     // A tell never fails with ActorStopped: telling a dead actor is not an error, only a dead letter.
-    enqueue(cellOf(self), message) as Effect.Effect<void, TellError>
+    new Tell(cellOf(self), message) as Effect.Effect<void, TellError>
 )
 
 /**
@@ -141,10 +141,12 @@ const isLeaving = (error: TellError): boolean => error._tag === "ActorStopping"
  */
 const offerEach = (
   count: number,
-  offerAt: (index: number) => Effect.Effect<void, TellError>,
+  offerAt: (index: number, parent: Tracer.AnySpan | undefined) => Effect.Effect<void, TellError>,
   onFailure: (error: TellError) => "skip" | "stop" | "report"
 ): Effect.Effect<void, TellError> =>
   Effect.suspend(() => {
+    // Read once, in the sender's step: every message of the run carries the sender's span.
+    const parent = currentParent()
     let next = 0
     let reported: TellError | undefined
     /** The effect that ends the run for `error`, if it does. */
@@ -156,7 +158,7 @@ const offerEach = (
     }
     const loop: Effect.Effect<void, TellError> = Effect.suspend(() => {
       while (next < count) {
-        const offered: Effect.Effect<void, TellError> = offerAt(next++)
+        const offered: Effect.Effect<void, TellError> = offerAt(next++, parent)
         if (!Exit.isExit(offered)) {
           return Effect.zipRight(Effect.catchAll(offered, (error) => decide(error) ?? Effect.void), loop)
         }
@@ -188,7 +190,7 @@ export const tellEach = (
 ): Effect.Effect<void, TellError> =>
   offerEach(
     targets.length,
-    (i) => offer(cellOf(targets[i]!), message, sendWhenRoom) as Effect.Effect<void, TellError>,
+    (i, parent) => offer(cellOf(targets[i]!), traced(message, parent), sendWhenRoom) as Effect.Effect<void, TellError>,
     (error) => isLeaving(error) ? "skip" : "stop"
   )
 
@@ -206,7 +208,7 @@ export const tellAll: {
       // letter, and the first error is reported once all are decided.
       return offerEach(
         all.length,
-        (i) => offer(cell, all[i]!, sendWhenRoom) as Effect.Effect<void, TellError>,
+        (i, parent) => offer(cell, traced(all[i]!, parent), sendWhenRoom) as Effect.Effect<void, TellError>,
         () => "report"
       )
     })
@@ -219,7 +221,7 @@ export const tellAll: {
  * @internal
  */
 export const offerMessage = (target: Actor.ActorRef<never>, message: Actor.Message): Effect.Effect<void, TellError> =>
-  offer(cellOf(target), message, sendWhenRoom) as Effect.Effect<void, TellError>
+  offer(cellOf(target), traced(message, currentParent()), sendWhenRoom) as Effect.Effect<void, TellError>
 
 /**
  * Takes every user message still queued for the actor, synchronously, for a dispatcher's
@@ -237,5 +239,10 @@ export const takeQueued = (cell: ActorCell): Effect.Effect<ReadonlyArray<Actor.M
       if (envelope instanceof AskEnvelope) asks.push(envelope)
       else taken.push(messageOf(envelope))
     }
-    return Effect.as(Effect.forEach(asks, (ask) => Effect.ignore(enqueue(cell, ask)), { discard: true }), taken)
+    return Effect.as(
+      Effect.forEach(asks, (ask) => Effect.ignore(Effect.suspend(() => offer(cell, ask, sendWhenRoom))), {
+        discard: true
+      }),
+      taken
+    )
   })
