@@ -43,7 +43,12 @@ export class UnsupportedOtlpProtocol extends Data.TaggedError("UnsupportedOtlpPr
 /** The content type of `/metrics`: Prometheus text exposition 0.0.4. */
 export const contentType = "text/plain; version=0.0.4; charset=utf-8"
 
-/** The metrics in Prometheus text, read from the OpenTelemetry exporter. */
+/**
+ * The metrics in Prometheus text, read from the OpenTelemetry exporter.
+ *
+ * Cancellation safety: an interrupted `scrape` (the `/metrics` client went away) abandons only
+ * its wait; reading metrics consumes nothing, so the next scrape sees every update.
+ */
 export class Telemetry extends Context.Tag("@weft/demo/Telemetry")<Telemetry, {
   readonly scrape: Effect.Effect<string, ScrapeFailed>
 }>() {}
@@ -115,7 +120,8 @@ const layerTracing = (service: string) =>
 /**
  * The gateway's telemetry: {@link Telemetry} for `/metrics`, and the OTLP tracer when configured
  * (it replaces Effect's tracer for everything built after this layer). Fails with a `ConfigError`
- * or {@link UnsupportedOtlpProtocol} on a bad environment.
+ * or {@link UnsupportedOtlpProtocol} on a bad environment. Closing it exports the spans still
+ * buffered (bounded by the exporter's 3 s shutdown timeout) and shuts the Prometheus exporter down.
  */
 export const layer = Layer.unwrapEffect(
   Effect.map(
