@@ -267,6 +267,18 @@ export const send: {
 })
 
 /** @internal */
+export const unsafeTrySend: {
+  <A>(value: A): (self: Broadcast.Sender<A>) => Broadcast.TrySendResult
+  <A>(self: Broadcast.Sender<A>, value: A): Broadcast.TrySendResult
+} = dual(2, <A>(self: Broadcast.Sender<A>, value: A): Broadcast.TrySendResult => {
+  const channel = channelOf(self)
+  if (channel.closed) return "closed"
+  if (!channel.isWritable()) return "full"
+  channel.publish(value)
+  return "sent"
+})
+
+/** @internal */
 export const subscribe = <A>(self: Broadcast.Sender<A>): Effect.Effect<Broadcast.Subscription<A>> =>
   Effect.sync(() => new SubscriptionImpl(channelOf(self).subscribe()))
 
