@@ -2,6 +2,7 @@
  * The gateway service: TCP ingest → LengthDelimited decode → MessageArena → Dispatcher →
  * plugin actors. `Gateway.layer(config)` owns everything; closing it shuts down gracefully.
  */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { ActorSystem } from "@weft/actor"
 import { MessageArena } from "@weft/arena"
 import { Clock, Context, Effect, Layer, Schedule, type Stream } from "effect"
@@ -128,18 +129,13 @@ const make = (config: Config) =>
 
     // The sink file: opened first, so it is closed last (after every plugin has drained). Opening
     // cuts a torn tail a crash left (see SinkFile); the end of its last whole record is where the
-    // sink's first batch goes. Closing it truncates anything a failed write left past the last
-    // fsynced batch.
-    const { file, sinkState } = yield* Effect.acquireRelease(
-      SinkFile.open(config.sinkPath).pipe(
-        Effect.map(({ file, size }) => ({
-          file,
-          sinkState: Plugins.makeSinkState(config.sinkBatch, size, config.sinkBatchBytes)
-        })),
-        Effect.mapError((error) => new SinkOpenFailed({ path: config.sinkPath, cause: error.message }))
-      ),
-      ({ file, sinkState }) => Plugins.closeSinkFile(file, sinkState)
+    // sink's first batch goes. Before it closes, anything a failed write left past the last
+    // fsynced batch is truncated.
+    const { file, size } = yield* SinkFile.open(config.sinkPath).pipe(
+      Effect.mapError((error) => new SinkOpenFailed({ path: config.sinkPath, cause: error.message }))
     )
+    const sinkState = Plugins.makeSinkState(config.sinkBatch, size, config.sinkBatchBytes)
+    yield* Effect.addFinalizer(() => Plugins.closeSinkFile(file, sinkState))
     // Per-frame ack facts, indexed by arena slot; the clock is read once per decoded chunk.
     const clock = yield* Effect.clock
     const acks = Acks.make(config.arenaCapacity, () => Number(clock.unsafeCurrentTimeNanos()) / 1e6)
@@ -202,6 +198,7 @@ export const layer = (config: Config): Layer.Layer<Gateway, InvalidConfig | List
 const layer_ = (config: Config): Layer.Layer<Gateway, InvalidConfig | ListenFailed | SinkOpenFailed> =>
   Layer.scoped(Gateway, make(config)).pipe(
     Layer.provide(Layer.mergeAll(
+      NodeFileSystem.layer,
       ActorSystem.layer({ stopTimeout: config.drainTimeout, deadLetterBuffer: 1 << 16 }),
       MessageArena.layer({
         capacity: config.arenaCapacity,
