@@ -2,9 +2,10 @@
  * The gateway service: TCP ingest → LengthDelimited decode → MessageArena → Dispatcher →
  * plugin actors. `Gateway.layer(config)` owns everything; closing it shuts down gracefully.
  */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { ActorSystem } from "@weft/actor"
 import { MessageArena } from "@weft/arena"
-import { Chunk, Clock, Context, Effect, Layer, Queue, Schedule, type Stream } from "effect"
+import { Clock, Context, Effect, Layer, Schedule, type Stream } from "effect"
 import * as Acks from "./Acks.js"
 import * as Frame from "./Frame.js"
 import {
@@ -21,6 +22,7 @@ import { type Counters, recentLatencySeconds, type Snapshot } from "./gateway/Co
 import * as Ingest from "./gateway/Ingest.js"
 import * as PluginHost from "./gateway/PluginHost.js"
 import * as Snapshots from "./gateway/Snapshot.js"
+import * as SystemEvents from "./gateway/SystemEvents.js"
 import { makeWatch, type WatchedFrame, type WatchStats } from "./gateway/TopicWatch.js"
 import * as LatencyWindow from "./LatencyWindow.js"
 import * as Plugins from "./Plugins.js"
@@ -104,45 +106,36 @@ const make = (config: Config) =>
       frameDeadlines: 0,
       deadLetters: new Map(),
       restarts: new Map(),
+      systemEventsLost: 0,
       failures: []
     }
     const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1)
 
     // Dead letters and restarts, counted from the start. Subscribed before any actor exists;
-    // on shutdown the loops read what is still queued before they stop.
-    const deadLetters = yield* ActorSystem.subscribeDeadLetters
-    const lifecycle = yield* ActorSystem.subscribeLifecycle
-    const countDeadLetter = (letter: { readonly reason: string }) => bump(counters.deadLetters, letter.reason)
-    const countLifecycle = (event: { readonly _tag: string; readonly actor: { readonly name: string } }) => {
-      if (event._tag === "Restarted") bump(counters.restarts, event.actor.name)
+    // on shutdown the followers read what is still in their subscriptions before they stop.
+    const lost = (skipped: number) => {
+      counters.systemEventsLost += skipped
     }
-    // Polled with takeAll, never a waiting Queue.take: interrupting a waiting take can lose the
-    // element offered in the same tick (effect 3.22), and these loops are interrupted at shutdown.
-    const follow = <A>(queue: Queue.Dequeue<A>, count: (a: A) => void) => {
-      const drain = Effect.map(Queue.takeAll(queue), (items) => Chunk.forEach(items, count))
-      return drain.pipe(
-        Effect.repeat(Schedule.spaced("50 millis")),
-        Effect.onInterrupt(() => drain),
-        Effect.forkScoped
-      )
-    }
-    yield* follow(deadLetters, countDeadLetter)
-    yield* follow(lifecycle, countLifecycle)
+    yield* SystemEvents.follow(yield* ActorSystem.subscribeDeadLetters, {
+      onEvent: (letter) => bump(counters.deadLetters, letter.reason),
+      onLagged: lost
+    })
+    yield* SystemEvents.follow(yield* ActorSystem.subscribeLifecycle, {
+      onEvent: (event) => {
+        if (event._tag === "Restarted") bump(counters.restarts, event.actor.name)
+      },
+      onLagged: lost
+    })
 
     // The sink file: opened first, so it is closed last (after every plugin has drained). Opening
     // cuts a torn tail a crash left (see SinkFile); the end of its last whole record is where the
-    // sink's first batch goes. Closing it truncates anything a failed write left past the last
-    // fsynced batch.
-    const { file, sinkState } = yield* Effect.acquireRelease(
-      SinkFile.open(config.sinkPath).pipe(
-        Effect.map(({ file, size }) => ({
-          file,
-          sinkState: Plugins.makeSinkState(config.sinkBatch, size, config.sinkBatchBytes)
-        })),
-        Effect.mapError((error) => new SinkOpenFailed({ path: config.sinkPath, cause: error.message }))
-      ),
-      ({ file, sinkState }) => Plugins.closeSinkFile(file, sinkState)
+    // sink's first batch goes. Before it closes, anything a failed write left past the last
+    // fsynced batch is truncated.
+    const { file, size } = yield* SinkFile.open(config.sinkPath).pipe(
+      Effect.mapError((error) => new SinkOpenFailed({ path: config.sinkPath, cause: error.message }))
     )
+    const sinkState = Plugins.makeSinkState(config.sinkBatch, size, config.sinkBatchBytes)
+    yield* Effect.addFinalizer(() => Plugins.closeSinkFile(file, sinkState))
     // Per-frame ack facts, indexed by arena slot; the clock is read once per decoded chunk.
     const clock = yield* Effect.clock
     const acks = Acks.make(config.arenaCapacity, () => Number(clock.unsafeCurrentTimeNanos()) / 1e6)
@@ -205,6 +198,7 @@ export const layer = (config: Config): Layer.Layer<Gateway, InvalidConfig | List
 const layer_ = (config: Config): Layer.Layer<Gateway, InvalidConfig | ListenFailed | SinkOpenFailed> =>
   Layer.scoped(Gateway, make(config)).pipe(
     Layer.provide(Layer.mergeAll(
+      NodeFileSystem.layer,
       ActorSystem.layer({ stopTimeout: config.drainTimeout, deadLetterBuffer: 1 << 16 }),
       MessageArena.layer({
         capacity: config.arenaCapacity,

@@ -12,12 +12,12 @@
  * object lives outside the actor's state on purpose: a supervised restart must not reset the
  * counters, nor forget frames the sink has written but not yet synced.
  */
+import type * as FileSystem from "@effect/platform/FileSystem"
 import { Actor } from "@weft/actor"
 import type { MessageArena } from "@weft/arena"
 import { Bytes } from "@weft/bytes"
 import type { Dispatcher } from "@weft/dispatch"
 import { Data, Duration, Effect, Schedule } from "effect"
-import type * as FileSystem from "node:fs/promises"
 import * as Acks from "./Acks.js"
 import * as Frame from "./Frame.js"
 import { encodeRecords } from "./SinkFile.js"
@@ -274,16 +274,12 @@ export const slow = (arena: Arena, state: SlowState) =>
 // ---------------------------------------------------------------------------------------------
 // sink
 
-/** What the sink needs of its file (a `FileHandle` opened for appending has it all). */
-export interface SinkFile {
-  readonly write: (buffer: Uint8Array, offset: number, length: number) => Promise<{ readonly bytesWritten: number }>
-  readonly datasync: () => Promise<void>
-  readonly truncate: (length: number) => Promise<void>
-}
+/** What the sink needs of its file: a platform `File` opened for appending. */
+export type SinkFile = Pick<FileSystem.File, "writeAll" | "sync" | "truncate">
 
 /** A batch could not be made durable (it is retried until it is). */
 export class SinkWriteFailed extends Data.TaggedError("SinkWriteFailed")<{
-  readonly step: "truncate" | "write" | "datasync"
+  readonly step: "truncate" | "write" | "sync"
   readonly frames: number
   readonly cause: unknown
 }> {
@@ -374,24 +370,21 @@ const enqueue = (state: SinkState, acks: Acks.Ledger, slot: number, frame: Bytes
   state.pendingBytes += Bytes.size(frame)
 }
 
-/** One attempt to append `buffer` and fsync it, undoing first what a failed attempt left. */
+/**
+ * One attempt to append `buffer` and fsync it, undoing first what a failed attempt left.
+ *
+ * Why fsync (`File.sync`, all the platform's `File` offers) and not fdatasync: each batch appends,
+ * so the file's size changes and fdatasync has to commit that metadata too; measured on ext4,
+ * fdatasync was never faster (docs/demo.md, "Through @effect/platform").
+ */
 const appendDurably = (file: SinkFile, state: SinkState, buffer: Uint8Array, frames: number) => {
-  let step: SinkWriteFailed["step"] = "truncate"
-  return Effect.tryPromise({
-    try: async () => {
-      if (state.dirty) await file.truncate(state.durableSize)
-      step = "write"
-      state.dirty = true
-      for (let offset = 0; offset < buffer.length;) {
-        const { bytesWritten } = await file.write(buffer, offset, buffer.length - offset)
-        if (bytesWritten <= 0) throw new Error(`write returned ${bytesWritten}`)
-        offset += bytesWritten
-      }
-      step = "datasync"
-      await file.datasync()
-      state.dirty = false
-    },
-    catch: (cause) => new SinkWriteFailed({ step, frames, cause })
+  const failed = (step: SinkWriteFailed["step"]) => (cause: unknown) => new SinkWriteFailed({ step, frames, cause })
+  return Effect.gen(function*() {
+    if (state.dirty) yield* Effect.mapError(file.truncate(state.durableSize), failed("truncate"))
+    state.dirty = true
+    yield* Effect.mapError(file.writeAll(buffer), failed("write"))
+    yield* Effect.mapError(file.sync, failed("sync"))
+    state.dirty = false
   })
 }
 
@@ -475,15 +468,9 @@ export const sink = (arena: Arena, file: SinkFile, state: SinkState, acks: Acks.
   })
 
 /**
- * Closes the sink file: first truncates what a failed or cut-off attempt may have left past the
- * durable length (so the file holds exactly the acked frames), then syncs.
+ * Before the sink file closes: truncates what a failed or cut-off attempt may have left past the
+ * durable length (so the file holds exactly the acked frames), then syncs. The file itself closes
+ * with the scope it was opened in.
  */
-export const closeSinkFile = (file: FileSystem.FileHandle, state: SinkState): Effect.Effect<void> =>
-  Effect.promise(async () => {
-    try {
-      if (state.dirty) await file.truncate(state.durableSize)
-      await file.sync()
-    } finally {
-      await file.close()
-    }
-  })
+export const closeSinkFile = (file: SinkFile, state: SinkState): Effect.Effect<void> =>
+  Effect.zipRight(state.dirty ? file.truncate(state.durableSize) : Effect.void, file.sync).pipe(Effect.orDie)

@@ -62,6 +62,7 @@ export const Snapshot = Schema.Struct({
   deadLetters: Schema.Number,
   deadLettersByReason: Counts,
   restarts: Counts,
+  systemEventsLost: Schema.Number,
   connections: Schema.Struct({
     active: Schema.Number,
     accepted: Schema.Number,

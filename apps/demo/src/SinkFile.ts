@@ -17,12 +17,10 @@
  * length fits in the file and the checksum matches); the bytes it cuts are saved next to the file
  * (`<file>.cut-<offset>`) and logged, so nothing is silently destroyed.
  */
+import * as FileSystem from "@effect/platform/FileSystem"
 import { Bytes } from "@weft/bytes"
-import { Data, Effect } from "effect"
-import * as Fs from "node:fs"
-import * as FileSystem from "node:fs/promises"
+import { Data, Effect, type Scope, Stream } from "effect"
 import * as Path from "node:path"
-import { pipeline } from "node:stream/promises"
 import * as Frame from "./Frame.js"
 
 /** Bytes before each record's body: its length and its checksum. */
@@ -99,73 +97,84 @@ export const encodeRecords = (frames: ReadonlyArray<Bytes.Bytes>): Uint8Array =>
 /** Bytes read from the file at once while scanning. */
 const chunkBytes = 1 << 20
 
+/** What a scan reads through: the platform's `File`, or an error that names the step. */
+type Read<A> = Effect.Effect<A, SinkFileError>
+
 /**
  * Scans an open file from the start, reading it in chunks of 1 MiB (a record longer than that is
  * read whole). Calls `onRecord` with each whole record's body (a view, valid during the call).
  */
-const scanHandle = async (
-  handle: FileSystem.FileHandle,
+const scanFile = (
+  path: string,
+  file: FileSystem.File,
   onRecord?: (body: Uint8Array) => void
-): Promise<Scan> => {
-  const { size } = await handle.stat()
-  let chunk = Buffer.allocUnsafe(chunkBytes)
-  let chunkStart = 0
-  let chunkEnd = 0
-  // Makes bytes [at, at + n) available in `chunk` (n fits in the file: checked by the caller).
-  const load = async (at: number, n: number) => {
-    if (at >= chunkStart && at + n <= chunkEnd) return
-    if (n > chunk.length) chunk = Buffer.allocUnsafe(n)
-    const want = Math.min(chunk.length, size - at)
-    let got = 0
-    while (got < want) {
-      const { bytesRead } = await handle.read(chunk, got, want - got, at + got)
-      if (bytesRead === 0) throw new Error(`the file ended at byte ${at + got} while reading it (${size} expected)`)
-      got += bytesRead
+): Read<Scan> =>
+  Effect.gen(function*() {
+    const failed = (cause: unknown) => new SinkFileError({ path, operation: "read", cause })
+    const size = Number((yield* Effect.mapError(file.stat, failed)).size)
+    let chunk = Buffer.allocUnsafe(chunkBytes)
+    let chunkStart = 0
+    let chunkEnd = 0
+    // Makes bytes [at, at + n) available in `chunk` (n fits in the file: checked by the caller).
+    const load = (at: number, n: number): Read<void> =>
+      Effect.gen(function*() {
+        if (at >= chunkStart && at + n <= chunkEnd) return
+        if (n > chunk.length) chunk = Buffer.allocUnsafe(n)
+        const want = Math.min(chunk.length, size - at)
+        yield* file.seek(at, "start")
+        let got = 0
+        while (got < want) {
+          const bytesRead = Number(yield* Effect.mapError(file.read(chunk.subarray(got, want)), failed))
+          if (bytesRead === 0) {
+            return yield* failed(new Error(`the file ended at byte ${at + got} while reading it (${size} expected)`))
+          }
+          got += bytesRead
+        }
+        chunkStart = at
+        chunkEnd = at + got
+      })
+    let offset = 0
+    let records = 0
+    const damaged = (damage: Omit<Damage, "offset">): Scan => ({
+      records,
+      validBytes: offset,
+      fileBytes: size,
+      damage: { offset, ...damage }
+    })
+    while (offset < size) {
+      if (size - offset < headerLength) return damaged({ reason: "truncated header" })
+      yield* load(offset, headerLength)
+      const length = chunk.readUInt32BE(offset - chunkStart)
+      const checksum = chunk.readUInt32BE(offset - chunkStart + 4)
+      if (size - offset - headerLength < length) return damaged({ reason: "truncated body", length })
+      yield* load(offset, headerLength + length)
+      const start = offset - chunkStart + headerLength
+      if (Frame.crc32(chunk, start, start + length) !== checksum) {
+        return damaged({ reason: "checksum mismatch", length })
+      }
+      onRecord?.(chunk.subarray(start, start + length))
+      offset += headerLength + length
+      records++
     }
-    chunkStart = at
-    chunkEnd = at + got
-  }
-  let offset = 0
-  let records = 0
-  const damaged = (damage: Omit<Damage, "offset">): Scan => ({
-    records,
-    validBytes: offset,
-    fileBytes: size,
-    damage: { offset, ...damage }
+    return { records, validBytes: offset, fileBytes: size, damage: undefined }
   })
-  while (offset < size) {
-    if (size - offset < headerLength) return damaged({ reason: "truncated header" })
-    await load(offset, headerLength)
-    const length = chunk.readUInt32BE(offset - chunkStart)
-    const checksum = chunk.readUInt32BE(offset - chunkStart + 4)
-    if (size - offset - headerLength < length) return damaged({ reason: "truncated body", length })
-    await load(offset, headerLength + length)
-    const start = offset - chunkStart + headerLength
-    if (Frame.crc32(chunk, start, start + length) !== checksum) return damaged({ reason: "checksum mismatch", length })
-    onRecord?.(chunk.subarray(start, start + length))
-    offset += headerLength + length
-    records++
-  }
-  return { records, validBytes: offset, fileBytes: size, damage: undefined }
-}
 
 /** Scans the sink file at `path` (see {@link Scan}); a missing file is an error. */
-export const scan = (path: string, onRecord?: (body: Uint8Array) => void): Effect.Effect<Scan, SinkFileError> =>
-  Effect.acquireUseRelease(
-    Effect.tryPromise({
-      try: () => FileSystem.open(path, "r"),
-      catch: (cause) => new SinkFileError({ path, operation: "open", cause })
-    }),
-    (handle) =>
-      Effect.tryPromise({
-        try: () => scanHandle(handle, onRecord),
-        catch: (cause) => new SinkFileError({ path, operation: "read", cause })
-      }),
-    (handle) => Effect.promise(() => handle.close())
-  )
+export const scan = (
+  path: string,
+  onRecord?: (body: Uint8Array) => void
+): Effect.Effect<Scan, SinkFileError, FileSystem.FileSystem> =>
+  Effect.scoped(Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const file = yield* Effect.mapError(
+      fs.open(path, { flag: "r" }),
+      (cause) => new SinkFileError({ path, operation: "open", cause })
+    )
+    return yield* scanFile(path, file, onRecord)
+  }))
 
 /** `weft-demo verify-sink`: the scan, or `SinkDamaged` when the file has a damaged record. */
-export const verify = (path: string): Effect.Effect<Scan, SinkFileError | SinkDamaged> =>
+export const verify = (path: string): Effect.Effect<Scan, SinkFileError | SinkDamaged, FileSystem.FileSystem> =>
   Effect.flatMap(scan(path), (result) =>
     result.damage === undefined
       ? Effect.succeed(result)
@@ -173,44 +182,43 @@ export const verify = (path: string): Effect.Effect<Scan, SinkFileError | SinkDa
 
 /** A sink file opened for appending, its length after recovery. */
 export interface Opened {
-  readonly file: FileSystem.FileHandle
+  /** Open for the lifetime of the scope `open` ran in. */
+  readonly file: FileSystem.File
   /** Where the next record goes: the end of the last whole record. */
   readonly size: number
 }
 
 /**
- * Opens (creating it and its directory if needed) the sink file for appending, after recovering
- * it: a damaged tail is saved to `<path>.cut-<offset>`, cut off, the cut is fsynced and logged
- * (a warning with the facts). On failure nothing stays open.
+ * Opens (creating it and its directory if needed) the sink file for appending, for the lifetime
+ * of the scope, after recovering it: a damaged tail is saved to `<path>.cut-<offset>`, cut off,
+ * the cut is fsynced and logged (a warning with the facts). The file closes with the scope, also
+ * when the recovery fails.
  */
-export const open = (path: string): Effect.Effect<Opened, SinkFileError> =>
+export const open = (path: string): Effect.Effect<Opened, SinkFileError, FileSystem.FileSystem | Scope.Scope> =>
   Effect.gen(function*() {
-    const attempt = <A>(operation: SinkFileError["operation"], run: () => Promise<A>) =>
-      Effect.tryPromise({ try: run, catch: (cause) => new SinkFileError({ path, operation, cause }) })
-    yield* attempt("open", () => FileSystem.mkdir(Path.dirname(path), { recursive: true }))
+    const fs = yield* FileSystem.FileSystem
+    const attempt = (operation: SinkFileError["operation"]) => (cause: unknown) =>
+      new SinkFileError({ path, operation, cause })
+    yield* Effect.mapError(fs.makeDirectory(Path.dirname(path), { recursive: true }), attempt("open"))
     // "a+": reads anywhere (the scan), writes always append.
-    const file = yield* attempt("open", () => FileSystem.open(path, "a+"))
-    return yield* Effect.gen(function*() {
-      const result = yield* attempt("read", () => scanHandle(file))
-      if (result.damage === undefined) return { file, size: result.validBytes }
-      const savedTo = `${path}.cut-${result.validBytes}`
-      yield* attempt("save the cut bytes", () =>
-        pipeline(Fs.createReadStream(path, { start: result.validBytes }), Fs.createWriteStream(savedTo)))
-      yield* attempt("truncate", async () => {
-        await file.truncate(result.validBytes)
-        await file.sync()
-      })
-      yield* Effect.logWarning(`sink: recovered ${path}: ${describe(result)}; cut them (saved to ${savedTo})`).pipe(
-        Effect.annotateLogs({ sink: path, cutAt: result.validBytes, cutBytes: result.fileBytes - result.validBytes })
-      )
-      return { file, size: result.validBytes }
-    }).pipe(Effect.onError(() =>
-      Effect.promise(() => file.close())
-    ))
+    const file = yield* Effect.mapError(fs.open(path, { flag: "a+" }), attempt("open"))
+    const result = yield* scanFile(path, file)
+    if (result.damage === undefined) return { file, size: result.validBytes }
+    const savedTo = `${path}.cut-${result.validBytes}`
+    yield* Stream.run(fs.stream(path, { offset: result.validBytes }), fs.sink(savedTo)).pipe(
+      Effect.mapError(attempt("save the cut bytes"))
+    )
+    yield* Effect.zipRight(file.truncate(result.validBytes), file.sync).pipe(Effect.mapError(attempt("truncate")))
+    yield* Effect.logWarning(`sink: recovered ${path}: ${describe(result)}; cut them (saved to ${savedTo})`).pipe(
+      Effect.annotateLogs({ sink: path, cutAt: result.validBytes, cutBytes: result.fileBytes - result.validBytes })
+    )
+    return { file, size: result.validBytes }
   })
 
 /** Every whole record's body in the sink file at `path` (copies), or the damage that stopped the scan. */
-export const readAll = (path: string): Effect.Effect<ReadonlyArray<Uint8Array>, SinkFileError | SinkDamaged> =>
+export const readAll = (
+  path: string
+): Effect.Effect<ReadonlyArray<Uint8Array>, SinkFileError | SinkDamaged, FileSystem.FileSystem> =>
   Effect.suspend(() => {
     const bodies: Array<Uint8Array> = []
     return Effect.flatMap(

@@ -1,3 +1,4 @@
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
 import { Bytes, LengthDelimited } from "@weft/bytes"
 import { NodeBridge } from "@weft/stream"
@@ -226,7 +227,7 @@ describe("the load generator", () => {
       expect(written.length).toBe(running.gateway.sink.acked)
       expect(written.length).toBeGreaterThanOrEqual(ackedToClients)
       // Payloads are unique (connection and sequence number in their first bytes): no duplicates.
-      const bodies = yield* SinkFile.readAll(running.config.sinkPath)
+      const bodies = yield* SinkFile.readAll(running.config.sinkPath).pipe(Effect.provide(NodeFileSystem.layer))
       expect(new Set(bodies.map((body) => Buffer.from(body).toString("hex"))).size).toBe(written.length)
     }))
 

@@ -1,3 +1,6 @@
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import { SystemError } from "@effect/platform/Error"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { describe, expect, it } from "@effect/vitest"
 import { Actor, ActorSystem } from "@weft/actor"
 import { MessageArena } from "@weft/arena"
@@ -5,7 +8,6 @@ import { Bytes } from "@weft/bytes"
 import { Dispatcher } from "@weft/dispatch"
 import type { Scope } from "effect"
 import { Effect } from "effect"
-import * as FileSystem from "node:fs/promises"
 import * as Path from "node:path"
 import * as Acks from "../src/Acks.js"
 import * as Frame from "../src/Frame.js"
@@ -14,41 +16,45 @@ import { readSink, tempDir, waitUntil } from "./helpers.js"
 
 /**
  * The real sink actor on a real file, with faults injected at the file boundary: the next
- * `partialWrites` writes write half their bytes and then fail; `datasync` and `truncate` fail
+ * `partialWrites` writes write half their bytes and then fail; `sync` and `truncate` fail
  * while their counters are above zero.
  */
-const faultyFile = (file: FileSystem.FileHandle) => {
+const faultyFile = (file: FileSystem.File) => {
   const faults = { partialWrites: 0, failingSyncs: 0, failingTruncates: 0 }
   const calls: Array<string> = []
+  const injected = (method: string, call: string) =>
+    Effect.zipRight(
+      Effect.sync(() => calls.push(call)),
+      Effect.fail(new SystemError({ reason: "Unknown", module: "FileSystem", method, description: "EIO (injected)" }))
+    )
   const sinkFile: Plugins.SinkFile = {
-    write: async (buffer, offset, length) => {
-      if (faults.partialWrites > 0) {
+    writeAll: (buffer) =>
+      Effect.suspend(() => {
+        if (faults.partialWrites === 0) {
+          return Effect.zipLeft(
+            file.writeAll(buffer),
+            Effect.sync(() => calls.push("write"))
+          )
+        }
         faults.partialWrites--
-        await file.write(buffer, offset, Math.max(1, length >> 1))
-        calls.push("write (half, then EIO)")
-        throw new Error("EIO (injected)")
-      }
-      calls.push("write")
-      return file.write(buffer, offset, length)
-    },
-    datasync: async () => {
-      if (faults.failingSyncs > 0) {
-        faults.failingSyncs--
-        calls.push("datasync (EIO)")
-        throw new Error("EIO (injected)")
-      }
-      calls.push("datasync")
-      return file.datasync()
-    },
-    truncate: async (length) => {
-      if (faults.failingTruncates > 0) {
+        return Effect.zipRight(
+          file.writeAll(buffer.subarray(0, Math.max(1, buffer.length >> 1))),
+          injected("writeAll", "write (half, then EIO)")
+        )
+      }),
+    sync: Effect.suspend(() => {
+      if (faults.failingSyncs === 0) return Effect.zipLeft(file.sync, Effect.sync(() => calls.push("sync")))
+      faults.failingSyncs--
+      return injected("sync", "sync (EIO)")
+    }),
+    truncate: (length) =>
+      Effect.suspend(() => {
+        if (faults.failingTruncates === 0) {
+          return Effect.zipLeft(file.truncate(length), Effect.sync(() => calls.push(`truncate ${length}`)))
+        }
         faults.failingTruncates--
-        calls.push("truncate (EIO)")
-        throw new Error("EIO (injected)")
-      }
-      calls.push(`truncate ${length}`)
-      return file.truncate(length)
-    }
+        return injected("truncate", "truncate (EIO)")
+      })
   }
   return { sinkFile, faults, calls }
 }
@@ -56,10 +62,7 @@ const faultyFile = (file: FileSystem.FileHandle) => {
 const setup = (batch: number, batchBytes?: number) =>
   Effect.gen(function*() {
     const path = Path.join(yield* tempDir, "sink.log")
-    const file = yield* Effect.acquireRelease(
-      Effect.promise(() => FileSystem.open(path, "a")),
-      (file) => Effect.promise(() => file.close())
-    )
+    const file = yield* Effect.orDie(Effect.flatMap(FileSystem.FileSystem, (fs) => fs.open(path, { flag: "a" })))
     const arena = yield* MessageArena.make({ capacity: 64 })
     const acks = Acks.make(64, () => performance.now())
     const state = Plugins.makeSinkState(batch, 0, batchBytes)
@@ -85,8 +88,9 @@ const setup = (batch: number, batchBytes?: number) =>
     return { path, file, arena, acks, state, dispatcher, spawnSink, send, live, ...injected } as const
   })
 
-const run = <A, E>(effect: Effect.Effect<A, E, ActorSystem.ActorSystem | Scope.Scope>) =>
-  effect.pipe(Effect.scoped, Effect.provide(ActorSystem.layer()))
+const run = <A, E>(
+  effect: Effect.Effect<A, E, ActorSystem.ActorSystem | FileSystem.FileSystem | Scope.Scope>
+) => effect.pipe(Effect.scoped, Effect.provide([ActorSystem.layer(), NodeFileSystem.layer]))
 
 const payloads = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`)
 const asWritten = (list: ReadonlyArray<string>) => list.map((payload) => ["t", payload] as const)
@@ -121,7 +125,7 @@ describe("sink crash safety", () => {
         "write (half, then EIO)",
         `truncate ${firstBatchBytes}`,
         "write",
-        "datasync"
+        "sync"
       ])
       expect(yield* readSink(sink.path)).toEqual(asWritten([...payloads(8, "a"), ...payloads(8, "b")]))
       expect(Acks.latency(sink.acks).count).toBe(16)
@@ -145,7 +149,7 @@ describe("sink crash safety", () => {
       sink.faults.failingSyncs = 0
       yield* waitUntil("the batch acked", Effect.sync(() => sink.state.acked === 8))
       expect(sink.calls).toContain("truncate (EIO)")
-      expect(sink.calls.slice(-3)).toEqual(["truncate 0", "write", "datasync"])
+      expect(sink.calls.slice(-3)).toEqual(["truncate 0", "write", "sync"])
       expect(yield* readSink(sink.path)).toEqual(asWritten(payloads(8, "a")))
       expect(sink.state.dirty).toBe(false)
       expect(yield* sink.live).toBe(0)
@@ -186,7 +190,7 @@ describe("sink crash safety", () => {
       // The first batch alone (it was being written when the others came), then "b" (7 < 8, more
       // queued: no flush) and "c" together (19 >= 8): two durable writes, of whole batches.
       expect(sink.state.syncs).toBe(2)
-      expect(sink.calls.filter((call) => call === "datasync")).toHaveLength(2)
+      expect(sink.calls.filter((call) => call === "sync")).toHaveLength(2)
       expect(sink.state.durableSize).toBe(sink.state.bytesWritten)
       expect(yield* readSink(sink.path)).toEqual(
         asWritten([...payloads(3, "a"), ...payloads(7, "b"), ...payloads(12, "c")])
@@ -224,8 +228,9 @@ describe("sink crash safety", () => {
       yield* waitUntil("a failed attempt", Effect.sync(() => sink.state.writeFailures >= 1))
       yield* Actor.stop(ref, { mode: "kill" })
       // The failed attempt's bytes are in the file, past the durable length...
-      expect((yield* Effect.promise(() => FileSystem.stat(sink.path))).size).toBeGreaterThan(sink.state.durableSize)
-      const copy = yield* Effect.promise(() => FileSystem.open(sink.path, "a"))
+      const fs = yield* FileSystem.FileSystem
+      expect(Number((yield* Effect.orDie(fs.stat(sink.path))).size)).toBeGreaterThan(sink.state.durableSize)
+      const copy = yield* Effect.orDie(fs.open(sink.path, { flag: "a" }))
       yield* Plugins.closeSinkFile(copy, sink.state)
       // ...and closing cuts them off: the file holds exactly the acked frames.
       expect(yield* readSink(sink.path)).toEqual(asWritten(payloads(4, "a")))

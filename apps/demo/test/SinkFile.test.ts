@@ -1,4 +1,5 @@
 import { NodeContext } from "@effect/platform-node"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { describe, expect, it } from "@effect/vitest"
 import { Bytes, LengthDelimited } from "@weft/bytes"
 import { NodeBridge } from "@weft/stream"
@@ -64,7 +65,12 @@ describe("the sink file", () => {
       expect(whole.readUInt32BE(0)).toBe(5)
       expect(whole.readUInt32BE(4)).toBe(Frame.crc32(Buffer.from("a\0one")))
       yield* Effect.promise(() => FileSystem.writeFile(path, whole))
-      expect(yield* SinkFile.verify(path)).toEqual({ records: 2, validBytes: 26, fileBytes: 26, damage: undefined })
+      expect(yield* SinkFile.verify(path).pipe(Effect.provide(NodeFileSystem.layer))).toEqual({
+        records: 2,
+        validBytes: 26,
+        fileBytes: 26,
+        damage: undefined
+      })
 
       const cases = [
         { bytes: Buffer.concat([whole, Buffer.from([0, 0, 0])]), damage: { offset: 26, reason: "truncated header" } },
@@ -80,7 +86,7 @@ describe("the sink file", () => {
       ] as const
       for (const { bytes, damage } of cases) {
         yield* Effect.promise(() => FileSystem.writeFile(path, bytes))
-        const error = yield* Effect.flip(SinkFile.verify(path))
+        const error = yield* Effect.flip(SinkFile.verify(path).pipe(Effect.provide(NodeFileSystem.layer)))
         if (error._tag !== "SinkDamaged") throw error
         expect(error.damage).toEqual(damage)
         expect(error.scan.fileBytes).toBe(bytes.length)
@@ -182,7 +188,7 @@ describe("the sink file", () => {
         yield* Effect.ignore(writer.await)
         expect(ackedBeforeKill.durable).toBe(ackedBeforeKill.through)
         // Whatever the kill left (often a torn record), the restart recovers it.
-        const left = yield* SinkFile.scan(sinkPath)
+        const left = yield* SinkFile.scan(sinkPath).pipe(Effect.provide(NodeFileSystem.layer))
         expect(left.records).toBeGreaterThanOrEqual(ackedBeforeKill.durable)
 
         expect(yield* runOnce(sinkPath, frames(100, "after", size))).toEqual({ durable: 100, through: 100 })

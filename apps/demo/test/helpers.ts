@@ -1,4 +1,5 @@
 /** Test helpers: a real gateway on ephemeral ports, real TCP clients, bounded polling. */
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { Bytes } from "@weft/bytes"
 import { Clock, Context, Data, Effect, Exit, Layer, Scope } from "effect"
 import * as FileSystem from "node:fs/promises"
@@ -138,12 +139,15 @@ export const sendInBatches = (
 
 /** Reads a sink file back as `[topic, payload]` pairs (a damaged record fails the test). */
 export const readSink = (path: string) =>
-  Effect.map(Effect.orDie(SinkFile.readAll(path)), (bodies) =>
-    bodies.map((body) => {
-      const text = Buffer.from(body).toString("utf8")
-      const separator = text.indexOf("\0")
-      return [text.slice(0, separator), text.slice(separator + 1)] as const
-    }))
+  Effect.map(
+    Effect.orDie(Effect.provide(SinkFile.readAll(path), NodeFileSystem.layer)),
+    (bodies) =>
+      bodies.map((body) => {
+        const text = Buffer.from(body).toString("utf8")
+        const separator = text.indexOf("\0")
+        return [text.slice(0, separator), text.slice(separator + 1)] as const
+      })
+  )
 
 /** A real HTTP GET (Node's fetch). */
 export const get = (url: string) => request("GET", url)

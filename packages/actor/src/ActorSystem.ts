@@ -1,12 +1,13 @@
 /**
- * The actor system: the registry of live actors, the dead-letter stream and counter, the
- * single timer that serves every ask deadline and pending redelivery, and shutdown. Provide it with
+ * The actor system: the registry of live actors, the dead-letter and lifecycle channels, the
+ * dead-letter counter, the single timer that serves every ask deadline and pending redelivery, and shutdown. Provide it with
  * {@link ActorSystem.layer}; closing the layer stops every actor (drain with a timeout, then
  * kill).
  *
  * @since 0.1.0
  */
-import type { Duration, Layer, Option, Queue, Scope, Stream } from "effect"
+import type { Broadcast } from "@weft/channel"
+import type { Duration, Either, Layer, Option, Scope, Stream } from "effect"
 import { Context, Effect } from "effect"
 import type { ActorRef } from "./Actor.js"
 import type { TellError } from "./ActorError.js"
@@ -43,8 +44,9 @@ export declare namespace ActorSystem {
     /** How long a graceful stop (scope close, shutdown) may take before a kill. Default 5 seconds. */
     readonly stopTimeout?: Duration.DurationInput | undefined
     /**
-     * How many dead letters (and lifecycle events) a slow subscriber may lag behind before the
-     * oldest are dropped from its view (the dead-letter counter stays exact). Default 1024.
+     * How many dead letters (and lifecycle events) a subscriber may fall behind before it loses the
+     * oldest; it is then told how many it lost (`Lagged`), and the dead-letter counter stays
+     * exact. Publishing never waits for a subscriber. Default 1024.
      */
     readonly deadLetterBuffer?: number | undefined
     /**
@@ -63,17 +65,17 @@ export declare namespace ActorSystem {
     readonly lookup: (name: string) => Effect.Effect<Option.Option<ActorRef<never>>>
     /** Every live actor. */
     readonly actors: Effect.Effect<ReadonlyArray<ActorRef<never>>>
-    /** Dead letters published from the moment the stream is run. */
-    readonly deadLetters: Stream.Stream<DeadLetter>
+    /** Dead letters published from the moment the stream is run; a lag as `Either.left(Lagged)`. */
+    readonly deadLetters: Stream.Stream<Either.Either<DeadLetter, Broadcast.Lagged>>
     /** A subscription that starts receiving dead letters at once (use it to not miss early ones). */
-    readonly subscribeDeadLetters: Effect.Effect<Queue.Dequeue<DeadLetter>, never, Scope.Scope>
+    readonly subscribeDeadLetters: Effect.Effect<Broadcast.Subscription<DeadLetter>, never, Scope.Scope>
     /**
      * Lifecycle events (start, restart, termination, a plugin leaving a dispatcher) published
-     * from the moment the stream is run.
+     * from the moment the stream is run; a lag as `Either.left(Lagged)`.
      */
-    readonly lifecycle: Stream.Stream<LifecycleEvent>
+    readonly lifecycle: Stream.Stream<Either.Either<LifecycleEvent, Broadcast.Lagged>>
     /** A subscription to lifecycle events that starts at once. */
-    readonly subscribeLifecycle: Effect.Effect<Queue.Dequeue<LifecycleEvent>, never, Scope.Scope>
+    readonly subscribeLifecycle: Effect.Effect<Broadcast.Subscription<LifecycleEvent>, never, Scope.Scope>
     /** Reliable messages that exhausted their redeliveries, oldest first. */
     readonly poisoned: Effect.Effect<ReadonlyArray<Poisoned>>
     /** Dead letters since the system started. */
@@ -118,47 +120,83 @@ export const lookup = (name: string): Effect.Effect<Option.Option<ActorRef<never
   Effect.flatMap(ActorSystem, (system) => system.lookup(name))
 
 /**
- * Dead letters, as they happen.
+ * Dead letters, as they happen: `Broadcast.toStream` over a subscription made when the stream is
+ * run. A consumer more than `deadLetterBuffer` dead letters behind gets one
+ * `Either.left(Lagged { skipped })` with the exact number it lost, then goes on with the oldest
+ * one still retained. The stream ends when the system has shut down.
  *
- * Cancellation safety: interrupting the stream only ends the subscription.
+ * Cancellation safety: an interrupted pull has taken nothing; interrupting the stream ends its
+ * subscription. A pulled chunk belongs to the stream (see `Broadcast.toStream`).
  *
  * @since 0.1.0
  * @category dead letters
  */
-export const deadLetters: Stream.Stream<DeadLetter, never, ActorSystem> = internal.deadLetterStream
+export const deadLetters: Stream.Stream<Either.Either<DeadLetter, Broadcast.Lagged>, never, ActorSystem> =
+  internal.deadLetterStream
 
 /**
- * Subscribes to dead letters now; the queue receives every later dead letter until the scope closes.
+ * Subscribes to dead letters now: a `Broadcast` subscription that receives every later dead
+ * letter until the scope closes. Read it with `Broadcast.recv`, `recvUpTo` or `toStream`. A
+ * subscriber more than `deadLetterBuffer` dead letters behind loses the oldest, and its next
+ * receive fails once with `Lagged { skipped }` — the exact count — before the oldest one still
+ * retained; receives fail with `ChannelClosed` once the system has shut down and everything was
+ * read.
  *
- * Cancellation safety: the subscription is released with the scope.
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { ActorSystem } from "@weft/actor"
+ * import { Broadcast } from "@weft/channel"
+ *
+ * const firstDeadLetter = Effect.gen(function*() {
+ *   const letters = yield* ActorSystem.subscribeDeadLetters
+ *   return yield* Broadcast.recv(letters)
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * Cancellation safety: subscribing is one synchronous step, and the subscription ends with the
+ * scope. An interrupted `recv`/`recvUpTo` on it has consumed nothing, so a subscriber interrupted
+ * between receives loses no dead letter.
  *
  * @since 0.1.0
  * @category dead letters
  */
-export const subscribeDeadLetters: Effect.Effect<Queue.Dequeue<DeadLetter>, never, ActorSystem | Scope.Scope> = Effect
-  .flatMap(ActorSystem, (system) => system.subscribeDeadLetters)
+export const subscribeDeadLetters: Effect.Effect<
+  Broadcast.Subscription<DeadLetter>,
+  never,
+  ActorSystem | Scope.Scope
+> = Effect.flatMap(ActorSystem, (system) => system.subscribeDeadLetters)
 
 /**
  * Lifecycle events — every start, restart and termination, and every plugin leaving a dispatcher —
- * as they happen, for dashboards.
+ * as they happen, for dashboards. A lag is one `Either.left(Lagged { skipped })`, as for
+ * {@link deadLetters}; the stream ends when the system has shut down.
  *
- * Cancellation safety: interrupting the stream only ends the subscription.
+ * Cancellation safety: an interrupted pull has taken nothing; interrupting the stream ends its
+ * subscription.
  *
  * @since 0.1.0
  * @category observability
  */
-export const lifecycle: Stream.Stream<LifecycleEvent, never, ActorSystem> = internal.lifecycleStream
+export const lifecycle: Stream.Stream<Either.Either<LifecycleEvent, Broadcast.Lagged>, never, ActorSystem> =
+  internal.lifecycleStream
 
 /**
- * Subscribes to lifecycle events now; the queue receives every later event until the scope closes.
+ * Subscribes to lifecycle events now: a `Broadcast` subscription that receives every later event
+ * until the scope closes, with the same lag reporting (`Lagged { skipped }`) and end
+ * (`ChannelClosed`) as {@link subscribeDeadLetters}.
  *
- * Cancellation safety: the subscription is released with the scope.
+ * Cancellation safety: subscribing is one synchronous step, and the subscription ends with the
+ * scope; an interrupted receive on it has consumed nothing.
  *
  * @since 0.1.0
  * @category observability
  */
-export const subscribeLifecycle: Effect.Effect<Queue.Dequeue<LifecycleEvent>, never, ActorSystem | Scope.Scope> = Effect
-  .flatMap(ActorSystem, (system) => system.subscribeLifecycle)
+export const subscribeLifecycle: Effect.Effect<
+  Broadcast.Subscription<LifecycleEvent>,
+  never,
+  ActorSystem | Scope.Scope
+> = Effect.flatMap(ActorSystem, (system) => system.subscribeLifecycle)
 
 /**
  * The poison queue: reliable messages that exhausted their redeliveries, oldest first.

@@ -1,8 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Actor, ActorError, ActorSystem, type DeadLetter } from "@weft/actor"
-import { Chunk, Deferred, Effect, FastCheck as fc, Fiber, Queue } from "effect"
+import type { Broadcast } from "@weft/channel"
+import { Chunk, Deferred, Effect, FastCheck as fc, Fiber } from "effect"
 import type { Scope } from "effect"
-import { Add, Block, counter, Get, type Log } from "./fixtures.js"
+import { Add, Block, counter, Get, type Log, receivedSoFar } from "./fixtures.js"
 
 const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   effect.pipe(Effect.scoped, Effect.provide(ActorSystem.layer())) as Effect.Effect<
@@ -13,8 +14,8 @@ const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 
 const adds = (...ns: ReadonlyArray<number>) => ns.map((n) => new Add({ n }))
 
-const reasonsOf = (queue: Queue.Dequeue<DeadLetter.DeadLetter>) =>
-  Effect.map(Queue.takeAll(queue), (letters) => Chunk.toArray(letters).map((l) => l.reason))
+const reasonsOf = (queue: Broadcast.Subscription<DeadLetter.DeadLetter>) =>
+  Effect.map(receivedSoFar(queue), (letters) => Chunk.toArray(letters).map((l) => l.reason))
 
 /** Lets the actor work until its mailbox is empty. */
 const drained = (ref: Actor.ActorRef<never>): Effect.Effect<void> =>

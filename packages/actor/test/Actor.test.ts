@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Actor, ActorError, ActorSystem, type DeadLetter, Terminated } from "@weft/actor"
+import type { Broadcast } from "@weft/channel"
 import {
   Cause,
   Chunk,
@@ -7,18 +8,18 @@ import {
   Data,
   Deferred,
   Effect,
+  Either,
   Exit,
   Fiber,
   Layer,
   Option,
-  Queue,
   Schedule,
   Schema,
   Stream,
   TestClock
 } from "effect"
 import type { Scope } from "effect"
-import { Add, Block, type Counter, counter, Crash, Divide, Get, type Log, SlowGet } from "./fixtures.js"
+import { Add, Block, type Counter, counter, Crash, Divide, Get, type Log, receivedSoFar, SlowGet } from "./fixtures.js"
 
 const run = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   effect.pipe(Effect.scoped, Effect.provide(ActorSystem.layer())) as Effect.Effect<
@@ -34,9 +35,9 @@ const drained = (ref: Actor.ActorRef<never>): Effect.Effect<void> =>
   Effect.asVoid(Effect.repeat(Effect.zipRight(Effect.yieldNow(), Actor.mailboxSize(ref)), { until: (n) => n === 0 }))
 
 /** Collects every dead letter published while `body` runs, after letting the system settle. */
-const deadLettersOf = (queue: Queue.Dequeue<DeadLetter.DeadLetter>) =>
+const deadLettersOf = (queue: Broadcast.Subscription<DeadLetter.DeadLetter>) =>
   Effect.map(
-    Queue.takeAll(queue),
+    receivedSoFar(queue),
     (letters) => Chunk.toArray(letters).map((l) => `${l.reason}:${(l.message as { _tag: string })._tag}`)
   )
 
@@ -999,7 +1000,7 @@ describe("Actor: edge cases", () => {
       yield* Actor.stop(ref)
       yield* Actor.tell(ref, new Add({ n: 1 }))
       yield* Actor.tell(ref, new Add({ n: 2 }))
-      const letters = Chunk.toArray(yield* Fiber.join(collected))
+      const letters = Chunk.toArray(yield* Fiber.join(collected)).map(Either.getOrThrow)
       assert.deepStrictEqual(letters.map((l) => [l.actor, l.reason]), [["dl", "ActorStopped"], ["dl", "ActorStopped"]])
     })))
 
@@ -1029,7 +1030,7 @@ describe("ActorSystem: lifecycle events", () => {
       yield* Actor.tell(ref, new Crash())
       yield* Actor.ask(ref, new Get())
       yield* Actor.stop(ref)
-      const seen = Chunk.toArray(yield* Queue.takeAll(events)).map((event) => `${event._tag}:${event.actor.name}`)
+      const seen = Chunk.toArray(yield* receivedSoFar(events)).map((event) => `${event._tag}:${event.actor.name}`)
       assert.deepStrictEqual(seen, ["Started:life", "Restarted:life", "Terminated:life"])
     })))
 })

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Actor, ActorSystem, DeadLetter, Router } from "@weft/actor"
-import { Chunk, Effect, Queue } from "effect"
-import { counter, Divide, Get } from "./fixtures.js"
+import { Chunk, Effect } from "effect"
+import { counter, Divide, Get, receivedSoFar } from "./fixtures.js"
 
 describe("Actor: a request that was told", () => {
   it.effect("its handler's typed failure becomes a dead letter with the failure, not nothing", () =>
@@ -15,7 +15,7 @@ describe("Actor: a request that was told", () => {
       // The actor goes on (a typed failure is no crash), and it is the only dead letter.
       assert.strictEqual(yield* Actor.ask(ref, new Get()), 0)
       assert.deepStrictEqual(
-        Chunk.toArray(yield* Queue.takeAll(letters)),
+        Chunk.toArray(yield* receivedSoFar(letters)),
         [
           new DeadLetter.DeadLetter({
             actor: "divider",

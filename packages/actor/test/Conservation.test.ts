@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Actor, ActorMetrics, ActorSystem, type DeadLetter } from "@weft/actor"
-import { Chunk, Data, Deferred, Effect, FastCheck, Fiber, Metric, Queue, Schedule, Supervisor, TestClock } from "effect"
+import { Chunk, Data, Deferred, Effect, FastCheck, Fiber, Metric, Schedule, Supervisor, TestClock } from "effect"
+import { receivedSoFar } from "./fixtures.js"
 
 class Msg extends Data.TaggedClass("Msg")<{ readonly id: number; readonly crash: boolean }> {}
 class Pause extends Data.TaggedClass("Pause")<{ readonly gate: Deferred.Deferred<void> }> {}
@@ -59,7 +60,7 @@ describe("Actor: invariants", () => {
         yield* Fiber.join(stopping)
         for (const tell of tells) yield* Fiber.await(tell)
 
-        const dead = Chunk.toArray(yield* Queue.takeAll(letters))
+        const dead = Chunk.toArray(yield* receivedSoFar(letters))
           .filter((letter): letter is DeadLetter.DeadLetter & { message: Msg } => letter.message instanceof Msg)
         const outcomes = new Map<number, Array<string>>()
         const record = (key: number, outcome: string) => outcomes.set(key, [...(outcomes.get(key) ?? []), outcome])

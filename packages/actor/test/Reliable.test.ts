@@ -2,7 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Actor, ActorSystem, Reliable } from "@weft/actor"
 import { Data } from "effect"
 import type { Scope } from "effect"
-import { Chunk, Deferred, Effect, Fiber, Queue, Schedule, Schema, Supervisor, TestClock } from "effect"
+import { Chunk, Deferred, Effect, Fiber, Schedule, Schema, Supervisor, TestClock } from "effect"
+import { receivedSoFar } from "./fixtures.js"
 
 class Charge extends Reliable.TaggedClass("Charge")<{ readonly id: number; readonly failTimes: number }> {}
 class Later extends Reliable.TaggedClass("Later")<{ readonly id: number }> {}
@@ -204,7 +205,7 @@ describe("Reliable", () => {
         return [system, letters] as const
       }).pipe(Effect.provide(ActorSystem.layer()))
       assert.strictEqual(yield* system.deadLetterCount, 2)
-      const reasons = Chunk.toArray(yield* Queue.takeAll(letters)).map((letter) => letter.reason)
+      const reasons = Chunk.toArray(yield* receivedSoFar(letters)).map((letter) => letter.reason)
       assert.deepStrictEqual(reasons, ["ActorStopped", "ActorStopped"])
     }).pipe(Effect.scoped))
 })

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Actor, ActorSystem, type Lifecycle, Supervision } from "@weft/actor"
+import type { Broadcast } from "@weft/channel"
 import type { Scope } from "effect"
 import {
   Cause,
@@ -11,12 +12,11 @@ import {
   FastCheck,
   Fiber,
   Option,
-  Queue,
   Schedule,
   Supervisor as FiberSupervisor,
   TestClock
 } from "effect"
-import { Add, Block, Crash, Get } from "./fixtures.js"
+import { Add, Block, Crash, Get, receivedSoFar } from "./fixtures.js"
 
 const run = <A, E>(effect: Effect.Effect<A, E, ActorSystem.ActorSystem | Scope.Scope>) =>
   effect.pipe(Effect.scoped, Effect.provide(ActorSystem.layer()))
@@ -44,9 +44,9 @@ const worker = (name: string, log: Array<string> = []) =>
 const isRunning = (ref: Actor.ActorRef<never>) =>
   Effect.map(Effect.fork(Actor.awaitTermination(ref)), (fiber) => fiber.unsafePoll() === null)
 
-const restartedNames = (events: Queue.Dequeue<Lifecycle.LifecycleEvent>) =>
+const restartedNames = (events: Broadcast.Subscription<Lifecycle.LifecycleEvent>) =>
   Effect.map(
-    Queue.takeAll(events),
+    receivedSoFar(events),
     (all) => Chunk.toArray(all).filter((event) => event._tag === "Restarted").map((event) => event.actor.name)
   )
 
@@ -542,7 +542,7 @@ describe("Supervisor: startChild cancellation and fibers", () => {
         )
         for (let i = 0; i < k; i++) yield* Effect.yieldNow()
         const exit = yield* Fiber.interrupt(fiber)
-        const seen = Chunk.toArray(yield* Queue.takeAll(events)).filter((event) => event.actor.name === name)
+        const seen = Chunk.toArray(yield* receivedSoFar(events)).filter((event) => event.actor.name === name)
         const inSystem = yield* ActorSystem.lookup(name)
         const stopped = yield* Effect.either(Supervision.stopChild(group, name, { mode: "kill" }))
         // Whole or nothing: known to the system exactly when known to the group, and then running.

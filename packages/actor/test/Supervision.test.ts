@@ -1,19 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Actor, ActorSystem, type DeadLetter, Supervision } from "@weft/actor"
 import type { Scope } from "effect"
-import {
-  Cause,
-  Chunk,
-  Data,
-  Deferred,
-  Effect,
-  Fiber,
-  Queue,
-  Schedule,
-  Supervisor as FiberSupervisor,
-  TestClock
-} from "effect"
-import { Add, Block, counter, Crash, Get, type Log } from "./fixtures.js"
+import { Cause, Chunk, Data, Deferred, Effect, Fiber, Schedule, Supervisor as FiberSupervisor, TestClock } from "effect"
+import { Add, Block, counter, Crash, Get, type Log, receivedSoFar } from "./fixtures.js"
 
 const run = <A, E>(effect: Effect.Effect<A, E, ActorSystem.ActorSystem | Scope.Scope>) =>
   effect.pipe(Effect.scoped, Effect.provide(ActorSystem.layer()))
@@ -231,7 +220,7 @@ describe("Supervisor: a group is an actor", () => {
       yield* Deferred.succeed(gate, undefined)
       assert.strictEqual((yield* Fiber.join(stopping)).reason._tag, "Stopped")
       assert.deepStrictEqual(log.handled, ["c stopped", "b stopped", "a stopped"])
-      const dead = Chunk.toArray(yield* Queue.takeAll(letters)).map((letter: DeadLetter.DeadLetter) => letter.reason)
+      const dead = Chunk.toArray(yield* receivedSoFar(letters)).map((letter: DeadLetter.DeadLetter) => letter.reason)
       // "late" was turned away, "queued" was dead-lettered when a stopped.
       assert.deepStrictEqual(dead, ["ActorStopping", "ActorStopped"])
     })))
@@ -403,7 +392,7 @@ describe("Supervisor: trees", () => {
       assert.strictEqual(yield* Actor.ask(x, new Get()), 7)
       assert.strictEqual(yield* Actor.ask(z, new Get()), 0)
       assert.strictEqual(yield* Actor.ask(y, new Get()), 3)
-      const restarted = Chunk.toArray(yield* Queue.takeAll(events))
+      const restarted = Chunk.toArray(yield* receivedSoFar(events))
         .filter((event) => event._tag === "Restarted")
         .map((event) => event.actor.name)
       assert.sameMembers(restarted.slice(1), ["mid", "leaf", x.name, z.name])

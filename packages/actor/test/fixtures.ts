@@ -1,5 +1,6 @@
 import { Actor } from "@weft/actor"
-import { Data, Deferred, Effect, Schema } from "effect"
+import { Broadcast } from "@weft/channel"
+import { Chunk, Data, Deferred, Effect, Schema } from "effect"
 
 export class Add extends Data.TaggedClass("Add")<{ readonly n: number }> {}
 
@@ -59,3 +60,10 @@ export const counter = (log: Log = { handled: [] }, initialState = 0) =>
         )
     }
   })
+
+/** Everything a subscription received so far, without waiting (a lag fails the test). */
+export const receivedSoFar = <A>(subscription: Broadcast.Subscription<A>): Effect.Effect<Chunk.Chunk<A>> =>
+  Effect.flatMap(
+    Broadcast.pending(subscription),
+    (n) => n === 0 ? Effect.succeed(Chunk.empty<A>()) : Effect.orDie(Broadcast.recvUpTo(subscription, n))
+  )

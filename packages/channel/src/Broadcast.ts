@@ -166,6 +166,45 @@ export const send: {
 } = internal.send
 
 /**
+ * What {@link unsafeTrySend} did: `"sent"` (every subscriber will see the message), `"full"` (policy
+ * `"suspend"` and the slowest subscriber is `capacity` messages behind; nothing sent) or `"closed"`
+ * (nothing sent).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type TrySendResult = "sent" | "full" | "closed"
+
+/**
+ * Sends a message right now, outside any effect: for code that runs inside a synchronous step of
+ * its own (a callback, a counter that also publishes) where a `send` would need a fiber. It never
+ * waits and never throws. With lag policy `"dropOldest"` it answers `"sent"` until the channel is
+ * closed (a subscriber that falls behind learns what it lost through `Lagged`); with `"suspend"` a
+ * full channel answers `"full"` and sends nothing.
+ *
+ * Cancellation safety: a plain function call — there is nothing to interrupt.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Broadcast } from "@weft/channel"
+ *
+ * const program = Effect.gen(function*() {
+ *   const [tx, rx] = yield* Broadcast.make<string>({ capacity: 1 })
+ *   const results = yield* Effect.sync(() => [Broadcast.unsafeTrySend(tx, "a"), Broadcast.unsafeTrySend(tx, "b")])
+ *   return [results, yield* Broadcast.recv(rx)] // => [["sent", "full"], "a"]
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category sending
+ */
+export const unsafeTrySend: {
+  <A>(value: A): (self: Sender<A>) => TrySendResult
+  <A>(self: Sender<A>, value: A): TrySendResult
+} = internal.unsafeTrySend
+
+/**
  * A new subscription that sees every message sent from now on. Subscribing to a closed channel
  * gives a subscription that has already ended.
  *

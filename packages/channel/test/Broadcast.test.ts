@@ -32,6 +32,25 @@ describe("Broadcast", () => {
       assert.isTrue(Option.isNone(yield* Broadcast.tryRecv(second)))
     }))
 
+  it.effect("unsafeTrySend: sent, full (suspend policy) or closed, and wakes a waiting subscriber", () =>
+    Effect.gen(function*() {
+      const [tx, rx] = yield* Broadcast.make<number>({ capacity: 1 })
+      const waiting = yield* Effect.fork(Broadcast.recv(rx))
+      yield* settle
+      assert.deepStrictEqual([Broadcast.unsafeTrySend(tx, 1)], ["sent"])
+      assert.strictEqual(yield* Fiber.join(waiting), 1)
+      assert.deepStrictEqual([tx.pipe(Broadcast.unsafeTrySend(2)), Broadcast.unsafeTrySend(tx, 3)], ["sent", "full"])
+      assert.strictEqual(yield* Broadcast.recv(rx), 2)
+      const [dropping, lagging] = yield* Broadcast.make<number>({ capacity: 1, lag: "dropOldest" })
+      assert.deepStrictEqual([Broadcast.unsafeTrySend(dropping, 1), Broadcast.unsafeTrySend(dropping, 2)], [
+        "sent",
+        "sent"
+      ])
+      assert.strictEqual((yield* Effect.flip(Broadcast.recv(lagging)))._tag, "Lagged")
+      yield* Broadcast.close(tx)
+      assert.strictEqual(Broadcast.unsafeTrySend(tx, 4), "closed")
+    }))
+
   it.effect("suspend policy: send waits for the slowest subscriber, nobody misses anything", () =>
     Effect.gen(function*() {
       const [tx, fast] = yield* Broadcast.make<number>({ capacity: 2 })

@@ -3,7 +3,8 @@ import type { DeadLetter } from "@weft/actor"
 import { Actor, ActorSystem } from "@weft/actor"
 import { Dispatcher } from "@weft/dispatch"
 import type { Scope } from "effect"
-import { Chunk, Data, Deferred, Effect, FastCheck, Fiber, Queue, Schema } from "effect"
+import { Chunk, Data, Deferred, Effect, FastCheck, Fiber, Schema } from "effect"
+import { receivedSoFar } from "./fixtures.js"
 
 class Event extends Data.TaggedClass("Event")<{ readonly id: number; readonly key: string }> {}
 class Hold extends Data.TaggedClass("Hold")<{ readonly gate: Deferred.Deferred<void> }> {}
@@ -128,7 +129,7 @@ describe("Dispatcher", () => {
       yield* Dispatcher.dispatch(dispatcher, new Event({ id: 3, key: "billing" }))
       yield* drainAll(plugins)
       assert.deepStrictEqual(plugins.map(({ seen }) => seen), [[1], [1, 2]])
-      const dead = Chunk.toArray(yield* Queue.takeAll(letters))
+      const dead = Chunk.toArray(yield* receivedSoFar(letters))
       assert.deepStrictEqual(dead.map((l) => [l.reason, (l.message as Event).id]), [["NoRoute", 3]])
     })))
 
@@ -261,7 +262,7 @@ describe("Dispatcher", () => {
         yield* drainAll(all)
         const counts = new Map<number, number>()
         for (const { seen } of all) for (const n of seen) counts.set(n, (counts.get(n) ?? 0) + 1)
-        const dead = Chunk.toArray(yield* Queue.takeAll(letters))
+        const dead = Chunk.toArray(yield* receivedSoFar(letters))
         for (const letter of dead) {
           assert.strictEqual(letter.reason, "NoRoute" satisfies DeadLetter.Reason)
           const n = (letter.message as Event).id

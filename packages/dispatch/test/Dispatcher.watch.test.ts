@@ -1,8 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Actor, ActorSystem, type Lifecycle } from "@weft/actor"
+import type { Broadcast } from "@weft/channel"
 import { Dispatcher } from "@weft/dispatch"
 import type { Scope } from "effect"
-import { Chunk, Data, Deferred, Effect, FastCheck, Fiber, Option, Queue } from "effect"
+import { Chunk, Data, Deferred, Effect, FastCheck, Fiber, Option } from "effect"
+import { receivedSoFar } from "./fixtures.js"
 
 class Event extends Data.TaggedClass("Event")<{ readonly id: number; readonly key: string }> {}
 class Hold extends Data.TaggedClass("Hold")<{ readonly gate: Deferred.Deferred<void> }> {}
@@ -34,17 +36,17 @@ const spawnPlugin = (options?: Actor.SpawnOptions & { readonly crashes?: boolean
 
 const stopForGood: Actor.SpawnOptions = { supervision: { strategy: "stop" } }
 
-const deadLetterIds = (queue: Queue.Dequeue<{ readonly message: unknown; readonly reason: string }>) =>
+const deadLetterIds = (queue: Broadcast.Subscription<{ readonly message: unknown; readonly reason: string }>) =>
   Effect.map(
-    Queue.takeAll(queue),
+    receivedSoFar(queue),
     (letters) =>
       Chunk.toArray(letters).map((letter) =>
         `${letter.reason}:${letter.message instanceof Event ? letter.message.id : "Hold"}`
       )
   )
 
-const pluginRemovals = (queue: Queue.Dequeue<Lifecycle.LifecycleEvent>) =>
-  Effect.map(Queue.takeAll(queue), (events) =>
+const pluginRemovals = (queue: Broadcast.Subscription<Lifecycle.LifecycleEvent>) =>
+  Effect.map(receivedSoFar(queue), (events) =>
     Chunk.toArray(events).flatMap((event) =>
       event._tag === "PluginRemoved"
         ? [`${event.actor.name}:${Option.match(event.reason, { onNone: () => "removed", onSome: (r) => r._tag })}`]
@@ -260,7 +262,7 @@ describe("Dispatcher: death watch", () => {
         yield* Effect.forEach(plugins, ({ ref }) => Actor.stop(ref, { mode: "drain" }), { discard: true })
         const copies = new Map<number, number>()
         for (const { seen } of plugins) for (const id of seen) copies.set(id, (copies.get(id) ?? 0) + 1)
-        for (const letter of Chunk.toArray(yield* Queue.takeAll(letters))) {
+        for (const letter of Chunk.toArray(yield* receivedSoFar(letters))) {
           const id = (letter.message as Event).id
           copies.set(id, (copies.get(id) ?? 0) + 1)
           // A dead plugin's dead letters are only of messages routed while it was still listed.

@@ -9,9 +9,9 @@
  * fields to `Series.Point` or a section to {@link View}, and one panel to the page — nothing else
  * changes.
  */
-import type { DeadLetter, Lifecycle } from "@weft/actor"
-import { Chunk, Clock, Context, Effect, Layer, Queue, Schedule, type Stream } from "effect"
+import { Clock, Context, Effect, Layer, Schedule, type Stream } from "effect"
 import * as Gateway from "../Gateway.js"
+import * as SystemEvents from "../gateway/SystemEvents.js"
 import * as Assets from "./Assets.js"
 import * as DeadLetterTail from "./DeadLetterTail.js"
 import * as Series from "./Series.js"
@@ -56,39 +56,32 @@ export class Feed extends Context.Tag("@weft/demo/dashboard/Feed")<Feed, {
   readonly assets: ReadonlyArray<Assets.Asset>
 }>() {}
 
-/**
- * Follows a subscription until the scope closes, handing each item to `apply` with the time it was
- * read. Polled with `takeAll`, never a waiting `Queue.take`: interrupting a waiting take can lose
- * the element offered in the same tick (effect 3.22); on interruption the rest is read once more.
- */
-const follow = <A>(queue: Queue.Dequeue<A>, apply: (item: A, now: number) => void) => {
-  const drain = Effect.flatMap(
-    Queue.takeAll(queue),
-    (items) => Effect.map(Clock.currentTimeMillis, (now) => Chunk.forEach(items, (item) => apply(item, now)))
-  )
-  return drain.pipe(
-    Effect.repeat(Schedule.spaced("50 millis")),
-    Effect.onInterrupt(() => drain),
-    Effect.forkScoped
-  )
-}
-
 const make = Effect.gen(function*() {
   const gateway = yield* Gateway.Gateway
   const assets = yield* Assets.load
   const system = gateway.system
   // Subscribed before the live actors are read: an actor started in between is in both, and
   // `seed` and `apply` agree on it.
-  const lifecycle: Queue.Dequeue<Lifecycle.LifecycleEvent> = yield* system.subscribeLifecycle
-  const deadLetters: Queue.Dequeue<DeadLetter.DeadLetter> = yield* system.subscribeDeadLetters
+  const lifecycle = yield* system.subscribeLifecycle
+  const deadLetters = yield* system.subscribeDeadLetters
   const tree = SupervisionTree.make(gatewayGroups)
   const startedAt = yield* Clock.currentTimeMillis
   for (const ref of yield* system.actors) {
     SupervisionTree.seed(tree, ref, startedAt, gateway.counters.restarts.get(ref.name) ?? 0)
   }
   const tail = DeadLetterTail.make(deadLettersShown)
-  yield* follow(lifecycle, (event, now) => SupervisionTree.apply(tree, event, now))
-  yield* follow(deadLetters, (letter, now) => DeadLetterTail.record(tail, letter, now))
+  // A lag — counted by the gateway's own followers (`systemEventsLost`), which lag the same
+  // way — leaves the tree out of date until the next event of the actors concerned, and the
+  // tail without the letters lost.
+  const countedByTheGateway = () => {}
+  yield* SystemEvents.follow(lifecycle, {
+    onEvent: (event, now) => SupervisionTree.apply(tree, event, now),
+    onLagged: countedByTheGateway
+  })
+  yield* SystemEvents.follow(deadLetters, {
+    onEvent: (letter, now) => DeadLetterTail.record(tail, letter, now),
+    onLagged: countedByTheGateway
+  })
 
   const series = Series.make()
   yield* gateway.snapshot({ top: 1 }).pipe(

@@ -56,6 +56,12 @@ export interface Counters {
   readonly deadLetters: Map<string, number>
   /** Supervised restarts, by plugin. */
   readonly restarts: Map<string, number>
+  /**
+   * Dead letters and lifecycle events the gateway's followers fell too far behind to read (each
+   * lag reported with its exact count): `deadLetters` by reason and `restarts` are short by at
+   * most this much. 0 unless the system's `deadLetterBuffer` overflowed.
+   */
+  systemEventsLost: number
   /** The most recent connection failures (at most {@link recentFailures}); `connectionsFailed` counts them all. */
   readonly failures: Array<ConnectionFailure>
 }
@@ -70,6 +76,8 @@ export interface Snapshot {
   readonly deadLetters: number
   readonly deadLettersByReason: Record<string, number>
   readonly restarts: Record<string, number>
+  /** See `Counters.systemEventsLost`. */
+  readonly systemEventsLost: number
   readonly connections: {
     readonly active: number
     readonly accepted: number

@@ -63,6 +63,7 @@ export const make = ({ acks, arena, counters, host, recentLatency, sinkState, st
         deadLetters: deadLetterTotal,
         deadLettersByReason: Object.fromEntries(counters.deadLetters),
         restarts: Object.fromEntries(counters.restarts),
+        systemEventsLost: counters.systemEventsLost,
         connections: {
           active: counters.connectionsActive,
           accepted: counters.connectionsAccepted,

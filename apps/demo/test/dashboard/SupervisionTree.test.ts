@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Actor, ActorSystem, type Lifecycle } from "@weft/actor"
-import { Cause, Chunk, Clock, Data, Effect, Queue, Schedule, Schema, type Scope, TestClock } from "effect"
+import { Broadcast } from "@weft/channel"
+import { Cause, Chunk, Clock, Data, Effect, Schedule, Schema, type Scope, TestClock } from "effect"
 import * as SupervisionTree from "../../src/dashboard/SupervisionTree.js"
 
 class Crash extends Data.TaggedClass("Crash")<{}> {}
@@ -22,10 +23,15 @@ const plugins: SupervisionTree.Group = {
 }
 
 /** Applies every lifecycle event published so far, read at the test clock's time. */
-const applyAll = (tree: SupervisionTree.SupervisionTree, queue: Queue.Dequeue<Lifecycle.LifecycleEvent>) =>
+const applyAll = (
+  tree: SupervisionTree.SupervisionTree,
+  events: Broadcast.Subscription<Lifecycle.LifecycleEvent>
+) =>
   Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
-    Chunk.forEach(yield* Queue.takeAll(queue), (event) => SupervisionTree.apply(tree, event, now))
+    const pending = yield* Broadcast.pending(events)
+    if (pending === 0) return
+    Chunk.forEach(yield* Broadcast.recvUpTo(events, pending), (event) => SupervisionTree.apply(tree, event, now))
   })
 
 const actorOf = (view: SupervisionTree.TreeView, name: string) =>

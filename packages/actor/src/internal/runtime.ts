@@ -1,6 +1,7 @@
+import { Broadcast } from "@weft/channel"
 import { Select } from "@weft/select"
-import type { Duration, MetricLabel, Queue, Scope } from "effect"
-import { Context, Effect, Exit, Option, Predicate, PubSub, Stream } from "effect"
+import type { Duration, Either, MetricLabel, Scope } from "effect"
+import { Context, Effect, Exit, Option, Predicate, Stream } from "effect"
 import type { ActorRef } from "../Actor.js"
 import { AskTimeout } from "../ActorError.js"
 import * as ActorMetrics from "../ActorMetrics.js"
@@ -68,8 +69,8 @@ export class SystemRuntime<Cell extends RegisteredActor = RegisteredActor> imple
 
   constructor(
     readonly scope: Scope.Scope,
-    private readonly deadLetterHub: PubSub.PubSub<DeadLetter>,
-    private readonly lifecycleHub: PubSub.PubSub<LifecycleEvent>,
+    private readonly deadLetterHub: Broadcast.Sender<DeadLetter>,
+    private readonly lifecycleHub: Broadcast.Sender<LifecycleEvent>,
     readonly askTimeoutMs: number,
     readonly stopTimeout: Duration.Duration,
     readonly poisonCapacity: number
@@ -107,7 +108,9 @@ export class SystemRuntime<Cell extends RegisteredActor = RegisteredActor> imple
     this.deadLetterTotal++
     if (Predicate.hasProperty(message, OnDeadLetter)) (message as Releasing)[OnDeadLetter]()
     ActorMetrics.deadLetters.unsafeUpdate(1, labels)
-    this.deadLetterHub.unsafeOffer(
+    // "dropOldest": never waits; a subscriber that falls behind gets a `Lagged` with the count.
+    Broadcast.unsafeTrySend(
+      this.deadLetterHub,
       new DeadLetter(
         Option.isSome(failure) ? { actor, message, reason, failure: failure.value } : { actor, message, reason }
       )
@@ -138,7 +141,7 @@ export class SystemRuntime<Cell extends RegisteredActor = RegisteredActor> imple
   }
 
   publish(event: LifecycleEvent): void {
-    this.lifecycleHub.unsafeOffer(event)
+    Broadcast.unsafeTrySend(this.lifecycleHub, event)
   }
 
   /** Completes an ask with `exit` unless it is already settled; says whether it did. */
@@ -202,20 +205,20 @@ export class SystemRuntime<Cell extends RegisteredActor = RegisteredActor> imple
     return Effect.sync(() => Option.map(Option.fromNullable(this.names.get(name)), (cell) => cell.ref))
   }
 
-  get deadLetters(): Stream.Stream<DeadLetter> {
-    return Stream.fromPubSub(this.deadLetterHub)
+  get deadLetters(): Stream.Stream<Either.Either<DeadLetter, Broadcast.Lagged>> {
+    return streamOf(this.deadLetterHub)
   }
 
-  get subscribeDeadLetters(): Effect.Effect<Queue.Dequeue<DeadLetter>, never, Scope.Scope> {
-    return PubSub.subscribe(this.deadLetterHub)
+  get subscribeDeadLetters(): Effect.Effect<Broadcast.Subscription<DeadLetter>, never, Scope.Scope> {
+    return Broadcast.subscribeScoped(this.deadLetterHub)
   }
 
-  get lifecycle(): Stream.Stream<LifecycleEvent> {
-    return Stream.fromPubSub(this.lifecycleHub)
+  get lifecycle(): Stream.Stream<Either.Either<LifecycleEvent, Broadcast.Lagged>> {
+    return streamOf(this.lifecycleHub)
   }
 
-  get subscribeLifecycle(): Effect.Effect<Queue.Dequeue<LifecycleEvent>, never, Scope.Scope> {
-    return PubSub.subscribe(this.lifecycleHub)
+  get subscribeLifecycle(): Effect.Effect<Broadcast.Subscription<LifecycleEvent>, never, Scope.Scope> {
+    return Broadcast.subscribeScoped(this.lifecycleHub)
   }
 
   get deadLetterCount(): Effect.Effect<number> {
@@ -230,3 +233,7 @@ export class SystemRuntime<Cell extends RegisteredActor = RegisteredActor> imple
     return Effect.sync(() => Array.from(this.cells, (cell) => cell.ref))
   }
 }
+
+/** A subscription made when the stream is run, and ended with it. */
+const streamOf = <A>(hub: Broadcast.Sender<A>): Stream.Stream<Either.Either<A, Broadcast.Lagged>> =>
+  Stream.unwrapScoped(Effect.map(Broadcast.subscribeScoped(hub), (subscription) => Broadcast.toStream(subscription)))

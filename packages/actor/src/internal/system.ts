@@ -3,7 +3,9 @@
  * down — every actor drained, then killed — when the layer closes. Also the system-wide streams
  * and the replay of poisoned messages.
  */
-import { Duration, Effect, ExecutionStrategy, Layer, PubSub, Scope, Stream } from "effect"
+import { Broadcast } from "@weft/channel"
+import type { Either } from "effect"
+import { Duration, Effect, ExecutionStrategy, Layer, Scope, Stream } from "effect"
 import type * as Actor from "../Actor.js"
 import type { TellError } from "../ActorError.js"
 import type * as ActorSystemModule from "../ActorSystem.js"
@@ -30,8 +32,11 @@ export const makeSystem = (options?: ActorSystemModule.ActorSystem.Options): Eff
     // fiber forked straight into the layer's scope would be interrupted before the shutdown
     // finalizer below could drain it (a scope runs its finalizers last-added first).
     const actorScope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
-    const hub = yield* PubSub.sliding<DeadLetter>(options?.deadLetterBuffer ?? 1024)
-    const lifecycle = yield* PubSub.sliding<LifecycleEvent>(options?.deadLetterBuffer ?? 1024)
+    const hub = yield* eventHub<DeadLetter>(options?.deadLetterBuffer)
+    const lifecycle = yield* eventHub<LifecycleEvent>(options?.deadLetterBuffer)
+    // Closed once the last actor fiber is gone (the first finalizer of the actor scope runs last),
+    // so subscribers see every event, then the end.
+    yield* Scope.addFinalizer(actorScope, Effect.zipRight(Broadcast.close(hub), Broadcast.close(lifecycle)))
     const runtime = new SystemRuntime<ActorCell>(
       actorScope,
       hub,
@@ -44,6 +49,18 @@ export const makeSystem = (options?: ActorSystemModule.ActorSystem.Options): Eff
     // Registered last, so it runs first: actors drain before the timer and their fibers go.
     yield* Effect.addFinalizer(() => shutdown(runtime))
     return runtime
+  })
+
+/**
+ * The channel dead letters (or lifecycle events) are published on. Publishing never waits: a
+ * subscriber more than `capacity` events behind loses the oldest and is told how many (`Lagged`).
+ */
+const eventHub = <A>(capacity = 1024): Effect.Effect<Broadcast.Sender<A>> =>
+  Effect.gen(function*() {
+    const [sender, first] = yield* Effect.orDie(Broadcast.make<A>({ capacity, lag: "dropOldest" }))
+    // Only subscriptions made by `subscribe*` or a running stream hold events back.
+    yield* Broadcast.unsubscribe(first)
+    return sender
   })
 
 /** @internal */
@@ -63,12 +80,20 @@ export const shutdown = (
   })
 
 /** @internal */
-export const deadLetterStream: Stream.Stream<DeadLetter, never, ActorSystemModule.ActorSystem> = Stream.unwrap(
+export const deadLetterStream: Stream.Stream<
+  Either.Either<DeadLetter, Broadcast.Lagged>,
+  never,
+  ActorSystemModule.ActorSystem
+> = Stream.unwrap(
   Effect.map(SystemTag, (system) => system.deadLetters)
 )
 
 /** @internal */
-export const lifecycleStream: Stream.Stream<LifecycleEvent, never, ActorSystemModule.ActorSystem> = Stream.unwrap(
+export const lifecycleStream: Stream.Stream<
+  Either.Either<LifecycleEvent, Broadcast.Lagged>,
+  never,
+  ActorSystemModule.ActorSystem
+> = Stream.unwrap(
   Effect.map(SystemTag, (system) => system.lifecycle)
 )
 

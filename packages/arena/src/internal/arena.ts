@@ -237,6 +237,13 @@ export class ArenaImpl<A> extends ArenaStore<A> implements Arena.Arena<A> {
    * arena closes; then takes the granted ref over in one step. An interrupt before the take-over
    * gives the room back: the wait's canceler does, or the fiber's exit does for an interrupt that
    * surfaces between the end of the wait and the take-over.
+   *
+   * Why a fiber observer (`RuntimeFiber.addObserver`, public) and not
+   * `Effect.uninterruptibleMask` + `Effect.onInterrupt`: leaving the mask is itself a point where a
+   * pending interrupt is taken, and it drops the region's result — the ref already taken over —
+   * so a slot leaks. Tried: `Arena.handover.test.ts` then fails at step 7 for `alloc`, `allocUpTo`
+   * and `allocScoped`. The take-over's own step hands the ref to the caller's continuation as its
+   * value, with nothing in between where an interrupt could land.
    */
   private waitForRoom<X>(
     value: A,

@@ -5,7 +5,8 @@ import type * as Scope from "effect/Scope"
 import type * as Broadcast from "../Broadcast.js"
 import { ChannelClosed, InvalidCapacity, Lagged } from "../ChannelError.js"
 import * as Readiness from "../Readiness.js"
-import { awaitReady, claimOr, notReady, onReady, park, receiveLoop, validCapacity } from "./core.js"
+import { awaitReady, onReady, park, receiveLoop, validCapacity } from "./core.js"
+import { claimOr, notReady } from "./effectCompat.js"
 import { ChannelEnd } from "./end.js"
 import { everything, untilClosed } from "./stream.js"
 import { WaiterList } from "./waiters.js"
@@ -268,6 +269,18 @@ export const send: {
     return Effect.zipRight(park(channel.senders, channel.isWritable), loop)
   })
   return loop
+})
+
+/** @internal */
+export const unsafeTrySend: {
+  <A>(value: A): (self: Broadcast.Sender<A>) => Broadcast.TrySendResult
+  <A>(self: Broadcast.Sender<A>, value: A): Broadcast.TrySendResult
+} = dual(2, <A>(self: Broadcast.Sender<A>, value: A): Broadcast.TrySendResult => {
+  const channel = channelOf(self)
+  if (channel.closed) return "closed"
+  if (!channel.isWritable()) return "full"
+  channel.publish(value)
+  return "sent"
 })
 
 /** @internal */

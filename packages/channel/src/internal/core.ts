@@ -1,38 +1,7 @@
 import type { Exit } from "effect"
-import { Cause, Effect } from "effect"
+import { Effect } from "effect"
+import { claimOr } from "./effectCompat.js"
 import type { WaiterList } from "./waiters.js"
-
-/**
- * The signal a claim step throws when nothing is ready. It never escapes this package: `claimOr`
- * catches it. A symbol, so throwing it captures no stack, and so it reaches `claimOr` as itself:
- * Effect wraps object defects in a Proxy (to attach the current span) inside traced fibers, which
- * would defeat the identity check.
- */
-const NotReady: unique symbol = Symbol("@weft/channel/NotReady")
-
-/** @internal */
-export const notReady = (): never => {
-  throw NotReady
-}
-
-const isNotReady = (cause: Cause.Cause<unknown>): boolean => Cause.isDieType(cause) && cause.defect === NotReady
-
-/**
- * Runs `take` as one synchronous step and falls back to `onNotReady` when it throws `NotReady`.
- *
- * Why a thrown signal instead of returning a value or a suspended effect: the fiber runtime can
- * yield — and then be interrupted — between any two steps of an effect. A value taken in one step
- * and returned from the next could be lost in that gap. An `Effect.sync` step hands its result
- * directly to the caller's continuation (the recovery frame below it is skipped on success), so a
- * value that `take` removes from a buffer always reaches the caller.
- *
- * @internal
- */
-export const claimOr = <A, A2, E2>(
-  take: () => A,
-  onNotReady: () => Effect.Effect<A2, E2>
-): Effect.Effect<A | A2, E2> =>
-  Effect.catchAllCause(Effect.sync(take), (cause) => isNotReady(cause) ? onNotReady() : Effect.failCause(cause))
 
 /**
  * Suspends until a waker on `list` fires, or at once when `isReady()` already holds. Interrupted
