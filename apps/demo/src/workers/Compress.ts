@@ -6,7 +6,7 @@
  * `--workers 0` it deflates on the main thread.
  *
  * Counting: `processed` is the frames the plugin took; `inline` what it deflated itself; each
- * worker's totals come from the worker (asked every half second); `dropped` the frames of batches
+ * worker's totals come from the worker (asked every 100 ms); `dropped` the frames of batches
  * a stopping worker turned away. So `processed === inline.frames + Σ workers.frames + dropped`
  * once the workers are idle.
  */
@@ -59,7 +59,7 @@ const pollTotals = (state: CompressState) =>
 
 /**
  * Starts the workers (once; the plugin may be removed and added again) in the current scope, and
- * a fiber that asks them for their totals every half second.
+ * a fiber that asks them for their totals every 100 ms.
  */
 export const startWorkers = (
   state: CompressState
@@ -76,11 +76,8 @@ export const startWorkers = (
       }).pipe(Effect.orDie)
       state.workers.push({ id, ref, totals: noTotals })
     }
-    yield* Effect.forkScoped(Effect.repeat(pollTotals(state), Schedule.spaced("500 millis")))
+    yield* Effect.forkScoped(Effect.repeat(pollTotals(state), Schedule.spaced("100 millis")))
   })
-
-/** Asks every worker for its totals now (the snapshot after a run reads them). */
-export const refreshTotals = (state: CompressState): Effect.Effect<void> => pollTotals(state)
 
 const payloadsOf = (
   frames: ReadonlyArray<Bytes.Bytes>,
