@@ -18,7 +18,10 @@ import * as Zlib from "node:zlib"
 import * as Frame from "../../demo/src/Frame.js"
 import * as Gateway from "../../demo/src/Gateway.js"
 import { connect, endAndAwaitClose, makeWire, type Wire, writeFrames } from "./demoWire.js"
+import { workersEndToEnd } from "./demoWorkers.js"
 import { benchmark, type BenchmarkFile, expect } from "./harness.js"
+
+export { teardown } from "./demoWorkers.js"
 
 const plugins = ["stats", "topics", "checksum", "sink"] as const
 const connections = 4
@@ -374,5 +377,6 @@ export const benchmarks: BenchmarkFile = ({ quick }) => [
   crc(4096, quick ? 10 : 1_000),
   endToEnd(64, quick ? 2_000 : 200_000, 3),
   endToEnd(4096, quick ? 200 : 20_000, 3),
+  workersEndToEnd(quick ? 2_000 : 200_000, 3),
   overload(quick ? 300 : 15_000)
 ]

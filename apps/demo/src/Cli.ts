@@ -57,6 +57,7 @@ const gatewayConfig = (options: ServeOptions, sinkPath: string): Gateway.Config 
   arenaMaxBytes: options.arenaBytes,
   mailboxCapacity: options.mailbox,
   plugins: options.plugins,
+  workers: options.workers,
   chaosEvery: options.chaosEvery,
   slowDelay: Duration.millis(options.slowDelayMs),
   maxFrameLength: options.maxFrame,

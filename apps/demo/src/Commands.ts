@@ -28,6 +28,8 @@ export interface ServeOptions {
   readonly arenaBytes: number
   readonly mailbox: number
   readonly plugins: ReadonlyArray<Plugins.PluginName>
+  /** Worker threads for the `compress` plugin (0: it deflates on the main thread). */
+  readonly workers: number
   readonly chaosEvery: number
   /** Milliseconds the `slow` plugin spends per frame. */
   readonly slowDelayMs: number
@@ -211,6 +213,14 @@ const serveOptions = {
   ),
   mailbox: integerIn("mailbox", 1, 2 ** 24, gatewayDefaults.mailboxCapacity, "capacity of each plugin's mailbox"),
   plugins,
+  workers: integerIn(
+    "workers",
+    0,
+    256,
+    gatewayDefaults.workers,
+    "worker threads for the compress plugin's deflating, one compressor actor each (0: on the main thread; "
+      + "the default is cores - 1)"
+  ),
   chaosEvery: integerIn(
     "chaos-every",
     0,

@@ -22,8 +22,8 @@ import * as Acks from "./Acks.js"
 import * as Frame from "./Frame.js"
 import { encodeRecords } from "./SinkFile.js"
 
-/** Every plugin the gateway knows. */
-export const pluginNames = ["stats", "topics", "checksum", "sink", "chaos", "slow"] as const
+/** Every plugin the gateway knows (`compress` lives in `workers/Compress.ts`: it can run on worker threads). */
+export const pluginNames = ["stats", "topics", "checksum", "sink", "chaos", "slow", "compress"] as const
 
 /** The plugins `pnpm demo` runs by default (`slow` is there to show backpressure on demand). */
 export const defaultPlugins: ReadonlyArray<PluginName> = ["stats", "topics", "checksum", "sink", "chaos"]

@@ -88,6 +88,16 @@ export const Snapshot = Schema.Struct({
     value: Schema.Struct({ frames: Schema.Number, bytes: Schema.Number })
   }),
   checksum: Schema.Struct({ combined: Schema.String, duplicates: Schema.Number }),
+  compress: Schema.Struct({
+    processed: Schema.Number,
+    inlineFrames: Schema.Number,
+    dropped: Schema.Number,
+    bytesIn: Schema.Number,
+    bytesOut: Schema.Number
+  }),
+  workers: Schema.Array(
+    Schema.Struct({ id: Schema.Number, mailbox: Schema.Number, jobs: Schema.Number, frames: Schema.Number })
+  ),
   sink: Schema.Struct({
     acked: Schema.Number,
     pending: Schema.Number,

@@ -4,6 +4,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Cause, Console, Duration, Effect, Exit, Fiber, Option } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Net from "node:net"
+import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Cli from "../src/Cli.js"
 import * as Commands from "../src/Commands.js"
@@ -93,6 +94,7 @@ describe("weft-demo: parsing", () => {
         arenaBytes: 64 * 1024 * 1024,
         mailbox: 1024,
         plugins: ["stats", "topics", "checksum", "sink", "chaos"],
+        workers: Math.max(0, Os.availableParallelism() - 1),
         chaosEvery: 1000,
         slowDelayMs: 10,
         maxFrame: 65536,

@@ -223,7 +223,7 @@ describe("RPC", () => {
       expect(unknownAdd).toBeInstanceOf(Rpc.UnknownPlugin)
       expect(unknownAdd).toMatchObject({
         plugin: "nope",
-        known: ["stats", "topics", "checksum", "sink", "chaos", "slow"]
+        known: ["stats", "topics", "checksum", "sink", "chaos", "slow", "compress"]
       })
       const unknownRemove = yield* Effect.flip(client.RemovePlugin({ name: "" }))
       expect(unknownRemove).toMatchObject({ _tag: "UnknownPlugin", plugin: "" })

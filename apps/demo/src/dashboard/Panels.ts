@@ -130,6 +130,24 @@ const handled = `
   })
 `
 
+const workers = `
+  chart({
+    id: "workers", title: "Worker threads", subtitle: "compress jobs per second, per worker (--workers)", unit: "jobs/s",
+    lines: (points) => {
+      const names = []
+      for (const p of points) for (const name of Object.keys(p.workers)) if (!names.includes(name)) names.push(name)
+      return names.map((name) => ({
+        label: name, color: colorOf(name), value: (p) => p.workers[name] ? p.workers[name].jobsPerSecond : null
+      }))
+    },
+    now: (points) => {
+      const entries = Object.entries(last(points).workers)
+      return entries.length === 0 ? "none (--workers 0, or compress not running)" :
+        entries.map(([name, w]) => name + " " + fmt(w.jobsPerSecond) + "/s, " + fmt(w.queued) + " queued").join(" · ")
+    }
+  })
+`
+
 const tree = `
   panel({
     id: "tree", title: "Supervision tree", subtitle: "groups and actors, live",
@@ -188,6 +206,7 @@ export const panels: ReadonlyArray<string> = [
   arena,
   mailboxes,
   handled,
+  workers,
   topics,
   tree,
   deadLetters

@@ -16,6 +16,14 @@ export interface PluginPoint {
   readonly handledPerSecond: number | null
 }
 
+/** One worker thread (`--workers`) at one sample. */
+export interface WorkerPoint {
+  /** Batches queued for it. */
+  readonly queued: number
+  /** Jobs (batches) it finished per second since the previous sample. */
+  readonly jobsPerSecond: number | null
+}
+
 /** Everything the charts plot at one instant. */
 export interface Point {
   /** Epoch milliseconds. */
@@ -29,10 +37,15 @@ export interface Point {
   readonly arenaLive: number
   readonly arenaCapacity: number
   readonly plugins: Readonly<Record<string, PluginPoint>>
+  /** By worker name (`worker-<id>`). */
+  readonly workers: Readonly<Record<string, WorkerPoint>>
 }
 
 /** What a point is computed from: these fields of a gateway snapshot. */
-export type Sample = Pick<Gateway.Snapshot, "at" | "framesIn" | "acked" | "recentLatency" | "arena" | "plugins">
+export type Sample = Pick<
+  Gateway.Snapshot,
+  "at" | "framesIn" | "acked" | "recentLatency" | "arena" | "plugins" | "workers"
+>
 
 /** The points, oldest first, and the sample the next rates are measured from. */
 export interface Series {
@@ -60,6 +73,14 @@ export const record = (series: Series, sample: Sample): Point => {
       handledPerSecond: perSecond(plugin.processed, previous?.plugins[name]?.processed, seconds)
     }
   }
+  const workers: Record<string, WorkerPoint> = {}
+  for (const worker of sample.workers) {
+    const before = previous?.workers.find((earlier) => earlier.id === worker.id)
+    workers[`worker-${worker.id}`] = {
+      queued: worker.mailbox,
+      jobsPerSecond: perSecond(worker.jobs, before?.jobs, seconds)
+    }
+  }
   const latency = sample.recentLatency
   const point: Point = {
     t: sample.at,
@@ -69,7 +90,8 @@ export const record = (series: Series, sample: Sample): Point => {
     p99Ms: latency.count === 0 ? null : latency.p99Ms,
     arenaLive: sample.arena.live,
     arenaCapacity: sample.arena.capacity,
-    plugins
+    plugins,
+    workers
   }
   series.previous = sample
   series.points.push(point)

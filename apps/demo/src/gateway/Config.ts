@@ -3,6 +3,7 @@
  * typed errors of starting and managing a gateway.
  */
 import { Data, Duration, Effect, Option } from "effect"
+import * as Os from "node:os"
 import * as Frame from "../Frame.js"
 import * as Plugins from "../Plugins.js"
 
@@ -24,6 +25,11 @@ export interface Config {
   readonly mailboxCapacity: number
   /** Which plugins run. */
   readonly plugins: ReadonlyArray<Plugins.PluginName>
+  /**
+   * Worker threads for the `compress` plugin's deflating (one compressor actor each); 0 deflates on
+   * the main thread. Started with the plugin.
+   */
+  readonly workers: number
   /** The sink's log file (created, appended to). */
   readonly sinkPath: string
   /**
@@ -60,6 +66,7 @@ export const defaults = (sinkPath: string): Config => ({
   arenaMaxBytes: 64 * 1024 * 1024,
   mailboxCapacity: 1024,
   plugins: Plugins.defaultPlugins,
+  workers: Math.max(0, Os.availableParallelism() - 1),
   sinkPath,
   sinkBatch: 4096,
   sinkBatchBytes: 4 * 1024 * 1024,
@@ -164,6 +171,7 @@ export const validate = (config: Config): Effect.Effect<void, InvalidConfig> =>
     checkInt("arenaCapacity", config.arenaCapacity, 1, 2 ** 24),
     checkInt("arenaMaxBytes", config.arenaMaxBytes, config.maxFrameLength),
     checkInt("mailboxCapacity", config.mailboxCapacity, 1),
+    checkInt("workers", config.workers, 0, 256),
     checkInt("sinkBatch", config.sinkBatch, 1),
     checkInt("sinkBatchBytes", config.sinkBatchBytes, 1),
     checkInt("chaosEvery", config.chaosEvery, 0),

@@ -67,6 +67,15 @@ export interface Counters {
 }
 
 /** An owned, JSON-ready view of the whole gateway at one instant. */
+/** One worker thread at a snapshot. */
+export interface WorkerSample {
+  readonly id: number
+  /** Batches waiting in its mailbox. */
+  readonly mailbox: number
+  readonly jobs: number
+  readonly frames: number
+}
+
 export interface Snapshot {
   readonly at: number
   readonly uptimeMs: number
@@ -97,6 +106,19 @@ export interface Snapshot {
   readonly topTopics: ReadonlyArray<{ readonly topic: string; readonly score: number }>
   readonly topicStats: Record<string, { readonly frames: number; readonly bytes: number }>
   readonly checksum: { readonly combined: string; readonly duplicates: number }
+  /**
+   * The `compress` plugin: frames it took, deflated on the main thread, and turned away by a
+   * stopping worker; bytes in and out over the main thread and every worker.
+   */
+  readonly compress: {
+    readonly processed: number
+    readonly inlineFrames: number
+    readonly dropped: number
+    readonly bytesIn: number
+    readonly bytesOut: number
+  }
+  /** The compress plugin's worker threads (`--workers`): jobs (batches) and frames done, batches queued. */
+  readonly workers: ReadonlyArray<WorkerSample>
   readonly sink: {
     readonly acked: number
     readonly pending: number

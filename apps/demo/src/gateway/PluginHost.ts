@@ -10,6 +10,7 @@ import { Effect, Schedule, Scope } from "effect"
 import * as Acks from "../Acks.js"
 import type * as Frame from "../Frame.js"
 import * as Plugins from "../Plugins.js"
+import * as Compress from "../workers/Compress.js"
 import { type Config, PluginAlreadyRunning, PluginNotRunning } from "./Config.js"
 
 /** A running plugin: its actor, and the results it counts. */
@@ -41,6 +42,7 @@ export const make = ({ acks, arena, config, file, frameIndex, sinkState }: Deps)
     const checksumState = Plugins.makeChecksumState()
     const chaosState = Plugins.makeChaosState(config.chaosEvery)
     const slowState = Plugins.makeSlowState(config.slowDelay)
+    const compressState = Compress.makeCompressState(config.workers)
 
     const dispatcher = yield* Dispatcher.make<Dispatcher.Deliveries>(Dispatcher.broadcast)
     const spawnOptions = (name: string) => ({
@@ -57,7 +59,8 @@ export const make = ({ acks, arena, config, file, frameIndex, sinkState }: Deps)
       checksum: { behavior: Plugins.checksum(arena, frameIndex, checksumState), state: checksumState },
       sink: { behavior: Plugins.sink(arena, file, sinkState, acks), state: sinkState },
       chaos: { behavior: Plugins.chaos(arena, chaosState), state: chaosState },
-      slow: { behavior: Plugins.slow(arena, slowState), state: slowState }
+      slow: { behavior: Plugins.slow(arena, slowState), state: slowState },
+      compress: { behavior: Compress.compress(arena, frameIndex, compressState), state: compressState }
     } satisfies Record<Plugins.PluginName, unknown>
 
     // Plugins are spawned in the gateway's scope, whether at start or later through addPlugin.
@@ -67,6 +70,8 @@ export const make = ({ acks, arena, config, file, frameIndex, sinkState }: Deps)
     const start = (name: Plugins.PluginName) =>
       Effect.gen(function*() {
         const { behavior, state } = plugins[name]
+        // Its worker threads start with it, before its first batch, and live as long as the gateway.
+        if (name === "compress") yield* Compress.startWorkers(compressState)
         // The name is free: it is only reused after the previous plugin of that name terminated.
         const ref = yield* Effect.orDie(Actor.spawn(behavior, spawnOptions(name)))
         yield* Dispatcher.add(dispatcher, ref)
@@ -122,7 +127,13 @@ export const make = ({ acks, arena, config, file, frameIndex, sinkState }: Deps)
       dispatcher,
       /** The plugins running now, in the order they were started. */
       running: running as ReadonlyArray<Running>,
-      states: { stats: statsState, topics: topicsState, checksum: checksumState, chaos: chaosState },
+      states: {
+        stats: statsState,
+        topics: topicsState,
+        checksum: checksumState,
+        chaos: chaosState,
+        compress: compressState
+      },
       addPlugin,
       removePlugin
     }

@@ -48,6 +48,14 @@ export const make = ({ acks, arena, counters, host, recentLatency, sinkState, st
       const now = yield* Clock.currentTimeMillis
       const arenaStats = yield* arena.stats
       const mailboxes = yield* Effect.forEach(host.running, ({ ref }) => Actor.mailboxSize(ref))
+      const compress = host.states.compress
+      const workers = yield* Effect.forEach(compress.workers, (worker) =>
+        Effect.map(Actor.mailboxSize(worker.ref), (mailbox) => ({
+          id: worker.id,
+          mailbox,
+          jobs: worker.totals.jobs,
+          frames: worker.totals.frames
+        })))
       const deadLetterTotal = yield* ActorSystem.deadLetterCount
       const memory = process.memoryUsage()
       const plugins: Record<string, { mailbox: number; processed: number }> = {}
@@ -86,6 +94,16 @@ export const make = ({ acks, arena, counters, host, recentLatency, sinkState, st
           combined: host.states.checksum.combined.toString(16).padStart(8, "0"),
           duplicates: host.states.checksum.duplicates
         },
+        compress: {
+          processed: compress.processed,
+          inlineFrames: compress.inline.frames,
+          dropped: compress.dropped,
+          bytesIn: compress.workers.reduce((sum, worker) =>
+            sum + worker.totals.bytesIn, compress.inline.bytesIn),
+          bytesOut: compress.workers.reduce((sum, worker) =>
+            sum + worker.totals.bytesOut, compress.inline.bytesOut)
+        },
+        workers,
         sink: {
           acked: sinkState.acked,
           pending: sinkState.frames.length,

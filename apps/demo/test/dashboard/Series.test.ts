@@ -15,17 +15,31 @@ const sample = (
   at: number,
   framesIn: number,
   acked: number,
-  plugins: Series.Sample["plugins"] = {}
+  plugins: Series.Sample["plugins"] = {},
+  workers: Series.Sample["workers"] = []
 ): Series.Sample => ({
   at,
   framesIn,
   acked,
   recentLatency: latency(acked, 1.5, 12),
   arena,
-  plugins
+  plugins,
+  workers
 })
 
 describe("Series", () => {
+  it("each worker's jobs per second and queue depth, from its growing job count", () => {
+    const series = Series.make()
+    const worker = (id: number, jobs: number, mailbox: number) => ({ id, jobs, mailbox, frames: jobs * 100 })
+    const first = Series.record(series, sample(1_000, 0, 0, {}, [worker(0, 10, 3)]))
+    expect(first.workers).toEqual({ "worker-0": { queued: 3, jobsPerSecond: null } })
+    const second = Series.record(series, sample(3_000, 0, 0, {}, [worker(0, 50, 1), worker(1, 4, 0)]))
+    expect(second.workers).toEqual({
+      "worker-0": { queued: 1, jobsPerSecond: 20 },
+      "worker-1": { queued: 0, jobsPerSecond: null }
+    })
+  })
+
   it("rates are per second between samples; the first point has none", () => {
     const series = Series.make()
     const first = Series.record(series, sample(10_000, 100, 0, { sink: { mailbox: 2, processed: 50 } }))

@@ -1,0 +1,172 @@
+/**
+ * The demo with its `compress` plugin's deflating on worker threads (`--workers 1`) or on the main
+ * thread (`--workers 0`): frames/s of 64 B frames through stats, topics, checksum and compress,
+ * over loopback TCP. The gateways are started once per setting and warmed (their worker thread
+ * loaded and running) before any timing: a run is the frames, from the first write until every
+ * plugin has taken every frame and every frame has been deflated (inline, or by the worker, whose
+ * totals the gateway asks for every 100 ms — up to 100 ms that count against the worker row).
+ * (Not a `*.bench.ts`: `demo.bench.ts` registers it.)
+ */
+import { Context, Effect, Exit, Layer, Logger, LogLevel, Scope } from "effect"
+import * as FileSystem from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import * as Frame from "../../demo/src/Frame.js"
+import * as Gateway from "../../demo/src/Gateway.js"
+import { connect, endAndAwaitClose, type Wire, writeFrames } from "./demoWire.js"
+import { benchmark, expect } from "./harness.js"
+
+const plugins = ["stats", "topics", "checksum", "compress"] as const
+const connections = 4
+const quiet = Logger.withMinimumLogLevel(LogLevel.Warning)
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/** 64 KiB of frames whose payloads are pseudo-random (so deflate has work to do), over 8 topics. */
+const makeNoisyWire = (payloadSize: number): Wire => {
+  let seed = 0x9e3779b9
+  const frames = Array.from({ length: 64 }, (_, i) => {
+    const payload = new Uint8Array(payloadSize).map(() => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0
+      // Half the bits random: compressible, but not trivially.
+      return (seed >>> 24) & 0x0f | 0x40
+    })
+    return Frame.encode(`sensor/${i % 8}`, payload)
+  })
+  const frameSize = frames[0]!.length
+  const framesPerChunk = Math.floor((64 * 1024) / frameSize)
+  const chunk = new Uint8Array(framesPerChunk * frameSize)
+  for (let i = 0; i < framesPerChunk; i++) chunk.set(frames[i % frames.length]!, i * frameSize)
+  return { chunk, frameSize, framesPerChunk }
+}
+
+interface Running {
+  readonly gateway: Context.Tag.Service<typeof Gateway.Gateway>
+  readonly scope: Scope.CloseableScope
+  readonly dir: string
+}
+
+const running = new Map<number, Promise<Running>>()
+
+const snapshotOf = (gateway: Context.Tag.Service<typeof Gateway.Gateway>) => Effect.runPromise(gateway.snapshot())
+
+/** Frames the compress plugin has had deflated, on the main thread or on its workers. */
+const deflated = (snapshot: Gateway.Snapshot) =>
+  snapshot.compress.inlineFrames + snapshot.workers.reduce((sum, worker) => sum + worker.frames, 0)
+
+const sendOver = async (port: number, wire: Wire, frames: number) => {
+  const sockets = await Promise.all(Array.from({ length: connections }, () => connect(port)))
+  await Promise.all(sockets.map(async (socket, i) => {
+    const share = Math.floor(frames / connections) + (i < frames % connections ? 1 : 0)
+    await writeFrames(socket, wire, share)
+    await endAndAwaitClose(socket)
+  }))
+}
+
+/** Waits until every plugin took `total` frames and all of them were deflated. */
+const settled = async (gateway: Context.Tag.Service<typeof Gateway.Gateway>, total: number) => {
+  const start = Date.now()
+  for (;;) {
+    const snapshot = await snapshotOf(gateway)
+    const done = Object.values(snapshot.plugins).every((plugin) => plugin.processed >= total)
+      && deflated(snapshot) >= total && snapshot.arena.live === 0
+    if (done) return snapshot
+    if (Date.now() - start > 300_000) throw new Error(`timed out: ${JSON.stringify(snapshot.compress)}`)
+    await sleep(2)
+  }
+}
+
+/** The gateway for `workers`, started and warmed once (its threads loaded). */
+const gatewayFor = (workers: number, wire: Wire) => {
+  let started = running.get(workers)
+  if (started === undefined) {
+    started = (async () => {
+      const dir = FileSystem.mkdtempSync(Path.join(Os.tmpdir(), "weft-bench-workers-"))
+      const scope = Effect.runSync(Scope.make())
+      const config: Gateway.Config = {
+        ...Gateway.defaults(Path.join(dir, "sink.log")),
+        tcpPort: 0,
+        httpPort: 0,
+        plugins,
+        workers,
+        chaosEvery: 0
+      }
+      const context = await Effect.runPromise(quiet(Layer.buildWithScope(Gateway.layer(config), scope)))
+      const gateway = Context.get(context, Gateway.Gateway)
+      await sendOver(gateway.tcpAddress.port, wire, 2_000)
+      await settled(gateway, 2_000)
+      return { gateway, scope, dir }
+    })()
+    running.set(workers, started)
+  }
+  return started
+}
+
+interface Result {
+  readonly frames: number
+  readonly processed: ReadonlyArray<number>
+  readonly deflated: number
+  readonly onWorkers: number
+  readonly deadLetters: number
+}
+
+const run = async (workers: number, wire: Wire, frames: number): Promise<Result> => {
+  const { gateway } = await gatewayFor(workers, wire)
+  const before = await snapshotOf(gateway)
+  await sendOver(gateway.tcpAddress.port, wire, frames)
+  const after = await settled(gateway, before.framesIn + frames)
+  const onWorkers = (s: Gateway.Snapshot) => s.workers.reduce((sum, worker) => sum + worker.frames, 0)
+  return {
+    frames: after.framesIn - before.framesIn,
+    processed: Object.entries(after.plugins).map(([name, plugin]) =>
+      plugin.processed - before.plugins[name]!.processed
+    ),
+    deflated: deflated(after) - deflated(before),
+    onWorkers: onWorkers(after) - onWorkers(before),
+    deadLetters: after.deadLetters - before.deadLetters
+  }
+}
+
+/** Stops the gateways (and so their worker threads). */
+export const teardown = async () => {
+  for (const started of running.values()) {
+    const { dir, scope } = await started
+    await Effect.runPromise(quiet(Scope.close(scope, Exit.void)))
+    FileSystem.rmSync(dir, { recursive: true, force: true })
+  }
+  running.clear()
+}
+
+export const workersEndToEnd = (frames: number, samples: number) => {
+  let wire: Wire | undefined
+  const theWire = () => wire ??= makeNoisyWire(64)
+  return benchmark<Result>({
+    package: "demo",
+    name:
+      `--workers 1 vs 0: 64 B frames over loopback TCP, ${connections} connections, stats, topics, checksum, compress`,
+    unit: "frame",
+    opsPerRun: frames,
+    samples,
+    goal: "--workers 1 ≥ 1.3× --workers 0 on 2 cores",
+    check: (result, contender) => {
+      expect(result.frames === frames, () => `${result.frames} frames in, expected ${frames}`)
+      expect(result.processed.every((n) => n === frames), () => `processed ${result.processed}, expected ${frames}`)
+      expect(result.deflated === frames, () => `${result.deflated} frames deflated, expected ${frames}`)
+      expect(result.deadLetters === 0, () => `${result.deadLetters} dead letters`)
+      const expectedOnWorkers = contender.role === "weft" ? frames : 0
+      expect(result.onWorkers === expectedOnWorkers, () => `${result.onWorkers} deflated on workers`)
+    },
+    contenders: [
+      {
+        name: "weft-demo --workers 1 (deflate on a worker thread)",
+        role: "weft",
+        run: () => run(1, theWire(), frames),
+        report: (r) => `${r.onWorkers} frames deflated on the worker`
+      },
+      {
+        name: "weft-demo --workers 0 (deflate on the main thread)",
+        role: "peer",
+        run: () => run(0, theWire(), frames)
+      }
+    ]
+  })
+}
