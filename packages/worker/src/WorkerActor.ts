@@ -244,7 +244,7 @@ export const spawn: <M extends Actor.Message>(
   internal.spawn
 
 /**
- * The stand-in behaviour with its thread, for a `Supervisor` group (`Supervisor.child`) or an
+ * The stand-in behaviour with its thread, for a `Supervision` group (`Supervision.child`) or an
  * `Actor.spawn` of your own. The thread lives as long as the current scope; a behaviour value
  * drives one actor at a time.
  *

@@ -38,7 +38,7 @@ describe("WorkerActor", () => {
   it.scopedLive("tell and ask round trip through the behaviour running on a worker thread", () =>
     withSystem(Effect.gen(function*() {
       const { ref } = yield* spawnCounter()
-      yield* Actor.tellMany(ref, [new Add({ n: 1 }), new Add({ n: 2 }), new Add({ n: 3 })])
+      yield* Actor.tellAll(ref, [new Add({ n: 1 }), new Add({ n: 2 }), new Add({ n: 3 })])
       assert.strictEqual(yield* Actor.ask(ref, new Get()), 6)
       const where = yield* Actor.ask(ref, new Where())
       assert.isFalse(where.mainThread)

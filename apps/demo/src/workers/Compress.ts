@@ -152,7 +152,7 @@ export const compress = (arena: MessageArena.MessageArena.Service, index: Frame.
     initialState: 0,
     handlers: {
       Deliveries: (batch, handled, { self }) =>
-        arena.getMany(batch.refs).pipe(
+        arena.getAll(batch.refs).pipe(
           Effect.orDie,
           Effect.flatMap((frames) => {
             const records = recordsOf(frames, batch.refs, index)
