@@ -11,10 +11,12 @@ import * as Acks from "../Acks.js"
 import type * as Frame from "../Frame.js"
 import * as Plugins from "../Plugins.js"
 import { type Config, PluginAlreadyRunning, PluginNotRunning } from "./Config.js"
+import type { ExtraPlugin } from "./ExtraPlugins.js"
 
 /** A running plugin: its actor, and the results it counts. */
 export interface Running {
-  readonly name: Plugins.PluginName
+  /** A `Plugins.PluginName`, or an extra plugin's name. */
+  readonly name: string
   readonly ref: Actor.ActorRef<Dispatcher.Deliveries>
   readonly state: Plugins.Processed
 }
@@ -27,6 +29,8 @@ export interface Deps {
   readonly file: Plugins.SinkFile
   readonly sinkState: Plugins.SinkState
   readonly acks: Acks.Ledger
+  /** Started after `config.plugins`; they drain at shutdown. */
+  readonly extra: ReadonlyArray<ExtraPlugin>
 }
 
 /**
@@ -34,7 +38,7 @@ export interface Deps {
  * every plugin: the sink drains (its last batch is written, fsynced and acked), the others stop
  * after their current batch and dead-letter what is queued (`ActorStopped`).
  */
-export const make = ({ acks, arena, config, file, frameIndex, sinkState }: Deps) =>
+export const make = ({ acks, arena, config, extra, file, frameIndex, sinkState }: Deps) =>
   Effect.gen(function*() {
     const statsState = Plugins.makeStatsState()
     const topicsState = Plugins.makeTopicsState()
@@ -64,11 +68,13 @@ export const make = ({ acks, arena, config, file, frameIndex, sinkState }: Deps)
     const scope = yield* Effect.scope
     const system = yield* ActorSystem.ActorSystem
     const running: Array<Running> = []
-    const start = (name: Plugins.PluginName) =>
+    const start = (name: string) =>
       Effect.gen(function*() {
-        const { behavior, state } = plugins[name]
+        const { spawn, state } = Plugins.isPluginName(name)
+          ? { spawn: (options: Actor.SpawnOptions) => Actor.spawn(plugins[name].behavior, options), ...plugins[name] }
+          : extra.find((plugin) => plugin.name === name)!.make({ arena, frameIndex })
         // The name is free: it is only reused after the previous plugin of that name terminated.
-        const ref = yield* Effect.orDie(Actor.spawn(behavior, spawnOptions(name)))
+        const ref = yield* Effect.orDie(spawn(spawnOptions(name)))
         yield* Dispatcher.add(dispatcher, ref)
         running.push({ name, ref, state })
         // After `Dispatcher.add`: every frame counted as sent to the sink does reach it.
@@ -83,9 +89,12 @@ export const make = ({ acks, arena, config, file, frameIndex, sinkState }: Deps)
     // dead-lettered "ActorStopped", which settles them): a slow plugin's backlog — up to the
     // whole arena, 8192 frames, at 1 ms each under --slow-delay 1 — no longer holds shutdown.
     const stopAtShutdown = (plugin: Running) =>
-      plugin.name === "sink" ? stop(plugin) : Actor.stop(plugin.ref, { mode: "stop", timeout: config.drainTimeout })
+      plugin.name === "sink" || !Plugins.isPluginName(plugin.name)
+        ? stop(plugin)
+        : Actor.stop(plugin.ref, { mode: "stop", timeout: config.drainTimeout })
 
     for (const name of config.plugins) yield* start(name)
+    for (const plugin of extra) yield* start(plugin.name)
     // Graceful shutdown, step 2 (runs after the listener closed and the connections stopped
     // reading; see Gateway.make): the sink finishes its queue, its onStop writes and fsyncs its last batch, and
     // acks it to the connections still open; the other plugins stop after their current batch.
