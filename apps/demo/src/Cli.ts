@@ -23,6 +23,7 @@ import {
   progressLine,
   rateMeter
 } from "./CliOutput.js"
+import * as ClusterMode from "./cluster/Runners.js"
 import {
   type DemoOptions,
   type Handlers,
@@ -146,8 +147,24 @@ const runGateway = (options: ServeOptions, load: LoadShape | undefined) =>
     // Filled while running, read after the graceful shutdown for the summary.
     const observed: { gateway?: Context.Tag.Service<Gateway.Gateway>; load?: Load.Progress } = {}
     const running = Effect.gen(function*() {
-      const context = yield* Layer.build(Http.layer(gatewayConfig(options, sinkPath)))
+      const service = Http.layer(gatewayConfig(options, sinkPath))
+      // With --runners, the cluster is built first and closed last (after the gateway drained).
+      const context = yield* Layer.build(
+        options.runners === 0
+          ? service
+          : service.pipe(Layer.provideMerge(ClusterMode.layer({ runners: options.runners })))
+      )
       const gateway = Context.get(context, Gateway.Gateway)
+      const cluster = yield* Option.match(Context.getOption(context, ClusterMode.ClusterMode), {
+        onNone: () => Effect.succeed([]),
+        onSome: (cluster) =>
+          Effect.map(cluster.view, (view) => [
+            `  cluster    ${view.runners.length} runners (pids ${
+              view.runners.map((runner) => runner.pid).join(", ")
+            }), `
+            + `PostgreSQL: ${view.database}; kill one with kill -9 <pid> or from the dashboard`
+          ])
+      })
       observed.gateway = gateway
       const url = yield* Effect.provide(Http.baseUrl, context)
       yield* Console.log(
@@ -156,6 +173,7 @@ const runGateway = (options: ServeOptions, load: LoadShape | undefined) =>
           `  dashboard  ${url}/`,
           `  TCP ingest ${gateway.tcpAddress.host}:${gateway.tcpAddress.port}`,
           `  sink       ${sinkPath}`,
+          ...cluster,
           "",
           Option.match(options.duration, {
             onNone: () => "running until Ctrl-C",

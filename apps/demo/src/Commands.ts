@@ -44,6 +44,8 @@ export interface ServeOptions {
   readonly maxRequestBody: number
   /** Stop after this long; run until Ctrl-C / SIGTERM when absent. */
   readonly duration: Option.Option<Duration.Duration>
+  /** Runner processes for the per-topic state (`cluster/Runners.ts`); 0: no cluster. */
+  readonly runners: number
 }
 
 /**
@@ -285,6 +287,14 @@ const serveOptions = {
     Number.MAX_SAFE_INTEGER,
     gatewayDefaults.maxRequestBodyBytes,
     "largest /rpc request body, in bytes; a larger one gets a 413"
+  ),
+  runners: integerIn(
+    "runners",
+    0,
+    16,
+    0,
+    "runner processes holding the per-topic state as cluster entities, with PostgreSQL storage "
+      + "(WEFT_PG_URL, else a private server via scripts/pg.mjs) (0: no cluster)"
   ),
   duration
 } as const

@@ -5,7 +5,7 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { ActorSystem } from "@weft/actor"
 import { MessageArena } from "@weft/arena"
-import { Clock, Context, Effect, Layer, Schedule, type Stream } from "effect"
+import { Clock, Context, Effect, Layer, Option, Schedule, type Stream } from "effect"
 import * as Acks from "./Acks.js"
 import * as Frame from "./Frame.js"
 import {
@@ -19,6 +19,7 @@ import {
 } from "./gateway/Config.js"
 import * as Connections from "./gateway/Connections.js"
 import { type Counters, recentLatencySeconds, type Snapshot } from "./gateway/Counters.js"
+import { ExtraPlugins } from "./gateway/ExtraPlugins.js"
 import * as Ingest from "./gateway/Ingest.js"
 import * as PluginHost from "./gateway/PluginHost.js"
 import * as Snapshots from "./gateway/Snapshot.js"
@@ -47,6 +48,7 @@ export {
   recentFailures,
   type Snapshot
 } from "./gateway/Counters.js"
+export { type ExtraPlugin, ExtraPlugins } from "./gateway/ExtraPlugins.js"
 export { handOff, type HandOffEvents } from "./gateway/HandOff.js"
 export { watchCapacity, type WatchedFrame, type WatchStats } from "./gateway/TopicWatch.js"
 
@@ -70,8 +72,8 @@ export class Gateway extends Context.Tag("@weft/demo/Gateway")<Gateway, {
   readonly addPlugin: (name: Plugins.PluginName) => Effect.Effect<void, PluginAlreadyRunning>
   /** Removes a plugin from the dispatcher; it finishes the frames it has, then stops. */
   readonly removePlugin: (name: Plugins.PluginName) => Effect.Effect<void, PluginNotRunning>
-  /** The plugins running now, in the order they were started. */
-  readonly plugins: () => ReadonlyArray<Plugins.PluginName>
+  /** The plugins running now, in the order they were started (extra plugins last). */
+  readonly plugins: () => ReadonlyArray<string>
   /** Current `/events` subscribers; `Http` bounds it by `maxSseClients`. */
   sseClients: number
   /**
@@ -150,7 +152,16 @@ const make = (config: Config) =>
     // at step 1 but still wait for acks get their last one, then are closed.
     const lingering = yield* Connections.lingering
     // Step 2 is the host's: closing its scope stops the plugins.
-    const host = yield* PluginHost.make({ config, arena, frameIndex, file, sinkState, acks })
+    const extra = yield* Effect.serviceOption(ExtraPlugins)
+    const host = yield* PluginHost.make({
+      config,
+      arena,
+      frameIndex,
+      file,
+      sinkState,
+      acks,
+      extra: Option.getOrElse(extra, () => [])
+    })
     const ingestChunk = Ingest.make({ arena, dispatcher: host.dispatcher, frameIndex, acks, counters, watch })
     // Step 1: stop accepting, then stop reading the connections.
     const address = yield* Connections.listen({ config, acks, counters, ingestChunk, lingering })

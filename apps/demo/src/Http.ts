@@ -10,6 +10,7 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Chunk, Clock, Data, Effect, Exit, Layer, Scope, Stream } from "effect"
 import * as NodeHttp from "node:http"
+import * as ClusterRoutes from "./cluster/Routes.js"
 import * as Feed from "./dashboard/Feed.js"
 import * as Page from "./dashboard/Page.js"
 import * as Gateway from "./Gateway.js"
@@ -208,6 +209,7 @@ export const router = HttpRouter.empty.pipe(
     })
   ),
   Rpc.route,
+  HttpRouter.concat(ClusterRoutes.router),
   HttpRouter.get("/", Effect.succeed(HttpServerResponse.html(Page.html))),
   HttpRouter.get(
     "/assets/:file",

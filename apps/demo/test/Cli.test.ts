@@ -101,6 +101,7 @@ describe("weft-demo: parsing", () => {
         maxConnections: 64,
         maxSseClients: 16,
         maxRequestBody: 1024 * 1024,
+        runners: 0,
         connections: 4,
         rate: 20_000,
         payload: { _tag: "List", sizes: [64] }
@@ -259,6 +260,7 @@ describe("weft-demo: parsing", () => {
         [["load", "--frames", "0"], "--frames must be a positive integer, got 0"],
         [["load", "--connections", "0"], "--connections must be an integer from 1 to 10000, got 0"],
         [["serve", "--mailbox", "many"], "'many' is not a integer"],
+        [["serve", "--runners", "17"], "--runners must be an integer from 0 to 16, got 17"],
         [["serve", "--bogus", "1"], "Received unknown argument: '--bogus'"],
         [["frobnicate"], "Invalid subcommand for weft-demo - use one of 'serve', 'load', 'watch'"],
         [["watch"], "Missing argument <topic>"]

@@ -30,7 +30,7 @@ import type { Actor } from "@weft/actor"
 import type { ActorSystem } from "@weft/actor"
 import { Predicate } from "effect"
 import type { Duration, Effect, Layer, Pipeable, Schema, Scope, Types } from "effect"
-import type { AskTimeout, EntityFailed } from "./ClusterEntityError.js"
+import type { AskTimeout, EntityFailed, InvalidEntityOption } from "./ClusterEntityError.js"
 import * as entity from "./internal/entity.js"
 import * as protocol from "./internal/protocol.js"
 import * as internalRef from "./internal/ref.js"
@@ -188,13 +188,13 @@ export const make: <const Type extends string, const P extends ReadonlyArray<Mes
  * @category models
  */
 export interface LayerOptions {
-  /** The local actor's user-lane mailbox on the owning runner (see `Actor.SpawnOptions`). */
+  /** The local actor's user-lane mailbox on the owning runner (see `Actor.SpawnOptions`); its capacity a positive integer. */
   readonly mailbox?: Actor.SpawnOptions["mailbox"]
   /** The local actor's supervision (see `Actor.SpawnOptions`). */
   readonly supervision?: Actor.SpawnOptions["supervision"]
-  /** How long an entity may be idle before it is stopped (its state dropped). Default: the cluster's, 1 minute. */
+  /** How long an entity may be idle before it is stopped (its state dropped): positive and finite. Default: the cluster's, 1 minute. */
   readonly maxIdleTime?: Duration.DurationInput | undefined
-  /** How many messages `@effect/cluster` queues for one entity before `MailboxFull`. Default: the cluster's. */
+  /** How many messages `@effect/cluster` queues for one entity before `MailboxFull`: a positive integer or `"unbounded"`. Default: the cluster's. */
   readonly entityMailboxCapacity?: number | "unbounded" | undefined
 }
 
@@ -202,6 +202,10 @@ export interface LayerOptions {
  * Registers the entity type on this runner with `behavior` as its handlers: each entity id
  * this runner owns is a local actor spawned from `behavior`, with its own state. Messages to
  * one entity id are handled one at a time, in the order the entity receives them.
+ *
+ * A bad option (a mailbox capacity that is not a positive integer, a zero `maxIdleTime`, an entity
+ * type whose `askTimeout` is zero, …) fails the layer with `InvalidEntityOption` naming it,
+ * before anything is registered.
  *
  * @example
  * ```ts
@@ -235,7 +239,8 @@ export const layer: <Type extends string, M extends Actor.Message, S, R>(
   self: ClusterEntity<Type, M>,
   behavior: Actor.Behavior<M, S, R>,
   options?: LayerOptions
-) => Layer.Layer<never, never, Sharding | ActorSystem.ActorSystem | Exclude<R, Scope.Scope>> = entity.layer
+) => Layer.Layer<never, InvalidEntityOption, Sharding | ActorSystem.ActorSystem | Exclude<R, Scope.Scope>> =
+  entity.layer
 
 /**
  * @since 0.1.0

@@ -1,7 +1,8 @@
 /**
  * Errors of `@weft/cluster`. `EntityFailed` crosses the wire (it is a `Schema.TaggedError`): the
  * remote actor was reached but could not handle the message. `AskTimeout` is the caller's own
- * deadline passing.
+ * deadline passing. `InvalidEntityOption` is a bad option of `ClusterEntity.layer`, found when
+ * the layer is built, before the entity type is registered.
  *
  * @since 0.1.0
  */
@@ -58,5 +59,28 @@ export class AskTimeout extends Data.TaggedError("AskTimeout")<{
 }> {
   override get message() {
     return `ask ${this.tag} to ${this.entityType} "${this.entityId}" got no reply within ${this.timeoutMs} ms`
+  }
+}
+
+/**
+ * An option of `ClusterEntity.layer` (or the entity type's `askTimeout`) out of range. The layer
+ * fails to build with it, so a bad option stops the runner at start instead of failing every
+ * message the entity gets.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidEntityOption extends Data.TaggedError("InvalidEntityOption")<{
+  readonly entityType: string
+  /** The option's path, e.g. `"mailbox.capacity"`. */
+  readonly option: string
+  readonly value: unknown
+  /** The values the option accepts. */
+  readonly expected: string
+}> {
+  override get message() {
+    return `invalid ${this.option} for entity type ${this.entityType}: ${
+      String(this.value)
+    } (expected ${this.expected})`
   }
 }

@@ -14,7 +14,7 @@ describe("ClusterEntity types", () => {
       Effect.Effect<ClusterEntity.EntityRef<AccountMessage>, never, Sharding>
     >()
     expectTypeOf(ClusterEntity.layer(Account, account)).toEqualTypeOf<
-      Layer.Layer<never, never, Sharding | ActorSystem.ActorSystem>
+      Layer.Layer<never, ClusterEntityError.InvalidEntityOption, Sharding | ActorSystem.ActorSystem>
     >()
   })
 

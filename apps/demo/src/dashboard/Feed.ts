@@ -9,7 +9,8 @@
  * fields to `Series.Point` or a section to {@link View}, and one panel to the page — nothing else
  * changes.
  */
-import { Clock, Context, Effect, Layer, Schedule, type Stream } from "effect"
+import { Clock, Context, Effect, Layer, Option, Schedule, type Stream } from "effect"
+import { ClusterMode, type ClusterView } from "../cluster/Runners.js"
 import * as Gateway from "../Gateway.js"
 import * as SystemEvents from "../gateway/SystemEvents.js"
 import * as Assets from "./Assets.js"
@@ -25,6 +26,8 @@ export interface View {
   readonly tree: SupervisionTree.TreeView
   /** The newest dead letters, newest first. */
   readonly deadLetters: ReadonlyArray<DeadLetterTail.Entry>
+  /** The runners of `serve --runners N` (`null` without a cluster). */
+  readonly cluster: ClusterView | null
 }
 
 /** How often the series is sampled. */
@@ -90,10 +93,13 @@ const make = Effect.gen(function*() {
     Effect.forkScoped
   )
 
-  const view = Effect.map(SupervisionTree.view(tree), (treeView): View => ({
+  const cluster = yield* Effect.serviceOption(ClusterMode)
+  const clusterView = Option.match(cluster, { onNone: () => Effect.succeed(null), onSome: (cluster) => cluster.view })
+  const view = Effect.map(Effect.zip(SupervisionTree.view(tree), clusterView), ([treeView, cluster]): View => ({
     point: series.points.at(-1) ?? null,
     tree: treeView,
-    deadLetters: DeadLetterTail.latest(tail, deadLettersShown)
+    deadLetters: DeadLetterTail.latest(tail, deadLettersShown),
+    cluster
   }))
   const history = () => series.points.slice()
   const ticks = yield* Ticks.make({ snapshot: gateway.snapshot, view, history })

@@ -5,6 +5,7 @@
  * for a time series drawn by uPlot. A panel for workers or cluster runners is one more entry here
  * (and its data in `Feed.View` or `Series.Point`): nothing else changes.
  */
+import { clusterPanel } from "./ClusterPanel.js"
 
 /** `chart(spec)`: a uPlot line chart of the recent points; rebuilt only when its lines change. */
 export const chartHelper = `
@@ -209,5 +210,6 @@ export const panels: ReadonlyArray<string> = [
   workers,
   topics,
   tree,
-  deadLetters
+  deadLetters,
+  clusterPanel
 ]

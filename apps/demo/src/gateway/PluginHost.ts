@@ -12,10 +12,12 @@ import type * as Frame from "../Frame.js"
 import * as Plugins from "../Plugins.js"
 import * as Compress from "../workers/Compress.js"
 import { type Config, PluginAlreadyRunning, PluginNotRunning } from "./Config.js"
+import type { ExtraPlugin } from "./ExtraPlugins.js"
 
 /** A running plugin: its actor, and the results it counts. */
 export interface Running {
-  readonly name: Plugins.PluginName
+  /** A `Plugins.PluginName`, or an extra plugin's name. */
+  readonly name: string
   readonly ref: Actor.ActorRef<Dispatcher.Deliveries>
   readonly state: Plugins.Processed
 }
@@ -28,6 +30,8 @@ export interface Deps {
   readonly file: Plugins.SinkFile
   readonly sinkState: Plugins.SinkState
   readonly acks: Acks.Ledger
+  /** Started after `config.plugins`; they drain at shutdown. */
+  readonly extra: ReadonlyArray<ExtraPlugin>
 }
 
 /**
@@ -35,7 +39,7 @@ export interface Deps {
  * every plugin: the sink drains (its last batch is written, fsynced and acked), the others stop
  * after their current batch and dead-letter what is queued (`ActorStopped`).
  */
-export const make = ({ acks, arena, config, file, frameIndex, sinkState }: Deps) =>
+export const make = ({ acks, arena, config, extra, file, frameIndex, sinkState }: Deps) =>
   Effect.gen(function*() {
     const statsState = Plugins.makeStatsState()
     const topicsState = Plugins.makeTopicsState()
@@ -67,13 +71,15 @@ export const make = ({ acks, arena, config, file, frameIndex, sinkState }: Deps)
     const scope = yield* Effect.scope
     const system = yield* ActorSystem.ActorSystem
     const running: Array<Running> = []
-    const start = (name: Plugins.PluginName) =>
+    const start = (name: string) =>
       Effect.gen(function*() {
-        const { behavior, state } = plugins[name]
+        const { spawn, state } = Plugins.isPluginName(name)
+          ? { spawn: (options: Actor.SpawnOptions) => Actor.spawn(plugins[name].behavior, options), ...plugins[name] }
+          : extra.find((plugin) => plugin.name === name)!.make({ arena, frameIndex })
         // Its worker threads start with it, before its first batch, and live as long as the gateway.
         if (name === "compress") yield* Compress.startWorkers(compressState)
         // The name is free: it is only reused after the previous plugin of that name terminated.
-        const ref = yield* Effect.orDie(Actor.spawn(behavior, spawnOptions(name)))
+        const ref = yield* Effect.orDie(spawn(spawnOptions(name)))
         yield* Dispatcher.add(dispatcher, ref)
         running.push({ name, ref, state })
         // After `Dispatcher.add`: every frame counted as sent to the sink does reach it.
@@ -88,9 +94,12 @@ export const make = ({ acks, arena, config, file, frameIndex, sinkState }: Deps)
     // dead-lettered "ActorStopped", which settles them): a slow plugin's backlog — up to the
     // whole arena, 8192 frames, at 1 ms each under --slow-delay 1 — no longer holds shutdown.
     const stopAtShutdown = (plugin: Running) =>
-      plugin.name === "sink" ? stop(plugin) : Actor.stop(plugin.ref, { mode: "stop", timeout: config.drainTimeout })
+      plugin.name === "sink" || !Plugins.isPluginName(plugin.name)
+        ? stop(plugin)
+        : Actor.stop(plugin.ref, { mode: "stop", timeout: config.drainTimeout })
 
     for (const name of config.plugins) yield* start(name)
+    for (const plugin of extra) yield* start(plugin.name)
     // Graceful shutdown, step 2 (runs after the listener closed and the connections stopped
     // reading; see Gateway.make): the sink finishes its queue, its onStop writes and fsyncs its last batch, and
     // acks it to the connections still open; the other plugins stop after their current batch.

@@ -5,9 +5,10 @@ import type * as Rpc from "@effect/rpc/Rpc"
 import { Actor } from "@weft/actor"
 import { ActorError } from "@weft/actor"
 import type { ActorSystem } from "@weft/actor"
-import { Cause, Clock, Deferred, Effect, Exit, type Layer, Option, type Scope } from "effect"
+import { Cause, Clock, Deferred, Effect, Exit, Layer, Option, type Scope } from "effect"
 import type * as ClusterEntity from "../ClusterEntity.js"
-import { EntityFailed } from "../ClusterEntityError.js"
+import { EntityFailed, type InvalidEntityOption } from "../ClusterEntityError.js"
+import { validateLayerOptions } from "./options.js"
 
 /** The header that carries an ask's deadline (epoch milliseconds) to the runner that owns the entity. */
 export const deadlineHeader = "weft-ask-deadline"
@@ -58,6 +59,17 @@ type TellHandler<S, R> = (message: object, state: S, context: unknown) => Effect
 
 /** @internal */
 export const layer = <Type extends string, M extends Actor.Message, S, R>(
+  self: ClusterEntity.ClusterEntity<Type, M>,
+  behavior: Actor.Behavior<M, S, R>,
+  options: ClusterEntity.LayerOptions | undefined
+): Layer.Layer<never, InvalidEntityOption, Sharding | ActorSystem.ActorSystem | Exclude<R, Scope.Scope>> =>
+  // Checked before the entity type is registered: a bad option would otherwise fail each entity's
+  // start (its actor cannot spawn), that is every message, as a defect.
+  Layer.unwrapEffect(
+    Effect.as(validateLayerOptions(self.type, self.askTimeout, options), serve(self, behavior, options))
+  )
+
+const serve = <Type extends string, M extends Actor.Message, S, R>(
   self: ClusterEntity.ClusterEntity<Type, M>,
   behavior: Actor.Behavior<M, S, R>,
   options: ClusterEntity.LayerOptions | undefined
