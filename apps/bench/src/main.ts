@@ -6,10 +6,11 @@
  * file. `--compare` prints each row's change against the committed docs/benchmarks.json and
  * writes nothing, so that file stays the baseline.
  *
- * A timed run measures each bench file in a fresh Node process (this script again, with `--only`
- * and `--rows-to`). In one long process the JIT state left by earlier files — call sites inside
- * Effect's runtime turned megamorphic, a grown heap — slowed later rows by up to 3× (the arena
- * rows: the allocUpTo path ran at 0.33× the Map after every other file, at 1.0× on its own).
+ * Each bench file runs in a fresh Node process (this script again, with `--only` and
+ * `--rows-to`), in a quick run as in a timed one, so the smoke run exercises the same path. In
+ * one long process the JIT state left by earlier files — call sites inside Effect's runtime
+ * turned megamorphic, a grown heap — slowed later rows by up to 3× (the arena rows: the
+ * allocUpTo path ran at 0.33× the Map after every other file, at 1.0× on its own).
  */
 import { measure } from "mitata"
 import { execFileSync } from "node:child_process"
@@ -66,13 +67,16 @@ const runChecked = async (bench: Benchmark<unknown>, contender: Contender<unknow
 }
 
 const main = async () => {
-  if (!quick && only === undefined) return report(runEachFileApart())
+  if (only === undefined) {
+    const rows = runEachFileApart()
+    if (!quick) report(rows)
+    return
+  }
   const { benchmarks, teardowns } = await loadBenchmarks()
   try {
-    const rows = await runAll(benchmarks)
-    if (rows === undefined) return
+    const rows = await runAll(benchmarks) ?? []
     if (rowsTo !== undefined) fs.writeFileSync(rowsTo, JSON.stringify(rows))
-    else report(rows)
+    else if (!quick) report(rows)
   } finally {
     // Worker threads keep the process alive until their owners let them go.
     for (const teardown of teardowns) await teardown()
@@ -88,7 +92,15 @@ const runEachFileApart = (): Array<Row> => {
       const name = file.slice(0, -".bench.ts".length)
       execFileSync(
         process.execPath,
-        [...process.execArgv, fileURLToPath(import.meta.url), "--only", name, "--rows-to", rowsFile],
+        [
+          ...process.execArgv,
+          fileURLToPath(import.meta.url),
+          ...(quick ? ["--quick"] : []),
+          "--only",
+          name,
+          "--rows-to",
+          rowsFile
+        ],
         { stdio: "inherit" }
       )
       rows.push(...(JSON.parse(fs.readFileSync(rowsFile, "utf8")) as Array<Row>))
