@@ -1,4 +1,3 @@
-import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import { dual, identity } from "effect/Function"
@@ -7,6 +6,7 @@ import { pipeArguments } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type * as Arena from "../Arena.js"
 import type * as MessageRef from "../MessageRef.js"
+import { claimOr } from "./effectCompat.js"
 import {
   type ArenaClosed,
   ArenaFull,
@@ -95,19 +95,18 @@ export class ArenaImpl<A> extends ArenaStore<A> implements Arena.Arena<A> {
 
   tryAlloc(value: A): Effect.Effect<Option.Option<MessageRef.MessageRef>, PayloadTooLarge | ArenaClosed> {
     // One step, so the ref is the caller's in the step that stored it.
-    return Effect.catchAllCause(
-      Effect.sync(() => {
+    return claimOr(
+      () => {
         const size = this.bytesOf(value)
         const refused = this.refuseAlloc(size)
         if (refused !== undefined) throw new Refused(refused)
         return this.hasRoomNow(size) ? Option.some(this.insert(this.adopt(value), size)) : Option.none()
-      }),
+      },
       // The step never waits, and refuses only with `refuseAlloc`'s errors, never `ArenaFull`.
-      (cause) =>
-        this.recover(cause, Option.some) as Effect.Effect<
-          Option.Option<MessageRef.MessageRef>,
-          PayloadTooLarge | ArenaClosed
-        >
+      (thrown) =>
+        this.recover(thrown, Option.some) as
+          | Effect.Effect<Option.Option<MessageRef.MessageRef>, PayloadTooLarge | ArenaClosed>
+          | undefined
     )
   }
 
@@ -179,27 +178,25 @@ export class ArenaImpl<A> extends ArenaStore<A> implements Arena.Arena<A> {
   // Allocation and backpressure
 
   /**
-   * Runs `step` as one synchronous step whose result is the caller's; when it throws `MustWait`
-   * the fiber waits for room, and `finish` turns the ref it takes over into the result.
+   * Runs `step` as one synchronous step whose result is the caller's (see `effectCompat.ts`);
+   * when it throws `MustWait` the fiber waits for room, and `finish` turns the ref it takes over
+   * into the result.
    */
   private claim<X>(
     step: () => X,
     finish: (ref: MessageRef.MessageRef) => X
   ): Effect.Effect<X, ArenaFull | PayloadTooLarge | ArenaClosed> {
-    return Effect.catchAllCause(Effect.sync(step), (cause) => this.recover(cause, finish))
+    return claimOr(step, (thrown) => this.recover(thrown, finish))
   }
 
+  /** How an allocation step that threw goes on: refused, or waiting; `undefined` for a defect. */
   private recover<X>(
-    cause: Cause.Cause<unknown>,
+    thrown: unknown,
     finish: (ref: MessageRef.MessageRef) => X
-  ): Effect.Effect<X, ArenaFull | PayloadTooLarge | ArenaClosed> {
-    if (cause._tag === "Die") {
-      const signal = cause.defect
-      if (signal instanceof Refused) return signal.effect
-      if (signal instanceof MustWait) return this.waitForRoom(signal.value as A, signal.size, finish)
-    }
-    // A synchronous step cannot fail, only die or be interrupted: the cause carries no error.
-    return Effect.failCause(cause as Cause.Cause<never>)
+  ): Effect.Effect<X, ArenaFull | PayloadTooLarge | ArenaClosed> | undefined {
+    if (thrown instanceof Refused) return thrown.effect
+    if (thrown instanceof MustWait) return this.waitForRoom(thrown.value as A, thrown.size, finish)
+    return undefined
   }
 
   /** Stores `value` if it fits now; otherwise throws why not (`Refused`) or that it waits (`MustWait`). */
