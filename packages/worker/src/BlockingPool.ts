@@ -7,6 +7,8 @@
  *
  * - **Sized to the machine**: `size` threads, `os.availableParallelism()` by default, one job
  *   per thread at a time.
+ * - **First come, first served**: queued jobs start in the order `run` was called; a finished
+ *   job wakes exactly one waiting caller.
  * - **Bounded**: at most `size + queueCapacity` jobs are admitted (running or queued). Beyond
  *   that `run` waits for room (`onFull: "wait"`, the default) or fails with `PoolFull`
  *   (`onFull: "fail"`).

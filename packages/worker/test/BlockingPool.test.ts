@@ -84,6 +84,25 @@ describe("BlockingPool", () => {
       assert.strictEqual(yield* Fiber.join(waiting), checksum(10))
     }))
 
+  it.scopedLive("queued jobs start in the order run was called, an interrupted one skipped", () =>
+    Effect.gen(function*() {
+      const pool = yield* makeJobsPool()
+      const probe = makeProbe()
+      const running = yield* Effect.fork(pool.run(new Hold({ probe })))
+      yield* awaitProbe(probe, 0, 1)
+      const started: Array<number> = []
+      const queued = []
+      for (let i = 0; i < 8; i++) {
+        queued.push(yield* Effect.fork(pool.run(new Checksum({ size: i })).pipe(Effect.tap(() => started.push(i)))))
+        yield* eventually(pool.stats, (stats) => stats.queued === i + 1)
+      }
+      yield* Fiber.interrupt(queued[3]!)
+      yield* openGate(probe)
+      yield* Fiber.join(running)
+      for (const [i, fiber] of queued.entries()) if (i !== 3) yield* Fiber.join(fiber)
+      assert.deepStrictEqual(started, [0, 1, 2, 4, 5, 6, 7])
+    }))
+
   it.scopedLive("interrupting a queued job cancels it: it never runs", () =>
     Effect.gen(function*() {
       const pool = yield* makeJobsPool()
