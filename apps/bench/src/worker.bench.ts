@@ -5,16 +5,20 @@
  *    `BlockingPool`, beside the same jobs inline on the main thread and on piscina (the pool Node
  *    users reach for) with the same number of threads and the same job code.
  * 2. One empty job's round trip (latency: compare the p50 column), beside piscina's `run` of an
- *    empty function and a bare `postMessage` echo (the floor under any pool).
+ *    empty function and a bare `postMessage` echo (the floor under any pool). Effect's own
+ *    serialized worker, pooled and alone, is the floor under weft's pool, which is built on it
+ *    (the CPU-bound rows show the pooled one too).
  * 3. A 64 KiB payload to a worker and back: weft moves it with `ThreadBytes.Transfer` (0 bytes
  *    copied, counted by `ThreadBytes.stats`), beside a bare `postMessage` that structured-clones
  *    it each way and a bare `postMessage` that transfers it each way (the floor).
  */
+import * as NodeWorker from "@effect/platform-node/NodeWorker"
+import * as Worker from "@effect/platform/Worker"
 import { Bytes } from "@weft/bytes"
 import { BlockingPool, ThreadBytes } from "@weft/worker"
 import { Effect, Exit, Scope } from "effect"
 import * as os from "node:os"
-import { Worker, type WorkerOptions } from "node:worker_threads"
+import { Worker as Thread, type WorkerOptions } from "node:worker_threads"
 import { Piscina } from "piscina"
 import { fnv1a } from "./cpuJob.mjs"
 import { benchmark, type BenchmarkFile, expect } from "./harness.js"
@@ -28,8 +32,8 @@ const scope = Effect.runSync(Scope.make())
 // weft's worker module is TypeScript (the bench runs under tsx): the thread registers tsx's
 // loader and imports the entry through it (tsx's own `--import` in `execArgv` does not reach a
 // worker's entry on Node 20).
-const spawnTypeScript = (entry: URL | string, options: WorkerOptions): Worker =>
-  new Worker(
+const spawnTypeScript = (entry: URL | string, options: WorkerOptions): Thread =>
+  new Thread(
     `import { tsImport } from "tsx/esm/api"\nawait tsImport(${JSON.stringify(String(entry))}, import.meta.url)`,
     { ...options, eval: true }
   )
@@ -45,6 +49,25 @@ const getWeftPool = () =>
     scope
   ))
 
+const effectRunner = new URL("./worker.effect.runner.ts", import.meta.url)
+const effectWorkers = NodeWorker.layer(() => spawnTypeScript(effectRunner, {}))
+
+// The floors under weft's pool, which is built on them: Effect's serialized worker pool (the same
+// size, one job per thread) and one serialized worker with no pool at all.
+let effectPool: Promise<Worker.SerializedWorkerPool<Jobs>> | undefined
+const getEffectPool = () =>
+  effectPool ??= Effect.runPromise(Scope.extend(
+    Worker.makePoolSerialized<Jobs>({ size: threads, concurrency: 1 }).pipe(Effect.provide(effectWorkers)),
+    scope
+  ))
+
+let effectWorker: Promise<Worker.SerializedWorker<Jobs>> | undefined
+const getEffectWorker = () =>
+  effectWorker ??= Effect.runPromise(Scope.extend(
+    Worker.makeSerialized<Jobs>({}).pipe(Effect.provide(effectWorkers)),
+    scope
+  ))
+
 let piscina: Piscina | undefined
 const getPiscina = () =>
   piscina ??= new Piscina({
@@ -53,15 +76,15 @@ const getPiscina = () =>
     maxThreads: threads
   })
 
-const echoWorkers: Array<Worker> = []
+const echoWorkers: Array<Thread> = []
 
 /** A bare echo worker: one request at a time. */
 const makeEcho = () => {
-  let worker: Worker | undefined
+  let worker: Thread | undefined
   let reply: (payload: Uint8Array) => void = () => {}
   return (payload: Uint8Array, transfer: boolean): Promise<Uint8Array> => {
     if (worker === undefined) {
-      worker = new Worker(new URL("./clone.worker.mjs", import.meta.url))
+      worker = new Thread(new URL("./clone.worker.mjs", import.meta.url))
         .on("message", (message: { payload: Uint8Array }) => reply(message.payload))
       echoWorkers.push(worker)
     }
@@ -113,7 +136,17 @@ const cpuJobs = (quick: boolean) => {
         run: () =>
           Promise.all(indices.map(() => getPiscina().run({ size: jobSize }, { name: "cpu" }) as Promise<number>))
       },
-      { name: "inline on the main thread", role: "peer", run: () => indices.map(() => fnv1a(jobSize)) }
+      { name: "inline on the main thread", role: "peer", run: () => indices.map(() => fnv1a(jobSize)) },
+      {
+        name: "Effect Worker.makePoolSerialized alone",
+        role: "limit",
+        run: async () => {
+          const pool = await getEffectPool()
+          return Effect.runPromise(
+            Effect.forEach(indices, () => pool.executeEffect(new Cpu({ size: jobSize })), { concurrency: "unbounded" })
+          )
+        }
+      }
     ],
     check: (results) => {
       expect(results.length === jobs, () => `${results.length} results for ${jobs} jobs`)
@@ -142,6 +175,16 @@ const emptyJob = benchmark<number>({
       name: "bare postMessage echo",
       role: "limit",
       run: async () => (await echoClone(new Uint8Array(0), false)).length
+    },
+    {
+      name: "Effect Worker.makePoolSerialized alone",
+      role: "limit",
+      run: async () => Effect.runPromise((await getEffectPool()).executeEffect(new Empty()))
+    },
+    {
+      name: "Effect Worker.makeSerialized, one thread, no pool",
+      role: "limit",
+      run: async () => Effect.runPromise((await getEffectWorker()).executeEffect(new Empty()))
     }
   ],
   check: (result) => expect(result === 0, () => `empty job returned ${result}`)

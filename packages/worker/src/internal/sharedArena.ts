@@ -46,9 +46,9 @@ const word = (generation: number, refs: number): bigint => (BigInt(generation) <
 const generationOf = (w: bigint): number => Number(w >> 32n)
 const refsOf = (w: bigint): number => Number(w & 0xffffffffn)
 
-/** @internal */
-export const attach = (handle: SharedArena.Handle): SharedArena.SharedArena => {
-  const { buffer, capacity, onFull, slotSize } = handle
+/** The views of one arena buffer and the synchronous slot operations on them. */
+const slotsOf = (handle: SharedArena.Handle) => {
+  const { buffer, capacity, slotSize } = handle
   const slots = new BigInt64Array(buffer, 0, capacity)
   const control = new Int32Array(buffer, capacity * 8, controlWords)
   const lengths = new Int32Array(buffer, capacity * 8 + controlWords * 4, capacity)
@@ -84,6 +84,25 @@ export const attach = (handle: SharedArena.Handle): SharedArena.SharedArena => {
     Atomics.add(control, ALLOCS, 1)
     return new SharedRef({ index, generation: generationOf(Atomics.load(slots, index)) })
   }
+
+  const payloadOf = (index: number): Uint8Array => {
+    const start = index * slotSize
+    return data.subarray(start, start + Atomics.load(lengths, index))
+  }
+
+  const counts = () => {
+    const allocs = Atomics.load(control, ALLOCS)
+    const frees = Atomics.load(control, FREES)
+    return { capacity, slotSize, live: allocs - frees, allocs, frees, staleAccesses: Atomics.load(control, STALE) }
+  }
+
+  return { slots, control, stale, slotOf, claim, store, payloadOf, counts }
+}
+
+/** @internal */
+export const attach = (handle: SharedArena.Handle): SharedArena.SharedArena => {
+  const { capacity, onFull, slotSize } = handle
+  const { claim, control, counts, payloadOf, slotOf, slots, stale, store } = slotsOf(handle)
 
   const checkSize = (payload: Bytes.Bytes) =>
     Bytes.size(payload) > slotSize
@@ -125,8 +144,7 @@ export const attach = (handle: SharedArena.Handle): SharedArena.SharedArena => {
       if (current < 0n || refsOf(current) === 0 || generationOf(current) !== ref.generation) {
         return Effect.fail(stale(ref, current))
       }
-      const start = ref.index * slotSize
-      return Effect.succeed(Bytes.fromUint8Array(data.subarray(start, start + Atomics.load(lengths, ref.index))))
+      return Effect.succeed(Bytes.fromUint8Array(payloadOf(ref.index)))
     })
 
   /** Applies `next` to the slot's word with compare-and-swap, while the ref is live. */
@@ -156,13 +174,7 @@ export const attach = (handle: SharedArena.Handle): SharedArena.SharedArena => {
         )
       )
 
-  const stats = Effect.sync(() => {
-    const allocs = Atomics.load(control, ALLOCS)
-    const frees = Atomics.load(control, FREES)
-    return { capacity, slotSize, live: allocs - frees, allocs, frees, staleAccesses: Atomics.load(control, STALE) }
-  })
-
-  return { handle, alloc, tryAlloc, get, retain, release, stats }
+  return { handle, alloc, tryAlloc, get, retain, release, stats: Effect.sync(counts) }
 }
 
 const validSize = (n: number) => Number.isSafeInteger(n) && n > 0
