@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Arena } from "@weft/arena"
+import { ArenaMetrics } from "@weft/arena"
 import { Context, Effect, Exit, Fiber, Layer, Metric } from "effect"
 import * as Net from "node:net"
 import * as Path from "node:path"
@@ -240,7 +240,7 @@ describe("gateway over real TCP", () => {
       Effect.gen(function*() {
         // The whole gateway's shutdown (HandOff.test.ts interrupts the handoff at every step).
         // The arena's own close report: every message still live when it closed is counted here.
-        const metrics = Arena.metrics("ingest")
+        const metrics = ArenaMetrics.forArena("ingest")
         const read = Effect.all({
           leaked: Effect.map(Metric.value(metrics.leaked), (state) => state.count),
           allocs: Effect.map(Metric.value(metrics.allocs), (state) => state.count)

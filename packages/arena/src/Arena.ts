@@ -28,7 +28,6 @@
  */
 import { Predicate } from "effect"
 import type * as Effect from "effect/Effect"
-import type * as Metric from "effect/Metric"
 import type * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
@@ -42,7 +41,6 @@ import type {
   RefcountOverflow,
   StaleRef
 } from "./internal/errors.js"
-import { metricsFor } from "./internal/metrics.js"
 import type * as MessageRef from "./MessageRef.js"
 
 export {
@@ -205,45 +203,6 @@ export interface Stats {
   /** The refs of up to 8 of the leaked messages, to find who forgot to release them. */
   readonly leakedSample: ReadonlyArray<MessageRef.MessageRef>
 }
-
-/**
- * An arena's Effect metrics, each tagged `arena=<name>`: gauges `weft_arena_capacity`,
- * `weft_arena_live`, `weft_arena_bytes`, `weft_arena_high_water`, `weft_arena_waiting` and
- * counters `weft_arena_allocs_total`, `weft_arena_frees_total`, `weft_arena_stale_accesses_total`,
- * `weft_arena_leaked_total`. Arenas sharing a name share these metrics.
- *
- * @since 0.1.0
- * @category models
- */
-export interface ArenaMetrics {
-  readonly capacity: Metric.Metric.Gauge<number>
-  readonly live: Metric.Metric.Gauge<number>
-  readonly bytes: Metric.Metric.Gauge<number>
-  readonly highWater: Metric.Metric.Gauge<number>
-  readonly waiting: Metric.Metric.Gauge<number>
-  readonly allocs: Metric.Metric.Counter<number>
-  readonly frees: Metric.Metric.Counter<number>
-  readonly staleAccesses: Metric.Metric.Counter<number>
-  readonly leaked: Metric.Metric.Counter<number>
-}
-
-/**
- * The metrics of the arena(s) named `name`, to read with `Metric.value`.
- *
- * Cancellation safety: a pure lookup; reading the metrics never affects an arena.
- *
- * @example
- * ```ts
- * import { Effect, Metric } from "effect"
- * import { Arena } from "@weft/arena"
- *
- * const live = Metric.value(Arena.metrics("ingest").live) // Effect<MetricState.Gauge<number>>
- * ```
- *
- * @since 0.1.0
- * @category metrics
- */
-export const metrics: (name: string) => ArenaMetrics = metricsFor
 
 /**
  * Creates an arena that lives until the scope closes. Fails with `InvalidArenaConfig` for a

@@ -6,6 +6,11 @@ export * as Arena from "./Arena.js"
 /**
  * @since 0.1.0
  */
+export * as ArenaMetrics from "./ArenaMetrics.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as MessageArena from "./MessageArena.js"
 
 /**

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { MessageRef } from "@weft/arena"
-import { Arena } from "@weft/arena"
+import { Arena, ArenaMetrics } from "@weft/arena"
 import { Effect, Exit, FastCheck as fc, Fiber, Logger, LogLevel, Metric, Option, Scope } from "effect"
 import { maxRefcount } from "../src/internal/slots.js"
 
@@ -28,7 +28,7 @@ describe("Arena.allocUpTo", () => {
       assert.deepStrictEqual(yield* values(arena, refs), ["a", "bb", "ccc"])
       const stats = yield* arena.stats
       assert.deepStrictEqual([stats.live, stats.bytes, stats.allocs, stats.highWater], [3, 6, 3, 3])
-      const allocs = yield* Metric.value(Arena.metrics("alloc-many-metrics").allocs)
+      const allocs = yield* Metric.value(ArenaMetrics.forArena("alloc-many-metrics").allocs)
       assert.strictEqual(allocs.count, 3)
       assert.deepStrictEqual(yield* Arena.allocUpTo(arena, []), [])
     }))

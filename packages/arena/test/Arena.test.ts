@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { MessageRef } from "@weft/arena"
-import { Arena } from "@weft/arena"
+import { Arena, ArenaMetrics } from "@weft/arena"
 import {
   Chunk,
   Duration,
@@ -605,12 +605,12 @@ describe("Arena: metrics", () => {
   it.scoped("gauges and counters tagged with the arena's name follow the stats", () =>
     Effect.gen(function*() {
       const arena = yield* textArena({ capacity: 4, name: "metrics-test" })
-      const metrics = Arena.metrics("metrics-test")
+      const metrics = ArenaMetrics.forArena("metrics-test")
       const a = yield* arena.alloc("aa")
       const b = yield* arena.alloc("bbb")
       yield* arena.release(a)
       yield* Effect.flip(arena.get(a))
-      const other = Arena.metrics("some-other-arena")
+      const other = ArenaMetrics.forArena("some-other-arena")
       assert.strictEqual((yield* Metric.value(metrics.capacity)).value, 4)
       assert.strictEqual((yield* Metric.value(metrics.live)).value, 1)
       assert.strictEqual((yield* Metric.value(metrics.bytes)).value, 3)

@@ -1,6 +1,6 @@
 import * as Metric from "effect/Metric"
 import * as MetricKey from "effect/MetricKey"
-import type * as Arena from "../Arena.js"
+import type * as ArenaMetrics from "../ArenaMetrics.js"
 
 const gauge = (key: MetricKey.MetricKey.Gauge<number>, arena: string): Metric.Metric.Gauge<number> =>
   Metric.fromMetricKey(MetricKey.tagged(key, "arena", arena))
@@ -28,7 +28,7 @@ const keys = {
  *
  * @internal
  */
-export const metricsFor = (arena: string): Arena.ArenaMetrics => ({
+export const metricsFor = (arena: string): ArenaMetrics.ArenaMetrics => ({
   capacity: gauge(keys.capacity, arena),
   live: gauge(keys.live, arena),
   bytes: gauge(keys.bytes, arena),

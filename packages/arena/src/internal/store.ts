@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import { identity } from "effect/Function"
 import * as Option from "effect/Option"
 import type * as Arena from "../Arena.js"
+import type * as ArenaMetrics from "../ArenaMetrics.js"
 import type * as MessageRef from "../MessageRef.js"
 import { ArenaClosed, InvalidCount, RefcountOverflow, StaleRef } from "./errors.js"
 import { metricsFor } from "./metrics.js"
@@ -23,7 +24,7 @@ export const noTags: ReadonlyArray<never> = []
 export abstract class ArenaStore<A> {
   readonly slots: Slots<A>
   readonly name: string
-  readonly metrics: Arena.ArenaMetrics
+  readonly metrics: ArenaMetrics.ArenaMetrics
   protected readonly maxBytes: number
   protected readonly bytesOf: (value: A) => number
   protected readonly adopt: (value: A) => A
