@@ -103,6 +103,55 @@ describe("BlockingPool", () => {
       assert.deepStrictEqual(started, [0, 1, 2, 4, 5, 6, 7])
     }))
 
+  it.scopedLive("an interrupt storm over queued and running jobs leaves every permit and thread in place", () =>
+    Effect.gen(function*() {
+      const pool = yield* makeJobsPool({ size: 2, queueCapacity: 8, onFull: "fail" })
+      // 60 callers for 10 places; a third of them are interrupted at a random point: queued for a
+      // thread, or running.
+      let seed = 7
+      const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32
+      const fibers = yield* Effect.forEach(
+        Array.from({ length: 60 }, (_, i) => i),
+        (i) => Effect.fork(pool.run(new Checksum({ size: 1000 + i })))
+      )
+      yield* Effect.forEach(
+        fibers,
+        (fiber) =>
+          random() < 1 / 3
+            ? Effect.zipRight(Effect.sleep(`${Math.floor(random() * 20)} millis`), Fiber.interrupt(fiber))
+            : Effect.void,
+        { concurrency: "unbounded", discard: true }
+      )
+      const exits = yield* Effect.forEach(fibers, Fiber.await)
+      for (const [i, exit] of exits.entries()) {
+        if (Exit.isSuccess(exit)) assert.strictEqual(exit.value, checksum(1000 + i))
+        else if (!Cause.isInterruptedOnly(exit.cause)) assert.strictEqual(failureOf(exit)._tag, "PoolFull")
+      }
+      const stats = yield* pool.stats
+      assert.strictEqual(stats.running, 0)
+      assert.strictEqual(stats.queued, 0)
+      assert.strictEqual(stats.live, 2)
+      // Every place is back: two jobs hold both threads, eight queue behind them, the eleventh
+      // is refused.
+      const probe = makeProbe()
+      const held = yield* Effect.fork(Effect.all([pool.run(new Hold({ probe })), pool.run(new Hold({ probe }))], {
+        concurrency: "unbounded"
+      }))
+      yield* awaitProbe(probe, 0, 2)
+      const queued = yield* Effect.forEach(
+        Array.from({ length: 8 }, (_, i) => i),
+        (i) => Effect.fork(pool.run(new Checksum({ size: i })))
+      )
+      yield* eventually(pool.stats, (stats) => stats.queued === 8)
+      assert.strictEqual(failureOf(yield* Effect.exit(pool.run(new Checksum({ size: 1 }))))._tag, "PoolFull")
+      yield* openGate(probe)
+      yield* Fiber.join(held)
+      assert.deepStrictEqual(
+        yield* Effect.forEach(queued, Fiber.join),
+        Array.from({ length: 8 }, (_, i) => checksum(i))
+      )
+    }))
+
   it.scopedLive("interrupting a queued job cancels it: it never runs", () =>
     Effect.gen(function*() {
       const pool = yield* makeJobsPool()
