@@ -7,6 +7,8 @@
  * times faster than it acks. And the sink's record checksum, CRC-32, JavaScript against Node's
  * native `zlib.crc32` on both sides of `Frame.nativeCrcFrom`.
  */
+import * as Frame from "@weft/demo/Frame"
+import * as Gateway from "@weft/demo/Gateway"
 import { Context, Effect, Exit, Layer, Logger, LogLevel, Scope } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as FileSystem from "node:fs"
@@ -15,8 +17,6 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
 import * as Zlib from "node:zlib"
-import * as Frame from "../../demo/src/Frame.js"
-import * as Gateway from "../../demo/src/Gateway.js"
 import { connect, endAndAwaitClose, makeWire, type Wire, writeFrames } from "./demoWire.js"
 import { workersEndToEnd } from "./demoWorkers.js"
 import { benchmark, type BenchmarkFile, expect } from "./harness.js"

@@ -3,8 +3,8 @@
  * length-delimited `topic \0 payload` frames once, and writing them to a socket with backpressure.
  * (Not a `*.bench.ts`: the bench runner does not load it.)
  */
+import * as Frame from "@weft/demo/Frame"
 import * as Net from "node:net"
-import * as Frame from "../../demo/src/Frame.js"
 
 /** Fixed-size frames so a chunk of them can be cut at any frame boundary. */
 export interface Wire {

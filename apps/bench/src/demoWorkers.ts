@@ -10,16 +10,15 @@
  * costs.
  * (Not a `*.bench.ts`: `demo.bench.ts` registers it.)
  */
+import * as Frame from "@weft/demo/Frame"
+import * as Gateway from "@weft/demo/Gateway"
+import { jobBytes } from "@weft/demo/workers/Compress"
+import { recordHeader } from "@weft/demo/workers/Compressor"
 import { Context, Effect, Exit, Layer, Logger, LogLevel, Scope } from "effect"
 import * as FileSystem from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import type { Worker } from "node:worker_threads"
-import * as Frame from "../../demo/src/Frame.js"
-import * as Gateway from "../../demo/src/Gateway.js"
-import { jobBytes } from "../../demo/src/workers/Compress.js"
-import { recordHeader } from "../../demo/src/workers/Compressor.js"
-import { spawnThread } from "../../demo/src/workers/Threads.js"
+import { Worker } from "node:worker_threads"
 import { connect, endAndAwaitClose, type Wire, writeFrames } from "./demoWire.js"
 import { benchmark, expect } from "./harness.js"
 
@@ -77,7 +76,7 @@ const makeDeflateThread = (payloads: ReadonlyArray<Uint8Array>) => {
   let answer: (deflated: number) => void = () => {}
   const deflate = (frames: number) =>
     new Promise<number>((resolve) => {
-      thread ??= spawnThread(new URL("./demoDeflate.worker.ts", import.meta.url), {})
+      thread ??= new Worker(new URL("./demoDeflate.worker.mjs", import.meta.url))
         .on("message", (deflated: number) => answer(deflated))
       answer = resolve
       thread.postMessage({ frames, records, recordSize })
