@@ -36,9 +36,21 @@ import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import type * as WorkerThreads from "node:worker_threads"
 import * as internal from "./internal/blockingPool.js"
-import type { JobCodecError, JobDefect, PoolClosed, PoolFull, WorkerCrashed } from "./internal/errors.js"
+import type {
+  InvalidPoolOptions,
+  JobCodecError,
+  JobDefect,
+  PoolClosed,
+  PoolFull,
+  WorkerCrashed
+} from "./internal/errors.js"
 
 export {
+  /**
+   * @since 0.1.0
+   * @category errors
+   */
+  InvalidPoolOptions,
   /**
    * @since 0.1.0
    * @category errors
@@ -145,7 +157,9 @@ export interface BlockingPool<Req extends Schema.TaggedRequest.All> {
 
 /**
  * Starts `size` threads running `options.entry`; closing the scope shuts the pool down
- * (`options.shutdown`) and waits until every thread has exited.
+ * (`options.shutdown`) and waits until every thread has exited. Fails with `InvalidPoolOptions`
+ * (and starts nothing) for a `size` that is not a positive integer, a `queueCapacity` that is not
+ * an integer of 0 or more, or a `cancelGracePeriod` that is not a finite duration.
  *
  * @example
  * ```ts
@@ -171,7 +185,7 @@ export interface BlockingPool<Req extends Schema.TaggedRequest.All> {
  */
 export const make: <Req extends Schema.TaggedRequest.All>(
   options: Options
-) => Effect.Effect<BlockingPool<Req>, WorkerCrashed, Scope.Scope> = internal.make
+) => Effect.Effect<BlockingPool<Req>, WorkerCrashed | InvalidPoolOptions, Scope.Scope> = internal.make
 
 /**
  * The pool as a layer for your own tag.
@@ -201,4 +215,4 @@ export const make: <Req extends Schema.TaggedRequest.All>(
 export const layer = <Id, Req extends Schema.TaggedRequest.All>(
   tag: Context.Tag<Id, BlockingPool<Req>>,
   options: Options
-): Layer.Layer<Id, WorkerCrashed> => Layer.scoped(tag, internal.make<Req>(options))
+): Layer.Layer<Id, WorkerCrashed | InvalidPoolOptions> => Layer.scoped(tag, internal.make<Req>(options))

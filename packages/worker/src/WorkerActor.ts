@@ -35,7 +35,7 @@
 import type { Actor, ActorError, ActorSystem } from "@weft/actor"
 import type { Effect, Schema, Scope } from "effect"
 import type * as BlockingPool from "./BlockingPool.js"
-import type { WorkerCrashed } from "./internal/errors.js"
+import type { InvalidPoolOptions, WorkerCrashed } from "./internal/errors.js"
 import * as internal from "./internal/workerActor.js"
 import * as hosting from "./internal/workerActorHost.js"
 import * as protocols from "./internal/workerActorProtocol.js"
@@ -240,8 +240,11 @@ export interface SpawnOptions extends Actor.SpawnOptions, ThreadOptions {}
 export const spawn: <M extends Actor.Message>(
   protocol: Protocol<M>,
   options: SpawnOptions
-) => Effect.Effect<Actor.ActorRef<M>, ActorError.SpawnError | WorkerCrashed, ActorSystem.ActorSystem | Scope.Scope> =
-  internal.spawn
+) => Effect.Effect<
+  Actor.ActorRef<M>,
+  ActorError.SpawnError | WorkerCrashed | InvalidPoolOptions,
+  ActorSystem.ActorSystem | Scope.Scope
+> = internal.spawn
 
 /**
  * The stand-in behaviour with its thread, for a `Supervision` group (`Supervision.child`) or an
@@ -256,4 +259,5 @@ export const spawn: <M extends Actor.Message>(
 export const behavior: <M extends Actor.Message>(
   protocol: Protocol<M>,
   options: ThreadOptions
-) => Effect.Effect<Actor.Behavior<M, undefined, never>, WorkerCrashed, Scope.Scope> = internal.behavior
+) => Effect.Effect<Actor.Behavior<M, undefined, never>, WorkerCrashed | InvalidPoolOptions, Scope.Scope> =
+  internal.behavior

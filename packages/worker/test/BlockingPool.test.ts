@@ -1,8 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, Option, Scope } from "effect"
+import { Cause, Duration, Effect, Exit, Fiber, Option, Scope } from "effect"
 import * as os from "node:os"
 import { BlockingPool } from "../src/index.js"
 import { Checksum, checksum, Crash, Hold, JobRejected, makeProbe, Reject, Spin, Throw } from "./fixtures/jobs.js"
+import { spawnTypeScript } from "./fixtures/spawn.js"
 import { awaitProbe, eventually, makeJobsPool, openGate } from "./helpers.js"
 
 const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
@@ -259,6 +260,32 @@ describe("BlockingPool", () => {
         makeJobsPool({ entry: new URL("./fixtures/missing.worker.ts", import.meta.url) })
       ))
       const failure = failureOf(exit)
-      assert.deepStrictEqual([failure._tag, failure.reason], ["WorkerCrashed", "spawn"])
+      assert.strictEqual(failure._tag, "WorkerCrashed")
+      if (failure._tag === "WorkerCrashed") assert.strictEqual(failure.reason, "spawn")
+    }))
+
+  it.live("options it cannot honour fail make with InvalidPoolOptions, naming the option; nothing starts", () =>
+    Effect.gen(function*() {
+      const cases: ReadonlyArray<readonly [Partial<BlockingPool.Options>, string]> = [
+        [{ size: 0 }, "size"],
+        [{ size: -2 }, "size"],
+        [{ size: 1.5 }, "size"],
+        [{ size: Number.NaN }, "size"],
+        [{ queueCapacity: -1 }, "queueCapacity"],
+        [{ queueCapacity: 0.5 }, "queueCapacity"],
+        [{ cancelGracePeriod: "soon" as Duration.DurationInput }, "cancelGracePeriod"],
+        [{ cancelGracePeriod: Duration.infinity }, "cancelGracePeriod"]
+      ]
+      let spawned = 0
+      const spawn: BlockingPool.Options["spawn"] = (entry, options) => {
+        spawned++
+        return spawnTypeScript(entry, options)
+      }
+      for (const [options, option] of cases) {
+        const failure = failureOf(yield* Effect.exit(Effect.scoped(makeJobsPool({ ...options, spawn }))))
+        assert.strictEqual(failure._tag, "InvalidPoolOptions")
+        if (failure._tag === "InvalidPoolOptions") assert.strictEqual(failure.option, option)
+      }
+      assert.strictEqual(spawned, 0)
     }))
 })

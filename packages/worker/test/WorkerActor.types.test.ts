@@ -25,7 +25,7 @@ describe("WorkerActor types", () => {
     expectTypeOf(WorkerActor.spawn(Counter, { entry: "./counter.worker.js" })).toEqualTypeOf<
       Effect.Effect<
         Actor.ActorRef<Add | Get>,
-        ActorError.SpawnError | BlockingPool.WorkerCrashed,
+        ActorError.SpawnError | BlockingPool.WorkerCrashed | BlockingPool.InvalidPoolOptions,
         ActorSystem.ActorSystem | Scope.Scope
       >
     >()

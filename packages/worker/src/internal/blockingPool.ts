@@ -9,7 +9,15 @@ import type * as Scope from "effect/Scope"
 import * as os from "node:os"
 import type * as BlockingPool from "../BlockingPool.js"
 import { awaitFinished } from "./control.js"
-import { describe, JobCodecError, JobDefect, PoolClosed, PoolFull, WorkerCrashed } from "./errors.js"
+import {
+  describe,
+  InvalidPoolOptions,
+  JobCodecError,
+  JobDefect,
+  PoolClosed,
+  PoolFull,
+  WorkerCrashed
+} from "./errors.js"
 import * as FifoPermits from "./fifoPermits.js"
 import * as Threads from "./threads.js"
 
@@ -160,13 +168,51 @@ const makeRun = <Req extends Schema.TaggedRequest.All>(
     })
 }
 
+interface Settings {
+  readonly size: number
+  readonly queueCapacity: number
+  readonly graceMillis: number
+}
+
+const isCount = (n: number, least: number) => Number.isSafeInteger(n) && n >= least
+
+/** The options with their defaults, or the first one that is not acceptable. */
+const settingsOf = (options: BlockingPool.Options): Effect.Effect<Settings, InvalidPoolOptions> => {
+  const size = options.size ?? os.availableParallelism()
+  if (!isCount(size, 1)) {
+    return Effect.fail(new InvalidPoolOptions({ option: "size", value: String(size), expected: "a positive integer" }))
+  }
+  const queueCapacity = options.queueCapacity ?? defaultQueueCapacity
+  if (!isCount(queueCapacity, 0)) {
+    return Effect.fail(
+      new InvalidPoolOptions({
+        option: "queueCapacity",
+        value: String(queueCapacity),
+        expected: "an integer of 0 or more"
+      })
+    )
+  }
+  const grace = Duration.decodeUnknown(options.cancelGracePeriod ?? defaultCancelGracePeriod)
+  const graceMillis = Option.isSome(grace) ? Duration.toMillis(grace.value) : NaN
+  if (!Number.isFinite(graceMillis) || graceMillis < 0) {
+    return Effect.fail(
+      new InvalidPoolOptions({
+        option: "cancelGracePeriod",
+        value: String(options.cancelGracePeriod),
+        expected: "a finite duration of 0 or more"
+      })
+    )
+  }
+  return Effect.succeed({ size, queueCapacity, graceMillis })
+}
+
 /** @internal */
 export const make = <Req extends Schema.TaggedRequest.All>(
   options: BlockingPool.Options
-): Effect.Effect<BlockingPool.BlockingPool<Req>, WorkerCrashed, Scope.Scope> =>
+): Effect.Effect<BlockingPool.BlockingPool<Req>, WorkerCrashed | InvalidPoolOptions, Scope.Scope> =>
   Effect.gen(function*() {
-    const size = options.size ?? os.availableParallelism()
-    const capacity = size + (options.queueCapacity ?? defaultQueueCapacity)
+    const { graceMillis, queueCapacity, size } = yield* settingsOf(options)
+    const capacity = size + queueCapacity
     const threads = Threads.make(options)
 
     // `SerializedWorkerPool.Options` is a conditional type on `Req` (it asks for an initial message
@@ -182,7 +228,7 @@ export const make = <Req extends Schema.TaggedRequest.All>(
       pool,
       threads,
       counters: { crashed: 0, cancelled: 0, terminated: 0, admitted: 0, running: 0 },
-      graceMillis: Duration.toMillis(options.cancelGracePeriod ?? defaultCancelGracePeriod),
+      graceMillis,
       closing: false,
       cancelling: false
     }

@@ -85,6 +85,23 @@ export class JobCodecError extends Data.TaggedError("JobCodecError")<{
   }
 }
 
+/**
+ * An option of `BlockingPool.make` (or of a worker actor's thread) is outside what it accepts:
+ * which option, the value given, and what it must be. Nothing was started.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidPoolOptions extends Data.TaggedError("InvalidPoolOptions")<{
+  readonly option: "size" | "queueCapacity" | "cancelGracePeriod"
+  readonly value: string
+  readonly expected: string
+}> {
+  override get message() {
+    return `blocking pool option ${this.option} is ${this.value}; expected ${this.expected}`
+  }
+}
+
 /** @internal */
 export const describe = (u: unknown): string =>
   u instanceof Error ? u.message : typeof u === "object" && u !== null && "message" in u ? String(u.message) : String(u)

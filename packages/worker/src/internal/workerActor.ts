@@ -9,7 +9,7 @@ import type { ActorError, ActorSystem } from "@weft/actor"
 import { Effect, ExecutionStrategy, Exit, Schema, Scope } from "effect"
 import type * as WorkerActor from "../WorkerActor.js"
 import * as BlockingPool from "./blockingPool.js"
-import type { WorkerCrashed } from "./errors.js"
+import type { InvalidPoolOptions, WorkerCrashed } from "./errors.js"
 import type { Job } from "./workerActorJobs.js"
 import { implOf } from "./workerActorProtocol.js"
 
@@ -19,7 +19,7 @@ type AnyHandler = (message: Actor.Message, state: undefined) => Effect.Effect<un
 export const behavior = <M extends Actor.Message>(
   protocol: WorkerActor.Protocol<M>,
   options: WorkerActor.ThreadOptions
-): Effect.Effect<Actor.Behavior<M, undefined, never>, WorkerCrashed, Scope.Scope> =>
+): Effect.Effect<Actor.Behavior<M, undefined, never>, WorkerCrashed | InvalidPoolOptions, Scope.Scope> =>
   Effect.map(
     BlockingPool.make<Job>({
       entry: options.entry,
@@ -70,7 +70,7 @@ export const spawn = <M extends Actor.Message>(
   options: WorkerActor.SpawnOptions
 ): Effect.Effect<
   Actor.ActorRef<M>,
-  ActorError.SpawnError | WorkerCrashed,
+  ActorError.SpawnError | WorkerCrashed | InvalidPoolOptions,
   ActorSystem.ActorSystem | Scope.Scope
 > =>
   Effect.uninterruptibleMask((restore) =>
