@@ -16,14 +16,13 @@ import { Array as Arr, Effect, Layer, Option } from "effect"
 const unprocessedMessages =
   (driver: MessageStorage.MemoryDriver): MessageStorage.Encoded["unprocessedMessages"] => (shardIds, now) =>
     Effect.sync(() => {
-      const shards = new Set<string>(shardIds)
-      const messages: Array<{
+        const messages: Array<{
         readonly envelope: Envelope.Envelope.Encoded
         readonly lastSentReply: Option.Option<MessageStorage.MemoryEntry["replies"][number]>
       }> = []
       for (const envelope of driver.unprocessed) {
         const shardId = envelope.address.shardId
-        if (!shards.has(`${shardId.group}:${shardId.id}`)) continue
+        if (!shardIds.includes(`${shardId.group}:${shardId.id}`)) continue
         if (envelope._tag === "Request") {
           const entry = driver.requests.get(envelope.requestId)
           if (entry?.deliverAt && entry.deliverAt > now) continue
