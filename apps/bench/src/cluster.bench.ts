@@ -1,7 +1,7 @@
 /**
- * @weft/cluster: an entity `ask` against a local `Actor.ask` (one runner, in-memory storage), and
- * against @effect/cluster used directly (3 runner processes over loopback sockets, PostgreSQL
- * storage); asks/s to 300 entities on 3 runners against 1 runner, with PostgreSQL's own write rate
+ * @weft/cluster: an entity `ask` against a local `Actor.ask` (one runner, in-memory storage, with
+ * the same ask through @effect/cluster alone as the floor), and against @effect/cluster used
+ * directly (3 runner processes over loopback sockets, PostgreSQL storage); asks/s to 300 entities on 3 runners against 1 runner, with PostgreSQL's own write rate
  * as the bound; and the time from a runner's SIGKILL to its entities answering again.
  *
  * The rows with runner processes need PostgreSQL: the server `WEFT_PG_URL` names, else this
@@ -20,16 +20,26 @@ import * as ChildProcess from "node:child_process"
 import * as Net from "node:net"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
-import { Counter, counter, Locator, Ping, RawCounter, sharding, WhereAreYou } from "./cluster.entities.js"
+import { Counter, counter, Locator, Ping, RawCounter, rawCounter, sharding, WhereAreYou } from "./cluster.entities.js"
 import { benchmark, type BenchmarkFile, expect } from "./harness.js"
 
 // ---------------------------------------------------------------------------------------------
 // one process: Embedded cluster and a local actor
 
 const embedded = ManagedRuntime.make(
-  ClusterEntity.layer(Counter, counter).pipe(Layer.provideMerge(Embedded.layer()), Layer.orDie)
+  Layer.merge(ClusterEntity.layer(Counter, counter), rawCounter).pipe(Layer.provideMerge(Embedded.layer()), Layer.orDie)
 )
 const embeddedRef = embedded.runSync(ClusterEntity.ref(Counter, "embedded"))
+const embeddedRaw = embedded.runSync(Effect.map(RawCounter.client, (clientFor) => clientFor("embedded")))
+
+// A persisted ask runs a long path through Effect's, the cluster's and weft's code: its first
+// thousand or so run before the JIT has compiled it, at several times the steady cost (the first
+// 250 at about 5 ms each on the 2-core machine), and a second of samples would time mostly them.
+let embeddedWarm: Promise<void> | undefined
+const embeddedWarmedUp = (asks: number) =>
+  embeddedWarm ??= embedded.runPromise(
+    Effect.zip(ClusterEntity.ask(embeddedRef, new Ping()), embeddedRaw.Ping()).pipe(Effect.repeatN(asks), Effect.asVoid)
+  )
 
 const local = ManagedRuntime.make(ActorSystem.layer())
 const localScope = Effect.runSync(Scope.make())
@@ -170,9 +180,22 @@ export const benchmarks: BenchmarkFile = ({ quick }) => [
       {
         name: "ClusterEntity.ask (Embedded)",
         role: "weft",
-        run: () => embedded.runPromise(ClusterEntity.ask(embeddedRef, new Ping()))
+        run: async () => {
+          await embeddedWarmedUp(quick ? 1 : 3_000)
+          return embedded.runPromise(ClusterEntity.ask(embeddedRef, new Ping()))
+        }
       },
-      { name: "Actor.ask (local actor)", role: "peer", run: () => local.runPromise(Actor.ask(localRef, new Ping())) }
+      { name: "Actor.ask (local actor)", role: "peer", run: () => local.runPromise(Actor.ask(localRef, new Ping())) },
+      {
+        // The same persisted ask through @effect/cluster alone — a hand-written entity, no weft —
+        // on the same Embedded sharding and storage: what the cluster itself costs.
+        name: "@effect/cluster alone, hand-written entity (Embedded)",
+        role: "limit",
+        run: async () => {
+          await embeddedWarmedUp(quick ? 1 : 3_000)
+          return embedded.runPromise(embeddedRaw.Ping())
+        }
+      }
     ],
     check: (count) => expect(count > 0, () => `count ${count}`)
   }),

@@ -5,11 +5,10 @@
 import * as ClusterSchema from "@effect/cluster/ClusterSchema"
 import * as Entity from "@effect/cluster/Entity"
 import * as RunnerAddress from "@effect/cluster/RunnerAddress"
-import type * as ShardingConfig from "@effect/cluster/ShardingConfig"
 import * as Rpc from "@effect/rpc/Rpc"
 import { Actor } from "@weft/actor"
-import { ClusterEntity } from "@weft/cluster"
-import { Duration, Effect, Option, Schema } from "effect"
+import { ClusterEntity, ClusterRunner } from "@weft/cluster"
+import { Effect, Schema } from "effect"
 
 export class Ping extends Schema.TaggedRequest<Ping>()("Ping", {
   failure: Schema.Never,
@@ -48,14 +47,5 @@ export const locator = Actor.behavior<WhereAreYou>()({
 })
 
 /** As the demo and the tests: a dead runner's shard locks lapse after 4 s (the default is 35 s). */
-export const sharding = (port: number | undefined): Partial<ShardingConfig.ShardingConfig["Type"]> => ({
-  runnerAddress: port === undefined ? Option.none() : Option.some(RunnerAddress.make("127.0.0.1", port)),
-  shardLockRefreshInterval: Duration.seconds(1),
-  shardLockExpiration: Duration.seconds(4),
-  refreshAssignmentsInterval: Duration.millis(500),
-  runnerHealthCheckInterval: Duration.seconds(1),
-  entityMessagePollInterval: Duration.millis(300),
-  entityReplyPollInterval: Duration.millis(50),
-  sendRetryInterval: Duration.millis(50),
-  entityTerminationTimeout: Duration.seconds(2)
-})
+export const sharding = (port: number | undefined) =>
+  ClusterRunner.quickFailover({ runnerAddress: port === undefined ? undefined : RunnerAddress.make("127.0.0.1", port) })

@@ -30,7 +30,7 @@ import type { Actor } from "@weft/actor"
 import type { ActorSystem } from "@weft/actor"
 import { Predicate } from "effect"
 import type { Duration, Effect, Layer, Pipeable, Schema, Scope, Types } from "effect"
-import type { AskTimeout, EntityFailed, InvalidEntityOption } from "./ClusterEntityError.js"
+import type { AskTimeout, EntityFailed, EntityNameTaken, InvalidEntityOption } from "./ClusterEntityError.js"
 import * as entity from "./internal/entity.js"
 import * as protocol from "./internal/protocol.js"
 import * as internalRef from "./internal/ref.js"
@@ -304,12 +304,13 @@ export type TellError = MailboxFull | AlreadyProcessingMessage | PersistenceErro
 
 /**
  * Why an ask got no reply: its deadline passed (`AskTimeout`), the entity's actor could not
- * handle it (`EntityFailed`), or the cluster did not take it ({@link TellError}).
+ * handle it (`EntityFailed`), the entity could not start its actor because another actor has its
+ * name (`EntityNameTaken`), or the cluster did not take it ({@link TellError}).
  *
  * @since 0.1.0
  * @category errors
  */
-export type AskError = AskTimeout | EntityFailed | TellError
+export type AskError = AskTimeout | EntityFailed | EntityNameTaken | TellError
 
 /**
  * Sends a tell-only message and returns once the cluster has taken it: saved in message storage

@@ -1,6 +1,7 @@
 /**
- * Errors of `@weft/cluster`. `EntityFailed` crosses the wire (it is a `Schema.TaggedError`): the
- * remote actor was reached but could not handle the message. `AskTimeout` is the caller's own
+ * Errors of `@weft/cluster`. `EntityFailed` and `EntityNameTaken` cross the wire (they are
+ * `Schema.TaggedError`s): the remote actor was reached but could not handle the message, or the
+ * entity could not start its actor because another actor has its name. `AskTimeout` is the caller's own
  * deadline passing. `InvalidEntityOption` is a bad option of `ClusterEntity.layer`, found when
  * the layer is built, before the entity type is registered.
  *
@@ -41,6 +42,32 @@ export class EntityFailed extends Schema.TaggedError<EntityFailed>("@weft/cluste
 }) {
   override get message() {
     return `${this.entityType} "${this.entityId}" could not handle ${this.tag}: ${this.reason} (${this.detail})`
+  }
+}
+
+/**
+ * The entity could not start: the name of its local actor (`"<entity type>/<entity id>"`) is held by
+ * another live actor in the owning runner's `ActorSystem` — one spawned there by other code, or the
+ * entity of another type whose type and id spell the same name (`"a/b"` + `"c"`, `"a"` + `"b/c"`).
+ * The message is not handled; an asker gets this error, a tell is answered with it (not redelivered).
+ * The entity tries again with its next message, so it starts once the name is free. (The entity's
+ * own previous actor, still stopping after the entity was passivated, is waited for instead.)
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class EntityNameTaken
+  extends Schema.TaggedError<EntityNameTaken>("@weft/cluster/EntityNameTaken")("EntityNameTaken", {
+    entityType: Schema.String,
+    entityId: Schema.String,
+    /** The message that was not handled. */
+    tag: Schema.String,
+    /** The actor name the entity needs and another actor holds. */
+    actorName: Schema.String
+  })
+{
+  override get message() {
+    return `${this.entityType} "${this.entityId}" could not start to handle ${this.tag}: another actor is named "${this.actorName}"`
   }
 }
 

@@ -5,7 +5,10 @@
  * process boundary (`simulateRemoteSerialization`), so what works here works on several runners.
  *
  * In-memory storage lives as long as the layer: `"persisted"` delivery survives an entity's
- * restart, not the process's.
+ * restart, not the process's. It is `@effect/cluster`'s `MemoryDriver`, which keeps every persisted
+ * message and its reply for as long as the layer lives (memory grows with the messages sent, a few
+ * hundred bytes each); its reads of unprocessed messages look at the unprocessed ones only, so a
+ * message costs the same however many were sent before it.
  *
  * @since 0.1.0
  */

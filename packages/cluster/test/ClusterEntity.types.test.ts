@@ -29,7 +29,10 @@ describe("ClusterEntity types", () => {
       Effect.Effect<number, ClusterEntity.AskError>
     >()
     expectTypeOf<ClusterEntity.AskError>().toMatchTypeOf<
-      ClusterEntityError.AskTimeout | ClusterEntityError.EntityFailed | ClusterEntity.TellError
+      | ClusterEntityError.AskTimeout
+      | ClusterEntityError.EntityFailed
+      | ClusterEntityError.EntityNameTaken
+      | ClusterEntity.TellError
     >()
     // @ts-expect-error tell takes a message without a reply: a Schema.TaggedRequest needs ask
     ClusterEntity.tell(ref, new Balance())

@@ -7,11 +7,10 @@
  * to another runner (the entity's in-memory state does not).
  */
 import * as RunnerAddress from "@effect/cluster/RunnerAddress"
-import type * as ShardingConfig from "@effect/cluster/ShardingConfig"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import { Actor } from "@weft/actor"
-import { ClusterEntity } from "@weft/cluster"
-import { Duration, Effect, Option, Schedule, Schema } from "effect"
+import { ClusterEntity, ClusterRunner } from "@weft/cluster"
+import { Effect, Schedule, Schema } from "effect"
 
 /** The frames of one topic in one dispatched batch. `batch` is unique per gateway run and batch. */
 export class CountFrames extends Schema.TaggedClass<CountFrames>()("CountFrames", {
@@ -79,22 +78,15 @@ export const topic = Actor.behavior<CountFrames | TopicTotals>()({
 })
 
 /**
- * Short intervals, so that the dashboard shows a killed runner's shards moving within seconds:
- * its shard locks lapse after 4 s (the cluster's default is 35 s), the others notice through the
- * health check and take its shards, then read its unprocessed messages from storage.
+ * The demo's sharding settings: a killed runner's shards move within seconds, so that the dashboard
+ * shows the rebalance live (see `ClusterRunner.quickFailover`). `port` is the runner's; callers that
+ * serve nothing pass none.
  */
-export const shardingConfig = (port: number | undefined): Partial<ShardingConfig.ShardingConfig["Type"]> => ({
-  runnerAddress: port === undefined ? Option.none() : Option.some(RunnerAddress.make("127.0.0.1", port)),
-  shardsPerGroup: shardsPerGroup,
-  shardLockRefreshInterval: Duration.seconds(1),
-  shardLockExpiration: Duration.seconds(4),
-  refreshAssignmentsInterval: Duration.millis(500),
-  runnerHealthCheckInterval: Duration.seconds(1),
-  entityMessagePollInterval: Duration.millis(300),
-  entityReplyPollInterval: Duration.millis(50),
-  sendRetryInterval: Duration.millis(50),
-  entityTerminationTimeout: Duration.seconds(2)
-})
+export const shardingConfig = (port: number | undefined) =>
+  ClusterRunner.quickFailover({
+    shardsPerGroup,
+    runnerAddress: port === undefined ? undefined : RunnerAddress.make("127.0.0.1", port)
+  })
 
 /** Shards of the demo's one shard group. */
 export const shardsPerGroup = 60

@@ -1,4 +1,4 @@
-import * as MessageStorage from "@effect/cluster/MessageStorage"
+import type * as MessageStorage from "@effect/cluster/MessageStorage"
 import * as RunnerHealth from "@effect/cluster/RunnerHealth"
 import * as Runners from "@effect/cluster/Runners"
 import * as RunnerStorage from "@effect/cluster/RunnerStorage"
@@ -7,6 +7,7 @@ import * as ShardingConfig from "@effect/cluster/ShardingConfig"
 import { ActorSystem } from "@weft/actor"
 import { Layer } from "effect"
 import type * as Embedded from "../Embedded.js"
+import * as MemoryStorage from "./memoryStorage.js"
 
 /** @internal */
 export const layer = (
@@ -16,7 +17,7 @@ export const layer = (
 > =>
   Sharding.layer.pipe(
     Layer.provide(Runners.layerNoop),
-    Layer.provideMerge(MessageStorage.layerMemory),
+    Layer.provideMerge(MemoryStorage.layer),
     Layer.provide([RunnerStorage.layerMemory, RunnerHealth.layerNoop]),
     Layer.provide(ShardingConfig.layer(options?.sharding)),
     Layer.merge(ActorSystem.layer(options?.actorSystem))

@@ -7,7 +7,8 @@ import { ActorError } from "@weft/actor"
 import type { ActorSystem } from "@weft/actor"
 import { Cause, Clock, Deferred, Effect, Exit, Layer, Option, type Scope } from "effect"
 import type * as ClusterEntity from "../ClusterEntity.js"
-import { EntityFailed, type InvalidEntityOption } from "../ClusterEntityError.js"
+import { EntityFailed, EntityNameTaken, type InvalidEntityOption } from "../ClusterEntityError.js"
+import * as Incarnations from "./incarnations.js"
 import { validateLayerOptions } from "./options.js"
 
 /** The header that carries an ask's deadline (epoch milliseconds) to the runner that owns the entity. */
@@ -76,46 +77,59 @@ const serve = <Type extends string, M extends Actor.Message, S, R>(
 ): Layer.Layer<never, never, Sharding | ActorSystem.ActorSystem | Exclude<R, Scope.Scope>> => {
   const completions = new WeakMap<object, Completion>()
   const tracked = trackTells(behavior, self.requestTags, completions)
+  const incarnations = Incarnations.make()
   const build = Effect.gen(function*() {
     const address = yield* Entity.CurrentAddress
-    const ref = yield* Actor.spawn(tracked, {
-      name: `${self.type}/${address.entityId}`,
+    const name = `${self.type}/${address.entityId}`
+    // Spawned with the entity's first message, and again with a later one while its name is taken.
+    const actor = yield* incarnations.entity(name, tracked, {
       mailbox: options?.mailbox,
       supervision: options?.supervision
-    }).pipe(Effect.orDie)
+    })
+    const withActor = <A, E>(tag: string, use: (ref: Actor.ActorRef<M>) => Effect.Effect<A, E>) =>
+      Effect.flatMap(
+        Effect.mapError(actor, () =>
+          new EntityNameTaken({ entityType: self.type, entityId: address.entityId, tag, actorName: name })),
+        use
+      )
     const failed = (tag: string, error: LocalActorError, detail = error.message) =>
       new EntityFailed({ entityType: self.type, entityId: address.entityId, tag, reason: error._tag, detail })
     const crashed = (tag: string, cause: Cause.Cause<unknown>) =>
-      failed(tag, new ActorError.HandlerCrashed({ actor: ref.name, tag }), Cause.pretty(cause))
-    const stoppedBefore = (tag: string) =>
+      failed(tag, new ActorError.HandlerCrashed({ actor: name, tag }), Cause.pretty(cause))
+    const stoppedBefore = (ref: Actor.ActorRef<M>, tag: string) =>
       Effect.flatMap(Actor.awaitTermination(ref), (terminated) =>
         Effect.fail(
-          failed(tag, new ActorError.ActorStopped({ actor: ref.name, tag }), `terminated: ${terminated.reason._tag}`)
+          failed(tag, new ActorError.ActorStopped({ actor: name, tag }), `terminated: ${terminated.reason._tag}`)
         ))
 
-    const tell = (envelope: Envelope.Request<Rpc.Any>) =>
-      Effect.gen(function*() {
-        const message = envelope.payload as M
-        const handled = yield* Deferred.make<void, EntityFailed>()
-        completions.set(message, (exit) => {
-          Deferred.unsafeDone(
-            handled,
-            Exit.isSuccess(exit) ? Exit.void : Exit.fail(crashed(message._tag, exit.cause))
-          )
-        })
-        yield* Actor.tell(ref, message as never).pipe(Effect.mapError((error) => failed(message._tag, error)))
-        // A message left in the mailbox of an actor that stopped for good is never handled.
-        yield* Effect.raceFirst(Deferred.await(handled), stoppedBefore(message._tag))
-      }).pipe(Effect.ensuring(Effect.sync(() => completions.delete(envelope.payload as object))))
+    const tell = (envelope: Envelope.Request<Rpc.Any>) => {
+      const message = envelope.payload as M
+      return withActor(message._tag, (ref) =>
+        Effect.gen(function*() {
+          const handled = yield* Deferred.make<void, EntityFailed>()
+          completions.set(message, (exit) => {
+            Deferred.unsafeDone(
+              handled,
+              Exit.isSuccess(exit) ? Exit.void : Exit.fail(crashed(message._tag, exit.cause))
+            )
+          })
+          yield* Actor.tell(ref, message as never).pipe(Effect.mapError((error) => failed(message._tag, error)))
+          // A message left in the mailbox of an actor that stopped for good is never handled.
+          yield* Effect.raceFirst(Deferred.await(handled), stoppedBefore(ref, message._tag))
+        })).pipe(Effect.ensuring(Effect.sync(() => completions.delete(message))))
+    }
 
-    const ask = (envelope: Envelope.Request<Rpc.Any>) =>
-      Effect.gen(function*() {
-        const request = envelope.payload as M
-        const timeout = yield* remaining(envelope)
-        return yield* Actor.ask(ref, request as never, { timeout }).pipe(
-          Effect.catchIf(isLocalActorError, (error) => Effect.fail(failed(request._tag, error)))
-        )
-      })
+    const ask = (envelope: Envelope.Request<Rpc.Any>) => {
+      const request = envelope.payload as M
+      return withActor(
+        request._tag,
+        (ref) =>
+          Effect.flatMap(remaining(envelope), (timeout) =>
+            Actor.ask(ref, request as never, { timeout }).pipe(
+              Effect.catchIf(isLocalActorError, (error) => Effect.fail(failed(request._tag, error)))
+            ))
+      )
+    }
 
     const handlers: Record<string, (envelope: Envelope.Request<Rpc.Any>) => Effect.Effect<unknown, unknown>> = {}
     for (const tag of self.entity.protocol.requests.keys()) {

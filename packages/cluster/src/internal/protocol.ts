@@ -4,7 +4,7 @@ import * as Rpc from "@effect/rpc/Rpc"
 import type { Actor } from "@weft/actor"
 import { Duration, Predicate, Schema } from "effect"
 import type * as ClusterEntity from "../ClusterEntity.js"
-import { EntityFailed } from "../ClusterEntityError.js"
+import { EntityFailed, EntityNameTaken } from "../ClusterEntityError.js"
 
 /** @internal */
 export const TypeId: ClusterEntity.TypeId = Symbol.for("@weft/cluster/ClusterEntity") as ClusterEntity.TypeId
@@ -15,17 +15,18 @@ const isRequestSchema = (schema: ClusterEntity.MessageSchema): schema is Cluster
 
 /**
  * One Rpc per message class. A request's Rpc replies with its success schema and fails with its
- * failure schema or `EntityFailed` (the remote actor could not answer); a tell's Rpc replies
- * with nothing, and fails only with `EntityFailed`, which nobody waits for.
+ * failure schema, `EntityFailed` (the remote actor could not answer) or `EntityNameTaken` (the
+ * entity could not start its actor); a tell's Rpc replies with nothing, and fails only with those
+ * two, which nobody waits for.
  */
 const rpcOf = (schema: ClusterEntity.MessageSchema, persisted: boolean): Rpc.Any => {
   const rpc = isRequestSchema(schema)
     ? Rpc.make(schema._tag, {
       payload: schema,
       success: schema.success,
-      error: Schema.Union(schema.failure, EntityFailed)
+      error: Schema.Union(schema.failure, EntityFailed, EntityNameTaken)
     })
-    : Rpc.make(schema._tag, { payload: schema, error: EntityFailed })
+    : Rpc.make(schema._tag, { payload: schema, error: Schema.Union(EntityFailed, EntityNameTaken) })
   return rpc.annotate(ClusterSchema.Persisted, persisted)
 }
 

@@ -2,11 +2,10 @@
 // (no unique key, so a redelivery shows up as a second row), and the entity's in-memory state
 // counts what this incarnation handled.
 import * as RunnerAddress from "@effect/cluster/RunnerAddress"
-import type * as ShardingConfig from "@effect/cluster/ShardingConfig"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Actor } from "@weft/actor"
-import { Duration, Effect, Option, Schema } from "effect"
-import { ClusterEntity } from "../../src/index.js"
+import { Effect, Schema } from "effect"
+import { ClusterEntity, ClusterRunner } from "../../src/index.js"
 
 export class Record extends Schema.TaggedClass<Record>()("Record", { entity: Schema.String, seq: Schema.Number }) {}
 export class WhoAmI extends Schema.TaggedRequest<WhoAmI>()("WhoAmI", {
@@ -38,20 +37,9 @@ export const createTable = Effect.flatMap(
   (sql) => sql`CREATE TABLE IF NOT EXISTS tally_deliveries (entity text, seq integer NOT NULL, pid integer NOT NULL)`
 )
 
-/**
- * Short intervals so that a dead runner's shards move within seconds: its advisory locks go with
- * its connections, the others notice it through the health check and take its shards on their
- * next assignment refresh, then read its unprocessed messages from storage.
- */
-export const sharding = (port: number | undefined): Partial<ShardingConfig.ShardingConfig["Type"]> => ({
-  runnerAddress: port === undefined ? Option.none() : Option.some(RunnerAddress.make("127.0.0.1", port)),
-  shardsPerGroup: 30,
-  shardLockRefreshInterval: Duration.seconds(1),
-  shardLockExpiration: Duration.seconds(4),
-  refreshAssignmentsInterval: Duration.millis(500),
-  runnerHealthCheckInterval: Duration.seconds(1),
-  entityMessagePollInterval: Duration.millis(300),
-  entityReplyPollInterval: Duration.millis(50),
-  sendRetryInterval: Duration.millis(50),
-  entityTerminationTimeout: Duration.seconds(2)
-})
+/** A dead runner's shards move within seconds (`ClusterRunner.quickFailover`), over 30 shards. */
+export const sharding = (port: number | undefined) =>
+  ClusterRunner.quickFailover({
+    shardsPerGroup: 30,
+    runnerAddress: port === undefined ? undefined : RunnerAddress.make("127.0.0.1", port)
+  })
