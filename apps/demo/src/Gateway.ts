@@ -210,7 +210,8 @@ const layer_ = (config: Config): Layer.Layer<Gateway, InvalidConfig | ListenFail
   Layer.scoped(Gateway, make(config)).pipe(
     Layer.provide(Layer.mergeAll(
       NodeFileSystem.layer,
-      ActorSystem.layer({ stopTimeout: config.drainTimeout, deadLetterBuffer: 1 << 16 }),
+      // `drainTimeout` is validated above; the buffer is a constant: the system's options are valid.
+      ActorSystem.layer({ stopTimeout: config.drainTimeout, deadLetterBuffer: 1 << 16 }).pipe(Layer.orDie),
       MessageArena.layer({
         capacity: config.arenaCapacity,
         maxBytes: config.arenaMaxBytes,

@@ -116,6 +116,8 @@ describe("slow clients (slowloris)", () => {
         { idleTimeout: Duration.infinity },
         { frameDeadline: "-1 seconds" as Duration.DurationInput },
         { frameDeadline: "soon" as Duration.DurationInput },
+        { drainTimeout: "soon" as Duration.DurationInput },
+        { drainTimeout: Duration.infinity },
         { maxRequestBodyBytes: 0 }
       ]
       for (const overrides of cases) {

@@ -138,6 +138,23 @@ export class InvalidMailboxCapacity extends Data.TaggedError("InvalidMailboxCapa
 }
 
 /**
+ * `ActorSystem.layer` was given an option it cannot honour: which one, the value given, and
+ * what it must be. No system was started.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidSystemOptions extends Data.TaggedError("InvalidSystemOptions")<{
+  readonly option: "askTimeout" | "stopTimeout" | "deadLetterBuffer" | "poisonCapacity"
+  readonly value: string
+  readonly expected: string
+}> {
+  override get message() {
+    return `actor system option ${this.option} is ${this.value}; expected ${this.expected}`
+  }
+}
+
+/**
  * `Supervision.startChild` was given a child whose name the group already uses for a child that
  * is still running (or still stopping).
  *

@@ -10,7 +10,7 @@ import type { Broadcast } from "@weft/channel"
 import type { Duration, Either, Layer, Option, Scope, Stream } from "effect"
 import { Context, Effect } from "effect"
 import type { ActorRef } from "./Actor.js"
-import type { TellError } from "./ActorError.js"
+import type { InvalidSystemOptions, TellError } from "./ActorError.js"
 import type { DeadLetter } from "./DeadLetter.js"
 import * as internal from "./internal/system.js"
 import type { LifecycleEvent } from "./Lifecycle.js"
@@ -27,7 +27,10 @@ export class ActorSystem extends Context.Tag("@weft/actor/ActorSystem")<ActorSys
    *
    * @since 0.1.0
    */
-  static readonly layer = (options?: ActorSystem.Options): Layer.Layer<ActorSystem> => internal.layer(options)
+  static readonly layer = internal.layer as {
+    (): Layer.Layer<ActorSystem>
+    (options?: ActorSystem.Options): Layer.Layer<ActorSystem, InvalidSystemOptions>
+  }
 }
 
 /**
@@ -100,13 +103,18 @@ export declare namespace ActorSystem {
  * }).pipe(Effect.provide(ActorSystem.layer({ askTimeout: "1 second" })))
  * ```
  *
+ * Fails with `InvalidSystemOptions` (and starts nothing) for an `askTimeout` that is not a
+ * duration longer than 0, a `stopTimeout` that is not a duration, a `deadLetterBuffer` that is not
+ * a positive integer, or a `poisonCapacity` that is not an integer of 0 or more. Without options it
+ * cannot fail.
+ *
  * Cancellation safety: an interrupted build closes its scope and leaves nothing running; closing
  * the layer drains, then kills, every actor.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options?: ActorSystem.Options): Layer.Layer<ActorSystem> => ActorSystem.layer(options)
+export const layer = ActorSystem.layer
 
 /**
  * Looks up a live actor by the name it was spawned with.

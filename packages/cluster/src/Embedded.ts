@@ -15,7 +15,7 @@
 import type { MemoryDriver, MessageStorage } from "@effect/cluster/MessageStorage"
 import type { Sharding } from "@effect/cluster/Sharding"
 import type { ShardingConfig } from "@effect/cluster/ShardingConfig"
-import type { ActorSystem } from "@weft/actor"
+import type { ActorError, ActorSystem } from "@weft/actor"
 import type { Layer } from "effect"
 import * as internal from "./internal/embedded.js"
 
@@ -33,7 +33,8 @@ export interface Options {
 /**
  * Sharding, in-memory `MessageStorage` and an `ActorSystem`: everything `ClusterEntity.layer`
  * and `ClusterEntity.ref` need, in one process. The storage's `MemoryDriver` is exposed so tests
- * can see which messages are still unprocessed.
+ * can see which messages are still unprocessed. Fails with `InvalidSystemOptions` when
+ * `actorSystem` holds an option the actor system cannot honour.
  *
  * @example
  * ```ts
@@ -47,4 +48,7 @@ export interface Options {
  */
 export const layer: (
   options?: Options
-) => Layer.Layer<Sharding | MessageStorage | MemoryDriver | ActorSystem.ActorSystem> = internal.layer
+) => Layer.Layer<
+  Sharding | MessageStorage | MemoryDriver | ActorSystem.ActorSystem,
+  ActorError.InvalidSystemOptions
+> = internal.layer

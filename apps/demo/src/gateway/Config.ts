@@ -179,5 +179,6 @@ export const validate = (config: Config): Effect.Effect<void, InvalidConfig> =>
     checkInt("maxSseClients", config.maxSseClients, 0),
     checkDuration("idleTimeout", config.idleTimeout),
     checkDuration("frameDeadline", config.frameDeadline),
+    checkDuration("drainTimeout", config.drainTimeout),
     checkInt("maxRequestBodyBytes", config.maxRequestBodyBytes, 1)
   ], { discard: true })

@@ -5,9 +5,9 @@
  */
 import { Broadcast } from "@weft/channel"
 import type { Either } from "effect"
-import { Duration, Effect, ExecutionStrategy, Layer, Scope, Stream } from "effect"
+import { Duration, Effect, ExecutionStrategy, Layer, Option, Scope, Stream } from "effect"
 import type * as Actor from "../Actor.js"
-import type { TellError } from "../ActorError.js"
+import { InvalidSystemOptions, type TellError } from "../ActorError.js"
 import type * as ActorSystemModule from "../ActorSystem.js"
 import type { DeadLetter } from "../DeadLetter.js"
 import type { LifecycleEvent } from "../Lifecycle.js"
@@ -17,12 +17,47 @@ import { SystemRuntime, SystemTag } from "./runtime.js"
 import { tell } from "./tell.js"
 import { stop } from "./termination.js"
 
-/** @internal */
-export const layer = (options?: ActorSystemModule.ActorSystem.Options): Layer.Layer<ActorSystemModule.ActorSystem> =>
-  Layer.scoped(SystemTag, makeSystem(options))
+interface Settings {
+  readonly askTimeout: Duration.Duration
+  readonly stopTimeout: Duration.Duration
+  readonly deadLetterBuffer: number
+  readonly poisonCapacity: number
+}
+
+const invalid = (option: InvalidSystemOptions["option"], value: unknown, expected: string) =>
+  Effect.fail(new InvalidSystemOptions({ option, value: String(value), expected }))
+
+/** The options with their defaults, or the first one that is not acceptable. */
+const settingsOf = (options?: ActorSystemModule.ActorSystem.Options): Effect.Effect<Settings, InvalidSystemOptions> => {
+  const askTimeout = Duration.decodeUnknown(options?.askTimeout ?? "5 seconds")
+  if (Option.isNone(askTimeout) || Duration.toMillis(askTimeout.value) <= 0) {
+    return invalid("askTimeout", options?.askTimeout, "a duration longer than 0")
+  }
+  const stopTimeout = Duration.decodeUnknown(options?.stopTimeout ?? "5 seconds")
+  if (Option.isNone(stopTimeout)) return invalid("stopTimeout", options?.stopTimeout, "a duration")
+  const deadLetterBuffer = options?.deadLetterBuffer ?? 1024
+  if (!Number.isSafeInteger(deadLetterBuffer) || deadLetterBuffer < 1) {
+    return invalid("deadLetterBuffer", deadLetterBuffer, "a positive integer")
+  }
+  const poisonCapacity = options?.poisonCapacity ?? 1024
+  if (!Number.isSafeInteger(poisonCapacity) || poisonCapacity < 0) {
+    return invalid("poisonCapacity", poisonCapacity, "an integer of 0 or more")
+  }
+  return Effect.succeed({
+    askTimeout: askTimeout.value,
+    stopTimeout: stopTimeout.value,
+    deadLetterBuffer,
+    poisonCapacity
+  })
+}
 
 /** @internal */
-export const makeSystem = (options?: ActorSystemModule.ActorSystem.Options): Effect.Effect<
+export const layer = (
+  options?: ActorSystemModule.ActorSystem.Options
+): Layer.Layer<ActorSystemModule.ActorSystem, InvalidSystemOptions> =>
+  Layer.scoped(SystemTag, Effect.flatMap(settingsOf(options), makeSystem))
+
+const makeSystem = (settings: Settings): Effect.Effect<
   ActorSystemModule.ActorSystem.Service,
   never,
   Scope.Scope
@@ -32,8 +67,8 @@ export const makeSystem = (options?: ActorSystemModule.ActorSystem.Options): Eff
     // fiber forked straight into the layer's scope would be interrupted before the shutdown
     // finalizer below could drain it (a scope runs its finalizers last-added first).
     const actorScope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
-    const hub = yield* eventHub<DeadLetter>(options?.deadLetterBuffer)
-    const lifecycle = yield* eventHub<LifecycleEvent>(options?.deadLetterBuffer)
+    const hub = yield* eventHub<DeadLetter>(settings.deadLetterBuffer)
+    const lifecycle = yield* eventHub<LifecycleEvent>(settings.deadLetterBuffer)
     // Closed once the last actor fiber is gone (the first finalizer of the actor scope runs last),
     // so subscribers see every event, then the end.
     yield* Scope.addFinalizer(actorScope, Effect.zipRight(Broadcast.close(hub), Broadcast.close(lifecycle)))
@@ -41,9 +76,9 @@ export const makeSystem = (options?: ActorSystemModule.ActorSystem.Options): Eff
       actorScope,
       hub,
       lifecycle,
-      Duration.toMillis(Duration.decode(options?.askTimeout ?? "5 seconds")),
-      Duration.decode(options?.stopTimeout ?? "5 seconds"),
-      options?.poisonCapacity ?? 1024
+      Duration.toMillis(settings.askTimeout),
+      settings.stopTimeout,
+      settings.poisonCapacity
     )
     yield* Effect.forkScoped(runtime.timerLoop)
     // Registered last, so it runs first: actors drain before the timer and their fibers go.
@@ -55,7 +90,7 @@ export const makeSystem = (options?: ActorSystemModule.ActorSystem.Options): Eff
  * The channel dead letters (or lifecycle events) are published on. Publishing never waits: a
  * subscriber more than `capacity` events behind loses the oldest and is told how many (`Lagged`).
  */
-const eventHub = <A>(capacity = 1024): Effect.Effect<Broadcast.Sender<A>> =>
+const eventHub = <A>(capacity: number): Effect.Effect<Broadcast.Sender<A>> =>
   Effect.gen(function*() {
     const [sender, first] = yield* Effect.orDie(Broadcast.make<A>({ capacity, lag: "dropOldest" }))
     // Only subscriptions made by `subscribe*` or a running stream hold events back.

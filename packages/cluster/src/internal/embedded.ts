@@ -4,7 +4,7 @@ import * as Runners from "@effect/cluster/Runners"
 import * as RunnerStorage from "@effect/cluster/RunnerStorage"
 import * as Sharding from "@effect/cluster/Sharding"
 import * as ShardingConfig from "@effect/cluster/ShardingConfig"
-import { ActorSystem } from "@weft/actor"
+import { type ActorError, ActorSystem } from "@weft/actor"
 import { Layer } from "effect"
 import type * as Embedded from "../Embedded.js"
 import * as MemoryStorage from "./memoryStorage.js"
@@ -13,7 +13,8 @@ import * as MemoryStorage from "./memoryStorage.js"
 export const layer = (
   options?: Embedded.Options
 ): Layer.Layer<
-  Sharding.Sharding | MessageStorage.MessageStorage | MessageStorage.MemoryDriver | ActorSystem.ActorSystem
+  Sharding.Sharding | MessageStorage.MessageStorage | MessageStorage.MemoryDriver | ActorSystem.ActorSystem,
+  ActorError.InvalidSystemOptions
 > =>
   Sharding.layer.pipe(
     Layer.provide(Runners.layerNoop),
