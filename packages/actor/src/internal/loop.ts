@@ -310,7 +310,7 @@ class ActorLoop {
         return HANDLED
       }
       const now = this.clock.unsafeCurrentTimeMillis()
-      if (envelope.deadline <= now) return this.finishLater(() => this.expire(envelope, now))
+      if (envelope.deadline <= now) return this.finishExpiredLater(envelope, now)
       ask = envelope
       parent = envelope.parent
       message = envelope.message
@@ -333,15 +333,38 @@ class ActorLoop {
     if (flush || Exit.isFailure(effect)) {
       const result = Exit.isSuccess(effect) ? effect.value : undefined
       const cause = Exit.isFailure(effect) ? effect.cause : undefined
-      return this.finishLater(() => this.finish(result, cause, flush, message, ask, reliable))
+      return this.finishLater(result, cause, flush, message, ask, reliable)
     }
     const redelivery = this.takeResult(effect.value, ask, reliable)
-    return redelivery === undefined ? HANDLED : this.finishLater(() => this.scheduleRedelivery(redelivery))
+    return redelivery === undefined ? HANDLED : this.redeliverLater(redelivery)
   }
 
-  /** Leaves the rest of a message to a step of the loop: `drain` stops at `PENDING`. */
-  finishLater(pending: () => Step<boolean>): typeof PENDING {
-    this.pending = pending
+  // Leaving the rest of a message to a step of the loop (`drain` stops at `PENDING`): the closures
+  // are made here, not in the per-message methods, where capturing their locals would cost a
+  // context object on every call.
+
+  /** Leaves `finish` to a step of the loop. */
+  finishLater(
+    result: unknown,
+    cause: Cause.Cause<unknown> | undefined,
+    flush: boolean,
+    message: Actor.Message,
+    ask: AskEnvelope | undefined,
+    reliable: ReliableEnvelope | undefined
+  ): typeof PENDING {
+    this.pending = () => this.finish(result, cause, flush, message, ask, reliable)
+    return PENDING
+  }
+
+  /** Leaves an expired ask to a step of the loop. */
+  finishExpiredLater(envelope: AskEnvelope, now: number): typeof PENDING {
+    this.pending = () => this.expire(envelope, now)
+    return PENDING
+  }
+
+  /** Leaves scheduling a redelivery to a step of the loop. */
+  redeliverLater(redelivery: Effect.Effect<void>): typeof PENDING {
+    this.pending = () => this.scheduleRedelivery(redelivery)
     return PENDING
   }
 
@@ -440,12 +463,12 @@ class ActorLoop {
       const failed = outcome instanceof HandlerFailed
       const result = failed ? undefined : outcome
       const cause = failed ? outcome.cause : undefined
-      this.finishLater(() => this.finish(result, cause, flush, message, ask, reliable))
+      this.finishLater(result, cause, flush, message, ask, reliable)
       return true
     }
     const redelivery = this.takeResult(outcome, ask, reliable)
     if (redelivery === undefined) return false
-    this.finishLater(() => this.scheduleRedelivery(redelivery))
+    this.redeliverLater(redelivery)
     return true
   }
 
