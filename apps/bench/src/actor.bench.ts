@@ -372,6 +372,46 @@ const arenaWorkAlone = (n: number) =>
   })))
 
 /**
+ * The floor of the per-message rows: the plugins' own work alone — each allocated ref retained for
+ * 8 readers, then 8 times what a `reader` plugin's handler does with a delivery (`get`, then a
+ * release that ignores its failure, as `settle` does) — in one fiber, with no mailbox, actor, tell
+ * or fiber switch. No dispatcher running this handler per delivery can beat it.
+ */
+const handlerWorkAlone = (n: number) =>
+  Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+    const arena = yield* Arena.make<number>({ capacity: arenaCapacity })
+    let sum = 0
+    const readAndSettle = (ref: MessageRef.MessageRef) =>
+      Effect.flatMap(
+        Effect.orDie(get(arena, ref)),
+        (value) => Effect.as(Effect.catchAll(release(arena, ref), () => Effect.void), value)
+      )
+    const readers = (ref: MessageRef.MessageRef) =>
+      Effect.suspend(() => {
+        let read = 0
+        return Effect.whileLoop({
+          while: () => read < fanOut,
+          body: () => readAndSettle(ref),
+          step: (value: number) => {
+            read++
+            sum += value
+          }
+        })
+      })
+    let i = 0
+    yield* Effect.whileLoop({
+      while: () => i < n,
+      body: () =>
+        Effect.flatMap(alloc(arena, i), (ref) =>
+          Effect.zipRight(Arena.retainAll(arena, [ref], fanOut - 1), readers(ref))),
+      step: () =>
+        i++
+    })
+    const stats = yield* Arena.stats(arena)
+    return { sum, live: stats.live } satisfies FanOutResult
+  })))
+
+/**
  * The per-message peer, doing what `dispatchRef` does: one shared retain of the ref for the 8
  * queues beyond the allocation's own, then the ref on each queue; each consumer reads and releases.
  */
@@ -538,6 +578,12 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
           name: "floor of the batched rows: the arena work alone, one fiber, no queues",
           role: "limit",
           run: () => arenaWorkAlone(m)
+        },
+        {
+          name:
+            "floor of the per-message rows: the plugins' handler work alone (get + settle, 8 per message), one fiber",
+          role: "limit",
+          run: () => handlerWorkAlone(m)
         }
       ]
     }),

@@ -3,19 +3,22 @@
  * lane first) and handling one message at a time, with supervision deciding what a crash means.
  *
  * The loop is one `Effect.gen`; its steps are generator methods it delegates to with `yield*`,
- * which costs no fiber step of its own.
+ * which costs no fiber step of its own. Messages are handled outside the generator (`drain`):
+ * synchronously while handlers settle at once, and an effectful handler's continuation drains on,
+ * so a run of messages comes back to the generator only for what needs a step of its own.
  */
 import { type ChannelError, Mpsc, Readiness } from "@weft/channel"
 import { Select } from "@weft/select"
 import type { Clock } from "effect"
-import { Cause, Context, Deferred, Effect, Either, Exit, FiberRef, Option, Schedule, Scope, Tracer } from "effect"
+import { Cause, Context, Effect, Either, Exit, FiberRef, Option, Schedule, Scope, Tracer } from "effect"
 import type { YieldWrap } from "effect/Utils"
 import type * as Actor from "../Actor.js"
 import { HandlerCrashed } from "../ActorError.js"
 import * as ActorMetrics from "../ActorMetrics.js"
 import { TerminationReason } from "../Terminated.js"
 import { type AnyBehavior, RepliedImpl, runHandler } from "./behavior.js"
-import { type ActorCell, escalate, RESTART, RESUME, STOPPED, type SystemMessage, TERMINATE } from "./cell.js"
+import { type ActorCell, RESTART, RESUME, STOPPED, type SystemMessage, TERMINATE } from "./cell.js"
+import { supervise, type Supervision, unlessStopped } from "./decision.js"
 import {
   type AskEnvelope,
   type Envelope,
@@ -30,18 +33,6 @@ import { isReliable, SettledImpl } from "./reliable.js"
 import type { SystemLane } from "./systemLane.js"
 import { handleInSpan, isTracedMessage } from "./tracing.js"
 
-/** @internal */
-export const defaultRestarts: Schedule.Schedule<unknown, Cause.Cause<unknown>> = Schedule.exponential("10 millis").pipe(
-  Schedule.intersect(Schedule.recurs(5))
-)
-
-/** @internal */
-export interface Supervision {
-  readonly strategy: Actor.SupervisionStrategy
-  readonly restarts: Schedule.Schedule<unknown, Cause.Cause<unknown>>
-  readonly redelivery: Schedule.Schedule<unknown, unknown>
-}
-
 /** The lanes are read system lane first. @internal */
 export const biased: Select.Options = { biased: true }
 
@@ -49,16 +40,10 @@ const METRICS_EVERY = 256
 
 const crashReason = (cause: Cause.Cause<unknown>): TerminationReason => TerminationReason.Failed({ cause })
 
-/**
- * A handler's failure as the value the loop receives: `catchAllCause` into this costs one fiber
- * step less per message than `Effect.exit`, and the success path allocates nothing.
- */
+/** A handler's failure, as `finishEffectful` receives it from `effectfulFailed`. */
 class HandlerFailed {
   constructor(readonly cause: Cause.Cause<unknown>) {}
 }
-
-const handlerFailed = (cause: Cause.Cause<unknown>): Effect.Effect<HandlerFailed> =>
-  Effect.succeed(new HandlerFailed(cause))
 
 /** A step of the loop, run inside its `Effect.gen` by `yield*`. */
 type Step<A> = Generator<YieldWrap<Effect.Effect<unknown>>, A, unknown>
@@ -83,6 +68,20 @@ const HANDLED = 0
 const TAKEN = 0
 const EMPTY = 1
 const CLOSED = 2
+/** Where `drain` stopped, besides `EMPTY` and `CLOSED`: `control` holds a system message. */
+const CONTROL = 3
+/** Where `drain` stopped: the last message needs a step of the loop to finish (`pending`). */
+const PENDING = 4
+type Drained = typeof EMPTY | typeof CLOSED | typeof CONTROL | typeof PENDING
+
+/** Each `Drained` as the value of an effect, built once. */
+const drainedExits: ReadonlyArray<Exit.Exit<Drained>> = [
+  Exit.succeed(EMPTY),
+  Exit.succeed(EMPTY),
+  Exit.succeed(CLOSED),
+  Exit.succeed(CONTROL),
+  Exit.succeed(PENDING)
+]
 
 /**
  * Runs an actor until it terminates; the reason it ends with is what `finalize` reports.
@@ -109,6 +108,15 @@ class ActorLoop {
   /** What the lanes gave last: a system message, or else a user envelope. */
   control: SystemMessage | undefined = undefined
   envelope: Envelope | undefined = undefined
+  /** The current incarnation's user lane. */
+  user: UserLane | undefined = undefined
+  /** The message an effectful handler runs for, and when it was called (see `runEffectful`). */
+  message: Actor.Message | undefined = undefined
+  ask: AskEnvelope | undefined = undefined
+  reliable: ReliableEnvelope | undefined = undefined
+  startedAt = BigInt(0)
+  /** The step that finishes the last message, when `drain` stopped at `PENDING`. */
+  pending: (() => Step<boolean>) | undefined = undefined
   readonly context: Actor.HandlerContext<never>
   readonly flushMetrics: Effect.Effect<void>
 
@@ -156,6 +164,7 @@ class ActorLoop {
     const cell = this.cell
     // Read per incarnation: a restart after a stop reopens the user lane.
     const user = cell.rx[Readiness.TypeId]
+    this.user = user
     const lanes = { system: cell.system, user: cell.rx }
     const scope = yield* Scope.make()
     cell.scope = scope
@@ -175,23 +184,49 @@ class ActorLoop {
       if (Exit.isFailure(started)) {
         // A crash in `onStart` leaves no state to resume with: it always ends the incarnation.
         this.crash = started.cause
-        this.decision = yield* this.supervise(started.cause, true)
+        this.decision = yield* supervise(this.cell, this.supervision, this.driver, started.cause, true)
         return CRASHED
       }
       this.state = started.value
     }
+    // System lane first; when both lanes are empty, select over both (system first again).
+    let taken: typeof TAKEN | typeof EMPTY | typeof CLOSED = this.takeNow(user)
     while (true) {
-      // System lane first; when both lanes are empty, select over both (system first again).
-      const taken = this.takeNow(user)
       if (taken === CLOSED) return GRACEFUL_STOP
       if (taken === EMPTY && !(yield* this.awaitMessage(user, lanes))) return GRACEFUL_STOP
-      if (this.control !== undefined) {
-        const ended = yield* this.handleControl(this.control)
+      const drained = this.drain()
+      // One failure handler per run of effectful handlers, not one per message (`effectfulFailed`).
+      const next = typeof drained === "number" ? drained : yield* Effect.catchAllCause(drained, this.effectfulFailed)
+      if (next === CONTROL) {
+        const ended = yield* this.handleControl(this.control!)
         if (ended !== undefined) return ended
-      } else if (this.envelope !== undefined) {
-        const rest = this.handleNow(this.envelope)
-        if (rest !== HANDLED && (yield* rest)) return CRASHED
+      } else if (next === PENDING) {
+        const pending = this.pending!
+        this.pending = undefined
+        if (yield* pending()) return CRASHED
+      } else {
+        taken = next
+        continue
       }
+      taken = this.takeNow(user)
+    }
+  }
+
+  /**
+   * Handles what `takeNow` or `awaitMessage` left in `control` or `envelope`, then every user
+   * message the lanes hold after it, synchronously while handlers settle at once. Stops at a
+   * system message (`CONTROL`), at empty lanes (`EMPTY`), at a closed user lane (`CLOSED`) or at a
+   * message that needs a step of the loop (`PENDING`) — or returns the effect of an effectful
+   * handler, whose continuation (`afterEffectful`) drains on and ends where this would have.
+   */
+  drain(): Drained | Effect.Effect<Drained, unknown> {
+    const user = this.user!
+    while (true) {
+      if (this.control !== undefined) return CONTROL
+      const handled = this.handleNow(this.envelope!)
+      if (handled !== HANDLED) return handled
+      const taken = this.takeNow(user)
+      if (taken !== TAKEN) return taken
     }
   }
 
@@ -260,7 +295,7 @@ class ActorLoop {
    * and no generator: `HANDLED`. Anything else returns the step that finishes the message, which
    * answers whether a crash supervision did not absorb ends the incarnation.
    */
-  handleNow(envelope: Envelope): typeof HANDLED | Step<boolean> {
+  handleNow(envelope: Envelope): typeof HANDLED | typeof PENDING | Effect.Effect<Drained, unknown> {
     const cell = this.cell
     let ask: AskEnvelope | undefined
     let reliable: ReliableEnvelope | undefined
@@ -275,7 +310,7 @@ class ActorLoop {
         return HANDLED
       }
       const now = this.clock.unsafeCurrentTimeMillis()
-      if (envelope.deadline <= now) return this.expire(envelope, now)
+      if (envelope.deadline <= now) return this.finishExpiredLater(envelope, now)
       ask = envelope
       parent = envelope.parent
       message = envelope.message
@@ -291,22 +326,46 @@ class ActorLoop {
     if (parent !== undefined) {
       // Inside a trace the handler runs in its span, even one that settled at once.
       const inSpan = handleInSpan(effect, cell.name, message, parent, ask !== undefined)
-      return this.finishEffectful(envelope, inSpan, message, ask, reliable)
+      return this.runEffectful(envelope, inSpan, message, ask, reliable)
     }
-    if (!Exit.isExit(effect)) return this.finishEffectful(envelope, effect, message, ask, reliable)
+    if (!Exit.isExit(effect)) return this.runEffectful(envelope, effect, message, ask, reliable)
     const flush = ++cell.processed === METRICS_EVERY
     if (flush || Exit.isFailure(effect)) {
-      return this.finish(
-        Exit.isSuccess(effect) ? effect.value : undefined,
-        Exit.isFailure(effect) ? effect.cause : undefined,
-        flush,
-        message,
-        ask,
-        reliable
-      )
+      const result = Exit.isSuccess(effect) ? effect.value : undefined
+      const cause = Exit.isFailure(effect) ? effect.cause : undefined
+      return this.finishLater(result, cause, flush, message, ask, reliable)
     }
     const redelivery = this.takeResult(effect.value, ask, reliable)
-    return redelivery === undefined ? HANDLED : this.scheduleRedelivery(redelivery)
+    return redelivery === undefined ? HANDLED : this.redeliverLater(redelivery)
+  }
+
+  // Leaving the rest of a message to a step of the loop (`drain` stops at `PENDING`): the closures
+  // are made here, not in the per-message methods, where capturing their locals would cost a
+  // context object on every call.
+
+  /** Leaves `finish` to a step of the loop. */
+  finishLater(
+    result: unknown,
+    cause: Cause.Cause<unknown> | undefined,
+    flush: boolean,
+    message: Actor.Message,
+    ask: AskEnvelope | undefined,
+    reliable: ReliableEnvelope | undefined
+  ): typeof PENDING {
+    this.pending = () => this.finish(result, cause, flush, message, ask, reliable)
+    return PENDING
+  }
+
+  /** Leaves an expired ask to a step of the loop. */
+  finishExpiredLater(envelope: AskEnvelope, now: number): typeof PENDING {
+    this.pending = () => this.expire(envelope, now)
+    return PENDING
+  }
+
+  /** Leaves scheduling a redelivery to a step of the loop. */
+  redeliverLater(redelivery: Effect.Effect<void>): typeof PENDING {
+    this.pending = () => this.scheduleRedelivery(redelivery)
+    return PENDING
   }
 
   /** An ask found expired when its turn came: its caller fails with `AskTimeout`. */
@@ -321,27 +380,6 @@ class ActorLoop {
   *scheduleRedelivery(redelivery: Effect.Effect<void>): Step<boolean> {
     yield* redelivery
     return false
-  }
-
-  /** Runs a handler that did not settle at once, then finishes its message. */
-  *finishEffectful(
-    envelope: Envelope,
-    effect: Effect.Effect<unknown, unknown>,
-    message: Actor.Message,
-    ask: AskEnvelope | undefined,
-    reliable: ReliableEnvelope | undefined
-  ): Step<boolean> {
-    const outcome = yield* this.runEffectful(envelope, effect)
-    const failed = outcome instanceof HandlerFailed
-    const flush = ++this.cell.processed === METRICS_EVERY
-    return yield* this.finish(
-      failed ? undefined : outcome,
-      failed ? outcome.cause : undefined,
-      flush,
-      message,
-      ask,
-      reliable
-    )
   }
 
   /**
@@ -367,20 +405,71 @@ class ActorLoop {
     return false
   }
 
-  /** Runs a handler that did not settle at once; a kill meanwhile finds its message in `inFlight`. */
-  *runEffectful(envelope: Envelope, effect: Effect.Effect<unknown, unknown>): Step<unknown> {
+  /**
+   * Runs a handler that did not settle at once; its continuation (`afterEffectful`) finishes its
+   * message and drains on. A kill meanwhile finds the message in `inFlight`. The message waits in
+   * fields rather than in a closure, so the continuation allocates nothing per message, and the
+   * failure handler is the run's (`effectfulFailed`, installed once by `incarnation`).
+   */
+  runEffectful(
+    envelope: Envelope,
+    effect: Effect.Effect<unknown, unknown>,
+    message: Actor.Message,
+    ask: AskEnvelope | undefined,
+    reliable: ReliableEnvelope | undefined
+  ): Effect.Effect<Drained, unknown> {
+    this.cell.inFlight = envelope
+    this.message = message
+    this.ask = ask
+    this.reliable = reliable
+    this.startedAt = this.clock.unsafeCurrentTimeNanos()
+    return Effect.flatMap(effect, this.afterEffectful)
+  }
+
+  /** An effectful handler of the run failed: a step of the loop finishes its message. */
+  readonly effectfulFailed = (cause: Cause.Cause<unknown>): Effect.Effect<Drained> => {
+    this.finishEffectful(new HandlerFailed(cause))
+    return drainedExits[PENDING]!
+  }
+
+  /** An effectful handler succeeded: its message is finished, and the lanes drained on at once. */
+  readonly afterEffectful = (result: unknown): Effect.Effect<Drained, unknown> => {
+    if (this.finishEffectful(result)) return drainedExits[PENDING]!
+    const taken = this.takeNow(this.user!)
+    const next = taken === TAKEN ? this.drain() : taken
+    return typeof next === "number" ? drainedExits[next]! : next
+  }
+
+  /**
+   * An effectful handler's run is over: the metrics, then its result, taken at once — or, for a
+   * failure, a redelivery or the metrics flush every `METRICS_EVERY` messages, left to a step of
+   * the loop (`pending`; then true).
+   */
+  finishEffectful(outcome: unknown): boolean {
     const cell = this.cell
-    cell.inFlight = envelope
-    const startedAt = this.clock.unsafeCurrentTimeNanos()
-    const outcome = yield* Effect.catchAllCause(effect, handlerFailed)
     ActorMetrics.handlerTime.unsafeUpdate(
-      Number(this.clock.unsafeCurrentTimeNanos() - startedAt) / 1_000_000,
+      Number(this.clock.unsafeCurrentTimeNanos() - this.startedAt) / 1_000_000,
       cell.labels
     )
     cell.inFlight = undefined
     // The run is over: the fibers it forked no longer block the actor.
     cell.turn++
-    return outcome
+    const message = this.message!
+    const ask = this.ask
+    const reliable = this.reliable
+    this.message = this.ask = this.reliable = undefined
+    const flush = ++cell.processed === METRICS_EVERY
+    if (outcome instanceof HandlerFailed || flush) {
+      const failed = outcome instanceof HandlerFailed
+      const result = failed ? undefined : outcome
+      const cause = failed ? outcome.cause : undefined
+      this.finishLater(result, cause, flush, message, ask, reliable)
+      return true
+    }
+    const redelivery = this.takeResult(outcome, ask, reliable)
+    if (redelivery === undefined) return false
+    this.redeliverLater(redelivery)
+    return true
   }
 
   /**
@@ -440,51 +529,10 @@ class ActorLoop {
 
   /** Supervises a crash. True (with `crash` set) when it is not resumed: the incarnation ends. */
   *crashed(cause: Cause.Cause<unknown>, inStart: boolean): Step<boolean> {
-    this.decision = yield* this.supervise(cause, inStart)
+    this.decision = yield* supervise(this.cell, this.supervision, this.driver, cause, inStart)
     if (this.decision === RESUME) return false
     this.crash = cause
     return true
-  }
-
-  /**
-   * Applies the supervision strategy to a crash; may sleep for the restart backoff. A crash in
-   * `onStart` leaves no state to resume with, so there `resume` restarts (on the schedule).
-   */
-  supervise(cause: Cause.Cause<unknown>, inStart: boolean): Effect.Effect<number> {
-    const cell = this.cell
-    if (cell.group !== undefined) return this.unlessStopped(cell.group.childExited(cell, cause, true))
-    switch (inStart && this.supervision.strategy === "resume" ? "restart" : this.supervision.strategy) {
-      case "resume":
-        return Effect.succeed(RESUME)
-      case "stop":
-        return Effect.succeed(TERMINATE)
-      case "escalate":
-        return Effect.sync(() => {
-          escalate(cell, cause)
-          return TERMINATE
-        })
-      case "restart":
-        return this.unlessStopped(Effect.matchEffect(this.driver.next(cause), {
-          onFailure: () =>
-            Effect.sync(() => {
-              escalate(cell, cause)
-              return TERMINATE
-            }),
-          onSuccess: () => Effect.succeed(RESTART)
-        }))
-    }
-  }
-
-  /**
-   * A stop requested during a backoff ends it: `stop` terminates at once, `drain` restarts at
-   * once to work through the queue. Neither side of the race consumes anything.
-   */
-  unlessStopped(decide: Effect.Effect<number>): Effect.Effect<number> {
-    const cell = this.cell
-    return Effect.raceFirst(
-      decide,
-      Effect.map(Deferred.await(cell.stopRequested), () => cell.stopMode === "stop" ? STOPPED : RESTART)
-    )
   }
 
   /**
@@ -503,7 +551,7 @@ class ActorLoop {
     // group decides, as for a crash, whether a new one starts with the mailbox reopened.
     yield* terminateIncarnation(cell, TerminationReason.Stopped())
     yield* reopen(cell)
-    const decision = yield* this.unlessStopped(group.childExited(cell, Cause.empty, false))
+    const decision = yield* unlessStopped(cell, group.childExited(cell, Cause.empty, false))
     if (decision !== RESTART) return TerminationReason.Stopped()
     yield* restartIncarnation(cell, this.behavior, Cause.empty, this.state, this.context)
     return undefined

@@ -5,7 +5,7 @@
  */
 import { type Actor, type ActorError, Router } from "@weft/actor"
 import { Arena, type MessageRef } from "@weft/arena"
-import { Effect, Effectable, Exit } from "effect"
+import { Cause, Effect, Effectable, Either, Exit } from "effect"
 import type * as Dispatcher from "../Dispatcher.js"
 import { type DispatcherImpl, failedForGood, implOf, isLeaving } from "./dispatcher.js"
 
@@ -20,6 +20,10 @@ type TellError = ActorError.TellError
 export const settleNow = (settle: Effect.Effect<void>): void => {
   Effect.runSyncExit(settle)
 }
+
+/** A release's typed failure (the arena closed, or a stale ref) leaves nothing to release. */
+const ignoreFailure = (cause: Cause.Cause<unknown>): Effect.Effect<void> =>
+  Cause.isDie(cause) || Cause.isInterrupted(cause) ? Effect.failCause(Cause.stripFailures(cause)) : Effect.void
 
 /**
  * A settle effect: releases the delivery's references the first time it runs, nothing after.
@@ -38,10 +42,11 @@ class Settle<A> extends Effectable.Class<void> {
   commit(): Effect.Effect<void> {
     if (this.settled) return Effect.void
     this.settled = true
-    // `catchAll` rather than `ignore`: one fiber step less on every delivery.
+    // `catchAllCause` rather than `catchAll` or `ignore`: a release that succeeds takes no step
+    // of its own to pass through it.
     return this.one !== undefined
-      ? Effect.catchAll(Arena.release(this.arena, this.one), () => Effect.void)
-      : Effect.catchAll(Arena.releaseAll(this.arena, this.many), () => Effect.void)
+      ? Effect.catchAllCause(Arena.release(this.arena, this.one), ignoreFailure)
+      : Effect.catchAllCause(Arena.releaseAll(this.arena, this.many), ignoreFailure)
   }
 }
 
@@ -53,9 +58,92 @@ const settleAll = <A>(arena: Arena.Arena<A>, refs: ReadonlyArray<MessageRef.Mess
 
 type DispatchRefError = TellError | Arena.StaleRef | Arena.RefcountOverflow | Arena.ArenaClosed
 
+type RetainError = Arena.StaleRef | Arena.RefcountOverflow | Arena.ArenaClosed | Arena.InvalidCount
+
+/**
+ * One message carrying `refs` on its way to `targets`, told in order. `owned` counts the
+ * references (to each ref) held for plugins not told yet: whatever is still owned when the
+ * fan-out ends is released here, so every reference ends with a plugin or released, exactly once.
+ */
+class CarryingFanOut<A, D extends Actor.Message> {
+  owned = 1
+  next = 0
+  constructor(
+    readonly arena: Arena.Arena<A>,
+    readonly refs: ReadonlyArray<MessageRef.MessageRef>,
+    readonly targets: ReadonlyArray<Actor.ActorRef<never>>,
+    readonly message: (settle: Effect.Effect<void>) => D
+  ) {}
+
+  /**
+   * Retains every ref once more for each plugin beyond the first, then tells them all. A failed
+   * retain releases the caller's references.
+   */
+  retainThenTell(): Effect.Effect<void, DispatchRefError> {
+    const extra = this.targets.length - 1
+    const retained = Effect.catchAllCause(
+      Arena.retainAll(this.arena, this.refs, extra),
+      (cause: Cause.Cause<RetainError>) => {
+        const failure = Cause.failureOrCause(cause)
+        // The count is positive here, so InvalidCount would be a bug.
+        const failed: Effect.Effect<never, DispatchRefError> = Either.isRight(failure)
+          ? Effect.failCause(failure.right)
+          : failure.left._tag === "InvalidCount"
+          ? Effect.die(failure.left)
+          : Effect.fail(failure.left)
+        return Effect.zipRight(this.releaseOwned(), failed)
+      }
+    )
+    return Effect.flatMap(retained, () => {
+      this.owned += extra
+      return this.tellRest()
+    })
+  }
+
+  /**
+   * Tells the plugins not told yet, in one synchronous step while their lanes have room. A tell
+   * that fails has dead-lettered the message, which settled itself; a plugin that is leaving
+   * (removed while we waited on its lane) does not stop the fan-out.
+   */
+  tellRest(): Effect.Effect<void, TellError> {
+    const targets = this.targets
+    while (this.next < targets.length) {
+      const settle = settleAll(this.arena, this.refs)
+      this.owned--
+      const offered = Router.unsafeOffer(targets[this.next++]!, this.message(settle))
+      if (!Exit.isExit(offered)) {
+        // A full "suspend" lane: the only wait, and the only interruptible part. Interrupted
+        // there, that plugin's delivery was never made: its references are released.
+        const waited = Effect.catchIf(
+          Effect.onInterrupt(Effect.interruptible(offered), () => settle),
+          isLeaving,
+          () => Effect.void
+        )
+        return Effect.ensuring(Effect.zipRight(waited, Effect.suspend(() => this.tellRest())), this.releaseOwned())
+      }
+      if (failedForGood(offered)) return Effect.zipRight(this.releaseOwned(), offered as Exit.Exit<void, TellError>)
+    }
+    return Effect.void
+  }
+
+  /** Releases the references still owned (once: they are then no longer owned). */
+  releaseOwned(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (this.owned <= 0) return Effect.void
+      const times = this.owned
+      this.owned = 0
+      const all = times === 1 ? this.refs : Array.from({ length: times }, () => this.refs).flat()
+      return Effect.ignore(Arena.releaseAll(this.arena, all))
+    })
+  }
+}
+
 /**
  * Routes one message that carries `refs` (`message(settle)` builds it) and tells it to each chosen
  * plugin, retaining every ref once per plugin; `settle` releases that plugin's references.
+ *
+ * The whole fan-out is uninterruptible but for a wait for room (see `tellRest`): one retain step
+ * and one synchronous step of tells when every lane has room.
  *
  * @internal
  */
@@ -65,67 +153,18 @@ export const dispatchCarrying = <A, D extends Actor.Message>(
   refs: ReadonlyArray<MessageRef.MessageRef>,
   message: (settle: Effect.Effect<void>) => D
 ): Effect.Effect<void, DispatchRefError> =>
-  Effect.suspend(() => {
+  Effect.uninterruptible(Effect.suspend(() => {
     const impl = implOf(self)
     const probe = message(Effect.void)
-    const targets = impl.route(probe)
-    if (targets.length === 0) impl.deadLetter(probe, "NoRoute")
-    // One reference per plugin: first retain one more per plugin beyond the caller's own (one
-    // step for every ref), then tell every plugin whose lane has room in one synchronous step.
-    // `owned` counts the references (to each ref) held for plugins not yet told; the whole
-    // fan-out is uninterruptible but for a wait for room (where an interruption releases that
-    // plugin's references), and whatever is still owned at the end is released — so every
-    // reference ends with a plugin or released, exactly once.
-    let owned = 1
-    let next = 0
-    const fanOut = Effect.uninterruptible(Effect.suspend(() => {
-      const tellRest = (): Effect.Effect<void, TellError> => {
-        while (next < targets.length) {
-          const settle = settleAll(arena, refs)
-          owned--
-          // A tell that fails has dead-lettered the message, which settled itself. A plugin that
-          // is leaving (removed while we waited on its lane) does not stop the fan-out.
-          const offered = Router.unsafeOffer(targets[next++]!, message(settle))
-          if (!Exit.isExit(offered)) {
-            return Effect.zipRight(
-              Effect.catchIf(Effect.onInterrupt(Effect.interruptible(offered), () => settle), isLeaving, () =>
-                Effect.void),
-              Effect.suspend(tellRest)
-            )
-          }
-          if (failedForGood(offered)) {
-            return offered
-          }
-        }
-        return Effect.void
-      }
-      if (targets.length <= 1) {
-        return Effect.suspend(tellRest)
-      }
-      const extra = targets.length - 1
-      // Bound first: inline, TypeScript loses `catchTag`'s inference against the typed-ref overloads.
-      const retain = Arena.retainAll(arena, refs, extra)
-      return Effect.zipRight(
-        // The count is positive here, so InvalidCount would be a bug.
-        Effect.catchTag(retain, "InvalidCount", Effect.die),
-        Effect.suspend(() => {
-          owned += extra
-          return tellRest()
-        })
-      )
-    }))
-    const releaseOwned = Effect.suspend(() => {
-      if (owned <= 0) {
-        return Effect.void
-      }
-      const times = owned
-      owned = 0
-      const all = times === 1 ? refs : Array.from({ length: times }, () =>
-        refs).flat()
-      return Effect.ignore(Arena.releaseAll(arena, all))
-    })
-    return Effect.ensuring(fanOut, releaseOwned)
-  })
+    const targets = impl.route(probe) as ReadonlyArray<Actor.ActorRef<never>>
+    const fanOut = new CarryingFanOut(arena, refs, targets, message)
+    if (targets.length === 0) {
+      impl.deadLetter(probe, "NoRoute")
+      return fanOut.releaseOwned()
+    }
+    if (targets.length === 1) return fanOut.tellRest()
+    return fanOut.retainThenTell()
+  }))
 
 /**
  * One plugin's share of a batch: the refs (by index into the batch) it receives, in order, and
