@@ -30,7 +30,13 @@ import type { Actor } from "@weft/actor"
 import type { ActorSystem } from "@weft/actor"
 import { Predicate } from "effect"
 import type { Duration, Effect, Layer, Pipeable, Schema, Scope, Types } from "effect"
-import type { AskTimeout, EntityFailed, EntityNameTaken, InvalidEntityOption } from "./ClusterEntityError.js"
+import type {
+  AskTimeout,
+  EntityFailed,
+  EntityNameTaken,
+  EntityUnreachable,
+  InvalidEntityOption
+} from "./ClusterEntityError.js"
 import * as entity from "./internal/entity.js"
 import * as protocol from "./internal/protocol.js"
 import * as internalRef from "./internal/ref.js"
@@ -295,12 +301,13 @@ export const ref: {
 
 /**
  * Why the cluster did not take a message: the entity's cluster mailbox is full, a message with
- * the same primary key is already being processed, or message storage failed.
+ * the same primary key is already being processed, message storage failed, or the connection to
+ * the owning runner broke while sending (`EntityUnreachable`).
  *
  * @since 0.1.0
  * @category errors
  */
-export type TellError = MailboxFull | AlreadyProcessingMessage | PersistenceError
+export type TellError = MailboxFull | AlreadyProcessingMessage | PersistenceError | EntityUnreachable
 
 /**
  * Why an ask got no reply: its deadline passed (`AskTimeout`), the entity's actor could not

@@ -72,6 +72,27 @@ export class EntityNameTaken
 }
 
 /**
+ * The connection to the runner that owns the entity broke while the message was being sent to it
+ * (the runner died, or its socket closed mid-write). The message may or may not have reached the
+ * runner: a `"volatile"` one is at most once, so treat it as not delivered and send again if it
+ * matters; a `"persisted"` one is in storage and will be delivered by the runner that takes over the
+ * shard. @effect/cluster reports this as a defect; weft turns it into this typed failure.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class EntityUnreachable extends Data.TaggedError("EntityUnreachable")<{
+  readonly entityType: string
+  readonly entityId: string
+  readonly tag: string
+  readonly detail: string
+}> {
+  override get message() {
+    return `${this.tag} to ${this.entityType} "${this.entityId}": the owning runner could not be reached (${this.detail})`
+  }
+}
+
+/**
  * An ask's deadline passed before its reply arrived. The request was withdrawn: if the entity had
  * not started it, it does not run; if it is running, its reply goes nowhere.
  *

@@ -1,10 +1,11 @@
 import type { Sharding } from "@effect/cluster/Sharding"
+import * as Socket from "@effect/platform/Socket"
 import type { Actor } from "@weft/actor"
-import { Clock, Duration, Effect, Inspectable, Predicate } from "effect"
+import { Clock, Duration, Effect, Inspectable, Option, Predicate } from "effect"
 import { dual } from "effect/Function"
 import { pipeArguments } from "effect/Pipeable"
 import type * as ClusterEntity from "../ClusterEntity.js"
-import { AskTimeout, EntityFailed } from "../ClusterEntityError.js"
+import { AskTimeout, EntityFailed, EntityUnreachable } from "../ClusterEntityError.js"
 import { deadlineHeader } from "./entity.js"
 
 /** @internal */
@@ -74,12 +75,29 @@ export const ref: {
     return impl as ClusterEntity.EntityRef<never> as ClusterEntity.EntityRef<M>
   }))
 
-/** The client method for the message's tag; `ClusterEntity.make` derived one for every tag of the protocol. */
+/**
+ * The client method for the message's tag (`ClusterEntity.make` derived one for every tag of the
+ * protocol). A socket that breaks while the message is written to the owning runner reaches the
+ * sender as a defect from @effect/cluster; it is a typed `EntityUnreachable` here.
+ */
 const send = (
   impl: EntityRefImpl,
   message: Actor.Message,
   options: Parameters<UntypedClient[string]>[1]
-): Effect.Effect<unknown, unknown> => impl.client[message._tag]!(message, options)
+): Effect.Effect<unknown, unknown> =>
+  Effect.catchSomeDefect(impl.client[message._tag]!(message, options), (defect) =>
+    Socket.isSocketError(defect)
+      ? Option.some(
+        Effect.fail(
+          new EntityUnreachable({
+            entityType: impl.entityType,
+            entityId: impl.entityId,
+            tag: message._tag,
+            detail: defect.message
+          })
+        )
+      )
+      : Option.none())
 
 const implOf = (self: ClusterEntity.EntityRef<never>): EntityRefImpl => self as EntityRefImpl
 
