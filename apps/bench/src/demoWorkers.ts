@@ -4,7 +4,8 @@
  * over loopback TCP. The gateways are started once per setting and warmed (their worker thread
  * loaded and running) before any timing: a run is the frames, from the first write until every
  * plugin has taken every frame and every frame has been deflated (inline, or by the worker, whose
- * totals the gateway asks for every 100 ms — up to 100 ms that count against the worker row).
+ * totals the gateway asks for again as soon as they answer while they change: one ask's round trip
+ * after the last job counts against the worker row).
  * The limit row is the compress plugin's deflating alone on a worker thread, nothing else on it: the
  * one worker of `--workers 1` cannot deflate faster, so it bounds that row whatever the hand-off
  * costs.

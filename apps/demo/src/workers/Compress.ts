@@ -8,7 +8,7 @@
  * 64 B frames cannot pay for. With `--workers 0` it deflates each batch on the main thread.
  *
  * Counting: `processed` is the frames the plugin took; `inline` what it deflated itself; each
- * worker's totals come from the worker (asked every 100 ms); `dropped` the frames of batches
+ * worker's totals come from the worker (see `followTotals`); `dropped` the frames of batches
  * a stopping worker turned away. So `processed === inline.frames + Σ workers.frames + dropped`
  * once the workers are idle.
  */
@@ -70,16 +70,39 @@ export const jobBytes = 256 * 1024
 /** Batches a worker's mailbox holds before the plugin waits for it. */
 const workerMailbox = 16
 
+/** How long an idle worker's totals may be out of date. */
+export const idleTotalsInterval = "100 millis"
+
+/** Asks every worker for its totals; whether any of them changed. */
 const pollTotals = (state: CompressState) =>
-  Effect.forEach(state.workers, (worker) =>
-    Actor.ask(worker.ref, new CompressTotals(), { timeout: "60 seconds" }).pipe(
-      Effect.tap((totals) => Effect.sync(() => (worker.totals = totals))),
-      Effect.ignore
-    ), { discard: true })
+  Effect.reduce(
+    state.workers,
+    false,
+    (changed, worker) =>
+      Actor.ask(worker.ref, new CompressTotals(), { timeout: "60 seconds" }).pipe(
+        Effect.map((totals) => {
+          const moved = totals.jobs !== worker.totals.jobs
+          worker.totals = totals
+          return changed || moved
+        }),
+        Effect.orElseSucceed(() => changed)
+      )
+  )
+
+/**
+ * Keeps the workers' totals current. A totals ask waits behind the jobs already in the worker's
+ * mailbox, so while the workers have work it is asked again as soon as it answers — the totals
+ * then trail the last job by one ask, not by a polling interval; once nothing changes, every
+ * `idleTotalsInterval`.
+ */
+export const followTotals = (state: CompressState): Effect.Effect<never> =>
+  Effect.forever(
+    Effect.flatMap(pollTotals(state), (changed) => changed ? Effect.void : Effect.sleep(idleTotalsInterval))
+  )
 
 /**
  * Starts the workers (once; the plugin may be removed and added again) in the current scope, and
- * a fiber that asks them for their totals every 100 ms.
+ * a fiber that keeps their totals current (`followTotals`).
  */
 export const startWorkers = (
   state: CompressState
@@ -96,7 +119,7 @@ export const startWorkers = (
       }).pipe(Effect.orDie)
       state.workers.push({ id, ref, totals: noTotals })
     }
-    yield* Effect.forkScoped(Effect.repeat(pollTotals(state), Schedule.spaced("100 millis")))
+    yield* Effect.forkScoped(followTotals(state))
   })
 
 /** The batch's payloads as records (see `CompressBatch`), copied out of the arena. */
