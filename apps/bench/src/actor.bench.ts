@@ -91,42 +91,62 @@ const queueTell = (n: number, batch?: number) =>
     return yield* Fiber.join(consumer)
   }))
 
+/** `Effect.suspend` of `enqueue` returning `Effect.void`: two run-loop steps. */
+const lazily = (enqueue: () => void) =>
+  Effect.suspend(() => {
+    enqueue()
+    return Effect.void
+  })
+
 /**
  * The runtime's floor for a tell that is a lazy effect able to wait (as a tell to a bounded
  * mailbox must be): `Effect.suspend` per tell, which queues and returns `Effect.void` — two
  * run-loop steps, as `Actor.tell` takes when its lane has room — and the handler run over each
- * round of `capacity` in a plain loop: no mailbox, no fiber switch, no waiting.
+ * round of `capacity` in a plain loop: no mailbox, no fiber switch, no waiting. One effect value is
+ * built once and run for every tell.
  */
 const lazyFloorTell = (n: number) =>
-  floorTell(n, (enqueue) =>
-    Effect.suspend(() => {
-      enqueue()
-      return Effect.void
-    }))
+  floorTell(n, (enqueue) => {
+    const tell = lazily(enqueue)
+    return () => tell
+  })
+
+/**
+ * The same floor with the effect built per tell, as a tell API must (`tell(ref, message)` returns a
+ * new effect holding its arguments): what is left of the lazy floor once the allocation is paid.
+ */
+const lazyFloorTellBuiltPerCall = (n: number) => floorTell(n, (enqueue) => () => lazily(enqueue))
 
 /**
  * The runtime's floor for any Effect actor: one `Effect.sync` per tell (each builds the message and
  * queues it in a plain array), and the handler run over each round of `capacity` in a plain loop —
  * no mailbox, no fiber switch, no waiting.
  */
-const effectFloorTell = (n: number) => floorTell(n, Effect.sync)
+const effectFloorTell = (n: number) =>
+  floorTell(n, (enqueue) => {
+    const tell = Effect.sync(enqueue)
+    return () => tell
+  })
 
-/** The floor loop: each tell is `step(enqueue)`, the handler a plain loop per round of `capacity`. */
-const floorTell = (n: number, step: (enqueue: () => void) => Effect.Effect<void>) =>
+/**
+ * The floor loop: each tell runs an effect from `tellOf(enqueue)`, the handler a plain loop per
+ * round of `capacity`.
+ */
+const floorTell = (n: number, tellOf: (enqueue: () => void) => () => Effect.Effect<void>) =>
   Effect.runPromise(Effect.suspend(() => {
     const queued = new Array<Add>(capacity)
     let sent = 0
     let handled = 0
     let sum = 0
     let roundEnd = 0
-    const enqueue = step(() => {
+    const tell = tellOf(() => {
       queued[sent % capacity] = new Add({ n: sent })
     })
     const handleRound = Effect.sync(() => {
       while (handled < roundEnd) sum += queued[handled++ % capacity]!.n
     })
     const round = Effect.zipRight(
-      Effect.whileLoop({ while: () => sent < roundEnd, body: () => enqueue, step: () => sent++ }),
+      Effect.whileLoop({ while: () => sent < roundEnd, body: tell, step: () => sent++ }),
       handleRound
     )
     return Effect.whileLoop({
@@ -525,6 +545,11 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
           name: "Effect floor for a lazy tell: Effect.suspend per tell (2 steps), handler in a plain loop",
           role: "limit",
           run: () => lazyFloorTell(n)
+        },
+        {
+          name: "Effect floor for a lazy tell, its Effect.suspend built per tell (as a tell API must)",
+          role: "limit",
+          run: () => lazyFloorTellBuiltPerCall(n)
         }
       ]
     }),
