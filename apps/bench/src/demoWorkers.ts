@@ -151,7 +151,38 @@ const gatewayFor = (workers: number, wire: Wire) => {
   return started
 }
 
+/** CPU time (ms) of this process's main thread and of all its other threads together. */
+interface ThreadTimes {
+  readonly main: number
+  readonly others: number
+}
+
+/**
+ * This process's CPU time per thread, from Linux's `/proc/self/task/<tid>/stat` (fields 14 and 15,
+ * user and system time in clock ticks of 10 ms); undefined where there is no `/proc`.
+ */
+const threadTimes = (): ThreadTimes | undefined => {
+  if (!FileSystem.existsSync("/proc/self/task")) return undefined
+  let main = 0
+  let others = 0
+  for (const tid of FileSystem.readdirSync("/proc/self/task")) {
+    let stat: string
+    try {
+      stat = FileSystem.readFileSync(`/proc/self/task/${tid}/stat`, "utf8")
+    } catch {
+      continue // the thread ended meanwhile
+    }
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    const ms = (Number(fields[11]) + Number(fields[12])) * 10
+    if (Number(tid) === process.pid) main += ms
+    else others += ms
+  }
+  return { main, others }
+}
+
 interface Result {
+  /** CPU µs per frame on the main thread (the gateway and the sending sockets) and on the others (worker thread, GC, libuv), where known. */
+  readonly cpuPerFrame?: ThreadTimes
   readonly frames: number
   readonly processed: ReadonlyArray<number>
   readonly deflated: number
@@ -162,10 +193,20 @@ interface Result {
 const run = async (workers: number, wire: Wire, frames: number): Promise<Result> => {
   const { gateway } = await gatewayFor(workers, wire)
   const before = await snapshotOf(gateway)
+  const timesBefore = threadTimes()
   await sendOver(gateway.tcpAddress.port, wire, frames)
   const after = await settled(gateway, before.framesIn + frames)
+  const timesAfter = threadTimes()
   const onWorkers = (s: Gateway.Snapshot) => s.workers.reduce((sum, worker) => sum + worker.frames, 0)
   return {
+    ...(timesBefore !== undefined && timesAfter !== undefined
+      ? {
+        cpuPerFrame: {
+          main: (timesAfter.main - timesBefore.main) * 1000 / frames,
+          others: (timesAfter.others - timesBefore.others) * 1000 / frames
+        }
+      }
+      : {}),
     frames: after.framesIn - before.framesIn,
     processed: Object.entries(after.plugins).map(([name, plugin]) =>
       plugin.processed - before.plugins[name]!.processed
@@ -188,6 +229,14 @@ export const teardown = async () => {
   }
   running.clear()
 }
+
+/** A run's CPU per frame by thread, or nothing where it was not measured. */
+const cpuReport = ({ cpuPerFrame }: Result) =>
+  cpuPerFrame === undefined
+    ? ""
+    : `CPU per frame: main thread ${cpuPerFrame.main.toFixed(1)} µs, other threads (worker, GC, libuv) ${
+      cpuPerFrame.others.toFixed(1)
+    } µs`
 
 export const workersEndToEnd = (frames: number, samples: number) => {
   const payloads = makeNoisyPayloads(64)
@@ -218,12 +267,13 @@ export const workersEndToEnd = (frames: number, samples: number) => {
         name: "weft-demo --workers 1 (deflate on a worker thread)",
         role: "weft",
         run: () => run(1, theWire(), frames),
-        report: (r) => `${r.onWorkers} frames deflated on the worker`
+        report: (r) => `${r.onWorkers} frames deflated on the worker; ${cpuReport(r)}`
       },
       {
         name: "weft-demo --workers 0 (deflate on the main thread)",
         role: "peer",
-        run: () => run(0, theWire(), frames)
+        run: () => run(0, theWire(), frames),
+        report: cpuReport
       },
       {
         name: "deflate alone on a worker thread (the ceiling of --workers 1)",
