@@ -2,7 +2,18 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Duration, Effect, Exit, Fiber, Option, Scope } from "effect"
 import * as os from "node:os"
 import { BlockingPool } from "../src/index.js"
-import { Checksum, checksum, Crash, Hold, JobRejected, makeProbe, Reject, Spin, Throw } from "./fixtures/jobs.js"
+import {
+  Checksum,
+  checksum,
+  Crash,
+  Hold,
+  JobRejected,
+  makeProbe,
+  Reject,
+  Spin,
+  Throw,
+  WhichThread
+} from "./fixtures/jobs.js"
 import { spawnTypeScript } from "./fixtures/spawn.js"
 import { awaitProbe, eventually, makeJobsPool, openGate } from "./helpers.js"
 
@@ -36,6 +47,23 @@ describe("BlockingPool", () => {
       assert.strictEqual((yield* pool.stats).running, 2)
       yield* openGate(probe)
       assert.deepStrictEqual(yield* Fiber.join(jobs), [1, 1])
+    }))
+
+  it.scopedLive("jobs that come one at a time run on the thread used last, not on each thread in turn", () =>
+    Effect.gen(function*() {
+      const pool = yield* makeJobsPool({ size: 3 })
+      // All three threads take a job at once, so each has run one.
+      const probe = makeProbe()
+      const spinning = yield* Effect.fork(
+        Effect.all(Array.from({ length: 3 }, () => pool.run(new Spin({ probe }))), { concurrency: "unbounded" })
+      )
+      yield* awaitProbe(probe, 0, 3)
+      yield* openGate(probe)
+      yield* Fiber.join(spinning)
+      const threads = new Set<number>()
+      for (let i = 0; i < 12; i++) threads.add(yield* pool.run(new WhichThread()))
+      assert.strictEqual(threads.size, 1)
+      assert.strictEqual((yield* pool.stats).spawned, 3)
     }))
 
   it.scopedLive("is sized from os.availableParallelism() by default", () =>

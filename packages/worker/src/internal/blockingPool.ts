@@ -2,10 +2,11 @@ import * as Worker from "@effect/platform/Worker"
 import { isWorkerError, type WorkerError } from "@effect/platform/WorkerError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import type * as Schema from "effect/Schema"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as os from "node:os"
 import type * as BlockingPool from "../BlockingPool.js"
 import { awaitFinished } from "./control.js"
@@ -58,6 +59,21 @@ interface PoolState<Req extends Schema.TaggedRequest.All> {
   closing: boolean
   /** Shutdown terminated the threads: their jobs fail with `PoolClosed`. */
   cancelling: boolean
+  /** Workers held out of Effect's pool with no job, the most recently used last. */
+  readonly idle: Array<Lease<Req>>
+}
+
+/**
+ * A worker taken from Effect's pool and kept between jobs (its scope returns it). Jobs take the
+ * most recently used one: Effect's pool hands its workers out in turn, so jobs that come one at a
+ * time would each wake a thread that has slept the longest, which costs a sleeping core's wake-up
+ * per job (twice the round trip on the 2-core machine); one warm thread answers at once.
+ */
+interface Lease<Req extends Schema.TaggedRequest.All> {
+  readonly worker: Worker.SerializedWorker<Req>
+  readonly scope: Scope.CloseableScope
+  /** Invalidated in Effect's pool (crashed, or terminated after a cancel): it goes back to be replaced. */
+  broken: boolean
 }
 
 /**
@@ -70,19 +86,25 @@ interface PoolState<Req extends Schema.TaggedRequest.All> {
 const makeExecute = <Req extends Schema.TaggedRequest.All>(state: PoolState<Req>) => {
   const { counters, graceMillis, pool, threads } = state
 
-  const settleCancelled = (worker: Worker.SerializedWorker<Req>, thread: Threads.Thread) =>
+  const invalidate = (lease: Lease<Req>) =>
+    Effect.suspend(() => {
+      lease.broken = true
+      return pool.backing.invalidate(lease.worker)
+    })
+
+  const settleCancelled = (lease: Lease<Req>, thread: Threads.Thread) =>
     Effect.promise(() => awaitFinished(thread.control, thread.sent, graceMillis)).pipe(
       Effect.flatMap((finished) => {
         if (finished) return Effect.sync(() => counters.cancelled++)
         counters.terminated++
         return Effect.zipRight(
           Effect.promise(() => thread.worker.terminate()),
-          pool.backing.invalidate(worker)
+          invalidate(lease)
         )
       })
     )
 
-  const onWorkerError = (tag: string, worker: Worker.SerializedWorker<Req>, error: WorkerError) => {
+  const onWorkerError = (tag: string, lease: Lease<Req>, error: WorkerError) => {
     if (error.reason === "encode" || error.reason === "decode") {
       return Effect.fail(new JobCodecError({ tag, direction: "request", detail: describe(error.cause) }))
     }
@@ -90,14 +112,15 @@ const makeExecute = <Req extends Schema.TaggedRequest.All>(state: PoolState<Req>
     counters.crashed++
     const reason = error.reason === "unknown" ? "exit" : error.reason
     return Effect.zipRight(
-      pool.backing.invalidate(worker),
-      Effect.fail(new WorkerCrashed({ tag, workerId: worker.id, reason, detail: describe(error.cause) }))
+      invalidate(lease),
+      Effect.fail(new WorkerCrashed({ tag, workerId: lease.worker.id, reason, detail: describe(error.cause) }))
     )
   }
 
-  return (worker: Worker.SerializedWorker<Req>, request: Req) =>
+  return (lease: Lease<Req>, request: Req) =>
     Effect.suspend(() => {
       if (state.cancelling) return Effect.fail(new PoolClosed({ tag: request._tag }))
+      const { worker } = lease
       const thread = threads.get(worker.id)!
       thread.sent++
       counters.running++
@@ -105,13 +128,13 @@ const makeExecute = <Req extends Schema.TaggedRequest.All>(state: PoolState<Req>
       // generic `Req`; `run`'s public signature restores it.
       const job = worker.executeEffect(request) as unknown as Effect.Effect<unknown, unknown>
       return job.pipe(
-        Effect.onInterrupt(() => settleCancelled(worker, thread)),
+        Effect.onInterrupt(() => settleCancelled(lease, thread)),
         Effect.catchAll((error) => {
           const workerError = workerErrorOf(error)
           if (workerError !== undefined) {
             // The request never left this thread: it does not count as sent.
             if (workerError.reason === "encode") thread.sent--
-            return onWorkerError(request._tag, worker, workerError)
+            return onWorkerError(request._tag, lease, workerError)
           }
           if (ParseResult.isParseError(error)) {
             return Effect.fail(new JobCodecError({ tag: request._tag, direction: "response", detail: error.message }))
@@ -139,20 +162,42 @@ const makeRun = <Req extends Schema.TaggedRequest.All>(
   const { counters } = state
   const execute = makeExecute(state)
 
-  // A replacement thread that cannot start fails the job that waited for it.
-  const acquireWorker = (tag: string) =>
-    Effect.mapError(
-      state.pool.backing.get,
-      (error) => new WorkerCrashed({ tag, workerId: -1, reason: "spawn", detail: describe(error.cause) })
-    )
+  // The most recently used idle worker, else one more from Effect's pool (there are never more
+  // leases than thread slots). A replacement thread that cannot start fails the job that waited.
+  const takeLease = (tag: string): Effect.Effect<Lease<Req>, WorkerCrashed> =>
+    Effect.suspend(() => {
+      const lease = state.idle.pop()
+      if (lease !== undefined) return Effect.succeed(lease)
+      return Effect.flatMap(Scope.make(), (scope) =>
+        Scope.extend(state.pool.backing.get, scope).pipe(
+          Effect.map((worker): Lease<Req> => ({ worker, scope, broken: false })),
+          Effect.onExit((exit) => Exit.isSuccess(exit) ? Effect.void : Scope.close(scope, exit)),
+          Effect.mapError((error) =>
+            new WorkerCrashed({ tag, workerId: -1, reason: "spawn", detail: describe(error.cause) })
+          )
+        ))
+    })
+
+  // A broken worker goes back to Effect's pool, which replaces it; a sound one waits for the next job.
+  const returnLease = (lease: Lease<Req>) =>
+    Effect.suspend(() => {
+      if (lease.broken) return Scope.close(lease.scope, Exit.void)
+      state.idle.push(lease)
+      return Effect.void
+    })
 
   const admitted = (request: Req) =>
     Effect.suspend(() => {
       if (state.closing) return Effect.fail(new PoolClosed({ tag: request._tag }))
       counters.admitted++
-      const job = threadSlots.withPermit(
-        Effect.scoped(Effect.flatMap(acquireWorker(request._tag), (worker) => execute(worker, request)))
-      )
+      // Waiting for a worker stays interruptible (a replacement may be starting); once taken, it
+      // is returned whatever happens.
+      const job = threadSlots.withPermit(Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(
+          restore(takeLease(request._tag)),
+          (lease) => Effect.ensuring(restore(execute(lease, request)), returnLease(lease))
+        )
+      ))
       return Effect.ensuring(job, Effect.sync(() => counters.admitted--))
     })
 
@@ -230,7 +275,8 @@ export const make = <Req extends Schema.TaggedRequest.All>(
       counters: { crashed: 0, cancelled: 0, terminated: 0, admitted: 0, running: 0 },
       graceMillis,
       closing: false,
-      cancelling: false
+      cancelling: false,
+      idle: []
     }
     const room = FifoPermits.make(capacity)
     const run = makeRun(state, options, room, FifoPermits.make(size), capacity)
@@ -243,8 +289,14 @@ export const make = <Req extends Schema.TaggedRequest.All>(
           state.cancelling = true
           for (const thread of threads.all()) void thread.worker.terminate()
         }
-        // Every admitted job has ended once all of the room is back.
-        return room.allReturned
+        // Every admitted job has ended once all of the room is back; then the idle workers go
+        // back to Effect's pool, which closes them.
+        return Effect.zipRight(
+          room.allReturned,
+          Effect.suspend(() =>
+            Effect.forEach(state.idle.splice(0), (lease) => Scope.close(lease.scope, Exit.void), { discard: true })
+          )
+        )
       })
     )
 
