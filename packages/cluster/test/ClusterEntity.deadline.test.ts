@@ -1,7 +1,8 @@
 import * as MessageStorage from "@effect/cluster/MessageStorage"
 import { assert, describe, it } from "@effect/vitest"
-import { Actor } from "@weft/actor"
+import { Actor, ActorSystem } from "@weft/actor"
 import {
+  Clock,
   Context,
   Deferred,
   Effect,
@@ -16,6 +17,7 @@ import {
   TestServices
 } from "effect"
 import { ClusterEntity, ClusterEntityError, Embedded } from "../src/index.js"
+import { deadlineHeader } from "../src/internal/entity.js"
 import { settle } from "./fixtures.js"
 
 class Hold extends Schema.TaggedClass<Hold>()("Hold", {}) {}
@@ -76,6 +78,16 @@ const stored = (count: number) =>
       Effect.repeat({ until: () => driver.unprocessed.size === count, times: 200 })
     ))
 
+/** `Count` through @effect/cluster's own client of the entity type, with the headers given. */
+const clientOf = (entityId: string) =>
+  Effect.map(Gated.entity.client, (clientFor) =>
+    clientFor(entityId) as unknown as {
+      readonly Count: (
+        message: Count,
+        options?: { readonly headers?: Record<string, string> }
+      ) => Effect.Effect<unknown, unknown>
+    })
+
 /** Counts the fibers started under it. */
 class ForkCount extends Supervisor.AbstractSupervisor<number> {
   count = 0
@@ -126,17 +138,32 @@ describe("ClusterEntity.ask: the caller's deadline", () => {
   it.live("on Effect's live clock the deadline forks no fiber: one for the request (Effect.timeoutFail forked two)", () =>
     Effect.gen(function*() {
       const ref = yield* ClusterEntity.ref(Gated, "forks")
-      const client = (yield* Gated.entity.client)("forks") as unknown as Record<
-        string,
-        (message: Count) => Effect.Effect<unknown>
-      >
+      const client = yield* clientOf("forks")
       // The first ask starts the entity; the next ones are the steady state.
       yield* ClusterEntity.ask(ref, new Count())
       const cluster = new ForkCount()
-      assert.strictEqual(yield* client.Count!(new Count()).pipe(Effect.supervised(cluster)), 2)
+      assert.strictEqual(yield* client.Count(new Count()).pipe(Effect.supervised(cluster)), 2)
       const weft = new ForkCount()
       assert.strictEqual(yield* ClusterEntity.ask(ref, new Count()).pipe(Effect.supervised(weft)), 3)
       assert.strictEqual(weft.count, cluster.count + 1, `@effect/cluster alone forks ${cluster.count}`)
+    }).pipe(
+      Effect.provide(cluster({ started: Deferred.unsafeMake(FiberId.none), open: Deferred.unsafeMake(FiberId.none) }))
+    ))
+
+  it.effect("a request whose deadline passed before the entity's actor got to it is skipped, not handled", () =>
+    Effect.gen(function*() {
+      const client = yield* clientOf("late")
+      const passed = (yield* Clock.currentTimeMillis) - 1
+      const error = yield* settle(
+        Effect.flip(client.Count(new Count(), { headers: { [deadlineHeader]: String(passed) } })),
+        "2 seconds"
+      )
+      assert.instanceOf(error, ClusterEntityError.EntityFailed)
+      assert.strictEqual(error instanceof ClusterEntityError.EntityFailed ? error.reason : "", "AskTimeout")
+      // Its dead letter says why; the next request is the first one handled.
+      assert.strictEqual(yield* ActorSystem.deadLetterCount, 1)
+      const ref = yield* ClusterEntity.ref(Gated, "late")
+      assert.strictEqual(yield* settle(ClusterEntity.ask(ref, new Count()), "2 seconds"), 1)
     }).pipe(
       Effect.provide(cluster({ started: Deferred.unsafeMake(FiberId.none), open: Deferred.unsafeMake(FiberId.none) }))
     ))
