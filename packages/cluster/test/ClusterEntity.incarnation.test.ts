@@ -1,8 +1,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Actor } from "@weft/actor"
-import { Context, Deferred, Duration, Effect, Fiber, Layer, Option, Schema, TestClock, TestServices } from "effect"
+import { Context, Deferred, Effect, Fiber, Layer, Schema, TestClock, TestServices } from "effect"
 import { ClusterEntity, ClusterEntityError, Embedded } from "../src/index.js"
-import { Account, account, Balance, Deposit } from "./fixtures.js"
+import { Account, account, Balance, Deposit, settle } from "./fixtures.js"
 
 describe("ClusterEntity: the entity's actor name", () => {
   it.live("taken by another actor: the message fails with EntityNameTaken; the entity starts once the name is free", () =>
@@ -53,21 +53,6 @@ describe("ClusterEntity: the entity's actor name", () => {
       }).pipe(Effect.ensuring(Deferred.succeed(gate.open, undefined)), Effect.provide(cluster))
     }))
 })
-
-/** Runs `effect`, advancing the TestClock by up to `within` in 100 ms steps while it has not finished. */
-const settle = <A, E, R>(effect: Effect.Effect<A, E, R>, within: Duration.DurationInput) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.fork(effect)
-    for (let step = 0; step < Duration.toMillis(within) / 100; step++) {
-      // Real time for the work between steps (socket-free, but across several fibers).
-      yield* Effect.sleep("5 millis").pipe(TestServices.provideLive)
-      if (Option.isSome(yield* Fiber.poll(fiber))) break
-      yield* TestClock.adjust("100 millis")
-    }
-    const done = yield* Fiber.poll(fiber)
-    assert.isTrue(Option.isSome(done), `not done within ${Duration.format(within)} of TestClock time`)
-    return yield* Fiber.join(fiber)
-  })
 
 class Count
   extends Schema.TaggedRequest<Count>()("Count", { failure: Schema.Never, success: Schema.Number, payload: {} })

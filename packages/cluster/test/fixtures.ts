@@ -1,5 +1,6 @@
+import { assert } from "@effect/vitest"
 import { Actor } from "@weft/actor"
-import { Effect, Schema } from "effect"
+import { Duration, Effect, Fiber, Option, Schema, TestClock, TestServices } from "effect"
 import { ClusterEntity } from "../src/index.js"
 
 export class Deposit extends Schema.TaggedClass<Deposit>()("Deposit", { amount: Schema.Number }) {}
@@ -38,3 +39,18 @@ export const account = Actor.behavior<AccountMessage>()({
 })
 
 export const Account = ClusterEntity.make("Account", [Deposit, Crash, Withdraw, Balance, Slow])
+
+/** Runs `effect`, advancing the TestClock by up to `within` in 100 ms steps while it has not finished. */
+export const settle = <A, E, R>(effect: Effect.Effect<A, E, R>, within: Duration.DurationInput) =>
+  Effect.gen(function*() {
+    const fiber = yield* Effect.fork(effect)
+    for (let step = 0; step < Duration.toMillis(within) / 100; step++) {
+      // Real time for the work between steps (socket-free, but across several fibers).
+      yield* Effect.sleep("5 millis").pipe(TestServices.provideLive)
+      if (Option.isSome(yield* Fiber.poll(fiber))) break
+      yield* TestClock.adjust("100 millis")
+    }
+    const done = yield* Fiber.poll(fiber)
+    assert.isTrue(Option.isSome(done), `not done within ${Duration.format(within)} of TestClock time`)
+    return yield* Fiber.join(fiber)
+  })

@@ -5,7 +5,7 @@ import type * as Rpc from "@effect/rpc/Rpc"
 import { Actor } from "@weft/actor"
 import { ActorError } from "@weft/actor"
 import type { ActorSystem } from "@weft/actor"
-import { Cause, Clock, Deferred, Effect, Exit, Layer, Option, type Scope } from "effect"
+import { Cause, Deferred, Effect, Exit, Layer, type Scope } from "effect"
 import type * as ClusterEntity from "../ClusterEntity.js"
 import { EntityFailed, EntityNameTaken, type InvalidEntityOption } from "../ClusterEntityError.js"
 import * as Incarnations from "./incarnations.js"
@@ -124,10 +124,11 @@ const serve = <Type extends string, M extends Actor.Message, S, R>(
       return withActor(
         request._tag,
         (ref) =>
-          Effect.flatMap(remaining(envelope), (timeout) =>
-            Actor.ask(ref, request as never, { timeout }).pipe(
+          Effect.clockWith((clock) =>
+            Actor.ask(ref, request as never, { timeout: remainingMs(envelope, clock.unsafeCurrentTimeMillis()) }).pipe(
               Effect.catchIf(isLocalActorError, (error) => Effect.fail(failed(request._tag, error)))
-            ))
+            )
+          )
       )
     }
 
@@ -145,17 +146,12 @@ const serve = <Type extends string, M extends Actor.Message, S, R>(
 }
 
 /**
- * What is left of the asker's deadline, at least 1 ms: an ask that reaches the entity after its
- * asker gave up still expires through the actor's own deadline (dead letter `"Expired"`).
+ * What is left at `now` of the asker's deadline; none (0) for a request that arrives after it: the
+ * actor then skips it, as it skips an ask whose deadline passed in its mailbox (dead letter
+ * `"Expired"`, `AskTimeout`). `undefined` (the actor's default) without a valid deadline header.
  */
-const remaining = (envelope: Envelope.Request<Rpc.Any>) =>
-  Effect.map(Clock.currentTimeMillis, (now) => {
-    const deadline = Option.fromNullable(envelope.headers[deadlineHeader]).pipe(
-      Option.map(Number),
-      Option.filter(Number.isFinite)
-    )
-    return Option.match(deadline, {
-      onNone: () => undefined,
-      onSome: (deadline) => Math.max(1, deadline - now)
-    })
-  })
+const remainingMs = (envelope: Envelope.Request<Rpc.Any>, now: number): number | undefined => {
+  const header = envelope.headers[deadlineHeader]
+  const deadline = header === undefined ? NaN : Number(header)
+  return Number.isFinite(deadline) ? Math.max(0, deadline - now) : undefined
+}

@@ -1,11 +1,12 @@
 import type { Sharding } from "@effect/cluster/Sharding"
 import * as Socket from "@effect/platform/Socket"
 import type { Actor } from "@weft/actor"
-import { Clock, Duration, Effect, Inspectable, Option, Predicate } from "effect"
+import { Duration, Effect, Inspectable, Option, Predicate } from "effect"
 import { dual } from "effect/Function"
 import { pipeArguments } from "effect/Pipeable"
 import type * as ClusterEntity from "../ClusterEntity.js"
 import { AskTimeout, EntityFailed, EntityUnreachable } from "../ClusterEntityError.js"
+import { failAfter } from "./deadline.js"
 import { deadlineHeader } from "./entity.js"
 
 /** @internal */
@@ -108,6 +109,9 @@ export const tell = dual(
     Effect.asVoid(send(implOf(self), message, { discard: true })) as Effect.Effect<void, ClusterEntity.TellError>
 )
 
+/** The entity's own deadline passed first (its actor skipped or gave up on the request). */
+const isEntityTimeout = (error: unknown): boolean => error instanceof EntityFailed && error.reason === "AskTimeout"
+
 /** @internal */
 export const ask = dual(
   (args) => isEntityRef(args[0]),
@@ -116,26 +120,21 @@ export const ask = dual(
     request: Actor.Message,
     options?: ClusterEntity.AskOptions
   ): Effect.Effect<unknown, unknown> =>
-    Effect.gen(function*() {
+    Effect.clockWith((clock) => {
       const impl = implOf(self)
-      const timeout = options?.timeout === undefined ? impl.askTimeout : Duration.decode(options.timeout)
-      const now = yield* Clock.currentTimeMillis
-      const deadline = now + Duration.toMillis(timeout)
+      const timeoutMs = options?.timeout === undefined
+        ? Duration.toMillis(impl.askTimeout)
+        : Duration.toMillis(Duration.decode(options.timeout))
       // The deadline travels with the request: the owning runner's actor skips it once it has passed.
+      const deadline = clock.unsafeCurrentTimeMillis() + timeoutMs
       const timedOut = () =>
-        new AskTimeout({
-          entityType: impl.entityType,
-          entityId: impl.entityId,
-          tag: request._tag,
-          timeoutMs: Duration.toMillis(timeout)
-        })
-      return yield* send(impl, request, { headers: { [deadlineHeader]: String(deadline) } }).pipe(
+        new AskTimeout({ entityType: impl.entityType, entityId: impl.entityId, tag: request._tag, timeoutMs })
+      const sent = Effect.catchIf(
+        send(impl, request, { headers: { [deadlineHeader]: String(deadline) } }),
         // The same deadline may pass first on the entity's side: one deadline, one error.
-        Effect.catchIf(
-          (error) => error instanceof EntityFailed && error.reason === "AskTimeout",
-          () => Effect.fail(timedOut())
-        ),
-        Effect.timeoutFail({ duration: timeout, onTimeout: timedOut })
+        isEntityTimeout,
+        () => Effect.fail(timedOut())
       )
+      return failAfter(sent, clock, timeoutMs, timedOut)
     })
 )
