@@ -13,21 +13,24 @@
  *
  * Why 3 runners do not beat 1 on this 2-core machine (each throughput run prints its CPU time per
  * ask: the runner processes, this client process and every PostgreSQL process, from /proc; and
- * pg_stat_user_tables, read by hand, shows the storage side). Every persisted ask costs ≈ 2
- * transactions, 2 inserts and 2 updates with either runner count. What grows with 3 runners:
+ * pg_stat_database and pg_stat_user_tables, read by hand, show the storage side). Every persisted
+ * ask writes ≈ 2 rows and updates ≈ 2 with either runner count (in ≈ 2.1 transactions with 1
+ * runner, ≈ 2.5–2.9 with 3). What grows with 3 runners:
  * - each notified runner reads its unprocessed messages from storage (@effect/cluster's
- *   `unprocessedMessages`), a sequential scan of the whole messages table, where processed
- *   messages stay. One runner folds ≈ 10–16 notified asks into one scan, 3 runners each scan for
+ *   `unprocessedMessages`), a sequential scan of the whole messages table (its shard index goes
+ *   unused), where processed messages stay. One runner folds ≈ 10–16 notified asks into one scan, 3 runners each scan for
  *   their own third: ≈ 0.5 scans per ask instead of ≈ 0.06–0.1, ≈ 1 400–2 400 rows read per ask
  *   instead of ≈ 200, growing with the table;
  * - the idle cost of the polls and lock refreshes (quickFailover: every 300 ms, 500 ms, 1 s) is
  *   paid by every runner: ≈ 25 ms of CPU per second per runner, and PostgreSQL's answers to them.
- * So an ask costs ≈ 4–6 ms of CPU with 1 runner and ≈ 7.5–10 ms with 3, while the machine gives 2
- * CPU-seconds per second, shared with the client and PostgreSQL: 3 runners are bound to
- * 2 ÷ 7.5 ms ≈ 270 asks/s, below one runner's 300–370. Even at one runner's cost per ask 3 runners
- * could not reach 1.5×: the ceiling row (one runner, 3× the asks in flight, every core busy) is
- * the most these 2 cores give, and it is not 1.5× the 1-runner row. The goal needs cores to spare
- * (the runner is not the bottleneck here: one runner uses under half a core).
+ * So an ask costs ≈ 4–6 ms of CPU with 1 runner and ≈ 7.5–10 ms with 3 (runners ≈ 2×, PostgreSQL
+ * ≈ 1.6×, the client the same), and one runner with 64 asks in flight already keeps both cores
+ * busy (≈ 1.9 cores used: runner ≈ 0.9, client ≈ 0.6, PostgreSQL ≈ 0.6). Throughput is then
+ * 2 cores ÷ CPU per ask: 3 runners ≤ 2 ÷ 8.4 ms ≈ 240 asks/s, 1 runner ≤ 2 ÷ 4.7 ms ≈ 425. The
+ * ceiling row (one runner, 3× the asks in flight) is where 2 cores top out, ≈ the 1-runner row;
+ * 1.5× that row would need ≤ 2 ÷ (1.5 × 436 asks/s) ≈ 3.1 ms of CPU per ask in all, less than one
+ * runner spends. The goal needs cores to spare: at least one per runner besides the client's and
+ * PostgreSQL's.
  */
 import * as PgClient from "@effect/sql-pg/PgClient"
 import { Actor, ActorSystem } from "@weft/actor"
@@ -71,12 +74,12 @@ const askCounter = (id: string) =>
 const askRaw = (id: string) => Effect.flatMap(RawCounter.client, (clientFor) => clientFor(id).Ping())
 
 /**
- * Every entity id asked through both entity types, so that the timed runs find the shards placed
- * and the entities started, then a thousand more asks of each: a fresh runner's first asks run
- * before the JIT compiled their path (see `embeddedWarmedUp`).
+ * Every entity id asked twice through both entity types, so that the timed runs find the shards
+ * placed and the entities started, and run less of a fresh runner's first asks, before the JIT
+ * compiled their path (see `embeddedWarmedUp`; the rows' unmeasured first runs do the rest).
  */
 const warmCluster = Effect.forEach(
-  Array.from({ length: 1_200 }, (_, i) => entityIds[i % entityIds.length]!),
+  Array.from({ length: 2 * entityIds.length }, (_, i) => entityIds[i % entityIds.length]!),
   (id) => Effect.zip(askCounter(id), askRaw(id)).pipe(Effect.retry({ times: 10 })),
   { concurrency: 32, discard: true }
 ).pipe(Effect.orDie)
@@ -99,7 +102,8 @@ const round = () => next++ % 30
 
 /** Asks Locator ids until one lives on the first runner; then kills that runner and times the move. */
 const recovery = async (): Promise<number> => {
-  const three = await cluster(3)
+  // Only Locator entities are asked here: a cluster started for this row needs no warming.
+  const three = await clusterOf(3, Effect.void)
   const victim = three.runners[0]!
   const where = (id: string) =>
     Effect.flatMap(ClusterEntity.ref(Locator, id), (ref) => ClusterEntity.ask(ref, new WhereAreYou()))
