@@ -1,5 +1,6 @@
 // One runner process of the cluster bench: `cluster.runner.ts <database url> <port>`. Serves
-// Counter, RawCounter and Locator; prints "ready" once it does; runs until killed.
+// Counter, RawCounter and Locator; prints "ready <where @weft/cluster was loaded from>" once it
+// does (the bench checks that it is the built package); runs until killed.
 import * as NodeClusterSocket from "@effect/platform-node/NodeClusterSocket"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import { ActorSystem } from "@weft/actor"
@@ -23,6 +24,6 @@ process.on("disconnect", () => process.exit(0))
 
 Effect.gen(function*() {
   yield* Layer.build(Runner)
-  process.stdout.write("ready\n")
+  process.stdout.write(`ready ${import.meta.resolve("@weft/cluster")}\n`)
   return yield* Effect.never
 }).pipe(Effect.scoped, Effect.runFork)
