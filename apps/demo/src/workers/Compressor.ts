@@ -42,30 +42,7 @@ export const noTotals: Totals = { jobs: 0, frames: 0, bytesIn: 0, bytesOut: 0 }
 /** Bytes a record adds before its payload. */
 export const recordHeader = 4
 
-/** Bits needed to count to `n`: the `b` with 2^(b-1) < n ≤ 2^b. */
-const bitsFor = (n: number) => 32 - Math.clz32(Math.max(1, n - 1))
-
-/**
- * zlib options for payloads of up to 2^b bytes, b from 0 to 15. zlib's defaults (a 32 KiB window,
- * `memLevel` 8) make every call allocate and clear about 256 KiB of state and a 16 KiB output
- * buffer: for a 64 B record that is half the work. Sized to the payload — a window that holds it
- * with zlib's 262 bytes of lookahead, a symbol buffer twice its length (so one block, as by
- * default) — they find the same matches and write the same bytes (tested), at a fraction of the
- * set-up.
- */
-const deflateOptions = Array.from({ length: 16 }, (_, b) => ({
-  windowBits: Math.min(15, Math.max(9, bitsFor((1 << b) + 262))),
-  memLevel: Math.min(8, Math.max(1, b - 5)),
-  chunkSize: Math.min(16 * 1024, Math.max(64, 2 << b))
-}))
-
-/** Deflates one payload on its own (zlib level 6, raw deflate), with zlib's state sized to it. */
-export const deflateRecord = (payload: Uint8Array): Buffer => {
-  const b = bitsFor(payload.length)
-  return b < deflateOptions.length ? Zlib.deflateRawSync(payload, deflateOptions[b]) : Zlib.deflateRawSync(payload)
-}
-
-/** Deflates every record's payload on its own (see `deflateRecord`): bytes in and out. */
+/** Deflates every record's payload on its own (zlib level 6, raw deflate): bytes in and out. */
 export const deflateRecords = (records: Uint8Array): { readonly bytesIn: number; readonly bytesOut: number } => {
   const view = new DataView(records.buffer, records.byteOffset, records.byteLength)
   let bytesIn = 0
@@ -74,7 +51,7 @@ export const deflateRecords = (records: Uint8Array): { readonly bytesIn: number;
     const length = view.getUint32(at)
     const payload = records.subarray(at + recordHeader, at + recordHeader + length)
     bytesIn += length
-    bytesOut += deflateRecord(payload).length
+    bytesOut += Zlib.deflateRawSync(payload).length
     at += recordHeader + length
   }
   return { bytesIn, bytesOut }
