@@ -6,19 +6,10 @@
  */
 import * as fs from "node:fs"
 import * as os from "node:os"
+import { ownCpuSeconds, statFields as statFieldsAt, ticksPerSecond } from "./procStat.js"
 
-/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every Linux Node supports). */
-const ticksPerSecond = 100
-
-/** Fields of /proc/<pid>/stat after the command name, which may contain spaces. */
-const statFields = (pid: number): ReadonlyArray<string> | undefined => {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8")
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-  } catch {
-    return undefined
-  }
-}
+/** The fields of `/proc/<pid>/stat` after the command name. */
+const statFields = (pid: number) => statFieldsAt(`/proc/${pid}/stat`)
 
 /**
  * CPU seconds `pid` has used; with `reaped`, those of its children it has waited for too (a
@@ -27,9 +18,9 @@ const statFields = (pid: number): ReadonlyArray<string> | undefined => {
 const cpuSeconds = (pid: number, reaped = false): number => {
   const fields = statFields(pid)
   if (fields === undefined) return 0
-  // utime, stime, cutime, cstime: fields 14–17 of stat(5), 11–14 after the command name.
-  const own = Number(fields[11]) + Number(fields[12])
-  return (reaped ? own + Number(fields[13]) + Number(fields[14]) : own) / ticksPerSecond
+  // cutime, cstime: fields 16 and 17 of stat(5), 13 and 14 after the command name.
+  const own = ownCpuSeconds(fields)
+  return reaped ? own + (Number(fields[13]) + Number(fields[14])) / ticksPerSecond : own
 }
 
 /** The postmaster and every process it started (backends, writers, autovacuum). */

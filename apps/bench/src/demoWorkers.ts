@@ -22,6 +22,7 @@ import * as Path from "node:path"
 import { Worker } from "node:worker_threads"
 import { connect, endAndAwaitClose, type Wire, writeFrames } from "./demoWire.js"
 import { benchmark, expect } from "./harness.js"
+import { ownCpuSeconds, statFields } from "./procStat.js"
 
 const plugins = ["stats", "topics", "checksum", "compress"] as const
 const connections = 4
@@ -157,23 +158,15 @@ interface ThreadTimes {
   readonly others: number
 }
 
-/**
- * This process's CPU time per thread, from Linux's `/proc/self/task/<tid>/stat` (fields 14 and 15,
- * user and system time in clock ticks of 10 ms); undefined where there is no `/proc`.
- */
+/** This process's CPU time (ms) per thread, from Linux's `/proc/self/task`; undefined where there is none. */
 const threadTimes = (): ThreadTimes | undefined => {
   if (!FileSystem.existsSync("/proc/self/task")) return undefined
   let main = 0
   let others = 0
   for (const tid of FileSystem.readdirSync("/proc/self/task")) {
-    let stat: string
-    try {
-      stat = FileSystem.readFileSync(`/proc/self/task/${tid}/stat`, "utf8")
-    } catch {
-      continue // the thread ended meanwhile
-    }
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-    const ms = (Number(fields[11]) + Number(fields[12])) * 10
+    const fields = statFields(`/proc/self/task/${tid}/stat`)
+    if (fields === undefined) continue // the thread ended meanwhile
+    const ms = ownCpuSeconds(fields) * 1000
     if (Number(tid) === process.pid) main += ms
     else others += ms
   }
