@@ -1,9 +1,9 @@
 import * as MessageStorage from "@effect/cluster/MessageStorage"
 import { assert, describe, it } from "@effect/vitest"
 import { Actor, ActorSystem } from "@weft/actor"
+import type { Context } from "effect"
 import {
   Clock,
-  Context,
   Deferred,
   Effect,
   Exit,
@@ -18,30 +18,17 @@ import {
 } from "effect"
 import { ClusterEntity, ClusterEntityError, Embedded } from "../src/index.js"
 import { deadlineHeader } from "../src/internal/entity.js"
-import { settle } from "./fixtures.js"
+import { Gate, Hold, holdUntilOpen, makeGate, settle } from "./fixtures.js"
 
-class Hold extends Schema.TaggedClass<Hold>()("Hold", {}) {}
 class Count
   extends Schema.TaggedRequest<Count>()("Count", { failure: Schema.Never, success: Schema.Number, payload: {} })
 {}
-class Gate extends Context.Tag("test/DeadlineGate")<
-  Gate,
-  { readonly started: Deferred.Deferred<void>; readonly open: Deferred.Deferred<void> }
->() {}
 const Gated = ClusterEntity.make("Gated", [Hold, Count])
 /** `Hold` keeps the entity busy until the gate opens; `Count` counts the messages handled. */
 const gated = Actor.behavior<Hold | Count>()({
   initialState: 0,
   handlers: {
-    Hold: (_, count) =>
-      Effect.flatMap(
-        Gate,
-        (gate) =>
-          Deferred.succeed(gate.started, undefined).pipe(
-            Effect.zipRight(Deferred.await(gate.open)),
-            Effect.as(count + 1)
-          )
-      ),
+    Hold: holdUntilOpen,
     Count: (_, count) => Effect.succeed(Actor.reply(count + 1, count + 1))
   }
 })
@@ -57,7 +44,7 @@ const whileBusy = <A, E>(
   ) => Effect.Effect<A, E, MessageStorage.MemoryDriver>
 ) =>
   Effect.gen(function*() {
-    const gate = { started: yield* Deferred.make<void>(), open: yield* Deferred.make<void>() }
+    const gate = yield* makeGate
     const open = Effect.asVoid(Deferred.succeed(gate.open, undefined))
     return yield* Effect.gen(function*() {
       const ref = yield* ClusterEntity.ref(Gated, "g")

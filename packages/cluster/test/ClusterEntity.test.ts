@@ -1,9 +1,21 @@
 import * as MessageStorage from "@effect/cluster/MessageStorage"
 import { assert, describe, it } from "@effect/vitest"
 import { Actor } from "@weft/actor"
-import { Context, Deferred, Effect, Fiber, Layer, Schema } from "effect"
+import { Deferred, Effect, Fiber, Layer, Schema } from "effect"
 import { ClusterEntity, Embedded } from "../src/index.js"
-import { Account, account, Balance, Crash, Deposit, Slow, Withdraw } from "./fixtures.js"
+import {
+  Account,
+  account,
+  Balance,
+  Crash,
+  Deposit,
+  Gate,
+  Hold,
+  holdUntilOpen,
+  makeGate,
+  Slow,
+  Withdraw
+} from "./fixtures.js"
 
 const cluster = (entity: typeof Account) =>
   ClusterEntity.layer(entity, account).pipe(Layer.provideMerge(Embedded.layer()))
@@ -60,30 +72,17 @@ describe.each(["persisted", "volatile"] as const)("ClusterEntity (embedded, %s)"
     }).pipe(Effect.provide(cluster(entity))))
 })
 
-class Hold extends Schema.TaggedClass<Hold>()("Hold", {}) {}
 class Ping
   extends Schema.TaggedRequest<Ping>()("Ping", { failure: Schema.Never, success: Schema.Number, payload: {} })
 {}
 class Bump
   extends Schema.TaggedRequest<Bump>()("Bump", { failure: Schema.Never, success: Schema.Number, payload: {} })
 {}
-class Gate extends Context.Tag("test/Gate")<
-  Gate,
-  { readonly started: Deferred.Deferred<void>; readonly open: Deferred.Deferred<void> }
->() {}
 const Held = ClusterEntity.make("Held", [Hold, Ping, Bump])
 const held = Actor.behavior<Hold | Ping | Bump>()({
   initialState: 0,
   handlers: {
-    Hold: (_, count) =>
-      Effect.flatMap(
-        Gate,
-        (gate) =>
-          Deferred.succeed(gate.started, undefined).pipe(
-            Effect.zipRight(Deferred.await(gate.open)),
-            Effect.as(count + 1)
-          )
-      ),
+    Hold: holdUntilOpen,
     Ping: (_, count) => Effect.succeed(Actor.reply(count, count)),
     Bump: (_, count) => Effect.succeed(Actor.reply(count + 100, count + 100))
   }
@@ -92,7 +91,7 @@ const held = Actor.behavior<Hold | Ping | Bump>()({
 describe("ClusterEntity (embedded, persisted storage)", () => {
   it.live("a tell is marked processed only once its handler has finished", () =>
     Effect.gen(function*() {
-      const gate = { started: yield* Deferred.make<void>(), open: yield* Deferred.make<void>() }
+      const gate = yield* makeGate
       const cluster = ClusterEntity.layer(Held, held).pipe(
         Layer.provide(Layer.succeed(Gate, gate)),
         Layer.provideMerge(Embedded.layer())
@@ -113,7 +112,7 @@ describe("ClusterEntity (embedded, persisted storage)", () => {
 
   it.live("an ask interrupted before the entity reached it never runs", () =>
     Effect.gen(function*() {
-      const gate = { started: yield* Deferred.make<void>(), open: yield* Deferred.make<void>() }
+      const gate = yield* makeGate
       const cluster = ClusterEntity.layer(Held, held).pipe(
         Layer.provide(Layer.succeed(Gate, gate)),
         Layer.provideMerge(Embedded.layer())

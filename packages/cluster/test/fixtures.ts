@@ -1,6 +1,6 @@
 import { assert } from "@effect/vitest"
 import { Actor } from "@weft/actor"
-import { Duration, Effect, Fiber, Option, Schema, TestClock, TestServices } from "effect"
+import { Context, Deferred, Duration, Effect, Fiber, Option, Schema, TestClock, TestServices } from "effect"
 import { ClusterEntity } from "../src/index.js"
 
 export class Deposit extends Schema.TaggedClass<Deposit>()("Deposit", { amount: Schema.Number }) {}
@@ -54,3 +54,26 @@ export const settle = <A, E, R>(effect: Effect.Effect<A, E, R>, within: Duration
     assert.isTrue(Option.isSome(done), `not done within ${Duration.format(within)} of TestClock time`)
     return yield* Fiber.join(fiber)
   })
+
+/** Keeps an entity busy until its `Gate` opens. */
+export class Hold extends Schema.TaggedClass<Hold>()("Hold", {}) {}
+
+/** What `holdUntilOpen` signals (`started`) and waits for (`open`). */
+export class Gate extends Context.Tag("test/Gate")<
+  Gate,
+  { readonly started: Deferred.Deferred<void>; readonly open: Deferred.Deferred<void> }
+>() {}
+
+/** A gate, closed. */
+export const makeGate = Effect.all({ started: Deferred.make<void>(), open: Deferred.make<void>() })
+
+/** The `Hold` handler: says it started, waits for the gate, then counts the message. */
+export const holdUntilOpen = (_: Hold, count: number) =>
+  Effect.flatMap(
+    Gate,
+    (gate) =>
+      Deferred.succeed(gate.started, undefined).pipe(
+        Effect.zipRight(Deferred.await(gate.open)),
+        Effect.as(count + 1)
+      )
+  )
