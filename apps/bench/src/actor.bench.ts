@@ -28,10 +28,13 @@ class Sum extends Schema.TaggedRequest<Sum>()("Sum", {
   payload: {}
 }) {}
 
+/** The summer's `Add` handler, which the floors that run a handler per message run too. */
+const add = (message: Add, state: number) => Effect.succeed(state + message.n)
+
 const summer = behavior<Add | Sum>()({
   initialState: 0,
   handlers: {
-    Add: (message, state) => Effect.succeed(state + message.n),
+    Add: add,
     Sum: (_, state) => Effect.succeed(reply(state, state))
   }
 })
@@ -106,16 +109,25 @@ const lazily = (enqueue: () => void) =>
  * built once and run for every tell.
  */
 const lazyFloorTell = (n: number) =>
-  floorTell(n, (enqueue) => {
-    const tell = lazily(enqueue)
-    return () => tell
+  floorTell(n, {
+    tellOf: (enqueue) => {
+      const tell = lazily(enqueue)
+      return () => tell
+    }
   })
 
 /**
  * The same floor with the effect built per tell, as a tell API must (`tell(ref, message)` returns a
  * new effect holding its arguments): what is left of the lazy floor once the allocation is paid.
  */
-const lazyFloorTellBuiltPerCall = (n: number) => floorTell(n, (enqueue) => () => lazily(enqueue))
+const lazyFloorTellBuiltPerCall = (n: number) => floorTell(n, { tellOf: (enqueue) => () => lazily(enqueue) })
+
+/**
+ * The lazy floor built per tell, with the handler's effect run for each message in one fiber, as an
+ * actor whose handlers return effects must: the least any Effect actor can do per tell here.
+ */
+const lazyFloorTellWithHandler = (n: number) =>
+  floorTell(n, { tellOf: (enqueue) => () => lazily(enqueue), runHandler: true })
 
 /**
  * The runtime's floor for any Effect actor: one `Effect.sync` per tell (each builds the message and
@@ -123,32 +135,72 @@ const lazyFloorTellBuiltPerCall = (n: number) => floorTell(n, (enqueue) => () =>
  * no mailbox, no fiber switch, no waiting.
  */
 const effectFloorTell = (n: number) =>
-  floorTell(n, (enqueue) => {
-    const tell = Effect.sync(enqueue)
-    return () => tell
+  floorTell(n, {
+    tellOf: (enqueue) => {
+      const tell = Effect.sync(enqueue)
+      return () => tell
+    }
   })
 
 /**
- * The floor loop: each tell runs an effect from `tellOf(enqueue)`, the handler a plain loop per
- * round of `capacity`.
+ * The batched floor: each batch of `tellBatch` built as `inBatches` builds it and queued by one
+ * lazy effect (built per batch, as `tellAll(ref, batch)` must), the handler's effect run for each
+ * message in one fiber.
  */
-const floorTell = (n: number, tellOf: (enqueue: () => void) => () => Effect.Effect<void>) =>
+const lazyFloorTellAllWithHandler = (n: number) => floorTell(n, { batched: true, runHandler: true })
+
+interface FloorOptions {
+  /** One effect per tell, from the function that queues the next message. */
+  readonly tellOf?: (enqueue: () => void) => () => Effect.Effect<void>
+  /** Queue each round in batches of `tellBatch`, one lazy effect per batch (instead of `tellOf`). */
+  readonly batched?: boolean
+  /** Run `add`'s effect per message (instead of summing in a plain loop). */
+  readonly runHandler?: boolean
+}
+
+/**
+ * The floor loop: each round of `capacity` messages is queued into a plain array (by an effect per
+ * tell from `tellOf`, or one per batch), then handled.
+ */
+const floorTell = (n: number, { batched = false, runHandler = false, tellOf }: FloorOptions) =>
   Effect.runPromise(Effect.suspend(() => {
     const queued = new Array<Add>(capacity)
     let sent = 0
     let handled = 0
     let sum = 0
     let roundEnd = 0
-    const tell = tellOf(() => {
-      queued[sent % capacity] = new Add({ n: sent })
-    })
-    const handleRound = Effect.sync(() => {
-      while (handled < roundEnd) sum += queued[handled++ % capacity]!.n
-    })
-    const round = Effect.zipRight(
-      Effect.whileLoop({ while: () => sent < roundEnd, body: tell, step: () => sent++ }),
-      handleRound
-    )
+    const sendRound = batched
+      ? Effect.whileLoop({
+        while: () => sent < roundEnd,
+        body: () => {
+          const end = Math.min(roundEnd, sent + tellBatch)
+          const batch = new Array<Add>(end - sent)
+          for (let i = sent; i < end; i++) batch[i - sent] = new Add({ n: i })
+          return lazily(() => {
+            for (const message of batch) queued[sent++ % capacity] = message
+          })
+        },
+        step: () => {}
+      })
+      : Effect.whileLoop({
+        while: () => sent < roundEnd,
+        body: tellOf!(() => {
+          queued[sent % capacity] = new Add({ n: sent })
+        }),
+        step: () => sent++
+      })
+    const handleRound = runHandler
+      ? Effect.whileLoop({
+        while: () => handled < roundEnd,
+        body: () => add(queued[handled++ % capacity]!, sum),
+        step: (state: number) => {
+          sum = state
+        }
+      })
+      : Effect.sync(() => {
+        while (handled < roundEnd) sum += queued[handled++ % capacity]!.n
+      })
+    const round = Effect.zipRight(sendRound, handleRound)
     return Effect.whileLoop({
       while: () => handled < n,
       body: () => {
@@ -550,6 +602,11 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
           name: "Effect floor for a lazy tell, its Effect.suspend built per tell (as a tell API must)",
           role: "limit",
           run: () => lazyFloorTellBuiltPerCall(n)
+        },
+        {
+          name: "the same, and the handler's effect run per message (as an actor with effectful handlers must)",
+          role: "limit",
+          run: () => lazyFloorTellWithHandler(n)
         }
       ]
     }),
@@ -568,7 +625,13 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
           role: "peer",
           run: () => queueTell(n, tellBatch)
         },
-        { name: "xstate v5 actor send", role: "peer", run: () => xstateTell(n) }
+        { name: "xstate v5 actor send", role: "peer", run: () => xstateTell(n) },
+        {
+          name:
+            `Effect floor: one lazy effect per batch of ${tellBatch}, built per batch, and the handler's effect run per message`,
+          role: "limit",
+          run: () => lazyFloorTellAllWithHandler(n)
+        }
       ]
     }),
     benchmark<FanOutResult>({
