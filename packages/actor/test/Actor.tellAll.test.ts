@@ -103,6 +103,25 @@ describe("Actor.tellAll", () => {
     })))
 
   it.effect.prop(
+    "suspend mailbox, two senders: every message handled once, each sender's in its order",
+    [fc.integer({ min: 1, max: 8 }), fc.nat(40), fc.nat(40)],
+    ([capacity, first, second]) =>
+      run(Effect.gen(function*() {
+        const log: Log = { handled: [] }
+        const ref = yield* Actor.spawn(counter(log), { mailbox: { capacity } })
+        const mine = Array.from({ length: first }, (_, i) => i + 1)
+        const theirs = Array.from({ length: second }, (_, i) => 1000 + i)
+        const other = yield* Effect.fork(Actor.tellAll(ref, adds(...theirs)))
+        yield* Actor.tellAll(ref, adds(...mine))
+        yield* Fiber.join(other)
+        yield* Actor.ask(ref, new Get())
+        const handled = log.handled.map((entry) => Number(entry.slice(4, -1)))
+        assert.deepStrictEqual(handled.filter((n) => n < 1000), mine)
+        assert.deepStrictEqual(handled.filter((n) => n >= 1000), theirs)
+      }))
+  )
+
+  it.effect.prop(
     "messages conserved: with any capacity and strategy, each is handled once or dead-lettered once",
     [
       fc.integer({ min: 1, max: 8 }),

@@ -191,6 +191,38 @@ export const send: {
 export type TrySendResult = "sent" | "full" | "closed"
 
 /**
+ * Sends as many of `values` (from index `from`, 0 by default) as there is room for right now, in
+ * order, outside any effect: the batch form of {@link unsafeTrySend}. Returns the index of the
+ * first value not sent — `values.length` when all were; those from there on were not (the channel
+ * is full, or closed: then nothing was sent and `from` comes back). It never waits and never
+ * throws, and wakes at most one waiting receiver per message sent.
+ *
+ * Cancellation safety: a plain function call — there is nothing to interrupt.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Mpsc } from "@weft/channel"
+ *
+ * const program = Effect.gen(function*() {
+ *   const [tx, rx] = yield* Mpsc.bounded<number>(2)
+ *   const next = yield* Effect.sync(() => Mpsc.unsafeTrySendAll(tx, [1, 2, 3]))
+ *   const first = yield* Mpsc.recv(rx)
+ *   // Room for one more: the rest, from where the last call stopped.
+ *   const end = yield* Effect.sync(() => Mpsc.unsafeTrySendAll(tx, [1, 2, 3], next))
+ *   return [next, first, end] // => [2, 1, 3]
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category sending
+ */
+export const unsafeTrySendAll: {
+  <A>(values: ReadonlyArray<A>, from?: number): (self: Sender<A>) => number
+  <A>(self: Sender<A>, values: ReadonlyArray<A>, from?: number): number
+} = internal.unsafeTrySendAll
+
+/**
  * Sends a message right now, outside any effect: the synchronous core of {@link trySend}, for
  * code that is already running inside a step of its own (an `Effect.suspend`, a handler, a
  * loop) and would pay a whole fiber step for `trySend`. It never waits and never throws: a full

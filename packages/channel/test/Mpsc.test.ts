@@ -121,6 +121,37 @@ describe("Mpsc", () => {
         assert.strictEqual(yield* Mpsc.size(rx), 0)
       }))
 
+    it.effect("unsafeTrySendAll sends what fits, in order, and returns where it stopped; closed, nothing", () =>
+      Effect.gen(function*() {
+        const [tx, rx] = yield* Mpsc.bounded<number>(3)
+        const permit = yield* Mpsc.reserve(tx)
+        assert.strictEqual(Mpsc.unsafeTrySendAll(tx, [1, 2, 3, 4]), 2, "the reserved slot is not free")
+        assert.strictEqual(Mpsc.unsafeTrySendAll(tx, [1, 2, 3, 4], 2), 2, "full: nothing more")
+        assert.deepStrictEqual(yield* drain(rx), [1, 2])
+        assert.strictEqual(tx.pipe(Mpsc.unsafeTrySendAll([1, 2, 3, 4], 2)), 4, "from index 2 on, all fit")
+        assert.strictEqual(Mpsc.unsafeTrySendAll(tx, [], 0), 0)
+        yield* permit.release
+        assert.deepStrictEqual(yield* drain(rx), [3, 4])
+        yield* Mpsc.close(tx)
+        assert.strictEqual(Mpsc.unsafeTrySendAll(tx, [5, 6], 1), 1, "closed: the index it was given")
+        assert.isTrue(Exit.isFailure(yield* Effect.exit(Mpsc.recv(rx))), "nothing was sent after close")
+      }))
+
+    it.effect("unsafeTrySendAll wakes every waiting receiver it has a message for", () =>
+      Effect.gen(function*() {
+        const [tx, rx] = yield* Mpsc.bounded<string>(4)
+        const receivers = yield* Effect.forEach(Arr.range(1, 3), () => Effect.fork(Mpsc.recv(rx)))
+        yield* settle
+        assert.strictEqual(Mpsc.unsafeTrySendAll(tx, ["a", "b"]), 2)
+        const done = yield* Effect.forEach(receivers, (fiber) => Fiber.poll(fiber))
+        yield* settle
+        const received = yield* Effect.forEach(receivers.slice(0, 2), Fiber.join)
+        assert.deepStrictEqual(received.sort(), ["a", "b"])
+        assert.isTrue(done.every(Option.isNone), "woken, not run inside the call")
+        assert.isTrue(Option.isNone(yield* Fiber.poll(receivers[2]!)), "the third still waits")
+        yield* Fiber.interrupt(receivers[2]!)
+      }))
+
     it.effect("sendAll larger than the capacity delivers everything in order to a concurrent consumer", () =>
       Effect.gen(function*() {
         const [tx, rx] = yield* Mpsc.bounded<number>(3)

@@ -43,6 +43,13 @@ describe("Mpsc types", () => {
     Mpsc.unsafeTrySend(numbers, "1")
   })
 
+  it("unsafeTrySendAll answers an index, outside any effect, for the sender's type only", () => {
+    expectTypeOf(Mpsc.unsafeTrySendAll(numbers, [1, 2])).toEqualTypeOf<number>()
+    expectTypeOf(numbers.pipe(Mpsc.unsafeTrySendAll([1, 2], 1))).toEqualTypeOf<number>()
+    // @ts-expect-error a string is not a number
+    Mpsc.unsafeTrySendAll(numbers, [1, "2"])
+  })
+
   it("sending the wrong type does not compile", () => {
     // @ts-expect-error a string is not a number
     Mpsc.send(numbers, "one")

@@ -137,16 +137,20 @@ const isLeaving = (error: TellError): boolean => error._tag === "ActorStopping"
  * Runs `offerAt(0)`, `offerAt(1)`, … `offerAt(count - 1)` in order, in one fiber step for every
  * offer decided now: only a full `"suspend"` lane waits, then the rest follow. A failed offer is
  * passed over (`"skip"`), ends the run with its error (`"stop"`), or is reported once every offer
- * is decided (`"report"`: the first such error).
+ * is decided (`"report"`: the first such error). `sendAtOnce(from)`, when given, sends the messages
+ * of an untraced run (they carry no span) from `from` on that fit, in one call, and returns the
+ * index of the first one it did not send.
  */
 const offerEach = (
   count: number,
   offerAt: (index: number, parent: Tracer.AnySpan | undefined) => Effect.Effect<void, TellError>,
-  onFailure: (error: TellError) => "skip" | "stop" | "report"
+  onFailure: (error: TellError) => "skip" | "stop" | "report",
+  sendAtOnce?: (from: number) => number
 ): Effect.Effect<void, TellError> =>
   Effect.suspend(() => {
     // Read once, in the sender's step: every message of the run carries the sender's span.
     const parent = currentParent()
+    const sendNow = parent === undefined ? sendAtOnce : undefined
     let next = 0
     let reported: TellError | undefined
     /** The effect that ends the run for `error`, if it does. */
@@ -157,6 +161,9 @@ const offerEach = (
       return undefined
     }
     const loop: Effect.Effect<void, TellError> = Effect.suspend(() => {
+      // What fits goes in one call (again after each wait); the one that did not fit is offered
+      // on its own, which decides it per the mailbox's strategy.
+      if (sendNow !== undefined) next = sendNow(next)
       while (next < count) {
         const offered: Effect.Effect<void, TellError> = offerAt(next++, parent)
         if (!Exit.isExit(offered)) {
@@ -209,7 +216,8 @@ export const tellAll: {
       return offerEach(
         all.length,
         (i, parent) => offer(cell, traced(all[i]!, parent), sendWhenRoom) as Effect.Effect<void, TellError>,
-        () => "report"
+        () => "report",
+        (from) => cell.status === RUNNING ? Mpsc.unsafeTrySendAll(cell.tx, all, from) : from
       )
     })
 )

@@ -1,5 +1,5 @@
 import type { Stream } from "effect"
-import { Chunk, Effect, Exit, Option } from "effect"
+import { Chunk, Effect, Exit, Option, Predicate } from "effect"
 import { dual } from "effect/Function"
 import { ChannelClosed, InvalidCapacity, PermitUsed } from "../ChannelError.js"
 import type * as Mpsc from "../Mpsc.js"
@@ -190,6 +190,18 @@ export const unsafeTrySend: {
   channel.push(value)
   return "sent"
 })
+
+/** @internal */
+export const unsafeTrySendAll: {
+  <A>(values: ReadonlyArray<A>, from?: number): (self: Mpsc.Sender<A>) => number
+  <A>(self: Mpsc.Sender<A>, values: ReadonlyArray<A>, from?: number): number
+} = dual(
+  (args) => Predicate.hasProperty(args[0], SenderTypeId),
+  <A>(self: Mpsc.Sender<A>, values: ReadonlyArray<A>, from = 0): number => {
+    const channel = channelOf(self)
+    return channel.closed ? from : channel.pushAll(values, from)
+  }
+)
 
 /** @internal */
 export const trySend: {
