@@ -3,7 +3,7 @@ import { Actor, ActorError, ActorSystem } from "@weft/actor"
 import { Cause, Effect, Exit, Fiber, Option, Scope } from "effect"
 import * as WorkerThreads from "node:worker_threads"
 import { BlockingPool, WorkerActor } from "../src/index.js"
-import { Add, Boom, Counter, Get, Hold, Insufficient, makeProbe, Where, Withdraw } from "./fixtures/counter.js"
+import { Add, Boom, Counter, Get, Hold, Insufficient, makeProbe, Quit, Where, Withdraw } from "./fixtures/counter.js"
 import { counterEntry, spawnTypeScript } from "./fixtures/spawn.js"
 import { awaitProbe, eventually, openGate } from "./helpers.js"
 
@@ -94,6 +94,20 @@ describe("WorkerActor", () => {
       assert.strictEqual(yield* Actor.ask(ref, new Get()), 0)
       assert.strictEqual(threads.length, 2)
       assert.strictEqual(yield* live, 1)
+    })))
+
+  it.scopedLive("a behaviour that stops itself on the thread: the next message is a crash, then a restart answers", () =>
+    withSystem(Effect.gen(function*() {
+      const { ref, threads } = yield* spawnCounter({ supervision: { strategy: "restart" } })
+      yield* Actor.tell(ref, new Add({ n: 4 }))
+      yield* Actor.tell(ref, new Quit())
+      const lost = yield* Effect.exit(Actor.ask(ref, new Get()))
+      assert.isTrue(Exit.isFailure(lost), "the behaviour had ended: the ask cannot be answered")
+      // Restarted by its supervisor, the actor starts a fresh incarnation on the same thread.
+      assert.strictEqual(yield* Actor.ask(ref, new Get()), 0)
+      yield* Actor.tell(ref, new Add({ n: 2 }))
+      assert.strictEqual(yield* Actor.ask(ref, new Get()), 2)
+      assert.strictEqual(threads.length, 1)
     })))
 
   it.scopedLive("resume keeps the state on the thread; stop ends the actor and its thread", () =>

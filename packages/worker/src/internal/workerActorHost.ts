@@ -10,7 +10,7 @@
  * with an unlimited, immediate restart schedule) restarts — `onRestart` sees the crashed
  * incarnation's state. Any other job means resume: the handler returns the state it was given.
  */
-import { Actor, ActorSystem } from "@weft/actor"
+import { Actor, ActorSystem, Router, type Terminated } from "@weft/actor"
 import { Cause, Deferred, Effect, Exit, FiberId, Layer, Option, Schedule, Schema, Scope } from "effect"
 import type * as WorkerActor from "../WorkerActor.js"
 import { layer as runnerLayer } from "./blockingRunner.js"
@@ -53,6 +53,8 @@ class Host {
   /** A crash no job waited for (a message the actor told itself); the next job reports it. */
   unreported: Cause.Cause<unknown> | undefined = undefined
   readonly waiters = new Map<object, Deferred.Deferred<Outcome>>()
+  /** The last local actor that terminated, and the outcome its jobs in flight end with. */
+  ended: { readonly ref: Actor.ActorRef<never>; readonly outcome: Outcome } | undefined = undefined
   readonly behavior: Actor.Behavior<Actor.Message, unknown, never>
 
   constructor(
@@ -69,6 +71,16 @@ class Host {
     this.waiters.delete(key)
     if (waiter !== undefined) Deferred.unsafeDone(waiter, Exit.succeed(outcome))
     else if (Exit.isFailure(outcome) && isCrash(outcome.cause)) this.unreported = outcome.cause
+  }
+
+  /** The local actor `ref` terminated: every job waiting for it dies, and any later one at once. */
+  terminated(ref: Actor.ActorRef<never>, terminated: Terminated.Terminated): void {
+    const outcome = Exit.die(
+      new Cause.RuntimeException(`worker actor "${ref.name}" ended in its thread: ${terminated.reason._tag}`)
+    )
+    this.ended = { ref, outcome }
+    for (const waiter of this.waiters.values()) Deferred.unsafeDone(waiter, Exit.succeed(outcome))
+    this.waiters.clear()
   }
 
   /** Reports a crash, then waits for the supervisor: resume with `resumed`, or fail for a restart. */
@@ -140,7 +152,13 @@ class Host {
         supervision: { strategy: "restart", restarts: Schedule.forever }
       }).pipe(
         Effect.orDie,
-        Effect.tap((ref) => (this.ref = ref))
+        Effect.tap((ref) => {
+          this.ref = ref
+          // A synchronous death watch, not a fiber per job racing the reply (that race cost
+          // about half a millisecond per job).
+          const gone = Router.unsafeOnTermination(ref, (terminated) => this.terminated(ref, terminated))
+          if (gone !== undefined) this.terminated(ref, gone)
+        })
       )
     })
 
@@ -169,16 +187,12 @@ class Host {
       yield* this.prelude
       const ref = yield* this.ensureActor
       const waiter = yield* Deferred.make<Outcome>()
-      this.waiters.set(message, waiter)
+      // Registered before the tell: the actor's termination from now on completes it.
+      if (this.ended?.ref === ref) yield* Deferred.succeed(waiter, this.ended.outcome)
+      else this.waiters.set(message, waiter)
       // Requests are told too: the reply comes back through the waiter, not through a local ask.
       yield* Effect.orDie(Actor.tell(ref, message as never))
-      const outcome = yield* Effect.raceFirst(
-        Deferred.await(waiter),
-        Effect.flatMap(
-          Actor.awaitTermination(ref),
-          (terminated) => Effect.dieMessage(`worker actor "${ref.name}" ended in its thread: ${terminated.reason._tag}`)
-        )
-      )
+      const outcome = yield* Deferred.await(waiter)
       if (Exit.isFailure(outcome) && isCrash(outcome.cause)) return yield* crashOf(outcome.cause)
       return outcome
     }).pipe(
