@@ -7,22 +7,24 @@
  * 2. One empty job's round trip (latency: compare the p50 column), beside piscina's `run` of an
  *    empty function and a bare `postMessage` echo (the floor under any pool). Effect's own
  *    serialized worker, pooled and alone, is the floor under weft's pool, which is built on it
- *    (the CPU-bound rows show the pooled one too).
+ *    (the CPU-bound rows show the pooled one too). A worker actor's ask of the same empty request
+ *    shows what the stand-in and the thread's actor add to one job.
  * 3. A 64 KiB payload to a worker and back: weft moves it with `ThreadBytes.Transfer` (0 bytes
  *    copied, counted by `ThreadBytes.stats`), beside a bare `postMessage` that structured-clones
  *    it each way and a bare `postMessage` that transfers it each way (the floor).
  */
 import * as NodeWorker from "@effect/platform-node/NodeWorker"
 import * as Worker from "@effect/platform/Worker"
+import { Actor, ActorSystem } from "@weft/actor"
 import { Bytes } from "@weft/bytes"
-import { BlockingPool, ThreadBytes } from "@weft/worker"
-import { Effect, Exit, Scope } from "effect"
+import { BlockingPool, ThreadBytes, WorkerActor } from "@weft/worker"
+import { Effect, Exit, Layer, Scope } from "effect"
 import * as os from "node:os"
 import { Worker as Thread, type WorkerOptions } from "node:worker_threads"
 import { Piscina } from "piscina"
 import { fnv1a } from "./cpuJob.mjs"
 import { benchmark, type BenchmarkFile, expect } from "./harness.js"
-import { Cpu, Echo, Empty, type Jobs } from "./worker.jobs.js"
+import { Cpu, Echo, Empty, type Jobs, Pinger } from "./worker.jobs.js"
 
 const threads = os.availableParallelism()
 
@@ -48,6 +50,17 @@ const getWeftPool = () =>
     }),
     scope
   ))
+
+/** A worker actor on its own thread, in an actor system that lives as long as the bench process. */
+let pingerRef: Promise<Actor.ActorRef<Empty>> | undefined
+const getPinger = () =>
+  pingerRef ??= Effect.runPromise(Effect.gen(function*() {
+    const system = yield* Layer.buildWithScope(ActorSystem.layer(), scope)
+    return yield* WorkerActor.spawn(Pinger, {
+      entry: new URL("./worker.actor.runner.ts", import.meta.url),
+      spawn: spawnTypeScript
+    }).pipe(Scope.extend(scope), Effect.provide(system))
+  }))
 
 const effectRunner = new URL("./worker.effect.runner.ts", import.meta.url)
 const effectWorkers = NodeWorker.layer(() => spawnTypeScript(effectRunner, {}))
@@ -171,6 +184,11 @@ const emptyJob = benchmark<number>({
       run: async () => Effect.runPromise((await getWeftPool()).run(new Empty()))
     },
     { name: "piscina.run", role: "peer", run: () => getPiscina().run({}, { name: "empty" }) as Promise<number> },
+    {
+      name: "WorkerActor ask (one pool job, the stand-in and the thread's local actor around it)",
+      role: "variant",
+      run: async () => Effect.runPromise(Actor.ask(await getPinger(), new Empty()))
+    },
     {
       name: "bare postMessage echo",
       role: "limit",

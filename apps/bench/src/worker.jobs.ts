@@ -1,7 +1,8 @@
-// The jobs of the worker bench, shared by the bench (worker.bench.ts) and its worker module
-// (worker.runner.ts).
-import { ThreadBytes } from "@weft/worker"
-import { Schema } from "effect"
+// The jobs of the worker bench, shared by the bench (worker.bench.ts) and its worker modules
+// (worker.runner.ts; worker.actor.runner.ts for the worker actor).
+import { Actor } from "@weft/actor"
+import { ThreadBytes, WorkerActor } from "@weft/worker"
+import { Effect, Schema } from "effect"
 
 export class Cpu extends Schema.TaggedRequest<Cpu>()("Cpu", {
   failure: Schema.Never,
@@ -24,3 +25,11 @@ export class Echo extends Schema.TaggedRequest<Echo>()("Echo", {
 
 export const Jobs = Schema.Union(Cpu, Empty, Echo)
 export type Jobs = typeof Jobs.Type
+
+/** A worker actor that answers `Empty` with 0: an ask's round trip through the stand-in and the thread's actor. */
+export const Pinger = WorkerActor.protocol("Pinger", [Empty])
+
+export const pinger = Actor.behavior<Empty>()({
+  initialState: 0,
+  handlers: { Empty: (_, state) => Effect.succeed(Actor.reply(0, state)) }
+})
