@@ -52,7 +52,11 @@ class Host {
   decision: Deferred.Deferred<Decision> | undefined = undefined
   /** A crash no job waited for (a message the actor told itself); the next job reports it. */
   unreported: Cause.Cause<unknown> | undefined = undefined
-  readonly waiters = new Map<object, Deferred.Deferred<Outcome>>()
+  /** The jobs waiting for their message's outcome, by message, with the local actor it went to. */
+  readonly waiters = new Map<
+    object,
+    { readonly ref: Actor.ActorRef<never>; readonly outcome: Deferred.Deferred<Outcome> }
+  >()
   /** The last local actor that terminated, and the outcome its jobs in flight end with. */
   ended: { readonly ref: Actor.ActorRef<never>; readonly outcome: Outcome } | undefined = undefined
   readonly behavior: Actor.Behavior<Actor.Message, unknown, never>
@@ -67,7 +71,7 @@ class Host {
 
   /** Completes the waiter of `key` or, with none, keeps a crash for the next job. */
   report(key: object, outcome: Outcome): void {
-    const waiter = this.waiters.get(key)
+    const waiter = this.waiters.get(key)?.outcome
     this.waiters.delete(key)
     if (waiter !== undefined) Deferred.unsafeDone(waiter, Exit.succeed(outcome))
     else if (Exit.isFailure(outcome) && isCrash(outcome.cause)) this.unreported = outcome.cause
@@ -79,8 +83,11 @@ class Host {
       new Cause.RuntimeException(`worker actor "${ref.name}" ended in its thread: ${terminated.reason._tag}`)
     )
     this.ended = { ref, outcome }
-    for (const waiter of this.waiters.values()) Deferred.unsafeDone(waiter, Exit.succeed(outcome))
-    this.waiters.clear()
+    for (const [key, waiter] of this.waiters) {
+      if (waiter.ref !== ref) continue
+      Deferred.unsafeDone(waiter.outcome, Exit.succeed(outcome))
+      this.waiters.delete(key)
+    }
   }
 
   /** Reports a crash, then waits for the supervisor: resume with `resumed`, or fail for a restart. */
@@ -189,7 +196,7 @@ class Host {
       const waiter = yield* Deferred.make<Outcome>()
       // Registered before the tell: the actor's termination from now on completes it.
       if (this.ended?.ref === ref) yield* Deferred.succeed(waiter, this.ended.outcome)
-      else this.waiters.set(message, waiter)
+      else this.waiters.set(message, { ref, outcome: waiter })
       // Requests are told too: the reply comes back through the waiter, not through a local ask.
       yield* Effect.orDie(Actor.tell(ref, message as never))
       const outcome = yield* Deferred.await(waiter)
