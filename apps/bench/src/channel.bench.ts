@@ -1,11 +1,13 @@
 /**
  * @weft/channel: one producer fiber → one consumer fiber through a bounded(1024) channel, against
  * Effect's `Queue` and `Mailbox`, with a plain-JS promise channel as the limit; and Broadcast, Watch
- * and Oneshot against PubSub, SubscriptionRef and Deferred (channelPeers.ts).
+ * and Oneshot against PubSub, SubscriptionRef and Deferred (channelPeers.ts); Semaphore against
+ * Effect's own (channelSemaphore.ts).
  */
 import { Mpsc } from "@weft/channel"
 import { Chunk, Effect, Exit, Fiber, Mailbox, Queue } from "effect"
 import { channelPeers } from "./channelPeers.js"
+import { semaphoreRows } from "./channelSemaphore.js"
 import { benchmark, type BenchmarkFile, expect } from "./harness.js"
 
 // Module-level references, so the loops measure the channels and not namespace getters that the
@@ -342,6 +344,7 @@ export const benchmarks: BenchmarkFile = ({ quick }) => {
         }
       ]
     }),
-    ...channelPeers(quick)
+    ...channelPeers(quick),
+    ...semaphoreRows(quick)
   ]
 }

@@ -1,5 +1,5 @@
 /**
- * The errors every channel in `@weft/channel` shares.
+ * The errors every channel in `@weft/channel` shares, and the one of its `Semaphore`.
  *
  * End of channel is always the typed error {@link ChannelClosed}: a receiver sees it once the
  * channel is closed and everything buffered has been received; a sender sees it as soon as the
@@ -50,6 +50,20 @@ export class InvalidCapacity extends Data.TaggedError("InvalidCapacity")<{
 }> {
   override get message() {
     return `the capacity of a ${this.channel} channel must be a positive integer, got ${this.capacity}`
+  }
+}
+
+/**
+ * A semaphore was asked for with a number of permits that is not a positive integer.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidPermits extends Data.TaggedError("InvalidPermits")<{
+  readonly permits: number
+}> {
+  override get message() {
+    return `the permits of a semaphore must be a positive integer, got ${this.permits}`
   }
 }
 

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Mpsc } from "@weft/channel"
+import { Mpsc, Semaphore } from "@weft/channel"
 import { Effect, Fiber, Option } from "effect"
 import { Interleavings, Strategy } from "../src/index.js"
 import { runs } from "./budget.js"
@@ -72,5 +72,43 @@ describe("channel: Mpsc message conservation under interrupts", () => {
       )
       assert.strictEqual(failure._tag, "InterleavingFailure")
       if (failure._tag === "InterleavingFailure") assert.include(failure.message, "ready, then empty")
+    }))
+})
+
+/**
+ * The program that leaks a permit of Effect's `Semaphore` under preemption (Effect.interleavings
+ * .test.ts), on weft's `Semaphore` with two permits and three fibers, all interruptible, plus a
+ * count of holders: never more than two at once, and every permit back at the end (the last
+ * `withPermit` would wait forever otherwise: a deadlock).
+ */
+const permitsConserved = Effect.gen(function*() {
+  const permits = Semaphore.unsafeMake(2)
+  let holding = 0
+  const hold = Effect.acquireUseRelease(
+    Effect.sync(() => {
+      holding++
+      if (holding > 2) throw new Error(`${holding} holders of 2 permits`)
+    }),
+    () => Effect.yieldNow(),
+    () => Effect.sync(() => holding--)
+  )
+  const fibers = yield* Effect.forEach(
+    [0, 1, 2],
+    () => Effect.fork(Interleavings.mayInterrupt(Semaphore.withPermit(hold, permits)))
+  )
+  yield* Fiber.awaitAll(fibers)
+  yield* Semaphore.withPermit(Semaphore.withPermit(Effect.void, permits), permits)
+  yield* Semaphore.awaitAllReturned(permits)
+})
+
+describe("channel: Semaphore permits under interrupts", () => {
+  it.effect("no permit lost or shared too widely, under any scheduler", () =>
+    Effect.gen(function*() {
+      yield* Interleavings.check(permitsConserved, {
+        runs: runs(1000),
+        seed: 5,
+        strategy: Strategy.random({ interruption: 0.2 })
+      })
+      yield* Interleavings.check(permitsConserved, { runs: runs(300), strategy: Strategy.pct({ interruption: 0.2 }) })
     }))
 })

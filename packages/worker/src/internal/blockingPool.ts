@@ -1,5 +1,6 @@
 import * as Worker from "@effect/platform/Worker"
 import { isWorkerError, type WorkerError } from "@effect/platform/WorkerError"
+import { Semaphore } from "@weft/channel"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -19,7 +20,6 @@ import {
   PoolFull,
   WorkerCrashed
 } from "./errors.js"
-import * as FifoPermits from "./fifoPermits.js"
 import * as Threads from "./threads.js"
 
 /**
@@ -155,8 +155,8 @@ const makeExecute = <Req extends Schema.TaggedRequest.All>(state: PoolState<Req>
 const makeRun = <Req extends Schema.TaggedRequest.All>(
   state: PoolState<Req>,
   options: BlockingPool.Options,
-  room: FifoPermits.FifoPermits,
-  threadSlots: FifoPermits.FifoPermits,
+  room: Semaphore.Semaphore,
+  threadSlots: Semaphore.Semaphore,
   capacity: number
 ) => {
   const { counters } = state
@@ -192,12 +192,15 @@ const makeRun = <Req extends Schema.TaggedRequest.All>(
       counters.admitted++
       // Waiting for a worker stays interruptible (a replacement may be starting); once taken, it
       // is returned whatever happens.
-      const job = threadSlots.withPermit(Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(
-          restore(takeLease(request._tag)),
-          (lease) => Effect.ensuring(restore(execute(lease, request)), returnLease(lease))
-        )
-      ))
+      const job = Semaphore.withPermit(
+        Effect.uninterruptibleMask((restore) =>
+          Effect.flatMap(
+            restore(takeLease(request._tag)),
+            (lease) => Effect.ensuring(restore(execute(lease, request)), returnLease(lease))
+          )
+        ),
+        threadSlots
+      )
       return Effect.ensuring(job, Effect.sync(() => counters.admitted--))
     })
 
@@ -206,8 +209,8 @@ const makeRun = <Req extends Schema.TaggedRequest.All>(
   return (request: Req) =>
     Effect.suspend(() => {
       if (state.closing) return Effect.fail(new PoolClosed({ tag: request._tag }))
-      if (options.onFull !== "fail") return room.withPermit(admitted(request))
-      return room.withPermitIfAvailable(admitted(request)).pipe(
+      if (options.onFull !== "fail") return Semaphore.withPermit(admitted(request), room)
+      return Semaphore.withPermitIfAvailable(admitted(request), room).pipe(
         Effect.flatMap(Option.match({ onNone: () => Effect.fail(full()), onSome: Effect.succeed }))
       )
     })
@@ -278,8 +281,8 @@ export const make = <Req extends Schema.TaggedRequest.All>(
       cancelling: false,
       idle: []
     }
-    const room = FifoPermits.make(capacity)
-    const run = makeRun(state, options, room, FifoPermits.make(size), capacity)
+    const room = Semaphore.unsafeMake(capacity)
+    const run = makeRun(state, options, room, Semaphore.unsafeMake(size), capacity)
 
     // Runs before Effect's pool closes its workers (finalizers run in reverse order).
     yield* Effect.addFinalizer(() =>
@@ -292,7 +295,7 @@ export const make = <Req extends Schema.TaggedRequest.All>(
         // Every admitted job has ended once all of the room is back; then the idle workers go
         // back to Effect's pool, which closes them.
         return Effect.zipRight(
-          room.allReturned,
+          Semaphore.awaitAllReturned(room),
           Effect.suspend(() =>
             Effect.forEach(state.idle.splice(0), (lease) => Scope.close(lease.scope, Exit.void), { discard: true })
           )
