@@ -5,6 +5,7 @@ import type * as Rpc from "@effect/rpc/Rpc"
 import { Actor } from "@weft/actor"
 import { ActorError } from "@weft/actor"
 import type { ActorSystem } from "@weft/actor"
+import { Semaphore } from "@weft/channel"
 import { Cause, Deferred, Effect, Exit, Layer, type Scope } from "effect"
 import type * as ClusterEntity from "../ClusterEntity.js"
 import { EntityFailed, EntityNameTaken, type InvalidEntityOption } from "../ClusterEntityError.js"
@@ -132,16 +133,25 @@ const serve = <Type extends string, M extends Actor.Message, S, R>(
       )
     }
 
+    // One message at a time, in the order they arrived. @effect/cluster's own one-at-a-time mode
+    // (its RpcServer's `concurrency: 1`) queues them on Effect's Semaphore, which lets a message
+    // that arrived later overtake waiting ones, and wakes every waiting one per message: a backlog
+    // of n messages was handled out of order, in O(n²). So the entity's handlers run concurrently
+    // (`toLayer` below) and wait for their turn on a fair semaphore, in the order they started.
+    const oneAtATime = Semaphore.unsafeMake(1)
     const handlers: Record<string, (envelope: Envelope.Request<Rpc.Any>) => Effect.Effect<unknown, unknown>> = {}
     for (const tag of self.entity.protocol.requests.keys()) {
-      handlers[tag] = self.requestTags.has(tag) ? ask : tell
+      const handle = self.requestTags.has(tag) ? ask : tell
+      handlers[tag] = (envelope) => Semaphore.withPermit(handle(envelope), oneAtATime)
     }
     // The protocol is only known at run time here; ClusterEntity.make typed it for callers.
     return handlers as unknown as Entity.HandlersFrom<Rpc.Any>
   })
   return self.entity.toLayer(build, {
     maxIdleTime: options?.maxIdleTime,
-    mailboxCapacity: options?.entityMailboxCapacity
+    mailboxCapacity: options?.entityMailboxCapacity,
+    // Ordered by each entity's `oneAtATime` instead (see above).
+    concurrency: "unbounded"
   }) as Layer.Layer<never, never, Sharding | ActorSystem.ActorSystem | Exclude<R, Scope.Scope>>
 }
 
