@@ -3,7 +3,8 @@
  * `Schema.TaggedError`s): the remote actor was reached but could not handle the message, or the
  * entity could not start its actor because another actor has its name. `AskTimeout` is the caller's own
  * deadline passing. `InvalidEntityOption` is a bad option of `ClusterEntity.layer`, found when
- * the layer is built, before the entity type is registered.
+ * the layer is built, before the entity type is registered; `InvalidEmbeddedOption` one of
+ * `Embedded.layer`.
  *
  * @since 0.1.0
  */
@@ -130,5 +131,23 @@ export class InvalidEntityOption extends Data.TaggedError("InvalidEntityOption")
     return `invalid ${this.option} for entity type ${this.entityType}: ${
       String(this.value)
     } (expected ${this.expected})`
+  }
+}
+
+/**
+ * An option of `Embedded.layer` out of range. The layer fails to build with it.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidEmbeddedOption extends Data.TaggedError("InvalidEmbeddedOption")<{
+  /** The option's name, e.g. `"maxProcessedMessages"`. */
+  readonly option: string
+  readonly value: unknown
+  /** The values the option accepts. */
+  readonly expected: string
+}> {
+  override get message() {
+    return `invalid ${this.option} for Embedded.layer: ${String(this.value)} (expected ${this.expected})`
   }
 }

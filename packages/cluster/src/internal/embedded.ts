@@ -5,7 +5,8 @@ import * as RunnerStorage from "@effect/cluster/RunnerStorage"
 import * as Sharding from "@effect/cluster/Sharding"
 import * as ShardingConfig from "@effect/cluster/ShardingConfig"
 import { type ActorError, ActorSystem } from "@weft/actor"
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
+import { InvalidEmbeddedOption } from "../ClusterEntityError.js"
 import type * as Embedded from "../Embedded.js"
 import * as MemoryStorage from "./memoryStorage.js"
 
@@ -14,12 +15,28 @@ export const layer = (
   options?: Embedded.Options
 ): Layer.Layer<
   Sharding.Sharding | MessageStorage.MessageStorage | MessageStorage.MemoryDriver | ActorSystem.ActorSystem,
-  ActorError.InvalidSystemOptions
+  ActorError.InvalidSystemOptions | InvalidEmbeddedOption
 > =>
-  Sharding.layer.pipe(
-    Layer.provide(Runners.layerNoop),
-    Layer.provideMerge(MemoryStorage.layer),
-    Layer.provide([RunnerStorage.layerMemory, RunnerHealth.layerNoop]),
-    Layer.provide(ShardingConfig.layer(options?.sharding)),
-    Layer.merge(ActorSystem.layer(options?.actorSystem))
-  )
+  Layer.unwrapEffect(Effect.map(maxProcessedMessages(options), (maxProcessed) =>
+    Sharding.layer.pipe(
+      Layer.provide(Runners.layerNoop),
+      Layer.provideMerge(MemoryStorage.layer(maxProcessed)),
+      Layer.provide([RunnerStorage.layerMemory, RunnerHealth.layerNoop]),
+      Layer.provide(ShardingConfig.layer(options?.sharding)),
+      Layer.merge(ActorSystem.layer(options?.actorSystem))
+    )))
+
+const defaultMaxProcessedMessages = 10_000
+
+const maxProcessedMessages = (options: Embedded.Options | undefined): Effect.Effect<number, InvalidEmbeddedOption> => {
+  const value = options?.maxProcessedMessages ?? defaultMaxProcessedMessages
+  return value === Infinity || (Number.isSafeInteger(value) && value >= 0)
+    ? Effect.succeed(value)
+    : Effect.fail(
+      new InvalidEmbeddedOption({
+        option: "maxProcessedMessages",
+        value,
+        expected: "a non-negative integer or Infinity"
+      })
+    )
+}

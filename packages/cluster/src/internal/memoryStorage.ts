@@ -37,21 +37,115 @@ const unprocessedMessages =
       return messages
     })
 
+type Entry = MessageStorage.MemoryEntry
+
+/**
+ * Forgets processed requests beyond the `max` most recently processed. The driver keeps every
+ * request, its replies and its envelope for as long as it lives (≈ 0.9 KiB per persisted ask), so a
+ * long-running process would grow without bound. What a kept request is still good for: a request
+ * saved again with its id (a client's retry) or its primary key is answered from storage instead
+ * of being handled again. A request back among the unprocessed (`Sharding.reset`) is not
+ * processed any more and stays until it is processed again.
+ */
+class Retention {
+  /** Processed requests by id, the least recently processed first. */
+  private readonly processed = new Map<string, Entry>()
+  /** The primary key a request was saved under, for the requests that have one. */
+  private readonly primaryKeys = new Map<string, string>()
+  private forgottenSinceCompaction = 0
+
+  constructor(private readonly driver: MessageStorage.MemoryDriver, private readonly max: number) {}
+
+  saved(requestId: string, primaryKey: string | null): void {
+    if (primaryKey !== null) this.primaryKeys.set(requestId, primaryKey)
+  }
+
+  repliedWithExit(requestId: string): void {
+    const entry = this.driver.requests.get(requestId)
+    if (entry === undefined || this.driver.unprocessed.has(entry.envelope)) return
+    this.processed.delete(requestId)
+    this.processed.set(requestId, entry)
+    for (const [oldestId, oldest] of this.processed) {
+      if (this.processed.size <= this.max) break
+      this.processed.delete(oldestId)
+      this.forget(oldestId, oldest)
+    }
+    if (this.forgottenSinceCompaction > Math.max(1_000, this.driver.journal.length / 2)) this.compactJournal()
+  }
+
+  /** After `clearAddress`, which deletes requests from the driver's maps. */
+  addressCleared(): void {
+    for (const requestId of this.primaryKeys.keys()) {
+      if (!this.driver.requests.has(requestId)) this.primaryKeys.delete(requestId)
+    }
+    for (const requestId of this.processed.keys()) {
+      if (!this.driver.requests.has(requestId)) this.processed.delete(requestId)
+    }
+  }
+
+  private forget(requestId: string, entry: Entry): void {
+    const { driver } = this
+    // Gone already (`clearAddress`), or back among the unprocessed since: not this entry's to forget.
+    if (driver.requests.get(requestId) !== entry || driver.unprocessed.has(entry.envelope)) return
+    driver.requests.delete(requestId)
+    const primaryKey = this.primaryKeys.get(requestId)
+    if (primaryKey !== undefined) {
+      this.primaryKeys.delete(requestId)
+      if (driver.requestsByPrimaryKey.get(primaryKey) === entry) driver.requestsByPrimaryKey.delete(primaryKey)
+    }
+    for (const reply of entry.replies) driver.replyIds.delete(reply.id)
+    this.forgottenSinceCompaction++
+  }
+
+  /**
+   * Drops from the journal the envelopes storage no longer needs: forgotten requests, and acks
+   * and interrupts already delivered. In place and all at once, when as many requests were
+   * forgotten as half the journal holds, so each forgotten request costs O(1) on average.
+   */
+  private compactJournal(): void {
+    const { journal, requests, unprocessed } = this.driver
+    let kept = 0
+    for (const envelope of journal) {
+      const needed = envelope._tag === "Request" ? requests.has(envelope.requestId) : unprocessed.has(envelope)
+      if (needed) journal[kept++] = envelope
+    }
+    journal.length = kept
+    this.forgottenSinceCompaction = 0
+  }
+}
+
 /**
  * `@effect/cluster`'s in-memory message storage (`MessageStorage.layerMemory`, its `MemoryDriver`
  * exposed the same way), with a read of unprocessed messages whose cost does not grow with every
- * message ever sent.
+ * message ever sent, and with at most `maxProcessedMessages` processed requests kept.
  *
  * @internal
  */
-export const layer: Layer.Layer<
+export const layer = (maxProcessedMessages: number): Layer.Layer<
   MessageStorage.MessageStorage | MessageStorage.MemoryDriver,
   never,
   ShardingConfig.ShardingConfig
-> = Layer.effect(
-  MessageStorage.MessageStorage,
-  Effect.flatMap(
-    MessageStorage.MemoryDriver,
-    (driver) => MessageStorage.makeEncoded({ ...driver.encoded, unprocessedMessages: unprocessedMessages(driver) })
-  )
-).pipe(Layer.provide(Snowflake.layerGenerator), Layer.provideMerge(MessageStorage.MemoryDriver.Default))
+> =>
+  Layer.effect(
+    MessageStorage.MessageStorage,
+    Effect.flatMap(MessageStorage.MemoryDriver, (driver) => {
+      const retention = new Retention(driver, maxProcessedMessages)
+      const { encoded } = driver
+      return MessageStorage.makeEncoded({
+        ...encoded,
+        saveEnvelope: (options) =>
+          Effect.map(encoded.saveEnvelope(options), (result) => {
+            if (result._tag === "Success" && options.envelope._tag === "Request") {
+              retention.saved(options.envelope.requestId, options.primaryKey)
+            }
+            return result
+          }),
+        saveReply: (reply) =>
+          Effect.map(encoded.saveReply(reply), () => {
+            if (reply._tag === "WithExit") retention.repliedWithExit(reply.requestId)
+          }),
+        clearAddress: (address) => Effect.map(encoded.clearAddress(address), () => retention.addressCleared()),
+        unprocessedMessages: unprocessedMessages(driver)
+      })
+    })
+  ).pipe(Layer.provide(Snowflake.layerGenerator), Layer.provideMerge(MessageStorage.MemoryDriver.Default))
