@@ -31,6 +31,20 @@ export default tseslint.config(
     }
   },
   {
+    // What ships imports Effect's modules by path, as Effect's own packages do: a value import of
+    // the "effect" barrel loads its every module (≈ 100 more than the gateway needs, +15 MiB RSS).
+    files: ["packages/*/src/**/*.ts", "apps/demo/src/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": ["error", {
+        paths: [{
+          name: "effect",
+          allowTypeImports: true,
+          message: "import the module by path (import * as Effect from \"effect/Effect\"); type imports may use the barrel"
+        }]
+      }]
+    }
+  },
+  {
     files: ["**/test/**", "apps/bench/**"],
     rules: { "@typescript-eslint/no-explicit-any": "off" }
   }

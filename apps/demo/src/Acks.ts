@@ -20,7 +20,15 @@
  * Everything here is synchronous and runs on the fibers of the gateway (connection loops, the
  * sink actor); JavaScript runs one of them at a time, so no step is interleaved with another.
  */
-import { Data, Deferred, Effect, Exit, FiberId, Metric, MetricBoundaries, MetricHook, MetricKey } from "effect"
+import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import * as Metric from "effect/Metric"
+import * as MetricBoundaries from "effect/MetricBoundaries"
+import * as MetricHook from "effect/MetricHook"
+import * as MetricKey from "effect/MetricKey"
 import type * as Net from "node:net"
 import * as Frame from "./Frame.js"
 

@@ -11,7 +11,17 @@
  * What they print is in `CliOutput.ts`.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import { Cause, Console, Context, Data, Duration, Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
+import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import * as FileSystem from "node:fs/promises"
 import * as Os from "node:os"
 import * as Path from "node:path"

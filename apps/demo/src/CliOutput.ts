@@ -3,7 +3,11 @@
  * progress line (rewritten in place on a terminal, one line a second elsewhere).
  */
 import * as Terminal from "@effect/platform/Terminal"
-import { Clock, Console, type Context, Effect, Schedule } from "effect"
+import type { Context } from "effect"
+import * as Clock from "effect/Clock"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import type * as Acks from "./Acks.js"
 import type * as Gateway from "./Gateway.js"
 import * as Load from "./Load.js"

@@ -16,7 +16,9 @@
  *   `durable < through`, and the `through - durable` missing frames are not in the file.
  */
 import { Bytes } from "@weft/bytes"
-import { Data, Effect, Option } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Zlib from "node:zlib"
 
 /** The length-field layout shared by the TCP ingest, the sink file and the load generator. */

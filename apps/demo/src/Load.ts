@@ -10,7 +10,12 @@
  */
 import { Bytes, LengthDelimited } from "@weft/bytes"
 import { NodeBridge } from "@weft/stream"
-import { Clock, Data, Effect, type MetricHook, Option, Stream } from "effect"
+import type { MetricHook } from "effect"
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import * as Net from "node:net"
 import * as Acks from "./Acks.js"
 import * as Frame from "./Frame.js"

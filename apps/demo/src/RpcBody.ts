@@ -7,7 +7,11 @@
  * @since 0.1.0
  */
 import type * as RpcMessage from "@effect/rpc/RpcMessage"
-import { Data, Effect, Either, ParseResult, Schema } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import type * as Http from "node:http"
 
 /**

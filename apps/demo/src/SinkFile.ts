@@ -19,7 +19,10 @@
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import { Bytes } from "@weft/bytes"
-import { Data, Effect, type Scope, Stream } from "effect"
+import type { Scope } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import * as Path from "node:path"
 import * as Frame from "./Frame.js"
 

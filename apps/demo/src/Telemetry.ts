@@ -21,7 +21,12 @@ import * as OtlpTracer from "@effect/opentelemetry/OtlpTracer"
 import * as Resource from "@effect/opentelemetry/Resource"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus"
-import { Config, Context, Data, Effect, Layer, Option } from "effect"
+import * as Config from "effect/Config"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 
 /** The Prometheus exporter could not collect the metrics (a 500 on `/metrics`). */
 export class ScrapeFailed extends Data.TaggedError("ScrapeFailed")<{ readonly cause: unknown }> {

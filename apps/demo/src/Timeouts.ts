@@ -14,7 +14,11 @@
  * @since 0.1.0
  */
 import type { Bytes } from "@weft/bytes"
-import { Data, Duration, Effect, Schedule, type Scope } from "effect"
+import type { Scope } from "effect"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 
 /**
  * A connection that sent nothing for `limitMs` while the gateway waited for it.

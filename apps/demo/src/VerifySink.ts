@@ -5,7 +5,8 @@
  */
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import * as SinkFile from "./SinkFile.js"
 
 /** Scans the file and prints what it holds; fails with `SinkDamaged` on damage. */

@@ -25,8 +25,8 @@
  *
  * @since 0.1.0
  */
-import { Predicate } from "effect"
 import type { Cause, Duration, Effect, Equal, Inspectable, Pipeable, Request, Schedule, Scope } from "effect"
+import * as Predicate from "effect/Predicate"
 import type { AskError, SpawnError, TellError } from "./ActorError.js"
 import type { ActorSystem } from "./ActorSystem.js"
 import * as asking from "./internal/ask.js"

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 /**
  * The user lane was full and the actor's mailbox strategy is `"fail"`. The message was

@@ -5,7 +5,8 @@
  *
  * @since 0.1.0
  */
-import { Metric, MetricBoundaries } from "effect"
+import * as Metric from "effect/Metric"
+import * as MetricBoundaries from "effect/MetricBoundaries"
 
 /**
  * User messages queued, sampled whenever the actor goes idle and every 256 messages.

@@ -8,7 +8,8 @@
  */
 import type { Broadcast } from "@weft/channel"
 import type { Duration, Either, Layer, Option, Scope, Stream } from "effect"
-import { Context, Effect } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
 import type { ActorRef } from "./Actor.js"
 import type { InvalidSystemOptions, TellError } from "./ActorError.js"
 import type { DeadLetter } from "./DeadLetter.js"

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import type { Cause, Option } from "effect"
-import { Data } from "effect"
+import * as Data from "effect/Data"
 import type { ActorRef } from "./Actor.js"
 import type { TerminationReason } from "./Terminated.js"
 

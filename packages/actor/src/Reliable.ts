@@ -22,7 +22,8 @@
  * @since 0.1.0
  */
 import type { Duration } from "effect"
-import { Data, Predicate } from "effect"
+import * as Data from "effect/Data"
+import * as Predicate from "effect/Predicate"
 import type { ActorRef } from "./Actor.js"
 import * as internal from "./internal/reliable.js"
 

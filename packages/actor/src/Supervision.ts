@@ -27,8 +27,8 @@
  *
  * @since 0.1.0
  */
-import { Predicate } from "effect"
 import type { Cause, Effect, Inspectable, Pipeable, Schedule, Scope } from "effect"
+import * as Predicate from "effect/Predicate"
 import type { ActorRef, Behavior, Message, SpawnOptions, StopOptions } from "./Actor.js"
 import type { ChildNotFound, SpawnError, StartChildError } from "./ActorError.js"
 import type { ActorSystem } from "./ActorSystem.js"

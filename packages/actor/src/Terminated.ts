@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import type { Cause } from "effect"
-import { Data } from "effect"
+import * as Data from "effect/Data"
 import type { ActorRef } from "./Actor.js"
 
 /**

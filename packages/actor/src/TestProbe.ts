@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import type { Duration, Effect, Scope } from "effect"
-import { Data } from "effect"
+import * as Data from "effect/Data"
 import type { ActorRef, Behavior, Message } from "./Actor.js"
 import type { SpawnError } from "./ActorError.js"
 import type { ActorSystem } from "./ActorSystem.js"

@@ -26,10 +26,10 @@
  *
  * @since 0.1.0
  */
-import { Predicate } from "effect"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
+import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
 import * as internal from "./internal/arena.js"
 import type {

@@ -12,10 +12,10 @@
  *
  * @since 0.1.0
  */
-import { Predicate } from "effect"
 import type * as Either from "effect/Either"
 import type { Inspectable } from "effect/Inspectable"
 import type { Pipeable } from "effect/Pipeable"
+import * as Predicate from "effect/Predicate"
 import type * as Bytes from "./Bytes.js"
 import * as internal from "./internal/buf.js"
 import type { BufferUnderflow } from "./internal/errors.js"

@@ -15,8 +15,8 @@
  *
  * @since 0.1.0
  */
-import { Predicate } from "effect"
 import type { Chunk, Effect, Either, Inspectable, Option, Pipeable, Scope, Stream, Types } from "effect"
+import * as Predicate from "effect/Predicate"
 import type { ChannelClosed, InvalidCapacity, Lagged } from "./ChannelError.js"
 import * as internal from "./internal/broadcast.js"
 import type { Claimable } from "./Readiness.js"

@@ -15,8 +15,8 @@
  *
  * @since 0.1.0
  */
-import { Predicate } from "effect"
 import type { Chunk, Effect, Inspectable, Option, Pipeable, Stream, Types } from "effect"
+import * as Predicate from "effect/Predicate"
 import type { ChannelClosed, InvalidCapacity, PermitUsed } from "./ChannelError.js"
 import * as internal from "./internal/mpsc.js"
 import type { Claimable } from "./Readiness.js"

@@ -10,8 +10,8 @@
  *
  * @since 0.1.0
  */
-import { Predicate } from "effect"
 import type { Effect, Inspectable, Option, Pipeable, Types } from "effect"
+import * as Predicate from "effect/Predicate"
 import type { ChannelClosed } from "./ChannelError.js"
 import * as internal from "./internal/oneshot.js"
 import type { Claimable } from "./Readiness.js"

@@ -26,7 +26,7 @@
  * @since 0.1.0
  */
 import type { Exit } from "effect"
-import { Predicate } from "effect"
+import * as Predicate from "effect/Predicate"
 
 /**
  * @since 0.1.0

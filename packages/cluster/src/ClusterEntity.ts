@@ -28,8 +28,8 @@ import type { Sharding } from "@effect/cluster/Sharding"
 import type * as Rpc from "@effect/rpc/Rpc"
 import type { Actor } from "@weft/actor"
 import type { ActorSystem } from "@weft/actor"
-import { Predicate } from "effect"
 import type { Duration, Effect, Layer, Pipeable, Schema, Scope, Types } from "effect"
+import * as Predicate from "effect/Predicate"
 import type {
   AskTimeout,
   EntityFailed,

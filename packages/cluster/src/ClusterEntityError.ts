@@ -8,7 +8,8 @@
  *
  * @since 0.1.0
  */
-import { Data, Schema } from "effect"
+import * as Data from "effect/Data"
+import * as Schema from "effect/Schema"
 
 /**
  * Why an entity's actor could not handle a message: the local actor error it met on the runner

@@ -15,10 +15,10 @@
  * @since 0.1.0
  */
 import type { Readiness } from "@weft/channel"
-import { Predicate } from "effect"
 import type { Cause, Deferred, Duration, Effect, Exit, Fiber, Mailbox, Random, Scope, Stream, Types } from "effect"
 import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
+import * as Predicate from "effect/Predicate"
 import * as core from "./internal/core.js"
 import * as internal from "./internal/select.js"
 import * as sources from "./internal/sources.js"

@@ -3,7 +3,8 @@
  *
  * @since 0.1.0
  */
-import { Data, Duration } from "effect"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 
 /**
  * Every branch of a `select` (or `selectLoop` iteration) was disabled by its `when` guard, and no

@@ -9,10 +9,10 @@
  *
  * @since 0.1.0
  */
-import { Predicate } from "effect"
 import type { Duration, Effect, Scope, Types } from "effect"
 import { dual } from "effect/Function"
 import type { Pipeable } from "effect/Pipeable"
+import * as Predicate from "effect/Predicate"
 import * as internal from "./internal/wait.js"
 import type * as Select from "./Select.js"
 import type { Aborted, TimeoutError } from "./SelectError.js"

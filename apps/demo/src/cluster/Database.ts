@@ -4,7 +4,10 @@
  * (`scripts/pg.mjs`: the one `pnpm pg:start` started, or one started now and stopped at exit).
  */
 import * as PgClient from "@effect/sql-pg/PgClient"
-import { Data, Effect, Redacted, type Scope } from "effect"
+import type { Scope } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
 import * as ChildProcess from "node:child_process"
 import * as FileSystem from "node:fs"
 import * as Path from "node:path"

@@ -10,7 +10,9 @@ import * as RunnerAddress from "@effect/cluster/RunnerAddress"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import { Actor } from "@weft/actor"
 import { ClusterEntity, ClusterRunner } from "@weft/cluster"
-import { Effect, Schedule, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
 
 /** The frames of one topic in one dispatched batch. `batch` is unique per gateway run and batch. */
 export class CountFrames extends Schema.TaggedClass<CountFrames>()("CountFrames", {

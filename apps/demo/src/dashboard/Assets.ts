@@ -4,7 +4,8 @@
  * the internet. Resolved from this module (`createRequire(import.meta.url)`), so the same code
  * works from the sources, from the built `dist` and from an installed package.
  */
-import { Data, Effect } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import * as FileSystem from "node:fs/promises"
 import { createRequire } from "node:module"
 

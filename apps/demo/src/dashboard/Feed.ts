@@ -9,7 +9,13 @@
  * fields to `Series.Point` or a section to {@link View}, and one panel to the page — nothing else
  * changes.
  */
-import { Clock, Context, Effect, Layer, Option, Schedule, type Stream } from "effect"
+import type { Stream } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import { ClusterMode, type ClusterView } from "../cluster/Runners.js"
 import * as Gateway from "../Gateway.js"
 import * as SystemEvents from "../gateway/SystemEvents.js"

@@ -11,7 +11,9 @@
  * the same name starts again; at most `keepTerminated` of them are kept, the oldest dropped first.
  */
 import { Actor, type Lifecycle, type Terminated } from "@weft/actor"
-import { Cause, Clock, Effect } from "effect"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 
 /** A group of the tree, as declared. */
 export interface Group {

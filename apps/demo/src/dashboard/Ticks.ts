@@ -16,7 +16,12 @@
  * made in stops every ticker and ends every subscriber's stream.
  */
 import { Watch } from "@weft/channel"
-import { Effect, Fiber, Option, Schedule, type Scope, Stream } from "effect"
+import type { Scope } from "effect"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import type * as Gateway from "../Gateway.js"
 import type * as Series from "./Series.js"
 

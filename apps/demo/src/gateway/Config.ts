@@ -2,7 +2,10 @@
  * What the gateway can be told (`Config`, `defaults`), how a configuration is checked, and the
  * typed errors of starting and managing a gateway.
  */
-import { Data, Duration, Effect, Option } from "effect"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Os from "node:os"
 import * as Frame from "../Frame.js"
 import * as Plugins from "../Plugins.js"

@@ -4,7 +4,8 @@
  */
 import type { LengthDelimited } from "@weft/bytes"
 import type { NodeBridge } from "@weft/stream"
-import { Effect, Metric } from "effect"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
 import type * as Net from "node:net"
 import type * as Acks from "../Acks.js"
 import type * as Frame from "../Frame.js"

@@ -8,7 +8,8 @@
 import type { Actor, ActorError, ActorSystem } from "@weft/actor"
 import type { MessageArena } from "@weft/arena"
 import type { Dispatcher } from "@weft/dispatch"
-import { Context, type Effect, type Scope } from "effect"
+import type { Effect, Scope } from "effect"
+import * as Context from "effect/Context"
 import type * as Frame from "../Frame.js"
 import type * as Plugins from "../Plugins.js"
 

@@ -4,7 +4,7 @@
 import type { MessageArena, MessageRef } from "@weft/arena"
 import type { Bytes } from "@weft/bytes"
 import { Dispatcher } from "@weft/dispatch"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 /** What {@link handOff} tells its caller about one batch; each is a synchronous step. */
 export interface HandOffEvents {

@@ -4,7 +4,9 @@
  */
 import { Actor, ActorSystem } from "@weft/actor"
 import type { MessageArena } from "@weft/arena"
-import { Clock, Effect, Metric } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Metric from "effect/Metric"
 import * as Acks from "../Acks.js"
 import * as LatencyWindow from "../LatencyWindow.js"
 import * as Plugins from "../Plugins.js"

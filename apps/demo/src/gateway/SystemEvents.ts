@@ -6,7 +6,10 @@
  * behind, `onLagged` gets the exact number it lost.
  */
 import { Broadcast } from "@weft/channel"
-import { Chunk, Clock, Effect, type Fiber, type Scope } from "effect"
+import type { Fiber, Scope } from "effect"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 
 export interface Handlers<A> {
   /** One event, with the time it was read (epoch milliseconds). */

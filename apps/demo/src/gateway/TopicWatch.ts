@@ -10,7 +10,10 @@
  */
 import { Bytes } from "@weft/bytes"
 import { Broadcast } from "@weft/channel"
-import { Effect, Either, Option, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import * as Frame from "../Frame.js"
 
 /** Frames a watched topic keeps for its slowest watcher; beyond that the oldest are dropped. */

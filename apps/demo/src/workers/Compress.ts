@@ -17,7 +17,9 @@ import type { MessageArena } from "@weft/arena"
 import { Bytes } from "@weft/bytes"
 import type { Dispatcher } from "@weft/dispatch"
 import { WorkerActor } from "@weft/worker"
-import { Effect, Schedule, type Scope } from "effect"
+import type { Scope } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import type * as Frame from "../Frame.js"
 import {
   CompressBatch,

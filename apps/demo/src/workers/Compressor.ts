@@ -7,7 +7,8 @@
 import { Actor } from "@weft/actor"
 import { Bytes } from "@weft/bytes"
 import { ThreadBytes, WorkerActor } from "@weft/worker"
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import * as Zlib from "node:zlib"
 
 /**

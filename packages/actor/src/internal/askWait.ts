@@ -1,4 +1,4 @@
-import { FiberRef } from "effect"
+import * as FiberRef from "effect/FiberRef"
 
 /**
  * An actor as the wait-for graph of asks sees it. An ask that would close a cycle in this graph

@@ -2,7 +2,7 @@
  * Behaviours: what `Actor.behavior` builds, and the erased form the loop runs.
  */
 import type { Cause } from "effect"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type * as Actor from "../Actor.js"
 import type { Terminated } from "../Terminated.js"
 

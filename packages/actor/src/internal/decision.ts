@@ -3,7 +3,9 @@
  * escalate — or, for a group's child, what its group decides.
  */
 import type { Cause } from "effect"
-import { Deferred, Effect, Schedule } from "effect"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 import type * as Actor from "../Actor.js"
 import { type ActorCell, escalate, RESTART, RESUME, STOPPED, TERMINATE } from "./cell.js"
 

@@ -4,7 +4,7 @@
  */
 import { Mpsc } from "@weft/channel"
 import type { Exit, Tracer } from "effect"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type * as Actor from "../Actor.js"
 import { TracedMessage } from "./tracing.js"
 

@@ -3,7 +3,8 @@
  * group's strategy. Starting, stopping and running a group is in `supervisor.ts`.
  */
 import type { Deferred, Schedule } from "effect"
-import { Cause, Effect } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
 import * as ActorMetrics from "../ActorMetrics.js"
 import { LifecycleEvent } from "../Lifecycle.js"
 import { type ActorCell, type GroupLink, RESTART, restartMessage, RUNNING, TERMINATE, TERMINATED } from "./cell.js"

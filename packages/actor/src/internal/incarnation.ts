@@ -3,7 +3,11 @@
  * mailbox reopened after a stop, and the cell finalized however its loop ended.
  */
 import { Mpsc, Readiness } from "@weft/channel"
-import { Cause, Deferred, Effect, Exit, Scope } from "effect"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
 import type * as Actor from "../Actor.js"
 import { ActorStopped } from "../ActorError.js"
 import * as ActorMetrics from "../ActorMetrics.js"

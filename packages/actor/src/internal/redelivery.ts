@@ -3,7 +3,12 @@
  * mailbox later, through the system's deadline timer, or — its schedule done — into the poison
  * queue.
  */
-import { Duration, Effect, Exit, Schedule, ScheduleDecision, ScheduleIntervals } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Schedule from "effect/Schedule"
+import * as ScheduleDecision from "effect/ScheduleDecision"
+import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import type * as Actor from "../Actor.js"
 import type * as Reliable from "../Reliable.js"
 import type { ActorCell } from "./cell.js"

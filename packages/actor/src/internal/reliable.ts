@@ -1,4 +1,5 @@
-import { Data, Duration } from "effect"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 import type * as Reliable from "../Reliable.js"
 
 /** @internal */

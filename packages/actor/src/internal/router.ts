@@ -3,7 +3,7 @@
  * faces of the cell's mailbox, death watch and the system's dead letters and lifecycle events.
  */
 import type { Effect } from "effect"
-import { MetricLabel } from "effect"
+import * as MetricLabel from "effect/MetricLabel"
 import type * as Actor from "../Actor.js"
 import type * as ActorSystem from "../ActorSystem.js"
 import type { Reason } from "../DeadLetter.js"

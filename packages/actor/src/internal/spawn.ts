@@ -3,8 +3,9 @@
  * then its loop forked into the system's scope.
  */
 import { Mpsc } from "@weft/channel"
-import { Effect, FiberRef } from "effect"
 import type { Exit, Scope } from "effect"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
 import type * as Actor from "../Actor.js"
 import {
   ChildExists,

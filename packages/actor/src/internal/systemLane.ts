@@ -1,5 +1,5 @@
 import { Readiness } from "@weft/channel"
-import { Exit } from "effect"
+import * as Exit from "effect/Exit"
 
 /**
  * The system lane: an unbounded FIFO of control messages that is never dropped. It is a plain

@@ -4,8 +4,12 @@
  */
 import { Mpsc, Readiness } from "@weft/channel"
 import type { Tracer } from "effect"
-import { Cause, Effect, Effectable, Exit, Option } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Effectable from "effect/Effectable"
+import * as Exit from "effect/Exit"
 import { dual } from "effect/Function"
+import * as Option from "effect/Option"
 import type * as Actor from "../Actor.js"
 import { ActorStopped, ActorStopping, MailboxFull, type TellError } from "../ActorError.js"
 import type { Reason } from "../DeadLetter.js"

@@ -3,8 +3,13 @@
  * between actors (`Terminated` on the watcher's system lane) and for code that is not an actor.
  */
 import { Mpsc } from "@weft/channel"
-import { Deferred, Duration, Effect, Exit, Fiber, Option } from "effect"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import { dual } from "effect/Function"
+import * as Option from "effect/Option"
 import type * as Actor from "../Actor.js"
 import { Terminated, TerminationReason } from "../Terminated.js"
 import {

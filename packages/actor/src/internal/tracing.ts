@@ -7,7 +7,10 @@
  * runs without a span — the same path, at the same cost, as when nobody traces. The sender's span
  * is read synchronously from its fiber (`Fiber.getCurrentFiber`), so `tell` stays one fiber step.
  */
-import { Context, Effect, Fiber, Tracer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Tracer from "effect/Tracer"
 import type * as Actor from "../Actor.js"
 
 /**

@@ -1,5 +1,5 @@
 import type { Exit } from "effect"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { claimOr } from "./effectCompat.js"
 import type { WaiterList } from "./waiters.js"
 

@@ -21,7 +21,9 @@
  *
  * @internal
  */
-import { Cause, Effect, Exit } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 
 /**
  * The signal a claim step throws when nothing is ready. It never escapes this package: `claimOr`

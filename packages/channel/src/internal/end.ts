@@ -1,4 +1,4 @@
-import { Inspectable } from "effect"
+import * as Inspectable from "effect/Inspectable"
 import { pipeArguments } from "effect/Pipeable"
 
 /**

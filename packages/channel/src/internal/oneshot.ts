@@ -1,5 +1,7 @@
-import { Effect, Exit, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import { dual } from "effect/Function"
+import * as Option from "effect/Option"
 import { ChannelClosed } from "../ChannelError.js"
 import type * as Oneshot from "../Oneshot.js"
 import * as Readiness from "../Readiness.js"

@@ -1,5 +1,7 @@
 import type { Chunk } from "effect"
-import { Effect, Option, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import type { ChannelClosed } from "../ChannelError.js"
 
 const endOfStream = Effect.fail(Option.none())

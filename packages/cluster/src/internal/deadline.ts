@@ -1,4 +1,12 @@
-import { Cause, Clock, Context, DefaultServices, Duration, Effect, Exit, Fiber, FiberId } from "effect"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 
 /** Effect's own clock: its `sleep` is a `setTimeout`, so a deadline on it can be one directly. */
 const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)

@@ -1,6 +1,8 @@
 import { Actor } from "@weft/actor"
 import type { ActorError, ActorSystem } from "@weft/actor"
-import { Effect, Either, Scope } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Scope from "effect/Scope"
 
 /**
  * The live local actors of one entity type's entities on this runner, by actor name.

@@ -2,7 +2,10 @@ import type * as Envelope from "@effect/cluster/Envelope"
 import * as MessageStorage from "@effect/cluster/MessageStorage"
 import type * as ShardingConfig from "@effect/cluster/ShardingConfig"
 import * as Snowflake from "@effect/cluster/Snowflake"
-import { Array as Arr, Effect, Layer, Option } from "effect"
+import * as Arr from "effect/Array"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 
 /**
  * Where the driver's read of unprocessed messages looks: its set of unprocessed envelopes, not its

@@ -1,6 +1,7 @@
 import type { RunnerAddress } from "@effect/cluster/RunnerAddress"
 import type { ShardingConfig } from "@effect/cluster/ShardingConfig"
-import { Duration, Option } from "effect"
+import * as Duration from "effect/Duration"
+import * as Option from "effect/Option"
 import type * as ClusterRunner from "../ClusterRunner.js"
 
 /**

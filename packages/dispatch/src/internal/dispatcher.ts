@@ -4,8 +4,14 @@
  */
 import type { Actor } from "@weft/actor"
 import { type ActorError, ActorSystem, type DeadLetter, Lifecycle, Router, type Terminated } from "@weft/actor"
-import { Effect, Exit, HashRing, MetricLabel, Option, Predicate, PrimaryKey } from "effect"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as HashRing from "effect/HashRing"
+import * as MetricLabel from "effect/MetricLabel"
+import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
+import * as Predicate from "effect/Predicate"
+import * as PrimaryKey from "effect/PrimaryKey"
 import type * as Dispatcher from "../Dispatcher.js"
 
 type TellError = ActorError.TellError

@@ -5,7 +5,11 @@
  */
 import { type Actor, type ActorError, Router } from "@weft/actor"
 import { Arena, type MessageRef } from "@weft/arena"
-import { Cause, Effect, Effectable, Either, Exit } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Effectable from "effect/Effectable"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import type * as Dispatcher from "../Dispatcher.js"
 import { type DispatcherImpl, failedForGood, implOf, isLeaving } from "./dispatcher.js"
 

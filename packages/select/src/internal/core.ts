@@ -1,7 +1,11 @@
 import type { Readiness } from "@weft/channel"
 import type { Cause, Clock, Fiber, Random } from "effect"
-import { Duration, Effect, Exit, FiberId, Predicate } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
 import { pipeArguments } from "effect/Pipeable"
+import * as Predicate from "effect/Predicate"
 import type * as Select from "../Select.js"
 import { AllBranchesDisabled } from "../SelectError.js"
 

@@ -13,7 +13,12 @@
  */
 import type { Readiness } from "@weft/channel"
 import type { Cause } from "effect"
-import { Deferred, Effect, Exit, FiberId, Mailbox, Option } from "effect"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import * as Mailbox from "effect/Mailbox"
+import * as Option from "effect/Option"
 import type { EffectfulReadiness } from "./core.js"
 import { noop } from "./wakers.js"
 

@@ -1,4 +1,5 @@
-import { Effect, Predicate } from "effect"
+import * as Effect from "effect/Effect"
+import * as Predicate from "effect/Predicate"
 import { AllBranchesDisabled } from "../SelectError.js"
 import * as core from "./core.js"
 import * as sources from "./sources.js"

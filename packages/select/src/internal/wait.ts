@@ -3,8 +3,13 @@
  * an `AbortSignal` says to give up; and the `AbortSignal` bridges.
  */
 import type { Scope } from "effect"
-import { Cause, Duration, Effect, Exit, Fiber, Predicate } from "effect"
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import { pipeArguments } from "effect/Pipeable"
+import * as Predicate from "effect/Predicate"
 import { Aborted, TimeoutError } from "../SelectError.js"
 import type * as Wait from "../Wait.js"
 import type * as core from "./core.js"

@@ -1,6 +1,13 @@
 import { Mpsc } from "@weft/channel"
-import { Cause, Chunk, Clock, Duration, Effect, Exit, Option, Stream } from "effect"
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import { dual } from "effect/Function"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import { InvalidArgument, isNonNegativeDuration, isPositiveInteger, isStream } from "./errors.js"
 
 /**

@@ -1,4 +1,8 @@
-import { Data, Duration, Option, Predicate, Stream } from "effect"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
+import * as Stream from "effect/Stream"
 
 /** @internal */
 export class InvalidArgument extends Data.TaggedError("InvalidArgument")<{

@@ -1,5 +1,5 @@
 import type { Clock } from "effect"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 /**
  * How long the workers of one pool may run synchronously before they let Node's event loop turn.

@@ -1,6 +1,10 @@
 import { Bytes } from "@weft/bytes"
-import { Chunk, Effect, Exit, Option, Stream } from "effect"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type { LazyArg } from "effect/Function"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import type { Readable } from "node:stream"
 import { errorCode, ignoreErrorsUntilClose, ReadError } from "./nodeErrors.js"
 

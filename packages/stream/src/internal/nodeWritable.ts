@@ -1,6 +1,9 @@
 import { Bytes } from "@weft/bytes"
-import { Chunk, Effect, Exit, Sink } from "effect"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type { LazyArg } from "effect/Function"
+import * as Sink from "effect/Sink"
 import type { Writable } from "node:stream"
 import { errorCode, ignoreErrors, ignoreErrorsUntilClose, WriteError } from "./nodeErrors.js"
 

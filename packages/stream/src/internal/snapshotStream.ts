@@ -1,6 +1,12 @@
 import { Mpsc } from "@weft/channel"
-import { Cause, Chunk, Effect, Exit, Fiber, Option, Stream } from "effect"
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import type { Scope } from "effect/Scope"
+import * as Stream from "effect/Stream"
 import type { Conflated, Options, SnapshotStream as Handle, Step } from "../SnapshotStream.js"
 import { InvalidArgument, isPositiveInteger } from "./errors.js"
 

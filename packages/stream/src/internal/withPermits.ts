@@ -1,5 +1,6 @@
-import { Effect, Stream } from "effect"
+import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
+import * as Stream from "effect/Stream"
 import { InvalidArgument, isPositiveInteger, isStream } from "./errors.js"
 
 /** @internal */

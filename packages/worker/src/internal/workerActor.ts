@@ -6,7 +6,11 @@
  */
 import { Actor } from "@weft/actor"
 import type { ActorError, ActorSystem } from "@weft/actor"
-import { Effect, ExecutionStrategy, Exit, Schema, Scope } from "effect"
+import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
+import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
 import type * as WorkerActor from "../WorkerActor.js"
 import * as BlockingPool from "./blockingPool.js"
 import type { InvalidPoolOptions, WorkerCrashed } from "./errors.js"

@@ -11,7 +11,16 @@
  * incarnation's state. Any other job means resume: the handler returns the state it was given.
  */
 import { Actor, ActorSystem, Router, type Terminated } from "@weft/actor"
-import { Cause, Deferred, Effect, Exit, FiberId, Layer, Option, Schedule, Schema, Scope } from "effect"
+import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
 import type * as WorkerActor from "../WorkerActor.js"
 import { layer as runnerLayer } from "./blockingRunner.js"
 import { implOf, type ProtocolImpl } from "./workerActorProtocol.js"

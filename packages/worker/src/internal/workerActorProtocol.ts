@@ -1,5 +1,5 @@
 import type { Actor } from "@weft/actor"
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import type * as WorkerActor from "../WorkerActor.js"
 import { type AnyMessageSchema, isRequestSchema, type Jobs, makeJobs } from "./workerActorJobs.js"
 
