@@ -15,7 +15,7 @@
  * it); an interrupted wait for the next tick consumes nothing. Closing the scope the ticks were
  * made in stops every ticker and ends every subscriber's stream.
  */
-import { Watch } from "@weft/channel"
+import { Semaphore, Watch } from "@weft/channel"
 import type { Scope } from "effect"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -68,7 +68,7 @@ export const make = <View>(sources: Sources<View>): Effect.Effect<
     const scope = yield* Effect.scope
     const tickers = new Map<string, Ticker>()
     // Tickers are started and stopped under this lock, so two first subscribers share one.
-    const lock = yield* Effect.makeSemaphore(1)
+    const lock = Semaphore.unsafeMake(1)
 
     const startTicker = (intervalMs: number, top: number) =>
       Effect.gen(function*() {
@@ -102,7 +102,7 @@ export const make = <View>(sources: Sources<View>): Effect.Effect<
       })
 
     const acquire = (key: string, intervalMs: number, top: number) =>
-      lock.withPermits(1)(Effect.gen(function*() {
+      Semaphore.withPermit(lock)(Effect.gen(function*() {
         const ticker = tickers.get(key) ?? (yield* startTicker(intervalMs, top))
         tickers.set(key, ticker)
         ticker.subscribers++
@@ -110,7 +110,7 @@ export const make = <View>(sources: Sources<View>): Effect.Effect<
       }))
 
     const release = (key: string, ticker: Ticker) =>
-      lock.withPermits(1)(Effect.suspend(() => {
+      Semaphore.withPermit(lock)(Effect.suspend(() => {
         if (--ticker.subscribers > 0) return Effect.void
         tickers.delete(key)
         return Effect.zipRight(Watch.close(ticker.sender), Fiber.interrupt(ticker.fiber))

@@ -5,6 +5,7 @@
  */
 import { Actor, ActorSystem } from "@weft/actor"
 import type { MessageArena } from "@weft/arena"
+import { Semaphore } from "@weft/channel"
 import { Dispatcher } from "@weft/dispatch"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
@@ -110,15 +111,15 @@ export const make = ({ acks, arena, config, extra, file, frameIndex, sinkState }
     )
 
     // Adding and removing plugins at runtime, one change at a time.
-    const changes = yield* Effect.makeSemaphore(1)
+    const changes = Semaphore.unsafeMake(1)
     const addPlugin = (name: Plugins.PluginName) =>
-      changes.withPermits(1)(Effect.suspend(() =>
+      Semaphore.withPermit(changes)(Effect.suspend(() =>
         running.some((plugin) => plugin.name === name)
           ? Effect.fail(new PluginAlreadyRunning({ plugin: name }))
           : start(name)
       ))
     const removePlugin = (name: Plugins.PluginName) =>
-      changes.withPermits(1)(Effect.suspend(() => {
+      Semaphore.withPermit(changes)(Effect.suspend(() => {
         const index = running.findIndex((plugin) => plugin.name === name)
         if (index === -1) return Effect.fail(new PluginNotRunning({ plugin: name }))
         const [plugin] = running.splice(index, 1)

@@ -9,7 +9,7 @@
  * `WatchStats.skipped` counts every loss.
  */
 import { Bytes } from "@weft/bytes"
-import { Broadcast } from "@weft/channel"
+import { Broadcast, Semaphore } from "@weft/channel"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -68,7 +68,7 @@ export const makeWatch = Effect.gen(function*() {
   const feeds = new Map<string, Feed>()
   const counts = { watchers: 0, published: 0, delivered: 0, skipped: 0 }
   // Feeds are created and removed under this lock, so two first watchers of a topic share one.
-  const lock = yield* Effect.makeSemaphore(1)
+  const lock = Semaphore.unsafeMake(1)
 
   /** `publish` for `frames[from..to)`, whose seqs start at `firstSeq`: nothing to do without watchers. */
   const publishAll = (frames: ReadonlyArray<Bytes.Bytes>, from: number, to: number, firstSeq: number) => {
@@ -106,7 +106,7 @@ export const makeWatch = Effect.gen(function*() {
   }
 
   const subscribe = (topic: string): Effect.Effect<Watcher> =>
-    lock.withPermits(1)(Effect.gen(function*() {
+    Semaphore.withPermit(lock)(Effect.gen(function*() {
       let feed = feeds.get(topic)
       let subscription: Broadcast.Subscription<WatchedFrame>
       if (feed === undefined) {
@@ -125,7 +125,7 @@ export const makeWatch = Effect.gen(function*() {
     }))
 
   const unsubscribe = (topic: string, { feed, subscription }: Watcher): Effect.Effect<void> =>
-    lock.withPermits(1)(Effect.suspend(() => {
+    Semaphore.withPermit(lock)(Effect.suspend(() => {
       feed.watchers--
       counts.watchers--
       if (feed.watchers > 0) return Broadcast.unsubscribe(subscription)
