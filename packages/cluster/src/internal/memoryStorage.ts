@@ -62,6 +62,11 @@ class Retention {
   private readonly lastPlace = new Map<string, number>()
   /** The primary key a request was saved under, for the requests that have one. */
   private readonly primaryKeys = new Map<string, string>()
+  /**
+   * The ids of replies a request had before `clearReplies` dropped them: the driver still knows
+   * them (it will not take the same reply twice), so they go when the request goes.
+   */
+  private readonly clearedReplyIds = new Map<string, Array<string>>()
   private forgottenSinceCompaction = 0
 
   constructor(private readonly driver: MessageStorage.MemoryDriver, private readonly max: number) {}
@@ -93,10 +98,22 @@ class Retention {
     if (this.forgottenSinceCompaction > Math.max(1_000, this.driver.journal.length / 2)) this.compactJournal()
   }
 
+  /** Before `clearReplies` (`Sharding.reset`) drops the request's replies. */
+  clearing(requestId: string): void {
+    const entry = this.driver.requests.get(requestId)
+    if (entry === undefined || entry.replies.length === 0 || this.max === Infinity) return
+    const cleared = this.clearedReplyIds.get(requestId) ?? []
+    for (const reply of entry.replies) cleared.push(reply.id)
+    this.clearedReplyIds.set(requestId, cleared)
+  }
+
   /** After `clearAddress`, which deletes requests from the driver's maps. */
   addressCleared(): void {
     for (const requestId of this.primaryKeys.keys()) {
       if (!this.driver.requests.has(requestId)) this.primaryKeys.delete(requestId)
+    }
+    for (const requestId of this.clearedReplyIds.keys()) {
+      if (!this.driver.requests.has(requestId)) this.clearedReplyIds.delete(requestId)
     }
     // Their places in the queue are skipped when reached.
     for (const requestId of this.lastPlace.keys()) {
@@ -117,6 +134,11 @@ class Retention {
       if (driver.requestsByPrimaryKey.get(primaryKey) === entry) driver.requestsByPrimaryKey.delete(primaryKey)
     }
     for (const reply of entry.replies) driver.replyIds.delete(reply.id)
+    const cleared = this.clearedReplyIds.get(requestId)
+    if (cleared !== undefined) {
+      this.clearedReplyIds.delete(requestId)
+      for (const replyId of cleared) driver.replyIds.delete(replyId)
+    }
     this.forgottenSinceCompaction++
   }
 
@@ -138,9 +160,40 @@ class Retention {
 }
 
 /**
+ * The driver's encoded storage, with its reads of unprocessed messages from the unprocessed set
+ * and at most `maxProcessedMessages` processed requests kept.
+ *
+ * @internal
+ */
+export const encoded = (driver: MessageStorage.MemoryDriver, maxProcessedMessages: number): MessageStorage.Encoded => {
+  const retention = new Retention(driver, maxProcessedMessages)
+  const plain = driver.encoded
+  return {
+    ...plain,
+    saveEnvelope: (options) =>
+      Effect.map(plain.saveEnvelope(options), (result) => {
+        if (result._tag === "Success" && options.envelope._tag === "Request") {
+          retention.saved(options.envelope.requestId, options.primaryKey)
+        }
+        return result
+      }),
+    saveReply: (reply) =>
+      Effect.map(plain.saveReply(reply), () => {
+        if (reply._tag === "WithExit") retention.repliedWithExit(reply.requestId)
+      }),
+    clearReplies: (requestId) =>
+      Effect.suspend(() => {
+        retention.clearing(String(requestId))
+        return plain.clearReplies(requestId)
+      }),
+    clearAddress: (address) => Effect.map(plain.clearAddress(address), () => retention.addressCleared()),
+    unprocessedMessages: unprocessedMessages(driver)
+  }
+}
+
+/**
  * `@effect/cluster`'s in-memory message storage (`MessageStorage.layerMemory`, its `MemoryDriver`
- * exposed the same way), with a read of unprocessed messages whose cost does not grow with every
- * message ever sent, and with at most `maxProcessedMessages` processed requests kept.
+ * exposed the same way), on {@link encoded}.
  *
  * @internal
  */
@@ -151,24 +204,8 @@ export const layer = (maxProcessedMessages: number): Layer.Layer<
 > =>
   Layer.effect(
     MessageStorage.MessageStorage,
-    Effect.flatMap(MessageStorage.MemoryDriver, (driver) => {
-      const retention = new Retention(driver, maxProcessedMessages)
-      const { encoded } = driver
-      return MessageStorage.makeEncoded({
-        ...encoded,
-        saveEnvelope: (options) =>
-          Effect.map(encoded.saveEnvelope(options), (result) => {
-            if (result._tag === "Success" && options.envelope._tag === "Request") {
-              retention.saved(options.envelope.requestId, options.primaryKey)
-            }
-            return result
-          }),
-        saveReply: (reply) =>
-          Effect.map(encoded.saveReply(reply), () => {
-            if (reply._tag === "WithExit") retention.repliedWithExit(reply.requestId)
-          }),
-        clearAddress: (address) => Effect.map(encoded.clearAddress(address), () => retention.addressCleared()),
-        unprocessedMessages: unprocessedMessages(driver)
-      })
-    })
+    Effect.flatMap(
+      MessageStorage.MemoryDriver,
+      (driver) => MessageStorage.makeEncoded(encoded(driver, maxProcessedMessages))
+    )
   ).pipe(Layer.provide(Snowflake.layerGenerator), Layer.provideMerge(MessageStorage.MemoryDriver.Default))
