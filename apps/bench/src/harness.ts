@@ -34,6 +34,13 @@ export interface Benchmark<R> {
    * takes at least 8 and keeps going until a second of runs has passed.
    */
   readonly samples?: number
+  /**
+   * Seconds each contender runs untimed before its timed runs, for workloads whose code the JIT
+   * compiles late (Effect's runtime on both sides of a worker thread warms up over thousands of
+   * jobs): each is then timed warm, as a long-running process runs it. By default only mitata's
+   * own warm-up of sub-millisecond runs.
+   */
+  readonly warmupSeconds?: number
   readonly contenders: ReadonlyArray<Contender<R>>
   /** Throws when a contender's result is wrong. Runs in quick and full mode alike. */
   readonly check: (result: R, contender: Contender<R>) => void

@@ -66,6 +66,12 @@ const runChecked = async (bench: Benchmark<unknown>, contender: Contender<unknow
   return contender.report?.(result) ?? ""
 }
 
+/** Runs `contender` untimed until `seconds` have passed. */
+const warmUp = async (contender: Contender<unknown>, seconds: number): Promise<void> => {
+  const until = performance.now() + seconds * 1000
+  while (performance.now() < until) await contender.run()
+}
+
 const main = async () => {
   if (only === undefined) {
     const rows = runEachFileApart()
@@ -125,6 +131,7 @@ const runAll = async (benchmarks: ReadonlyArray<Benchmark<unknown>>): Promise<Ar
         console.log(`  ok  ${contender.name}${notes ? `  ${notes}` : ""}`)
         continue
       }
+      await warmUp(contender, bench.warmupSeconds ?? 0)
       const stats = await measure(
         contender.run,
         bench.samples === undefined
@@ -150,6 +157,7 @@ const runAll = async (benchmarks: ReadonlyArray<Benchmark<unknown>>): Promise<Ar
         p99Ms: m.p99 / 1e6,
         weftRatio,
         goal: bench.goal ?? "",
+        ...(bench.warmupSeconds ? { warmupSeconds: bench.warmupSeconds } : {}),
         notes: m.notes
       })
       console.log(

@@ -60,6 +60,9 @@ const markdown = ({ date, machine, rows }: Report): string => {
     }
     lines.push(`### ${first.benchmark}`, "")
     if (first.goal) lines.push(`Goal: ${first.goal}.`, "")
+    if (first.warmupSeconds) {
+      lines.push(`Each contender timed warm, after ${first.warmupSeconds} s of untimed runs.`, "")
+    }
     lines.push(
       `| contender | role | ${first.unit}/s | ns/${first.unit} | weft × | notes |`,
       "|---|---|---:|---:|---:|---|"

@@ -17,6 +17,8 @@ export interface Row {
   /** weft ops/s ÷ this contender's ops/s: above 1 means weft is faster. */
   readonly weftRatio: number
   readonly goal: string
+  /** Seconds each contender ran untimed before it was timed (`Benchmark.warmupSeconds`), if any. */
+  readonly warmupSeconds?: number
   readonly notes: string
   /** The run that measured this row (rows kept from an earlier run by `--only` keep theirs). */
   readonly measured?: { readonly date: string; readonly machine: string }
