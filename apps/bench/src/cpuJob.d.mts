@@ -1,1 +1,1 @@
-export declare const fnv1a: (size: number) => number
+export declare const crc32: (size: number) => number

@@ -3,12 +3,12 @@
 import * as NodeWorkerRunner from "@effect/platform-node/NodeWorkerRunner"
 import * as WorkerRunner from "@effect/platform/WorkerRunner"
 import { Effect, Layer } from "effect"
-import { fnv1a } from "./cpuJob.mjs"
+import { crc32 } from "./cpuJob.mjs"
 import { Jobs } from "./worker.jobs.js"
 
 WorkerRunner.launch(Layer.provide(
   WorkerRunner.layerSerialized(Jobs, {
-    Cpu: ({ size }) => Effect.sync(() => fnv1a(size)),
+    Cpu: ({ size }) => Effect.sync(() => crc32(size)),
     Empty: () => Effect.succeed(0),
     Echo: ({ payload }) => Effect.succeed(payload)
   }),
