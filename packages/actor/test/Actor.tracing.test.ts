@@ -61,6 +61,24 @@ const forwarder = (back: Actor.ActorRef<Add>) =>
     }
   })
 
+/** Answers with the name of the span its handler runs in ("none" outside any). */
+class SpanName extends Schema.TaggedRequest<SpanName>()("SpanName", {
+  failure: Schema.Never,
+  success: Schema.String,
+  payload: {}
+}) {}
+
+const spanReporter = Actor.behavior<SpanName>()({
+  initialState: 0,
+  handlers: {
+    SpanName: (_, state) =>
+      Effect.map(
+        Effect.option(Effect.currentSpan),
+        (span) => Actor.reply(Option.match(span, { onNone: () => "none", onSome: (span) => span.name }), state)
+      )
+  }
+})
+
 describe("Actor tracing", () => {
   it.effect("ask A → A's handler asks B: B's handler span descends from the caller's span", () =>
     run((spans) =>
@@ -125,6 +143,22 @@ describe("Actor tracing", () => {
         assert.deepStrictEqual(spans.map((span) => span.name), ["spawner"])
       })
     ))
+
+  it.effect("under Effect's built-in tracer (spans go nowhere), a span around an ask makes none for the actor", () =>
+    Effect.gen(function*() {
+      const ref = yield* Actor.spawn(spanReporter)
+      // Effect makes a span for every HTTP request or cluster message even when nobody traces: an
+      // actor asked from there handles it without spans of its own, as outside any span.
+      assert.strictEqual(yield* Actor.ask(ref, new SpanName()).pipe(Effect.withSpan("request")), "none")
+      // With a tracer of one's own, the same ask is traced.
+      const traced = yield* run(() =>
+        Effect.flatMap(
+          Actor.spawn(spanReporter),
+          (ref) => Actor.ask(ref, new SpanName()).pipe(Effect.withSpan("request"))
+        )
+      )
+      assert.strictEqual(traced, "Actor.handle SpanName")
+    }).pipe(Effect.scoped, Effect.provide(ActorSystem.layer())))
 
   it.effect("with tracing disabled, nothing is propagated", () =>
     run((spans) =>

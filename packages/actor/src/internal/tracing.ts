@@ -3,11 +3,13 @@
  * parent is that span, so a trace follows a request from actor to actor (`Actor.ask` gets a span
  * of its own, the parent of the handler's).
  *
- * Only inside a trace: a sender without a current span sends the bare message, and its handler
- * runs without a span — the same path, at the same cost, as when nobody traces. The sender's span
- * is read synchronously from its fiber (`Fiber.getCurrentFiber`), so `tell` stays one fiber step.
+ * Only inside a trace: a sender without a current span, or whose spans go nowhere (Effect's
+ * built-in tracer), sends the bare message, and its handler runs without a span — the same path,
+ * at the same cost, as when nobody traces. The sender's span is read synchronously from its fiber
+ * (`Fiber.getCurrentFiber`), so `tell` stays one fiber step.
  */
 import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Tracer from "effect/Tracer"
@@ -27,14 +29,22 @@ export const isTracedMessage = (envelope: { readonly constructor: unknown }): en
   envelope.constructor === TracedMessage
 
 /**
- * The span a message sent from `fiber` should carry: its current span, unless there is none or
- * it asks not to be propagated (tracing disabled).
+ * Effect's built-in tracer, in place while no other is set: its spans go nowhere. Effect makes
+ * them for every HTTP request, RPC and cluster message all the same, so a current span alone does
+ * not mean anyone traces.
+ */
+const nativeTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
+
+/**
+ * The span a message sent from `fiber` should carry: its current span, unless there is none, it
+ * asks not to be propagated (tracing disabled), or the fiber's tracer is Effect's built-in one (a
+ * span made for it would be seen by nobody, yet cost every message two spans).
  *
  * @internal
  */
 export const parentOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Tracer.AnySpan | undefined => {
   const span = fiber.currentSpan
-  if (span === undefined) return undefined
+  if (span === undefined || fiber.currentTracer === nativeTracer) return undefined
   return span._tag === "Span" && Context.get(span.context, Tracer.DisablePropagation) ? undefined : span
 }
 
