@@ -26,8 +26,8 @@ export type Job = Schema.TaggedRequest.All
 /** @internal */
 export interface Jobs {
   readonly Start: new(props: void) => Job
-  readonly Tell: new(props: { readonly message: Actor.Message }) => Job
-  readonly Ask: new(props: { readonly message: Actor.Message }) => Job
+  readonly Tell: new(props: { readonly message: Actor.Message }, options?: Schema.MakeOptions) => Job
+  readonly Ask: new(props: { readonly message: Actor.Message }, options?: Schema.MakeOptions) => Job
   readonly Restart: new(props: void) => Job
   readonly Stop: new(props: void) => Job
   readonly schema: Schema.Schema<Job, unknown>
