@@ -82,7 +82,8 @@ const slotsOf = (handle: SharedArena.Handle) => {
     // Published after the bytes: a thread that loads this length sees the payload written.
     Atomics.store(lengths, index, payload.length)
     Atomics.add(control, ALLOCS, 1)
-    return new SharedRef({ index, generation: generationOf(Atomics.load(slots, index)) })
+    // Both fields are integers read from the arena's own memory: nothing for the class to check.
+    return new SharedRef({ index, generation: generationOf(Atomics.load(slots, index)) }, true)
   }
 
   const payloadOf = (index: number): Uint8Array => {
