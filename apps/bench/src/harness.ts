@@ -41,6 +41,13 @@ export interface Benchmark<R> {
    * own warm-up of sub-millisecond runs.
    */
   readonly warmupSeconds?: number
+  /**
+   * Times the contenders in turns instead of one after the other: `rounds` rounds, each running
+   * every contender `runsPerTurn` times in a row. For single slow operations whose speed drifts
+   * with the machine (a round trip through PostgreSQL): the drift then falls on every contender
+   * alike, not on whichever was timed last.
+   */
+  readonly interleaved?: { readonly rounds: number; readonly runsPerTurn: number }
   readonly contenders: ReadonlyArray<Contender<R>>
   /** Throws when a contender's result is wrong. Runs in quick and full mode alike. */
   readonly check: (result: R, contender: Contender<R>) => void

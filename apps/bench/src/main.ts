@@ -66,6 +66,47 @@ const runChecked = async (bench: Benchmark<unknown>, contender: Contender<unknow
   return contender.report?.(result) ?? ""
 }
 
+/** A contender's timing: mean, median and 99th percentile of one run, in nanoseconds. */
+interface Timing {
+  readonly avg: number
+  readonly p50: number
+  readonly p99: number
+}
+
+/** One contender warmed and timed by mitata. */
+const timeInSequence = async (bench: Benchmark<unknown>, contender: Contender<unknown>): Promise<Timing> => {
+  await warmUp(contender, bench.warmupSeconds ?? 0)
+  return measure(
+    contender.run,
+    bench.samples === undefined
+      ? { min_samples: 8, max_samples: 2_000, min_cpu_time: 1_000_000_000 }
+      : { min_samples: bench.samples, max_samples: bench.samples, min_cpu_time: 0 }
+  )
+}
+
+/** Every contender warmed, then timed in turns (`Benchmark.interleaved`). */
+const timeInTurns = async (
+  bench: Benchmark<unknown>,
+  { rounds, runsPerTurn }: { readonly rounds: number; readonly runsPerTurn: number }
+) => {
+  for (const contender of bench.contenders) await warmUp(contender, bench.warmupSeconds ?? 0)
+  const samples = new Map(bench.contenders.map((contender) => [contender, [] as Array<number>]))
+  for (let round = 0; round < rounds; round++) {
+    for (const contender of bench.contenders) {
+      for (let i = 0; i < runsPerTurn; i++) {
+        const start = process.hrtime.bigint()
+        await contender.run()
+        samples.get(contender)!.push(Number(process.hrtime.bigint() - start))
+      }
+    }
+  }
+  return new Map([...samples].map(([contender, runs]): [Contender<unknown>, Timing] => {
+    const sorted = runs.sort((a, b) => a - b)
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!
+    return [contender, { avg: sorted.reduce((sum, ns) => sum + ns, 0) / sorted.length, p50: at(0.5), p99: at(0.99) }]
+  }))
+}
+
 /** Runs `contender` untimed until `seconds` have passed. */
 const warmUp = async (contender: Contender<unknown>, seconds: number): Promise<void> => {
   const until = performance.now() + seconds * 1000
@@ -125,23 +166,22 @@ const runAll = async (benchmarks: ReadonlyArray<Benchmark<unknown>>): Promise<Ar
     const measured: Array<
       { contender: Contender<unknown>; opsPerSecond: number; p50: number; p99: number; notes: string }
     > = []
+    // In sequence, each contender is checked, then timed; in turns, all are checked first.
+    const timed = new Map<Contender<unknown>, Timing>()
+    const notes = new Map<Contender<unknown>, string>()
     for (const contender of bench.contenders) {
-      const notes = await runChecked(bench, contender)
-      if (quick) {
-        console.log(`  ok  ${contender.name}${notes ? `  ${notes}` : ""}`)
-        continue
-      }
-      await warmUp(contender, bench.warmupSeconds ?? 0)
-      const stats = await measure(
-        contender.run,
-        bench.samples === undefined
-          ? { min_samples: 8, max_samples: 2_000, min_cpu_time: 1_000_000_000 }
-          : { min_samples: bench.samples, max_samples: bench.samples, min_cpu_time: 0 }
-      )
-      const opsPerSecond = bench.opsPerRun / (stats.avg / 1e9)
-      measured.push({ contender, opsPerSecond, p50: stats.p50, p99: stats.p99, notes })
+      notes.set(contender, await runChecked(bench, contender))
+      if (quick) console.log(`  ok  ${contender.name}${notes.get(contender) ? `  ${notes.get(contender)}` : ""}`)
+      else if (bench.interleaved === undefined) timed.set(contender, await timeInSequence(bench, contender))
     }
     if (quick) continue
+    if (bench.interleaved !== undefined) {
+      for (const [contender, timing] of await timeInTurns(bench, bench.interleaved)) timed.set(contender, timing)
+    }
+    for (const contender of bench.contenders) {
+      const { avg, p50, p99 } = timed.get(contender)!
+      measured.push({ contender, opsPerSecond: bench.opsPerRun / (avg / 1e9), p50, p99, notes: notes.get(contender)! })
+    }
     const weft = measured.find((m) => m.contender.role === "weft")
     for (const m of measured) {
       const weftRatio = weft ? weft.opsPerSecond / m.opsPerSecond : NaN
@@ -158,6 +198,7 @@ const runAll = async (benchmarks: ReadonlyArray<Benchmark<unknown>>): Promise<Ar
         weftRatio,
         goal: bench.goal ?? "",
         ...(bench.warmupSeconds ? { warmupSeconds: bench.warmupSeconds } : {}),
+        ...(bench.interleaved ? { interleaved: bench.interleaved } : {}),
         notes: m.notes
       })
       console.log(

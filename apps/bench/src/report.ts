@@ -63,6 +63,10 @@ const markdown = ({ date, machine, rows }: Report): string => {
     if (first.warmupSeconds) {
       lines.push(`Each contender timed warm, after ${first.warmupSeconds} s of untimed runs.`, "")
     }
+    if (first.interleaved) {
+      const { rounds, runsPerTurn } = first.interleaved
+      lines.push(`Timed in turns: ${rounds} rounds, each contender ${runsPerTurn} runs in a row per round.`, "")
+    }
     lines.push(
       `| contender | role | ${first.unit}/s | ns/${first.unit} | weft × | notes |`,
       "|---|---|---:|---:|---:|---|"

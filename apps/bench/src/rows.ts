@@ -19,6 +19,8 @@ export interface Row {
   readonly goal: string
   /** Seconds each contender ran untimed before it was timed (`Benchmark.warmupSeconds`), if any. */
   readonly warmupSeconds?: number
+  /** How the contenders were timed in turns (`Benchmark.interleaved`), if they were. */
+  readonly interleaved?: { readonly rounds: number; readonly runsPerTurn: number }
   readonly notes: string
   /** The run that measured this row (rows kept from an earlier run by `--only` keep theirs). */
   readonly measured?: { readonly date: string; readonly machine: string }
