@@ -22,6 +22,14 @@ const ledger = Actor.behavior<Credit | Balance>()({
   }
 })
 
+/** Tells `count` credits of 1, each with its own id, to the ledger `a`; then its ref and balance. */
+const creditEach = (count: number) =>
+  Effect.gen(function*() {
+    const ref = yield* ClusterEntity.ref(Ledger, "a")
+    for (let i = 0; i < count; i++) yield* ClusterEntity.tell(ref, new Credit({ id: `c${i}`, amount: 1 }))
+    return { ref, balance: yield* ClusterEntity.ask(ref, new Balance()) }
+  })
+
 const withLedger = (options: Embedded.Options) =>
   Effect.provide(ClusterEntity.layer(Ledger, ledger).pipe(Layer.provideMerge(Embedded.layer(options))))
 
@@ -52,10 +60,9 @@ describe("Embedded", () => {
   it.live("keeps the most recently processed messages only: memory stays bounded however many are sent", () =>
     Effect.gen(function*() {
       const driver = yield* MessageStorage.MemoryDriver
-      const ref = yield* ClusterEntity.ref(Ledger, "a")
-      for (let i = 0; i < 1_500; i++) yield* ClusterEntity.tell(ref, new Credit({ id: `c${i}`, amount: 1 }))
+      const { balance, ref } = yield* creditEach(1_500)
       // The asks are processed messages too; each sees every credit before it.
-      assert.strictEqual(yield* ClusterEntity.ask(ref, new Balance()), 1_500)
+      assert.strictEqual(balance, 1_500)
       assert.strictEqual(yield* ClusterEntity.ask(ref, new Balance()), 1_500)
       assert.isAtMost(driver.requests.size, 5)
       assert.isAtMost(driver.requestsByPrimaryKey.size, 5)
@@ -82,9 +89,7 @@ describe("Embedded", () => {
   it.live("Infinity keeps every processed message, as @effect/cluster's driver alone does", () =>
     Effect.gen(function*() {
       const driver = yield* MessageStorage.MemoryDriver
-      const ref = yield* ClusterEntity.ref(Ledger, "a")
-      for (let i = 0; i < 20; i++) yield* ClusterEntity.tell(ref, new Credit({ id: `c${i}`, amount: 1 }))
-      assert.strictEqual(yield* ClusterEntity.ask(ref, new Balance()), 20)
+      assert.strictEqual((yield* creditEach(20)).balance, 20)
       assert.strictEqual(driver.requests.size, 21)
       assert.strictEqual(driver.journal.length, 21)
     }).pipe(withLedger({ maxProcessedMessages: Infinity })))
