@@ -9,7 +9,8 @@ import { formatNumber, groupRows, readReport, type Report } from "./rows.js"
 
 /**
  * Writes the three files. A partial run (`--only`) refreshes its own package's rows and keeps the
- * others from the previous report.
+ * others from the previous report, in the order a full run writes them (by package name, as the
+ * bench files run), so that its diff shows only what it measured.
  */
 export const writeReports = (docs: string, report: Report, partial: boolean) => {
   const jsonPath = path.join(docs, "benchmarks.json")
@@ -18,7 +19,7 @@ export const writeReports = (docs: string, report: Report, partial: boolean) => 
   const rows = [
     ...previous.filter((r) => !report.rows.some((n) => n.package === r.package)),
     ...report.rows.map((row) => ({ ...row, measured }))
-  ]
+  ].sort((a, b) => a.package < b.package ? -1 : a.package > b.package ? 1 : 0)
   const merged: Report = { ...report, rows }
   fs.writeFileSync(jsonPath, JSON.stringify(merged, null, 2) + "\n")
   fs.writeFileSync(path.join(docs, "benchmarks.md"), markdown(merged))
