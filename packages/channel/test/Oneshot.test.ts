@@ -42,7 +42,10 @@ describe("Oneshot", () => {
       const receiver = yield* Effect.fork(Oneshot.recv(rx))
       yield* settle
       yield* Oneshot.close(tx)
-      assert.strictEqual((yield* Effect.flip(Fiber.join(receiver)))._tag, "ChannelClosed")
+      const closed = yield* Effect.flip(Fiber.join(receiver))
+      assert.strictEqual(closed._tag, "ChannelClosed")
+      assert.strictEqual(closed.channel, "oneshot")
+      assert.strictEqual(closed.message, "the oneshot channel is closed")
       const [tx2, rx2] = yield* Oneshot.make<number>()
       yield* Oneshot.send(tx2, 7)
       yield* Oneshot.close(rx2)

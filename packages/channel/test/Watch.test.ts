@@ -53,7 +53,9 @@ describe("Watch", () => {
       const waiting = yield* Effect.fork(Watch.changed(idle))
       yield* settle
       yield* Watch.close(tx)
-      assert.strictEqual((yield* Effect.flip(Fiber.join(waiting)))._tag, "ChannelClosed")
+      const closed = yield* Effect.flip(Fiber.join(waiting))
+      assert.strictEqual(closed._tag, "ChannelClosed")
+      assert.strictEqual(closed.channel, "watch")
       assert.strictEqual(yield* Watch.changed(rx), 1)
       assert.strictEqual((yield* Effect.flip(Watch.changed(rx)))._tag, "ChannelClosed")
       assert.strictEqual((yield* Effect.flip(Watch.send(tx, 2)))._tag, "ChannelClosed")

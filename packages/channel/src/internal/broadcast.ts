@@ -7,8 +7,10 @@ import { dual } from "effect/Function"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type * as Broadcast from "../Broadcast.js"
-import { ChannelClosed, InvalidCapacity, Lagged } from "../ChannelError.js"
+import type { ChannelClosed } from "../ChannelError.js"
+import { InvalidCapacity, Lagged } from "../ChannelError.js"
 import * as Readiness from "../Readiness.js"
+import { Closable } from "./closable.js"
 import { awaitReady, onReady, park, receiveLoop, validCapacity } from "./core.js"
 import { claimOr, notReady } from "./effectCompat.js"
 import { ChannelEnd } from "./end.js"
@@ -32,7 +34,7 @@ const subscriptionVariance = { _A: (_: never) => _ }
  * A ring of the last `capacity` messages, addressed by sequence number. Each slot counts the
  * subscribers that still have to read it; the oldest slot is released once nobody needs it.
  */
-class BroadcastChannel<A> {
+class BroadcastChannel<A> extends Closable {
   readonly values: Array<A | undefined>
   /** Per slot: how many subscribers still have to read it. */
   readonly unread: Array<number>
@@ -43,9 +45,9 @@ class BroadcastChannel<A> {
   readonly subscribers = new Set<SubscriptionState<A>>()
   readonly senders = new WaiterList()
   closed = false
-  readonly closedExit = Exit.fail(new ChannelClosed({ channel: "broadcast" }))
 
   constructor(readonly capacity: number, readonly lag: Broadcast.LagPolicy) {
+    super("broadcast")
     this.values = new Array(capacity)
     this.unread = new Array<number>(capacity).fill(0)
   }

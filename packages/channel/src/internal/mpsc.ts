@@ -8,6 +8,7 @@ import * as Predicate from "effect/Predicate"
 import { ChannelClosed, InvalidCapacity, PermitUsed } from "../ChannelError.js"
 import type * as Mpsc from "../Mpsc.js"
 import * as Readiness from "../Readiness.js"
+import { Closable } from "./closable.js"
 import { awaitReady, onReady, park, receiveLoop, validCapacity } from "./core.js"
 import { claimOr, notReady } from "./effectCompat.js"
 import { ChannelEnd } from "./end.js"
@@ -28,14 +29,13 @@ const receiverVariance = { _A: (_: never) => _ }
  * The shared state of one channel. Every operation on it is synchronous; suspension happens only
  * in `park`, and a parked fiber always re-checks the state in its own fiber when it wakes.
  */
-class MpscChannel<A> {
+class MpscChannel<A> extends Closable {
   readonly buffer: Ring<A>
   readonly receivers = new WaiterList()
   readonly senders = new WaiterList()
   /** Slots held by outstanding permits. */
   reserved = 0
   closed = false
-  readonly closedExit = Exit.fail(new ChannelClosed({ channel: "mpsc" }))
   readonly recv: Effect.Effect<A, ChannelClosed>
   readonly awaitReadable: Effect.Effect<void>
   readonly readiness: Readiness.Readiness<A, ChannelClosed>
@@ -43,6 +43,7 @@ class MpscChannel<A> {
   private many: Effect.Effect<Chunk.Chunk<A>, ChannelClosed> | undefined = undefined
 
   constructor(readonly capacity: number) {
+    super("mpsc")
     this.buffer = new Ring(capacity === Infinity ? 16 : capacity)
     this.recv = receiveLoop(this.takeOne, this.receivers, this.isReadable, this.ended)
     this.awaitReadable = awaitReady(this.receivers, this.isReadable)

@@ -2,9 +2,10 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import { dual } from "effect/Function"
 import * as Option from "effect/Option"
-import { ChannelClosed } from "../ChannelError.js"
+import type { ChannelClosed } from "../ChannelError.js"
 import type * as Oneshot from "../Oneshot.js"
 import * as Readiness from "../Readiness.js"
+import { Closable } from "./closable.js"
 import { awaitReady, onReady, receiveLoop } from "./core.js"
 import { claimOr, notReady } from "./effectCompat.js"
 import { ChannelEnd } from "./end.js"
@@ -25,22 +26,33 @@ const Pending = 0
 const Full = 1
 const Ended = 2
 
-class OneshotChannel<A, E> {
+class OneshotChannel<A, E> extends Closable {
   state: typeof Pending | typeof Full | typeof Ended = Pending
   value: A | undefined = undefined
-  /** What every receive reports once the channel has ended. */
-  end: Exit.Exit<never, E | ChannelClosed>
-  readonly closedExit = Exit.fail(new ChannelClosed({ channel: "oneshot" }))
+  /** How the channel ended, when not by `close`. */
+  private ending: Exit.Exit<never, E | ChannelClosed> | undefined = undefined
   readonly readers = new WaiterList()
   readonly recv: Effect.Effect<A, E | ChannelClosed>
-  readonly awaitReadable: Effect.Effect<void>
-  readonly readiness: Readiness.Readiness<A, E | ChannelClosed>
+  // Made on first use: a oneshot lives for one exchange, and most are only received from.
+  private waitReadable: Effect.Effect<void> | undefined = undefined
+  private readinessOf: Readiness.Readiness<A, E | ChannelClosed> | undefined = undefined
 
   constructor() {
-    this.end = this.closedExit
+    super("oneshot")
     this.recv = receiveLoop(this.take, this.readers, this.isReadable, this.ended)
-    this.awaitReadable = awaitReady(this.readers, this.isReadable)
-    this.readiness = { claim: this.claim, onReady: onReady(this.readers, this.isReadable) }
+  }
+
+  get awaitReadable(): Effect.Effect<void> {
+    return this.waitReadable ??= awaitReady(this.readers, this.isReadable)
+  }
+
+  get readiness(): Readiness.Readiness<A, E | ChannelClosed> {
+    return this.readinessOf ??= { claim: this.claim, onReady: onReady(this.readers, this.isReadable) }
+  }
+
+  /** What every receive reports once the channel has ended. */
+  get end(): Exit.Exit<never, E | ChannelClosed> {
+    return this.ending ?? this.closedExit
   }
 
   readonly isReadable = (): boolean => this.state !== Pending
@@ -68,7 +80,7 @@ class OneshotChannel<A, E> {
 
   finish(end: Exit.Exit<never, E | ChannelClosed>): boolean {
     if (this.state !== Pending) return false
-    this.end = end
+    this.ending = end
     this.state = Ended
     this.readers.wakeAll()
     return true

@@ -3,9 +3,10 @@ import * as Exit from "effect/Exit"
 import { dual } from "effect/Function"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import { ChannelClosed } from "../ChannelError.js"
+import type { ChannelClosed } from "../ChannelError.js"
 import * as Readiness from "../Readiness.js"
 import type * as Watch from "../Watch.js"
+import { Closable } from "./closable.js"
 import { awaitReady, onReady, receiveLoop } from "./core.js"
 import { notReady } from "./effectCompat.js"
 import { ChannelEnd } from "./end.js"
@@ -24,12 +25,13 @@ const receiverVariance = { _A: (_: never) => _ }
  * The latest value and its version. Receivers wait on one shared list; every change wakes them
  * all, since every receiver wants to see it.
  */
-class WatchChannel<A> {
+class WatchChannel<A> extends Closable {
   version = 0
   closed = false
   readonly readers = new WaiterList()
-  readonly closedExit = Exit.fail(new ChannelClosed({ channel: "watch" }))
-  constructor(public value: A) {}
+  constructor(public value: A) {
+    super("watch")
+  }
 
   set(value: A): void {
     this.value = value
