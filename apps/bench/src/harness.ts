@@ -43,9 +43,9 @@ export interface Benchmark<R> {
   readonly warmupSeconds?: number
   /**
    * Times the contenders in turns instead of one after the other: `rounds` rounds, each running
-   * every contender `runsPerTurn` times in a row. For single slow operations whose speed drifts
-   * with the machine (a round trip through PostgreSQL): the drift then falls on every contender
-   * alike, not on whichever was timed last.
+   * every contender `runsPerTurn` times in a row, each round starting with the next contender. For
+   * single slow operations whose speed drifts with the machine (a round trip through PostgreSQL):
+   * the drift then falls on every contender alike, not on whichever was timed last.
    */
   readonly interleaved?: { readonly rounds: number; readonly runsPerTurn: number }
   readonly contenders: ReadonlyArray<Contender<R>>

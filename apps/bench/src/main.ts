@@ -91,8 +91,12 @@ const timeInTurns = async (
 ) => {
   for (const contender of bench.contenders) await warmUp(contender, bench.warmupSeconds ?? 0)
   const samples = new Map(bench.contenders.map((contender) => [contender, [] as Array<number>]))
+  const { contenders } = bench
   for (let round = 0; round < rounds; round++) {
-    for (const contender of bench.contenders) {
+    // Each round starts with the next contender: what one leaves behind (garbage to collect, a
+    // cooled cache) falls on each of the others in turn, not always on the same one.
+    for (let turn = 0; turn < contenders.length; turn++) {
+      const contender = contenders[(round + turn) % contenders.length]!
       for (let i = 0; i < runsPerTurn; i++) {
         const start = process.hrtime.bigint()
         await contender.run()

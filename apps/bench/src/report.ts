@@ -66,7 +66,10 @@ const markdown = ({ date, machine, rows }: Report): string => {
     }
     if (first.interleaved) {
       const { rounds, runsPerTurn } = first.interleaved
-      lines.push(`Timed in turns: ${rounds} rounds, each contender ${runsPerTurn} runs in a row per round.`, "")
+      lines.push(
+        `Timed in turns: ${rounds} rounds, each contender ${runsPerTurn} runs in a row per round, each round starting with the next contender.`,
+        ""
+      )
     }
     lines.push(
       `| contender | role | ${first.unit}/s | ns/${first.unit} | weft × | notes |`,
