@@ -91,6 +91,14 @@ const latestOutput = <Snapshot, E>(): Output<Snapshot, Conflated<Snapshot>, E> =
   }
 }
 
+/**
+ * A step's result is a tuple or an effect, and an effect is never an array: a cheaper test than
+ * `Effect.isEffect`, which took a tenth of the time per event.
+ */
+const isStep = <S, Snapshot, E, R>(
+  result: Step<S, Snapshot> | Effect.Effect<Step<S, Snapshot>, E, R>
+): result is Step<S, Snapshot> => Array.isArray(result)
+
 const runWorker = <S, Event, Snapshot, A, E, R>(
   options: Options<S, Event, Snapshot, E, R>,
   events: Mpsc.Receiver<Event>,
@@ -110,9 +118,10 @@ const runWorker = <S, Event, Snapshot, A, E, R>(
       const batch = yield* Effect.exit(Mpsc.recvUpTo(events, options.capacity))
       // The only failure of `recvUpTo` is the end of the events: `close` was called.
       if (Exit.isFailure(batch)) return
-      for (const event of batch.value) {
-        const result = options.step(state, event)
-        const step: Step<S, Snapshot> = Effect.isEffect(result) ? yield* result : result
+      const received = Chunk.toReadonlyArray(batch.value)
+      for (let i = 0; i < received.length; i++) {
+        const result = options.step(state, received[i]!)
+        const step: Step<S, Snapshot> = isStep(result) ? result : yield* result
         state = step[0]
         // Length, not `undefined`: a step may emit `undefined` as a snapshot.
         if (step.length > 1) pending.push(step[1] as Snapshot)
