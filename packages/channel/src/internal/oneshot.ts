@@ -29,7 +29,7 @@ const Ended = 2
 class OneshotChannel<A, E> extends Closable {
   state: typeof Pending | typeof Full | typeof Ended = Pending
   value: A | undefined = undefined
-  /** How the channel ended, when not by `close`. */
+  /** How `fail` or `close` ended the channel; unset while pending, and after a value was taken. */
   private ending: Exit.Exit<never, E | ChannelClosed> | undefined = undefined
   readonly readers = new WaiterList()
   readonly recv: Effect.Effect<A, E | ChannelClosed>
